@@ -1,0 +1,325 @@
+//! Allocations: what create, update and bulk update say, and what the service answers.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use time::PrimitiveDateTime;
+use time::macros::format_description;
+
+use crate::duration::DeallocationDuration;
+use crate::ids::{GreenPinId, TransactionId};
+use crate::party::{Party, PartySpec, check_parties_disjoint};
+use crate::phone::Country;
+use crate::string_enum::string_enum;
+use crate::validation::{ValidationError, ValidationKind};
+
+string_enum!(
+    /// Who may call whom.
+    ///
+    /// ```
+    /// use greenpin_core::Usage;
+    /// assert_eq!("oneway".parse::<Usage>().unwrap(), Usage::Oneway);
+    /// assert_eq!("threeway".parse::<Usage>().unwrap(), Usage::Unknown("threeway".into()));
+    /// ```
+    Usage {
+        /// Only the A-party calls the B-party.
+        Oneway => "oneway",
+        /// Both call each other (the service's default).
+        Twoway => "twoway",
+    }
+);
+
+string_enum!(
+    /// Where an allocation is in its life.
+    State {
+        /// Live: calls are connected.
+        Active => "active",
+        /// Deallocated (expired or deleted), kept for the `deletion_time` setting.
+        Vault => "vault",
+    }
+);
+
+/// When an allocation ends: `"YYYY-MM-DD HH:MM:SS"`, in the account's `timezone` setting
+/// (IST unless changed), with no offset on the wire.
+///
+/// ```
+/// use greenpin_core::DeallocationTime;
+/// let t: DeallocationTime = "2020-03-27 12:17:09".parse().unwrap();
+/// assert_eq!(t.to_string(), "2020-03-27 12:17:09");
+/// assert_eq!(t.datetime().hour(), 12);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DeallocationTime(PrimitiveDateTime);
+
+const DEALLOCATION_TIME_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
+    format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+
+impl DeallocationTime {
+    /// Wraps a date-time (meant in the account's timezone).
+    pub fn new(datetime: PrimitiveDateTime) -> Self {
+        DeallocationTime(datetime)
+    }
+
+    /// The date-time, without offset.
+    pub fn datetime(&self) -> PrimitiveDateTime {
+        self.0
+    }
+}
+
+/// A string that is not `YYYY-MM-DD HH:MM:SS`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a deallocation time of the form YYYY-MM-DD HH:MM:SS")]
+pub struct DeallocationTimeError(pub String);
+
+impl FromStr for DeallocationTime {
+    type Err = DeallocationTimeError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        PrimitiveDateTime::parse(s, DEALLOCATION_TIME_FORMAT)
+            .map(DeallocationTime)
+            .map_err(|_| DeallocationTimeError(s.to_owned()))
+    }
+}
+
+impl fmt::Display for DeallocationTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self
+            .0
+            .format(DEALLOCATION_TIME_FORMAT)
+            .map_err(|_| fmt::Error)?;
+        f.write_str(&s)
+    }
+}
+
+impl Serialize for DeallocationTime {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for DeallocationTime {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// When an allocation is deallocated, as a request states it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DeallocationPolicySpec {
+    /// A count and a unit, e.g. `"1200s"`; see [`DeallocationDuration`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<String>,
+}
+
+/// A validated deallocation policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DeallocationPolicy {
+    /// How long the allocation lives from now.
+    pub duration: DeallocationDuration,
+}
+
+impl DeallocationPolicy {
+    /// A policy of `duration`.
+    pub fn after(duration: DeallocationDuration) -> Self {
+        DeallocationPolicy { duration }
+    }
+}
+
+/// Anything that can say a deallocation duration: `"20m"`, a `std::time::Duration`, or a
+/// [`DeallocationDuration`]. Checked when the request is validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DurationText(String);
+
+impl From<&str> for DurationText {
+    fn from(s: &str) -> Self {
+        DurationText(s.to_owned())
+    }
+}
+impl From<String> for DurationText {
+    fn from(s: String) -> Self {
+        DurationText(s)
+    }
+}
+impl From<std::time::Duration> for DurationText {
+    fn from(d: std::time::Duration) -> Self {
+        DurationText(humantime::format_duration(d).to_string())
+    }
+}
+impl From<DeallocationDuration> for DurationText {
+    fn from(d: DeallocationDuration) -> Self {
+        DurationText(d.to_string())
+    }
+}
+
+/// The fields create, update and each bulk-update item share, as the request states them.
+///
+/// ```
+/// use greenpin_core::{AllocationSpec, Country, PartySpec, Usage};
+/// let spec = AllocationSpec::new()
+///     .a(PartySpec::new().number("7987686144"))
+///     .usage(Usage::Oneway)
+///     .deallocate_after("20m");
+/// let valid = spec.validate(Country::IN).unwrap();
+/// assert_eq!(valid.deallocation_policy.unwrap().duration.as_secs(), 1200);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct AllocationSpec {
+    /// The A-party.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub a: Option<PartySpec>,
+    /// The B-party.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub b: Option<PartySpec>,
+    /// Who may call whom.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
+    /// When the allocation ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deallocation_policy: Option<DeallocationPolicySpec>,
+}
+
+impl AllocationSpec {
+    /// Nothing set.
+    pub fn new() -> Self {
+        AllocationSpec::default()
+    }
+
+    /// Sets the A-party.
+    pub fn a(mut self, a: PartySpec) -> Self {
+        self.a = Some(a);
+        self
+    }
+
+    /// Sets the B-party.
+    pub fn b(mut self, b: PartySpec) -> Self {
+        self.b = Some(b);
+        self
+    }
+
+    /// Sets the usage.
+    pub fn usage(mut self, usage: Usage) -> Self {
+        self.usage = Some(usage);
+        self
+    }
+
+    /// Sets the deallocation policy's duration (`"20m"`, `Duration::from_secs(1200)`, …).
+    pub fn deallocate_after(mut self, duration: impl Into<DurationText>) -> Self {
+        self.deallocation_policy = Some(DeallocationPolicySpec {
+            duration: Some(duration.into().0),
+        });
+        self
+    }
+
+    /// Whether no field at all is set (an update must set one).
+    pub fn is_empty(&self) -> bool {
+        self.a.as_ref().is_none_or(PartySpec::is_empty)
+            && self.b.as_ref().is_none_or(PartySpec::is_empty)
+            && self.usage.is_none()
+            && self
+                .deallocation_policy
+                .as_ref()
+                .is_none_or(|p| p.duration.is_none())
+    }
+
+    /// Validates and normalises every field, reading local numbers in `country`.
+    pub fn validate(&self, country: Country) -> Result<AllocationFields, ValidationError> {
+        let a = self
+            .a
+            .as_ref()
+            .map(|p| p.validate("a", country))
+            .transpose()?;
+        let b = self
+            .b
+            .as_ref()
+            .map(|p| p.validate("b", country))
+            .transpose()?;
+        if let (Some(a), Some(b)) = (&a, &b) {
+            check_parties_disjoint(a, b)?;
+        }
+        let usage = match &self.usage {
+            Some(Usage::Unknown(other)) => {
+                return Err(ValidationError::new(
+                    "usage",
+                    ValidationKind::Invalid,
+                    format!("{other:?} is not a usage; use \"oneway\" or \"twoway\""),
+                ));
+            }
+            u => u.clone(),
+        };
+        let deallocation_policy = match &self.deallocation_policy {
+            None => None,
+            Some(DeallocationPolicySpec { duration: None }) => {
+                return Err(ValidationError::new(
+                    "deallocation_policy.duration",
+                    ValidationKind::Missing,
+                    "is required when deallocation_policy is given",
+                ));
+            }
+            Some(DeallocationPolicySpec {
+                duration: Some(text),
+            }) => Some(DeallocationPolicy::after(text.parse().map_err(
+                |e: crate::duration::DurationError| {
+                    ValidationError::new(
+                        "deallocation_policy.duration",
+                        ValidationKind::Invalid,
+                        e.to_string(),
+                    )
+                },
+            )?)),
+        };
+        Ok(AllocationFields {
+            a,
+            b,
+            usage,
+            deallocation_policy,
+        })
+    }
+}
+
+/// Validated [`AllocationSpec`]: the body of an update, and most of a create.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct AllocationFields {
+    /// The A-party.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub a: Option<Party>,
+    /// The B-party.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub b: Option<Party>,
+    /// Who may call whom.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
+    /// When the allocation ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deallocation_policy: Option<DeallocationPolicy>,
+}
+
+/// An allocation as the service reports it: the `data` of create, get and update.
+///
+/// Unknown fields are ignored, so additions on the service side do not break parsing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Allocation {
+    /// The service's id for the allocation.
+    pub greenpin_id: GreenPinId,
+    /// The caller's id, echoed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<TransactionId>,
+    /// The A-party.
+    #[serde(default)]
+    pub a: Party,
+    /// The B-party.
+    #[serde(default)]
+    pub b: Party,
+    /// Who may call whom.
+    pub usage: Usage,
+    /// Active or in the vault.
+    pub state: State,
+    /// When it ends, in the account's timezone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deallocation_time: Option<DeallocationTime>,
+}

@@ -1,0 +1,193 @@
+//! Where requests go and who sends them: the service root, the account, the credentials.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use http::{HeaderValue, Method, Request, header};
+
+use crate::ids::AccountSid;
+use crate::phone::Country;
+use crate::secret::Credentials;
+use crate::validation::{ValidationError, ValidationKind};
+
+/// The production service root.
+pub const DEFAULT_SERVICE_ROOT: &str = "https://leadassist.exotel.in";
+
+/// The service root: scheme, host, optional port and path prefix, e.g.
+/// `https://leadassist.exotel.in` (the SDK adds `/v1/tenants/{sid}/…`).
+///
+/// Plain `http` is refused unless the host is loopback (an emulator); credentials, a query
+/// or a fragment in the URL are refused.
+///
+/// ```
+/// use greenpin_core::ServiceRoot;
+/// assert!(ServiceRoot::parse("https://leadassist.exotel.in").is_ok());
+/// assert!(ServiceRoot::parse("http://127.0.0.1:8080/").is_ok());
+/// assert!(ServiceRoot::parse("http://leadassist.exotel.in").is_err());
+/// assert!(ServiceRoot::parse("https://key:token@leadassist.exotel.in").is_err());
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ServiceRoot(String);
+
+impl ServiceRoot {
+    /// Checks a service root URL.
+    pub fn parse(url: &str) -> Result<Self, ValidationError> {
+        let bad =
+            |why: &str| ValidationError::new("base_url", ValidationKind::Invalid, why.to_owned());
+        let uri: http::Uri = url
+            .trim()
+            .parse()
+            .map_err(|_| bad(&format!("{url:?} is not a URL")))?;
+        let scheme = uri
+            .scheme_str()
+            .ok_or_else(|| bad("needs a scheme (https://…)"))?;
+        let authority = uri.authority().ok_or_else(|| bad("needs a host"))?;
+        if authority.as_str().contains('@') {
+            return Err(bad(
+                "must not contain credentials; they go in the Authorization header",
+            ));
+        }
+        if uri.query().is_some() || url.contains('#') {
+            return Err(bad("must not have a query or fragment"));
+        }
+        let host = authority.host();
+        match scheme {
+            "https" => {}
+            "http" if is_loopback(host) => {}
+            "http" => {
+                return Err(bad(
+                    "plain http is only allowed to a loopback host; use https",
+                ));
+            }
+            other => return Err(bad(&format!("scheme {other:?} is not http or https"))),
+        }
+        let path = uri.path().trim_end_matches('/');
+        Ok(ServiceRoot(format!("{scheme}://{authority}{path}")))
+    }
+
+    /// The root without a trailing slash.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for ServiceRoot {
+    fn default() -> Self {
+        ServiceRoot(DEFAULT_SERVICE_ROOT.to_owned())
+    }
+}
+
+impl fmt::Display for ServiceRoot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for ServiceRoot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ServiceRoot({})", self.0)
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    h.eq_ignore_ascii_case("localhost") || h.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Everything an operation needs to become a request: service root, account, credentials,
+/// and the country local numbers are read in.
+///
+/// ```
+/// use greenpin_core::{AccountSid, ApiContext, Credentials, ServiceRoot};
+/// let ctx = ApiContext::new(AccountSid::new("acme").unwrap(), Credentials::new("k", "t"))
+///     .with_root(ServiceRoot::parse("http://127.0.0.1:9000").unwrap());
+/// assert_eq!(ctx.tenant_url("/greenpin"), "http://127.0.0.1:9000/v1/tenants/acme/greenpin");
+/// assert!(!format!("{ctx:?}").contains("\"t\""));
+/// ```
+#[derive(Clone, Debug)]
+pub struct ApiContext {
+    root: ServiceRoot,
+    account_sid: AccountSid,
+    credentials: Credentials,
+    country: Country,
+    user_agent: Option<HeaderValue>,
+}
+
+impl ApiContext {
+    /// A context for the production root, reading local numbers as Indian.
+    pub fn new(account_sid: AccountSid, credentials: Credentials) -> Self {
+        ApiContext {
+            root: ServiceRoot::default(),
+            account_sid,
+            credentials,
+            country: Country::IN,
+            user_agent: None,
+        }
+    }
+
+    /// Uses another service root (staging, an emulator).
+    pub fn with_root(mut self, root: ServiceRoot) -> Self {
+        self.root = root;
+        self
+    }
+
+    /// Reads local numbers in `country`.
+    pub fn with_country(mut self, country: Country) -> Self {
+        self.country = country;
+        self
+    }
+
+    /// Sends this `User-Agent`.
+    pub fn with_user_agent(mut self, ua: HeaderValue) -> Self {
+        self.user_agent = Some(ua);
+        self
+    }
+
+    /// The service root.
+    pub fn root(&self) -> &ServiceRoot {
+        &self.root
+    }
+
+    /// The account.
+    pub fn account_sid(&self) -> &AccountSid {
+        &self.account_sid
+    }
+
+    /// The credentials.
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    /// The country local numbers are read in.
+    pub fn country(&self) -> Country {
+        self.country
+    }
+
+    /// `{root}/v1/tenants/{sid}{path}`.
+    pub fn tenant_url(&self, path: &str) -> String {
+        format!("{}/v1/tenants/{}{path}", self.root, self.account_sid)
+    }
+
+    /// A request with auth, `Accept`, `User-Agent` and (when there is a body)
+    /// `Content-Type: application/json`.
+    pub fn request(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> Request<Vec<u8>> {
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(self.tenant_url(path))
+            .header(header::AUTHORIZATION, self.credentials.authorization())
+            .header(header::ACCEPT, HeaderValue::from_static("application/json"));
+        if let Some(ua) = &self.user_agent {
+            builder = builder.header(header::USER_AGENT, ua.clone());
+        }
+        if body.is_some() {
+            builder = builder.header(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+        }
+        // The URI is built from a checked root and checked ids: it always parses.
+        builder
+            .body(body.unwrap_or_default())
+            .expect("request parts are valid")
+    }
+}

@@ -1,0 +1,192 @@
+//! The response envelope every GreenPin answer comes in, and the one function that turns
+//! an HTTP answer into data or an [`Error`].
+
+use std::time::{Duration, SystemTime};
+
+use http::{HeaderMap, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ApiError, DecodeError, Error, snippet};
+use crate::error_code::ErrorCode;
+
+const SNIPPET_CHARS: usize = 200;
+
+/// `{"request_id"?, "method"?, "success", "status", "code", "message", "data"}`.
+///
+/// ```
+/// use greenpin_core::Envelope;
+/// let e: Envelope<serde_json::Value> = serde_json::from_str(
+///     r#"{"success":false,"status":409,"code":18,"message":"Allocation exists for this connection id.","data":null}"#,
+/// ).unwrap();
+/// assert_eq!(e.code.unwrap().code(), 18);
+/// assert!(e.request_id.is_none());
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Envelope<T> {
+    /// The call's id, for support.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// The HTTP method, echoed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Whether the call succeeded.
+    pub success: bool,
+    /// The HTTP status, echoed.
+    pub status: u16,
+    /// The error code, or null.
+    #[serde(default)]
+    pub code: Option<ErrorCode>,
+    /// The error message, or null.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// The payload, or null.
+    #[serde(default = "none")]
+    pub data: Option<T>,
+}
+
+fn none<T>() -> Option<T> {
+    None
+}
+
+impl<T> Envelope<T> {
+    /// A success envelope around `data`.
+    pub fn success(status: u16, data: T) -> Self {
+        Envelope {
+            request_id: None,
+            method: None,
+            success: true,
+            status,
+            code: None,
+            message: None,
+            data: Some(data),
+        }
+    }
+
+    /// An error envelope.
+    pub fn error(status: u16, code: ErrorCode, message: impl Into<String>) -> Self {
+        Envelope {
+            request_id: None,
+            method: None,
+            success: false,
+            status,
+            code: Some(code),
+            message: Some(message.into()),
+            data: None,
+        }
+    }
+}
+
+/// Successful data and the id the service gave the call.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Reply<T> {
+    /// The payload.
+    pub data: T,
+    /// The envelope's `request_id`.
+    pub request_id: Option<String>,
+    /// The HTTP status.
+    pub status: StatusCode,
+}
+
+/// Reads an answer: 2xx with `"success": true` gives the data; anything else an error —
+/// the API's own when the body is an envelope, a plain status error otherwise.
+/// `require_data` refuses a success whose `data` is null.
+pub(crate) fn read<T: DeserializeOwned>(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Reply<Option<T>>, Error> {
+    let retry_after = headers
+        .get(http::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_retry_after(v, SystemTime::now()));
+    let header_request_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+
+    if !status.is_success() {
+        let mut err = ApiError::new(status);
+        err.retry_after = retry_after;
+        err.request_id = header_request_id;
+        match serde_json::from_slice::<Envelope<serde_json::Value>>(body) {
+            Ok(env) => {
+                err.code = env.code;
+                err.message = env.message;
+                err.request_id = env.request_id.or(err.request_id);
+            }
+            Err(_) => err.body_snippet = Some(snippet(body, SNIPPET_CHARS)),
+        }
+        return Err(Error::Api(err));
+    }
+
+    let env: Envelope<T> = serde_json::from_slice(body).map_err(|e| {
+        // Try to keep the request id even when the data did not parse.
+        let request_id = serde_json::from_slice::<Envelope<serde_json::Value>>(body)
+            .ok()
+            .and_then(|e| e.request_id)
+            .or_else(|| header_request_id.clone());
+        Error::Decode(DecodeError {
+            status,
+            reason: e.to_string(),
+            body_snippet: snippet(body, SNIPPET_CHARS),
+            request_id,
+        })
+    })?;
+    let request_id = env.request_id.or(header_request_id);
+    if !env.success {
+        let mut err = ApiError::new(status);
+        err.code = env.code;
+        err.message = env.message;
+        err.request_id = request_id;
+        err.retry_after = retry_after;
+        return Err(Error::Api(err));
+    }
+    Ok(Reply {
+        data: env.data,
+        request_id,
+        status,
+    })
+}
+
+/// Like [`read`], but a null `data` is a decode error.
+pub(crate) fn read_data<T: DeserializeOwned>(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Reply<T>, Error> {
+    let reply = read::<T>(status, headers, body)?;
+    match reply.data {
+        Some(data) => Ok(Reply {
+            data,
+            request_id: reply.request_id,
+            status: reply.status,
+        }),
+        None => Err(Error::Decode(DecodeError {
+            status,
+            reason: "success without data".to_owned(),
+            body_snippet: snippet(body, SNIPPET_CHARS),
+            request_id: reply.request_id,
+        })),
+    }
+}
+
+/// Reads a `Retry-After` value: delta-seconds, or an HTTP date (relative to `now`).
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use greenpin_core::envelope::parse_retry_after;
+/// assert_eq!(parse_retry_after("1", SystemTime::now()), Some(Duration::from_secs(1)));
+/// assert_eq!(parse_retry_after("soon", SystemTime::now()), None);
+/// ```
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let v = value.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc2822).ok()?;
+    let at = SystemTime::from(at);
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}

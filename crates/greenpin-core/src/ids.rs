@@ -1,0 +1,238 @@
+//! Typed identifiers. Each goes into a URL path or a JSON body, so each is checked once,
+//! at construction, for what can safely stand there.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Why a string is not a valid id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum IdError {
+    /// The id is empty.
+    #[error("must not be empty")]
+    Empty,
+    /// The id is longer than the limit for its kind.
+    #[error("is longer than {max} characters")]
+    TooLong {
+        /// The limit.
+        max: usize,
+    },
+    /// The id holds a character that cannot stand in a URL path segment unescaped.
+    #[error("contains {0:?}; only ASCII letters, digits, '-', '_' and '.' are allowed")]
+    BadCharacter(char),
+}
+
+fn check_path_safe(s: &str, max: usize) -> Result<(), IdError> {
+    if s.is_empty() {
+        return Err(IdError::Empty);
+    }
+    if s.len() > max {
+        return Err(IdError::TooLong { max });
+    }
+    if let Some(c) = s
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+    {
+        return Err(IdError::BadCharacter(c));
+    }
+    if s == "." || s == ".." {
+        return Err(IdError::BadCharacter('.'));
+    }
+    Ok(())
+}
+
+macro_rules! path_id {
+    ($(#[$doc:meta])* $name:ident, $max:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Longest id accepted.
+            pub const MAX_LEN: usize = $max;
+
+            /// Checks and wraps an id.
+            pub fn new(value: impl Into<String>) -> Result<Self, IdError> {
+                let value = value.into();
+                check_path_safe(&value, $max)?;
+                Ok($name(value))
+            }
+
+            /// The id as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!(stringify!($name), "({})"), self.0)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = IdError;
+            fn from_str(s: &str) -> Result<Self, IdError> {
+                $name::new(s)
+            }
+        }
+
+        impl TryFrom<&str> for $name {
+            type Error = IdError;
+            fn try_from(s: &str) -> Result<Self, IdError> {
+                $name::new(s)
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = IdError;
+            fn try_from(s: String) -> Result<Self, IdError> {
+                $name::new(s)
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                $name::new(s).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+path_id!(
+    /// The account (tenant) SID: the `{account_sid}` of `/v1/tenants/{account_sid}`.
+    ///
+    /// ```
+    /// use greenpin_core::AccountSid;
+    /// assert!(AccountSid::new("exotel_demo1").is_ok());
+    /// assert!(AccountSid::new("a/b").is_err());
+    /// ```
+    AccountSid,
+    128
+);
+path_id!(
+    /// A GreenPin allocation id, assigned by the service (documented as a UUID).
+    ///
+    /// Not required to be a well-formed UUID: the docs' own example
+    /// (`d7ffd4b3-XPYX-4bda-a024-ibidatabatodoo`) is not one, and the id is the server's to
+    /// choose. It must be safe to place in a URL path.
+    ///
+    /// ```
+    /// use greenpin_core::GreenPinId;
+    /// let id: GreenPinId = "d7ffd4b3-5c1e-4bda-a024-0b1d2a3b4c5d".parse().unwrap();
+    /// assert_eq!(id.as_str().len(), 36);
+    /// assert!(GreenPinId::new("../settings").is_err());
+    /// ```
+    GreenPinId,
+    128
+);
+
+/// The client's own id for an allocation (an order id, say): mandatory on create, echoed
+/// back by the service. Sent in JSON only, so any non-blank text up to 256 characters.
+///
+/// ```
+/// use greenpin_core::TransactionId;
+/// assert_eq!(TransactionId::new("order #42").unwrap().as_str(), "order #42");
+/// assert!(TransactionId::new("  ").is_err());
+/// ```
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct TransactionId(String);
+
+impl TransactionId {
+    /// Longest transaction id accepted.
+    pub const MAX_LEN: usize = 256;
+
+    /// Checks and wraps a transaction id.
+    pub fn new(value: impl Into<String>) -> Result<Self, IdError> {
+        let value = value.into();
+        if value.trim().is_empty() {
+            return Err(IdError::Empty);
+        }
+        if value.chars().count() > Self::MAX_LEN {
+            return Err(IdError::TooLong { max: Self::MAX_LEN });
+        }
+        if let Some(c) = value.chars().find(|c| c.is_control()) {
+            return Err(IdError::BadCharacter(c));
+        }
+        Ok(TransactionId(value))
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for TransactionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for TransactionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TransactionId({:?})", self.0)
+    }
+}
+
+impl FromStr for TransactionId {
+    type Err = IdError;
+    fn from_str(s: &str) -> Result<Self, IdError> {
+        TransactionId::new(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for TransactionId {
+    // Echoed by the server: taken as sent.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(TransactionId)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_ids_refuse_what_would_change_the_path() {
+        for bad in ["", "a/b", "a?b", "a#b", "a b", "..", "é", "a%2F"] {
+            assert!(GreenPinId::new(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            GreenPinId::new("x".repeat(129)),
+            Err(IdError::TooLong { max: 128 })
+        );
+        assert_eq!(
+            GreenPinId::new("a/b").unwrap_err().to_string(),
+            "contains '/'; only ASCII letters, digits, '-', '_' and '.' are allowed"
+        );
+    }
+
+    #[test]
+    fn deserialising_a_path_id_checks_it() {
+        assert!(serde_json::from_str::<GreenPinId>("\"ok-1\"").is_ok());
+        assert!(serde_json::from_str::<GreenPinId>("\"no/way\"").is_err());
+    }
+}

@@ -1,0 +1,79 @@
+//! # greenpin-core
+//!
+//! The sans-IO heart of greenpin-rs, the Rust SDK for Exotel's GreenPin number-masking API:
+//! the model (allocations, parties, numbers, PINs, durations, settings, callbacks, error
+//! codes), validation with field paths, and every operation as a pair of pure functions —
+//! build an [`http::Request`], parse an [`http::Response`]. No sockets, no runtime, no HTTP
+//! client: `greenpin-async` and `greenpin-blocking` do the I/O, and so can you.
+//!
+//! The seed's Update, built and checked without a network:
+//!
+//! ```
+//! use greenpin_core::{AccountSid, AllocationSpec, ApiContext, Credentials, GreenPinId,
+//!                     Operation, PartySpec, Usage};
+//! use greenpin_core::ops::UpdateAllocation;
+//!
+//! let ctx = ApiContext::new(AccountSid::new("acme").unwrap(), Credentials::new("key", "token"));
+//! let update = UpdateAllocation::new(
+//!     GreenPinId::new("d7ffd4b3-5c1e-4bda-a024-0b1d2a3b4c5d").unwrap(),
+//!     AllocationSpec::new()
+//!         .a(PartySpec::new().vns(["6292134471", "6292134464"]).number("7987686144").pin("123").pin_length(3))
+//!         .b(PartySpec::new().vns(["6292134465", "6292134464"]).number("9956555625").pin("234").pin_length(3))
+//!         .usage(Usage::Twoway)
+//!         .deallocate_after("1200s"),
+//! );
+//! let request = update.build_request(&ctx).unwrap();
+//! assert_eq!(request.method(), "PUT");
+//! let body: serde_json::Value = serde_json::from_slice(request.body()).unwrap();
+//! assert_eq!(body["a"]["numbers"][0], "+917987686144");
+//!
+//! // The seed's masked placeholders are refused, naming the field:
+//! let bad = UpdateAllocation::new(
+//!     GreenPinId::new("g-1").unwrap(),
+//!     AllocationSpec::new().a(PartySpec::new().vn("629XXXXX71")),
+//! );
+//! let err = bad.build_request(&ctx).unwrap_err();
+//! assert!(err.to_string().contains("a.vns[0]"));
+//! ```
+#![warn(missing_docs)]
+
+pub mod allocation;
+pub mod api;
+pub mod callbacks;
+pub mod duration;
+pub mod envelope;
+pub mod error;
+pub mod error_code;
+pub mod ids;
+pub mod ops;
+pub mod party;
+pub mod phone;
+pub mod pin;
+pub mod retry;
+pub mod secret;
+pub mod settings;
+mod string_enum;
+pub mod validation;
+
+pub use allocation::{
+    Allocation, AllocationFields, AllocationSpec, DeallocationPolicy, DeallocationPolicySpec,
+    DeallocationTime, DurationText, State, Usage,
+};
+pub use api::{ApiContext, DEFAULT_SERVICE_ROOT, ServiceRoot};
+pub use callbacks::{CallCompleted, CallType, DeallocationEvent, DeallocationReason};
+pub use duration::{DeallocationDuration, DurationError};
+pub use envelope::{Envelope, Reply};
+pub use error::{ApiError, DecodeError, Error, TransportError, TransportErrorKind};
+pub use error_code::{ERROR_CODES, ErrorCode, ErrorCodeInfo};
+pub use ids::{AccountSid, GreenPinId, IdError, TransactionId};
+pub use ops::{Operation, OperationKind};
+pub use party::{MAX_NUMBERS_PER_LIST, Party, PartySpec};
+pub use phone::{Country, PhoneNumber, PhoneNumberError};
+pub use pin::{Pin, PinError, PinLength};
+pub use retry::{Decision, Outcome, RetryPolicy};
+pub use secret::{ApiKey, ApiToken, Credentials};
+pub use settings::{MaxDeallocationTime, Settings, Timezone};
+pub use validation::{ValidationError, ValidationKind};
+
+/// The `User-Agent` the transports send: `greenpin-rs/VERSION`.
+pub const USER_AGENT: &str = concat!("greenpin-rs/", env!("CARGO_PKG_VERSION"));

@@ -1,0 +1,246 @@
+//! The A- and B-party of an allocation: VNs, numbers, PIN and PIN length.
+//!
+//! Two types: [`PartySpec`] is what a caller (or a request body) *says*, as text, and can
+//! be wrong; [`Party`] is what [`PartySpec::validate`] makes of it — E.164 numbers, a
+//! checked PIN — and what the service answers with.
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::phone::{Country, PhoneNumber};
+use crate::pin::{Pin, PinLength};
+use crate::validation::{ValidationError, ValidationKind};
+
+/// Most numbers (or VNs) in one list: GreenPin's documented limit.
+pub const MAX_NUMBERS_PER_LIST: usize = 10;
+
+/// A party as a request states it, not yet validated. Every field is optional: on update,
+/// what is absent stays as it was.
+///
+/// ```
+/// use greenpin_core::{Country, PartySpec};
+/// let a = PartySpec::new().vn("6292134471").number("7987686144").pin("123").pin_length(3);
+/// let party = a.validate("a", Country::IN).unwrap();
+/// assert_eq!(party.numbers[0].as_str(), "+917987686144");
+///
+/// let bad = PartySpec::new().pin("23").pin_length(3).validate("b", Country::IN);
+/// assert_eq!(bad.unwrap_err().to_string(), "b.pin: \"23\" does not match pin_length 3");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PartySpec {
+    /// Virtual numbers this party is reached through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vns: Option<Vec<String>>,
+    /// The party's real numbers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub numbers: Option<Vec<String>>,
+    /// The PIN callers of this party's VN must enter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<String>,
+    /// The PIN's length; alone, asks the service to generate a PIN of that length.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_int"
+    )]
+    pub pin_length: Option<i64>,
+}
+
+/// Reads `3` or `"3"` (the seed has both).
+fn lenient_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Int(i64),
+        Str(String),
+    }
+    match Option::<Raw>::deserialize(d)
+        .map_err(|_| serde::de::Error::custom("expected a number or a string of digits"))?
+    {
+        None => Ok(None),
+        Some(Raw::Int(n)) => Ok(Some(n)),
+        Some(Raw::Str(s)) => s
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| serde::de::Error::custom(format!("{s:?} is not a whole number"))),
+    }
+}
+
+impl PartySpec {
+    /// An empty party spec.
+    pub fn new() -> Self {
+        PartySpec::default()
+    }
+
+    /// Adds a VN.
+    pub fn vn(mut self, vn: impl Into<String>) -> Self {
+        self.vns.get_or_insert_with(Vec::new).push(vn.into());
+        self
+    }
+
+    /// Adds several VNs.
+    pub fn vns<I: IntoIterator<Item = S>, S: Into<String>>(mut self, vns: I) -> Self {
+        self.vns
+            .get_or_insert_with(Vec::new)
+            .extend(vns.into_iter().map(Into::into));
+        self
+    }
+
+    /// Adds a number.
+    pub fn number(mut self, number: impl Into<String>) -> Self {
+        self.numbers
+            .get_or_insert_with(Vec::new)
+            .push(number.into());
+        self
+    }
+
+    /// Adds several numbers.
+    pub fn numbers<I: IntoIterator<Item = S>, S: Into<String>>(mut self, numbers: I) -> Self {
+        self.numbers
+            .get_or_insert_with(Vec::new)
+            .extend(numbers.into_iter().map(Into::into));
+        self
+    }
+
+    /// Sets the PIN.
+    pub fn pin(mut self, pin: impl Into<String>) -> Self {
+        self.pin = Some(pin.into());
+        self
+    }
+
+    /// Sets the PIN length.
+    pub fn pin_length(mut self, len: i64) -> Self {
+        self.pin_length = Some(len);
+        self
+    }
+
+    /// Whether nothing at all is set.
+    pub fn is_empty(&self) -> bool {
+        self == &PartySpec::default()
+    }
+
+    /// Validates and normalises, naming fields under `path` (`"a"` or `"b"`).
+    pub fn validate(&self, path: &str, country: Country) -> Result<Party, ValidationError> {
+        let vns = validate_list(path, "vns", self.vns.as_deref(), country)?;
+        let numbers = validate_list(path, "numbers", self.numbers.as_deref(), country)?;
+        let pin = match &self.pin {
+            None => None,
+            Some(p) => Some(Pin::new(p.clone()).map_err(|e| {
+                ValidationError::new(
+                    format!("{path}.pin"),
+                    ValidationKind::Invalid,
+                    e.to_string(),
+                )
+            })?),
+        };
+        let pin_length = match self.pin_length {
+            None => None,
+            Some(n) => Some(PinLength::new(n).map_err(|e| {
+                ValidationError::new(
+                    format!("{path}.pin_length"),
+                    ValidationKind::Invalid,
+                    e.to_string(),
+                )
+            })?),
+        };
+        if let (Some(pin), Some(len)) = (&pin, pin_length) {
+            if pin.pin_length() != len {
+                return Err(ValidationError::new(
+                    format!("{path}.pin"),
+                    ValidationKind::Invalid,
+                    format!("{:?} does not match pin_length {len}", pin.as_str()),
+                ));
+            }
+        }
+        Ok(Party {
+            vns,
+            numbers,
+            pin,
+            pin_length,
+        })
+    }
+}
+
+fn validate_list(
+    path: &str,
+    name: &str,
+    list: Option<&[String]>,
+    country: Country,
+) -> Result<Vec<PhoneNumber>, ValidationError> {
+    let Some(list) = list else {
+        return Ok(Vec::new());
+    };
+    let field = format!("{path}.{name}");
+    if list.is_empty() {
+        return Err(ValidationError::new(
+            field,
+            ValidationKind::Invalid,
+            "must not be empty when given; leave it out to keep the current list",
+        ));
+    }
+    if list.len() > MAX_NUMBERS_PER_LIST {
+        return Err(ValidationError::new(
+            field,
+            ValidationKind::Invalid,
+            format!(
+                "has {} entries; at most {MAX_NUMBERS_PER_LIST} are allowed",
+                list.len()
+            ),
+        ));
+    }
+    let mut out: Vec<PhoneNumber> = Vec::with_capacity(list.len());
+    for (i, raw) in list.iter().enumerate() {
+        let n = PhoneNumber::parse(raw, country).map_err(|e| {
+            ValidationError::new(
+                format!("{field}[{i}]"),
+                ValidationKind::InvalidNumber,
+                format!("{raw:?} is not a valid phone number: {e}"),
+            )
+        })?;
+        if let Some(j) = out.iter().position(|m| m == &n) {
+            return Err(ValidationError::new(
+                format!("{field}[{i}]"),
+                ValidationKind::Duplicate,
+                format!("{n} is already listed as {field}[{j}]"),
+            ));
+        }
+        out.push(n);
+    }
+    Ok(out)
+}
+
+/// A validated party, as sent to and answered by the service.
+///
+/// Empty lists and absent PINs are left out of the JSON, so an update carries only what
+/// it changes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Party {
+    /// Virtual numbers, E.164.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vns: Vec<PhoneNumber>,
+    /// Real numbers, E.164.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub numbers: Vec<PhoneNumber>,
+    /// The PIN, when the party has one (responses omit it for parties without).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<Pin>,
+    /// The PIN length; sent as a number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin_length: Option<PinLength>,
+}
+
+/// Refuses a number present in both parties' `numbers`, naming it in `b`.
+pub(crate) fn check_parties_disjoint(a: &Party, b: &Party) -> Result<(), ValidationError> {
+    for (i, n) in b.numbers.iter().enumerate() {
+        if let Some(j) = a.numbers.iter().position(|m| m == n) {
+            return Err(ValidationError::new(
+                format!("b.numbers[{i}]"),
+                ValidationKind::SameNumberInBothParties,
+                format!("{n} is also a.numbers[{j}]; a number cannot be on both sides"),
+            ));
+        }
+    }
+    Ok(())
+}

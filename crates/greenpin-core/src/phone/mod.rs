@@ -1,0 +1,294 @@
+//! Phone numbers: validation and E.164 normalisation.
+//!
+//! GreenPin's docs say "E.164", yet the seed request sends 10-digit Indian numbers and the
+//! service answers with `+91…`. So every number a caller gives us is read in a default
+//! country (the account's `country` setting, `IN` unless changed) and written as E.164.
+//!
+//! The general path is the `phonenumber` crate (Google's libphonenumber metadata): parse,
+//! check *validity* (not just that it parsed), format as E.164. That costs microseconds per
+//! number and about 76 ms to load the metadata on first use — too much for bulk updates of
+//! thousands of numbers and for a CLI that wants to answer fast. So the common Indian forms
+//! (`9876543210`, `+91 98765 43210`, `098765-43210`) take a fast path that gives exactly
+//! phonenumber's answer without touching its metadata: for a 10-digit Indian national
+//! number, validity is decided by its first six digits (every IN pattern ends in free
+//! `\d` positions), and [`in_prefixes`] holds the valid six-digit prefixes, generated from
+//! phonenumber's own metadata and checked fresh by a test. A differential test over a
+//! generated corpus proves the two paths agree.
+//!
+//! Letters are refused before either path: libphonenumber maps them to keypad digits, which
+//! would silently turn the seed's masked `629XXXXX71` into some other number.
+
+mod in_prefixes;
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Longest input we attempt to read as a phone number. E.164 numbers have at most 15
+/// digits; this leaves room for separators and refuses pathological input early.
+const MAX_INPUT_LEN: usize = 40;
+
+/// A phone number in E.164 form (`+919876543210`).
+///
+/// Built by [`PhoneNumber::parse`], which validates and normalises. When read from a
+/// GreenPin *response* it is taken as the server wrote it, unvalidated: the service is the
+/// authority on what it allocated, and its documented examples are masked (`+916XXXXXX471`).
+///
+/// ```
+/// use greenpin_core::{Country, PhoneNumber};
+///
+/// let n = PhoneNumber::parse("098765-43210", Country::IN).unwrap();
+/// assert_eq!(n.as_str(), "+919876543210");
+/// assert!(PhoneNumber::parse("629XXXXX71", Country::IN).is_err());
+/// ```
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PhoneNumber(String);
+
+impl PhoneNumber {
+    /// Validates `input` and normalises it to E.164, reading a number without a `+` prefix
+    /// as a number of `country`.
+    ///
+    /// Accepts ASCII digits, a leading `+`, and the separators space, `-`, `.`, `(` and `)`.
+    /// Anything else — letters in particular — is refused rather than guessed at.
+    pub fn parse(input: &str, country: Country) -> Result<Self, PhoneNumberError> {
+        let compact = compact(input)?;
+        match fast_path(&compact, country) {
+            Some(Ok(n)) => Ok(n),
+            Some(Err(())) => Err(PhoneNumberError::Invalid),
+            None => slow_path(&compact, country),
+        }
+    }
+
+    /// Wraps a string the server sent, without validation. Prefer [`PhoneNumber::parse`].
+    pub fn from_server(value: impl Into<String>) -> Self {
+        PhoneNumber(value.into())
+    }
+
+    /// The E.164 text, e.g. `+919876543210`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for PhoneNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for PhoneNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PhoneNumber({})", self.0)
+    }
+}
+
+impl AsRef<str> for PhoneNumber {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Serialize for PhoneNumber {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for PhoneNumber {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(PhoneNumber)
+    }
+}
+
+/// Why a string is not a phone number.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PhoneNumberError {
+    /// Empty or only separators.
+    #[error("is empty")]
+    Empty,
+    /// Longer than any phone number can be.
+    #[error("is too long to be a phone number")]
+    TooLong,
+    /// A character that has no place in a phone number (letters, `#`, `*`, …).
+    #[error("contains {0:?}, which has no place in a phone number")]
+    BadCharacter(char),
+    /// Well-formed characters, but no valid number in any numbering plan we know.
+    #[error("not a valid phone number")]
+    Invalid,
+}
+
+/// A country whose numbering plan reads numbers written without `+` (ISO 3166-1 alpha-2).
+///
+/// ```
+/// use greenpin_core::Country;
+/// let us: Country = "US".parse().unwrap();
+/// assert_eq!(us.as_str(), "US");
+/// assert_eq!(Country::default(), Country::IN);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Country(phonenumber::country::Id);
+
+impl Country {
+    /// India, GreenPin's home and the default of the `country` setting.
+    pub const IN: Country = Country(phonenumber::country::Id::IN);
+
+    /// The ISO 3166-1 alpha-2 code, e.g. `IN`.
+    pub fn as_str(&self) -> &str {
+        self.0.as_ref()
+    }
+
+    /// The `phonenumber` crate's id, for callers that use it directly.
+    pub fn id(&self) -> phonenumber::country::Id {
+        self.0
+    }
+}
+
+impl Default for Country {
+    fn default() -> Self {
+        Country::IN
+    }
+}
+
+impl fmt::Debug for Country {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Country({})", self.as_str())
+    }
+}
+
+impl fmt::Display for Country {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A string that is not an ISO 3166-1 alpha-2 country known to the numbering metadata.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a known ISO 3166-1 alpha-2 country code")]
+pub struct UnknownCountry(pub String);
+
+impl FromStr for Country {
+    type Err = UnknownCountry;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let upper = s.trim().to_ascii_uppercase();
+        upper
+            .parse::<phonenumber::country::Id>()
+            .map(Country)
+            .map_err(|_| UnknownCountry(s.to_owned()))
+    }
+}
+
+impl Serialize for Country {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Country {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Checks the characters of `input` and drops the separators, keeping the digits and a
+/// leading `+`. Separators are formatting, not content; dropping them before phonenumber
+/// also avoids its overflow on `+9198765-43210`.
+fn compact(input: &str) -> Result<Compact, PhoneNumberError> {
+    if input.len() > MAX_INPUT_LEN {
+        return Err(PhoneNumberError::TooLong);
+    }
+    let mut out = Compact {
+        plus: false,
+        digits: [0; MAX_INPUT_LEN],
+        len: 0,
+    };
+    for (i, c) in input.char_indices() {
+        match c {
+            '0'..='9' => {
+                out.digits[out.len] = c as u8;
+                out.len += 1;
+            }
+            '+' if !out.plus && input[..i].trim().is_empty() => out.plus = true,
+            ' ' | '-' | '.' | '(' | ')' => {}
+            other => return Err(PhoneNumberError::BadCharacter(other)),
+        }
+    }
+    if out.len == 0 {
+        return Err(PhoneNumberError::Empty);
+    }
+    Ok(out)
+}
+
+/// An input reduced to an optional `+` and its ASCII digits.
+pub(crate) struct Compact {
+    plus: bool,
+    digits: [u8; MAX_INPUT_LEN],
+    len: usize,
+}
+
+impl Compact {
+    fn digits(&self) -> &[u8] {
+        &self.digits[..self.len]
+    }
+
+    /// The compact text, e.g. `+919876543210`.
+    fn text(&self) -> String {
+        let mut s = String::with_capacity(self.len + 1);
+        if self.plus {
+            s.push('+');
+        }
+        s.extend(self.digits().iter().map(|&b| b as char));
+        s
+    }
+}
+
+/// The metadata-free path for Indian numbers: `+91` and ten digits, or — read in `IN` —
+/// ten digits, or `0` and ten digits. `None` means "not a form this path knows" and the
+/// caller falls back to phonenumber; `Some` is phonenumber's validity verdict and E.164.
+pub(crate) fn fast_path(c: &Compact, country: Country) -> Option<Result<PhoneNumber, ()>> {
+    let national: &[u8] = match (c.plus, c.digits()) {
+        (true, [b'9', b'1', rest @ ..]) if rest.len() == 10 => rest,
+        (false, rest) if country == Country::IN && rest.len() == 10 => rest,
+        (false, [b'0', rest @ ..]) if country == Country::IN && rest.len() == 10 => rest,
+        _ => return None,
+    };
+    if national[0] == b'0' {
+        return None;
+    }
+    let prefix = national[..6]
+        .iter()
+        .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'));
+    if !is_valid_in_prefix(prefix) {
+        return Some(Err(()));
+    }
+    let mut e164 = String::with_capacity(13);
+    e164.push_str("+91");
+    e164.extend(national.iter().map(|&b| b as char));
+    Some(Ok(PhoneNumber(e164)))
+}
+
+/// Whether a 10-digit Indian national number starting with these six digits is valid.
+fn is_valid_in_prefix(prefix: u32) -> bool {
+    // Ranges are sorted, disjoint and half-open: find the last range starting at or before
+    // `prefix` and check that it reaches past it.
+    let ranges = in_prefixes::VALID_RANGES;
+    let idx = ranges.partition_point(|&(start, _)| start <= prefix);
+    idx > 0 && prefix < ranges[idx - 1].1
+}
+
+/// The general path: phonenumber's parse, validity check and E.164 formatting.
+pub(crate) fn slow_path(c: &Compact, country: Country) -> Result<PhoneNumber, PhoneNumberError> {
+    let parsed =
+        phonenumber::parse(Some(country.0), c.text()).map_err(|_| PhoneNumberError::Invalid)?;
+    if !parsed.is_valid() {
+        return Err(PhoneNumberError::Invalid);
+    }
+    Ok(PhoneNumber(
+        parsed.format().mode(phonenumber::Mode::E164).to_string(),
+    ))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,176 @@
+//! PINs and PIN lengths.
+//!
+//! The seed sends `pin_length` as `3` for one party and `"3"` for the other, so a PIN length
+//! is read from either a JSON number or a string of digits, and always written as a number.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A party's PIN: ASCII digits, [`PinLength::MIN`] to [`PinLength::MAX`] of them.
+///
+/// ```
+/// use greenpin_core::Pin;
+/// assert_eq!(Pin::new("0123").unwrap().len(), 4);
+/// assert!(Pin::new("12a").is_err());
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Pin(String);
+
+/// Why a string is not a PIN.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PinError {
+    /// A character other than an ASCII digit.
+    #[error("{0:?} is not a PIN: only the digits 0-9 are allowed")]
+    NotDigits(String),
+    /// Too short or too long.
+    #[error("{pin:?} has {len} digits; a PIN has {min} to {max}", min = PinLength::MIN, max = PinLength::MAX)]
+    Length {
+        /// The PIN given.
+        pin: String,
+        /// Its length.
+        len: usize,
+    },
+    /// A PIN length outside the accepted range.
+    #[error("{0} is not a PIN length; it must be {min} to {max}", min = PinLength::MIN, max = PinLength::MAX)]
+    BadLength(i64),
+}
+
+impl Pin {
+    /// Checks and wraps a PIN.
+    pub fn new(value: impl Into<String>) -> Result<Self, PinError> {
+        let value = value.into();
+        if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(PinError::NotDigits(value));
+        }
+        let len = value.len();
+        if !(usize::from(PinLength::MIN)..=usize::from(PinLength::MAX)).contains(&len) {
+            return Err(PinError::Length { pin: value, len });
+        }
+        Ok(Pin(value))
+    }
+
+    /// The digits.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Number of digits.
+    #[allow(clippy::len_without_is_empty)] // a PIN is never empty
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// This PIN's length as a [`PinLength`].
+    pub fn pin_length(&self) -> PinLength {
+        PinLength(self.0.len() as u8)
+    }
+}
+
+impl fmt::Display for Pin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Pin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Pin({})", self.0)
+    }
+}
+
+impl Serialize for Pin {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Pin {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Pin::new(s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A PIN length: [`PinLength::MIN`] to [`PinLength::MAX`] digits.
+///
+/// GreenPin does not publish the range; see `docs/DECISIONS.md`.
+///
+/// ```
+/// use greenpin_core::PinLength;
+/// let a: PinLength = serde_json::from_str("3").unwrap();
+/// let b: PinLength = serde_json::from_str("\"3\"").unwrap();
+/// assert_eq!(a, b);
+/// assert_eq!(serde_json::to_string(&b).unwrap(), "3");
+/// assert!(PinLength::new(0).is_err());
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct PinLength(u8);
+
+impl PinLength {
+    /// Shortest PIN.
+    pub const MIN: u8 = 1;
+    /// Longest PIN.
+    pub const MAX: u8 = 10;
+
+    /// Checks and wraps a PIN length.
+    pub fn new(len: i64) -> Result<Self, PinError> {
+        if (i64::from(Self::MIN)..=i64::from(Self::MAX)).contains(&len) {
+            Ok(PinLength(len as u8))
+        } else {
+            Err(PinError::BadLength(len))
+        }
+    }
+
+    /// The length as a number.
+    pub fn get(self) -> u8 {
+        self.0
+    }
+}
+
+impl fmt::Display for PinLength {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl TryFrom<i64> for PinLength {
+    type Error = PinError;
+    fn try_from(v: i64) -> Result<Self, PinError> {
+        PinLength::new(v)
+    }
+}
+
+impl TryFrom<u8> for PinLength {
+    type Error = PinError;
+    fn try_from(v: u8) -> Result<Self, PinError> {
+        PinLength::new(i64::from(v))
+    }
+}
+
+impl Serialize for PinLength {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u8(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for PinLength {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Int(i64),
+            Str(String),
+        }
+        let len = match Raw::deserialize(d)
+            .map_err(|_| serde::de::Error::custom("expected a number or a string of digits"))?
+        {
+            Raw::Int(n) => n,
+            Raw::Str(s) => s.trim().parse::<i64>().map_err(|_| {
+                serde::de::Error::custom(format!("{s:?} is not a number of digits"))
+            })?,
+        };
+        PinLength::new(len).map_err(serde::de::Error::custom)
+    }
+}

@@ -1,0 +1,325 @@
+//! The retry decision, as a pure function: the transports only loop and sleep.
+//!
+//! Retried: 429, 502, 503, 504, connection failures and timeouts — for idempotent calls
+//! (GET, PUT, DELETE). A create (POST) is retried only when the request provably never
+//! left the machine (connection refused), since a retried create that had landed would
+//! make a second allocation. Backoff is full-jitter exponential; `Retry-After` is honoured
+//! up to a cap.
+
+use std::time::Duration;
+
+use http::StatusCode;
+
+use crate::error::{Error, TransportErrorKind};
+
+/// How often and how patiently to retry.
+///
+/// ```
+/// use std::time::Duration;
+/// use greenpin_core::RetryPolicy;
+/// let p = RetryPolicy::default();
+/// assert_eq!(p.max_attempts, 3);
+/// let off = RetryPolicy::none();
+/// assert_eq!(off.max_attempts, 1);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included (1 = no retry).
+    pub max_attempts: u32,
+    /// Backoff before the first retry, doubling after.
+    pub initial_backoff: Duration,
+    /// Largest backoff.
+    pub max_backoff: Duration,
+    /// Largest `Retry-After` honoured; a longer one stops the retries.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(20),
+            max_retry_after: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What one attempt came to, as far as retrying cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// The service answered with this status (and maybe `Retry-After`).
+    Status {
+        /// The status.
+        status: StatusCode,
+        /// The `Retry-After` delay.
+        retry_after: Option<Duration>,
+    },
+    /// No answer.
+    Transport {
+        /// What failed.
+        kind: TransportErrorKind,
+        /// Whether the request may have reached the service.
+        may_have_been_sent: bool,
+    },
+}
+
+impl Outcome {
+    /// The outcome an error stands for; `None` for errors no retry can help (validation,
+    /// decode).
+    pub fn of(error: &Error) -> Option<Outcome> {
+        match error {
+            Error::Api(e) => Some(Outcome::Status {
+                status: e.status,
+                retry_after: e.retry_after,
+            }),
+            Error::Transport(e) => Some(Outcome::Transport {
+                kind: e.kind,
+                may_have_been_sent: e.may_have_been_sent,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// Retry after a wait, or stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Wait this long, then try again.
+    Retry(Duration),
+    /// Give up: return the last outcome.
+    Stop,
+}
+
+/// Whether a status is worth retrying at all.
+pub fn is_retryable_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 429 | 502 | 503 | 504)
+}
+
+impl RetryPolicy {
+    /// No retries.
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// The policy with `n` attempts in all.
+    pub fn with_max_attempts(mut self, n: u32) -> Self {
+        self.max_attempts = n.max(1);
+        self
+    }
+
+    /// The policy with this initial backoff.
+    pub fn with_initial_backoff(mut self, d: Duration) -> Self {
+        self.initial_backoff = d;
+        self
+    }
+
+    /// Decides what to do after attempt number `attempt` (1-based) came to `outcome`.
+    ///
+    /// `jitter` in `[0, 1)` picks the wait within the full-jitter window
+    /// `[0, min(max_backoff, initial_backoff * 2^(attempt-1))]`; callers pass a random
+    /// number, tests a fixed one.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use http::StatusCode;
+    /// use greenpin_core::retry::{Decision, Outcome, RetryPolicy};
+    /// let p = RetryPolicy::default();
+    /// let busy = Outcome::Status { status: StatusCode::SERVICE_UNAVAILABLE, retry_after: None };
+    /// assert_eq!(p.decide(1, &busy, true, 0.5), Decision::Retry(Duration::from_millis(50)));
+    /// assert_eq!(p.decide(3, &busy, true, 0.5), Decision::Stop);
+    /// assert_eq!(p.decide(1, &busy, false, 0.5), Decision::Stop);
+    /// ```
+    pub fn decide(
+        &self,
+        attempt: u32,
+        outcome: &Outcome,
+        idempotent: bool,
+        jitter: f64,
+    ) -> Decision {
+        if attempt >= self.max_attempts {
+            return Decision::Stop;
+        }
+        let retry_after = match *outcome {
+            Outcome::Status {
+                status,
+                retry_after,
+            } => {
+                if !idempotent || !is_retryable_status(status) {
+                    return Decision::Stop;
+                }
+                retry_after
+            }
+            Outcome::Transport {
+                kind,
+                may_have_been_sent,
+            } => {
+                let retryable = matches!(
+                    kind,
+                    TransportErrorKind::Connect
+                        | TransportErrorKind::Timeout
+                        | TransportErrorKind::Io
+                );
+                if !retryable || (!idempotent && may_have_been_sent) {
+                    return Decision::Stop;
+                }
+                None
+            }
+        };
+        if let Some(wait) = retry_after {
+            return if wait <= self.max_retry_after {
+                Decision::Retry(wait)
+            } else {
+                Decision::Stop
+            };
+        }
+        let exp = attempt.saturating_sub(1).min(31);
+        let window = self
+            .initial_backoff
+            .saturating_mul(1u32 << exp)
+            .min(self.max_backoff);
+        let jitter = if jitter.is_finite() {
+            jitter.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        Decision::Retry(window.mul_f64(jitter))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(code: u16) -> Outcome {
+        Outcome::Status {
+            status: StatusCode::from_u16(code).unwrap(),
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn exact_full_jitter_delays() {
+        let p = RetryPolicy::default().with_max_attempts(10);
+        let ms = |attempt, jitter| match p.decide(attempt, &status(503), true, jitter) {
+            Decision::Retry(d) => d.as_millis(),
+            Decision::Stop => panic!("stopped"),
+        };
+        assert_eq!(ms(1, 1.0), 100);
+        assert_eq!(ms(2, 1.0), 200);
+        assert_eq!(ms(3, 0.5), 200);
+        assert_eq!(ms(1, 0.0), 0);
+        // Capped at 20 s from attempt 9 on (100 ms * 2^8 = 25.6 s).
+        assert_eq!(ms(9, 1.0), 20_000);
+        assert_eq!(ms(8, 1.0), 12_800);
+        assert_eq!(ms(2, f64::NAN), 0);
+    }
+
+    #[test]
+    fn bounded_attempts() {
+        let p = RetryPolicy::default();
+        assert!(matches!(
+            p.decide(1, &status(503), true, 0.3),
+            Decision::Retry(_)
+        ));
+        assert!(matches!(
+            p.decide(2, &status(503), true, 0.3),
+            Decision::Retry(_)
+        ));
+        assert_eq!(p.decide(3, &status(503), true, 0.3), Decision::Stop);
+        assert_eq!(
+            RetryPolicy::none().decide(1, &status(503), true, 0.3),
+            Decision::Stop
+        );
+    }
+
+    #[test]
+    fn only_transient_statuses() {
+        let p = RetryPolicy::default();
+        for code in [429, 502, 503, 504] {
+            assert!(
+                matches!(p.decide(1, &status(code), true, 0.1), Decision::Retry(_)),
+                "{code}"
+            );
+        }
+        for code in [400, 401, 404, 409, 410, 413, 452, 500, 501] {
+            assert_eq!(
+                p.decide(1, &status(code), true, 0.1),
+                Decision::Stop,
+                "{code}"
+            );
+        }
+    }
+
+    #[test]
+    fn retry_after_is_honoured_up_to_the_cap() {
+        let p = RetryPolicy::default();
+        let ra = |secs| Outcome::Status {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            retry_after: Some(Duration::from_secs(secs)),
+        };
+        assert_eq!(
+            p.decide(1, &ra(1), true, 0.9),
+            Decision::Retry(Duration::from_secs(1))
+        );
+        assert_eq!(
+            p.decide(1, &ra(60), true, 0.9),
+            Decision::Retry(Duration::from_secs(60))
+        );
+        assert_eq!(p.decide(1, &ra(61), true, 0.9), Decision::Stop);
+    }
+
+    #[test]
+    fn create_is_never_retried_once_it_may_have_been_sent() {
+        let p = RetryPolicy::default();
+        for kind in [
+            TransportErrorKind::Timeout,
+            TransportErrorKind::Io,
+            TransportErrorKind::Connect,
+        ] {
+            let sent = Outcome::Transport {
+                kind,
+                may_have_been_sent: true,
+            };
+            assert_eq!(p.decide(1, &sent, false, 0.5), Decision::Stop, "{kind:?}");
+        }
+        for code in [429, 502, 503, 504, 500] {
+            assert_eq!(
+                p.decide(1, &status(code), false, 0.5),
+                Decision::Stop,
+                "{code}"
+            );
+        }
+        let never_left = Outcome::Transport {
+            kind: TransportErrorKind::Connect,
+            may_have_been_sent: false,
+        };
+        assert_eq!(
+            p.decide(1, &never_left, false, 0.5),
+            Decision::Retry(Duration::from_millis(50))
+        );
+    }
+
+    #[test]
+    fn idempotent_calls_retry_transport_failures() {
+        let p = RetryPolicy::default();
+        let t = Outcome::Transport {
+            kind: TransportErrorKind::Timeout,
+            may_have_been_sent: true,
+        };
+        assert_eq!(
+            p.decide(2, &t, true, 0.25),
+            Decision::Retry(Duration::from_millis(50))
+        );
+        let other = Outcome::Transport {
+            kind: TransportErrorKind::Other,
+            may_have_been_sent: false,
+        };
+        assert_eq!(p.decide(1, &other, true, 0.25), Decision::Stop);
+    }
+}

@@ -1,0 +1,199 @@
+//! Account settings: `GET /settings` and `PUT /settings` (a PUT keeps what it omits).
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::pin::PinLength;
+use crate::string_enum::string_enum;
+
+string_enum!(
+    /// The timezone `deallocation_time` is written in.
+    Timezone {
+        /// India Standard Time, UTC+05:30 (the default).
+        Ist => "IST",
+        /// UTC.
+        Utc => "UTC",
+    }
+);
+
+impl Timezone {
+    /// Offset from UTC in seconds, for the known zones.
+    pub fn utc_offset_secs(&self) -> Option<i32> {
+        match self {
+            Timezone::Ist => Some(5 * 3600 + 1800),
+            Timezone::Utc => Some(0),
+            Timezone::Unknown(_) => None,
+        }
+    }
+}
+
+/// The `max_deallocation_time` setting: a cap on deallocation durations, or never expire.
+///
+/// Read from `-1` (never), a number of seconds, or a duration string (`"170d"`); written as
+/// `-1` or whole seconds (`"14688000s"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MaxDeallocationTime {
+    /// `-1`: allocations never expire.
+    Never,
+    /// Allocations live at most this many seconds.
+    Secs(u64),
+}
+
+impl fmt::Display for MaxDeallocationTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MaxDeallocationTime::Never => f.write_str("-1"),
+            MaxDeallocationTime::Secs(s) => write!(f, "{s}s"),
+        }
+    }
+}
+
+impl Serialize for MaxDeallocationTime {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            MaxDeallocationTime::Never => s.serialize_i64(-1),
+            MaxDeallocationTime::Secs(_) => s.collect_str(self),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for MaxDeallocationTime {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Int(i64),
+            Str(String),
+        }
+        let bad = || serde::de::Error::custom("expected -1, seconds, or a duration like \"170d\"");
+        match Raw::deserialize(d).map_err(|_| bad())? {
+            Raw::Int(-1) => Ok(MaxDeallocationTime::Never),
+            Raw::Int(n) if n > 0 => Ok(MaxDeallocationTime::Secs(n as u64)),
+            Raw::Int(_) => Err(bad()),
+            Raw::Str(s) if s.trim() == "-1" => Ok(MaxDeallocationTime::Never),
+            Raw::Str(s) => {
+                let t = s.trim();
+                let (count, scale) = match t.as_bytes().last() {
+                    Some(b's') => (&t[..t.len() - 1], 1),
+                    Some(b'm') => (&t[..t.len() - 1], 60),
+                    Some(b'h') => (&t[..t.len() - 1], 3600),
+                    Some(b'd') => (&t[..t.len() - 1], 86_400),
+                    _ => (t, 1),
+                };
+                count
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .and_then(|n| n.checked_mul(scale))
+                    .map(MaxDeallocationTime::Secs)
+                    .ok_or_else(bad)
+            }
+        }
+    }
+}
+
+/// Account settings. Every field is optional: the service may leave some out, and an
+/// update sends only what it changes. Fields this version does not model are kept in
+/// `other` and written back as they came.
+///
+/// ```
+/// use greenpin_core::{Settings, Timezone};
+/// let s: Settings = serde_json::from_str(r#"{"timezone":"UTC","deletion_time":3600,"x":1}"#).unwrap();
+/// assert_eq!(s.timezone, Some(Timezone::Utc));
+/// assert_eq!(s.other["x"], 1);
+/// let change = Settings::new().timezone(Timezone::Ist);
+/// assert_eq!(serde_json::to_string(&change).unwrap(), r#"{"timezone":"IST"}"#);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Settings {
+    /// Country local numbers are read in (ISO 3166-1 alpha-2; default `IN`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// Whether international numbers are allowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intl_num_sup: Option<bool>,
+    /// Cap on deallocation durations (default 170 days).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_deallocation_time: Option<MaxDeallocationTime>,
+    /// Timezone of `deallocation_time` (default IST).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<Timezone>,
+    /// Seconds a vault allocation is kept before it is purged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deletion_time: Option<u64>,
+    /// Where the call-completed callback is POSTed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub greenpin_call_complete_event_endpoint: Option<String>,
+    /// Default A-party PIN length.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aparty_pin_length: Option<PinLength>,
+    /// Default B-party PIN length.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bparty_pin_length: Option<PinLength>,
+    /// Whether A-party PINs are on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aparty_pin_enabled: Option<bool>,
+    /// Whether B-party PINs are on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bparty_pin_enabled: Option<bool>,
+    /// PIN length of a PIN common to both parties.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub common_pin_length: Option<PinLength>,
+    /// Whether a common PIN is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub common_pin_enabled: Option<bool>,
+    /// Settings this version does not model (some are shared with GreenVN).
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Settings {
+    /// No setting given: the start of an update.
+    pub fn new() -> Self {
+        Settings::default()
+    }
+
+    /// Sets `timezone`.
+    pub fn timezone(mut self, tz: Timezone) -> Self {
+        self.timezone = Some(tz);
+        self
+    }
+
+    /// Sets `country`.
+    pub fn country(mut self, country: impl Into<String>) -> Self {
+        self.country = Some(country.into());
+        self
+    }
+
+    /// Sets `deletion_time`, in seconds.
+    pub fn deletion_time(mut self, secs: u64) -> Self {
+        self.deletion_time = Some(secs);
+        self
+    }
+
+    /// Sets `max_deallocation_time`.
+    pub fn max_deallocation_time(mut self, max: MaxDeallocationTime) -> Self {
+        self.max_deallocation_time = Some(max);
+        self
+    }
+
+    /// Sets `intl_num_sup`.
+    pub fn intl_num_sup(mut self, on: bool) -> Self {
+        self.intl_num_sup = Some(on);
+        self
+    }
+
+    /// Sets `greenpin_call_complete_event_endpoint`.
+    pub fn call_complete_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.greenpin_call_complete_event_endpoint = Some(url.into());
+        self
+    }
+
+    /// Whether nothing is set.
+    pub fn is_empty(&self) -> bool {
+        self == &Settings::default()
+    }
+}

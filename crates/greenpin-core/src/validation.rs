@@ -1,0 +1,94 @@
+//! Validation errors: every refusal names the field it is about, as a path into the JSON
+//! body (`a.numbers[0]`, `greenpins[3].b.pin`), so a caller can find it at once.
+
+use std::fmt;
+
+use crate::error_code::ErrorCode;
+
+/// What kind of problem a field has. Decides the API error code a server answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ValidationKind {
+    /// A mandatory field is absent (API code 3).
+    Missing,
+    /// A value of the wrong shape or out of range (API code 5).
+    Invalid,
+    /// Not a valid phone number (API code 16).
+    InvalidNumber,
+    /// A number listed twice in one list (API code 13).
+    Duplicate,
+    /// The same number in both parties (API code 14).
+    SameNumberInBothParties,
+}
+
+impl ValidationKind {
+    /// The API error code a GreenPin server answers this problem with.
+    pub fn error_code(self) -> ErrorCode {
+        match self {
+            ValidationKind::Missing => ErrorCode::MandatoryParametersMissing,
+            ValidationKind::Invalid => ErrorCode::BadParameters,
+            ValidationKind::InvalidNumber => ErrorCode::InvalidNumber,
+            ValidationKind::Duplicate => ErrorCode::AllNumbersDuplicate,
+            ValidationKind::SameNumberInBothParties => ErrorCode::SamePartyNumbers,
+        }
+    }
+}
+
+/// A request refused before it was sent: which field, and why.
+///
+/// ```
+/// use greenpin_core::{ValidationError, ValidationKind};
+/// let e = ValidationError::new("b.pin", ValidationKind::Invalid, "\"23\" does not match pin_length 3");
+/// assert_eq!(e.to_string(), "b.pin: \"23\" does not match pin_length 3");
+/// assert_eq!(e.field(), "b.pin");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationError {
+    field: String,
+    kind: ValidationKind,
+    problem: String,
+}
+
+impl ValidationError {
+    /// A refusal of `field` for `problem`.
+    pub fn new(field: impl Into<String>, kind: ValidationKind, problem: impl Into<String>) -> Self {
+        ValidationError {
+            field: field.into(),
+            kind,
+            problem: problem.into(),
+        }
+    }
+
+    /// Path of the field in the request body, e.g. `a.numbers[0]`.
+    pub fn field(&self) -> &str {
+        &self.field
+    }
+
+    /// The kind of problem.
+    pub fn kind(&self) -> ValidationKind {
+        self.kind
+    }
+
+    /// What is wrong, without the field.
+    pub fn problem(&self) -> &str {
+        &self.problem
+    }
+
+    /// The same error with `prefix.` put before its field (for items of a bulk request).
+    pub fn within(mut self, prefix: &str) -> Self {
+        self.field = if self.field.is_empty() {
+            prefix.to_owned()
+        } else {
+            format!("{prefix}.{}", self.field)
+        };
+        self
+    }
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.problem)
+    }
+}
+
+impl std::error::Error for ValidationError {}

@@ -1,0 +1,346 @@
+//! Building requests: every operation's method and path, and every validation rule.
+
+use greenpin_core::ops::{
+    BulkUpdate, CreateAllocation, DeleteAllocation, GetAllocation, GetSettings, UpdateAllocation,
+    UpdateSettings,
+};
+use greenpin_core::{
+    AccountSid, AllocationSpec, ApiContext, Credentials, Error, GreenPinId, Operation,
+    OperationKind, PartySpec, ServiceRoot, Settings, Timezone, ValidationKind,
+};
+
+fn ctx() -> ApiContext {
+    ApiContext::new(
+        AccountSid::new("acme").unwrap(),
+        Credentials::new("key", "token"),
+    )
+    .with_root(ServiceRoot::parse("http://127.0.0.1:4010/").unwrap())
+}
+
+fn id() -> GreenPinId {
+    GreenPinId::new("g-1").unwrap()
+}
+
+fn field_of(err: Error) -> (String, ValidationKind) {
+    match err {
+        Error::Validation(v) => (v.field().to_owned(), v.kind()),
+        other => panic!("expected validation error, got {other:?}"),
+    }
+}
+
+fn good_create() -> CreateAllocation {
+    CreateAllocation::new("order-1").spec(
+        AllocationSpec::new()
+            .a(PartySpec::new().vn("6292134471").number("7987686144"))
+            .b(PartySpec::new().number("9956555625").pin_length(4)),
+    )
+}
+
+#[test]
+fn methods_paths_and_idempotency() {
+    let base = "http://127.0.0.1:4010/v1/tenants/acme";
+    let cases: Vec<(OperationKind, http::Request<Vec<u8>>, &str, &str)> = vec![
+        (
+            OperationKind::Create,
+            good_create().build_request(&ctx()).unwrap(),
+            "POST",
+            "/greenpin",
+        ),
+        (
+            OperationKind::Get,
+            GetAllocation::new(id()).build_request(&ctx()).unwrap(),
+            "GET",
+            "/greenpin/g-1",
+        ),
+        (
+            OperationKind::Update,
+            UpdateAllocation::new(id(), AllocationSpec::new().deallocate_after("1h"))
+                .build_request(&ctx())
+                .unwrap(),
+            "PUT",
+            "/greenpin/g-1",
+        ),
+        (
+            OperationKind::BulkUpdate,
+            BulkUpdate::default()
+                .item(id(), AllocationSpec::new().deallocate_after("1h"))
+                .build_request(&ctx())
+                .unwrap(),
+            "PUT",
+            "/greenpin",
+        ),
+        (
+            OperationKind::Delete,
+            DeleteAllocation::new(id()).build_request(&ctx()).unwrap(),
+            "DELETE",
+            "/greenpin/g-1",
+        ),
+        (
+            OperationKind::GetSettings,
+            GetSettings::new().build_request(&ctx()).unwrap(),
+            "GET",
+            "/settings",
+        ),
+        (
+            OperationKind::UpdateSettings,
+            UpdateSettings::new(Settings::new().timezone(Timezone::Utc))
+                .build_request(&ctx())
+                .unwrap(),
+            "PUT",
+            "/settings",
+        ),
+    ];
+    for (kind, req, method, path) in cases {
+        assert_eq!(req.method(), method, "{kind:?}");
+        assert_eq!(kind.method(), method, "{kind:?}");
+        assert_eq!(req.uri().to_string(), format!("{base}{path}"), "{kind:?}");
+        assert_eq!(kind.is_idempotent(), method != "POST");
+        assert!(req.headers()["authorization"].is_sensitive());
+        assert_eq!(
+            req.headers().contains_key("content-type"),
+            !req.body().is_empty(),
+            "{kind:?}"
+        );
+    }
+}
+
+#[test]
+fn create_body_shape() {
+    let req = good_create().build_request(&ctx()).unwrap();
+    let body: serde_json::Value = serde_json::from_slice(req.body()).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({
+            "transaction_id": "order-1",
+            "a": {"vns": ["+916292134471"], "numbers": ["+917987686144"]},
+            "b": {"numbers": ["+919956555625"], "pin_length": 4}
+        })
+    );
+}
+
+#[test]
+fn create_rules() {
+    let c = ctx();
+    let mut no_tx = good_create();
+    no_tx.transaction_id = None;
+    assert_eq!(
+        field_of(no_tx.build_request(&c).unwrap_err()),
+        ("transaction_id".into(), ValidationKind::Missing)
+    );
+    let blank = CreateAllocation::new("  ").spec(good_create().spec);
+    assert_eq!(
+        field_of(blank.build_request(&c).unwrap_err()),
+        ("transaction_id".into(), ValidationKind::Missing)
+    );
+    let no_numbers =
+        CreateAllocation::new("t").spec(AllocationSpec::new().a(PartySpec::new().vn("6292134471")));
+    assert_eq!(
+        field_of(no_numbers.build_request(&c).unwrap_err()),
+        ("a.numbers".into(), ValidationKind::Missing)
+    );
+    let no_vns = CreateAllocation::new("t")
+        .spec(AllocationSpec::new().b(PartySpec::new().number("7987686144")));
+    assert_eq!(
+        field_of(no_vns.build_request(&c).unwrap_err()),
+        ("a.vns".into(), ValidationKind::Missing)
+    );
+}
+
+#[test]
+fn update_rules() {
+    let c = ctx();
+    let update = |spec| {
+        UpdateAllocation::new(id(), spec)
+            .build_request(&c)
+            .unwrap_err()
+    };
+    let (field, kind) = field_of(update(AllocationSpec::new()));
+    assert_eq!((field.as_str(), kind), ("body", ValidationKind::Missing));
+    // Empty party specs are not "a field".
+    let (_, kind) = field_of(update(AllocationSpec::new().a(PartySpec::new())));
+    assert_eq!(kind, ValidationKind::Missing);
+
+    let err = update(AllocationSpec::new().b(PartySpec::new().pin("23").pin_length(3)));
+    assert_eq!(
+        err.to_string(),
+        "invalid request: b.pin: \"23\" does not match pin_length 3"
+    );
+
+    let cases: Vec<(AllocationSpec, &str, ValidationKind)> = vec![
+        (
+            AllocationSpec::new().a(PartySpec::new().pin("12a")),
+            "a.pin",
+            ValidationKind::Invalid,
+        ),
+        (
+            AllocationSpec::new().a(PartySpec::new().pin_length(0)),
+            "a.pin_length",
+            ValidationKind::Invalid,
+        ),
+        (
+            AllocationSpec::new().a(PartySpec::new().pin_length(11)),
+            "a.pin_length",
+            ValidationKind::Invalid,
+        ),
+        (
+            AllocationSpec::new().b(PartySpec::new().number("12345")),
+            "b.numbers[0]",
+            ValidationKind::InvalidNumber,
+        ),
+        (
+            AllocationSpec::new().a(PartySpec::new().numbers(["7987686144", "+91 79876 86144"])),
+            "a.numbers[1]",
+            ValidationKind::Duplicate,
+        ),
+        (
+            AllocationSpec::new()
+                .a(PartySpec::new().number("7987686144"))
+                .b(PartySpec::new().number("07987686144")),
+            "b.numbers[0]",
+            ValidationKind::SameNumberInBothParties,
+        ),
+        (
+            AllocationSpec::new()
+                .a(PartySpec::new().numbers((0..11).map(|i| format!("98765432{i:02}")))),
+            "a.numbers",
+            ValidationKind::Invalid,
+        ),
+        (
+            AllocationSpec::new().a(PartySpec::new().numbers(Vec::<String>::new())),
+            "a.numbers",
+            ValidationKind::Invalid,
+        ),
+        (
+            AllocationSpec::new().usage("sideways".into()),
+            "usage",
+            ValidationKind::Invalid,
+        ),
+        (
+            AllocationSpec::new().deallocate_after("0s"),
+            "deallocation_policy.duration",
+            ValidationKind::Invalid,
+        ),
+        (
+            AllocationSpec::new().deallocate_after("171d"),
+            "deallocation_policy.duration",
+            ValidationKind::Invalid,
+        ),
+        (
+            AllocationSpec::new().deallocate_after("later"),
+            "deallocation_policy.duration",
+            ValidationKind::Invalid,
+        ),
+        (
+            AllocationSpec::new().deallocate_after(std::time::Duration::from_millis(1500)),
+            "deallocation_policy.duration",
+            ValidationKind::Invalid,
+        ),
+    ];
+    for (spec, want_field, want_kind) in cases {
+        let (field, kind) = field_of(update(spec.clone()));
+        assert_eq!((field.as_str(), kind), (want_field, want_kind), "{spec:?}");
+    }
+    // Ten numbers are fine.
+    let ten = AllocationSpec::new()
+        .a(PartySpec::new().numbers((0..10).map(|i| format!("98765432{i:02}"))));
+    assert!(UpdateAllocation::new(id(), ten).build_request(&c).is_ok());
+}
+
+#[test]
+fn bulk_errors_name_the_item() {
+    let op = BulkUpdate::default()
+        .item(
+            id(),
+            AllocationSpec::new().usage(greenpin_core::Usage::Oneway),
+        )
+        .item(
+            GreenPinId::new("g-2").unwrap(),
+            AllocationSpec::new().a(PartySpec::new().vn("629XXXXX71")),
+        );
+    let (field, kind) = field_of(op.build_request(&ctx()).unwrap_err());
+    assert_eq!(
+        (field.as_str(), kind),
+        ("greenpins[1].a.vns[0]", ValidationKind::InvalidNumber)
+    );
+    assert!(field_of(BulkUpdate::default().build_request(&ctx()).unwrap_err()).0 == "greenpins");
+}
+
+#[test]
+fn bulk_body_shape() {
+    let op = BulkUpdate::default().item(id(), AllocationSpec::new().deallocate_after("20m"));
+    let body: serde_json::Value =
+        serde_json::from_slice(op.build_request(&ctx()).unwrap().body()).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"greenpins":[{"greenpin_id":"g-1","deallocation_policy":{"duration":"1200s"}}]})
+    );
+}
+
+#[test]
+fn settings_rules() {
+    assert_eq!(
+        field_of(
+            UpdateSettings::new(Settings::new())
+                .build_request(&ctx())
+                .unwrap_err()
+        )
+        .0,
+        "settings"
+    );
+    assert_eq!(
+        field_of(
+            UpdateSettings::new(Settings::new().country("Narnia"))
+                .build_request(&ctx())
+                .unwrap_err()
+        )
+        .0,
+        "country"
+    );
+}
+
+#[test]
+fn service_root_rules() {
+    for bad in [
+        "http://leadassist.exotel.in",
+        "ftp://127.0.0.1",
+        "https://u:p@leadassist.exotel.in",
+        "https://leadassist.exotel.in/?x=1",
+        "leadassist.exotel.in",
+        "",
+    ] {
+        let err = ServiceRoot::parse(bad).unwrap_err();
+        assert_eq!(err.field(), "base_url", "{bad:?}");
+    }
+    for (good, norm) in [
+        (
+            "https://leadassist.exotel.in/",
+            "https://leadassist.exotel.in",
+        ),
+        ("http://localhost:8080", "http://localhost:8080"),
+        ("http://[::1]:8080", "http://[::1]:8080"),
+        ("http://127.0.0.2:1/prefix/", "http://127.0.0.2:1/prefix"),
+    ] {
+        assert_eq!(ServiceRoot::parse(good).unwrap().as_str(), norm);
+    }
+}
+
+#[test]
+fn the_token_never_shows() {
+    let ctx = ApiContext::new(
+        AccountSid::new("acme").unwrap(),
+        Credentials::new("canary-key-1f2e", "canary-token-9c8b"),
+    );
+    let req = GetAllocation::new(id()).build_request(&ctx).unwrap();
+    let err = UpdateAllocation::new(id(), AllocationSpec::new())
+        .build_request(&ctx)
+        .unwrap_err();
+    for text in [
+        format!("{ctx:?}"),
+        format!("{req:?}"),
+        req.uri().to_string(),
+        format!("{err:?}"),
+        err.to_string(),
+    ] {
+        assert!(!text.contains("canary"), "{text}");
+    }
+}
