@@ -144,14 +144,14 @@ impl PartySpec {
                 )
             })?),
         };
-        if let (Some(pin), Some(len)) = (&pin, pin_length) {
-            if pin.pin_length() != len {
-                return Err(ValidationError::new(
-                    format!("{path}.pin"),
-                    ValidationKind::Invalid,
-                    format!("{:?} does not match pin_length {len}", pin.as_str()),
-                ));
-            }
+        if let (Some(pin), Some(len)) = (&pin, pin_length)
+            && pin.pin_length() != len
+        {
+            return Err(ValidationError::new(
+                format!("{path}.pin"),
+                ValidationKind::Invalid,
+                format!("{:?} does not match pin_length {len}", pin.as_str()),
+            ));
         }
         Ok(Party {
             vns,

@@ -11,7 +11,7 @@
 //! (`9876543210`, `+91 98765 43210`, `098765-43210`) take a fast path that gives exactly
 //! phonenumber's answer without touching its metadata: for a 10-digit Indian national
 //! number, validity is decided by its first six digits (every IN pattern ends in free
-//! `\d` positions), and [`in_prefixes`] holds the valid six-digit prefixes, generated from
+//! `\d` positions), and a generated table (`in_prefixes.rs`) holds the valid six-digit prefixes, generated from
 //! phonenumber's own metadata and checked fresh by a test. A differential test over a
 //! generated corpus proves the two paths agree.
 //!
