@@ -1,6 +1,6 @@
 //! Payloads GreenPin POSTs to the account's endpoints: call completed, and deallocation.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use crate::allocation::{DeallocationTime, State};
 use crate::ids::{GreenPinId, TransactionId};
@@ -20,22 +20,6 @@ string_enum!(
         ClientHangup => "client-hangup",
     }
 );
-
-/// Reads a count that may be sent as a number or as a string of digits.
-fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Raw {
-        Int(u64),
-        Str(String),
-    }
-    match Option::<Raw>::deserialize(d)? {
-        None => Ok(None),
-        Some(Raw::Int(n)) => Ok(Some(n)),
-        Some(Raw::Str(s)) if s.trim().is_empty() => Ok(None),
-        Some(Raw::Str(s)) => s.trim().parse().map(Some).map_err(serde::de::Error::custom),
-    }
-}
 
 /// The call-completed callback. Times are ISO 8601 text as sent.
 ///
@@ -80,14 +64,14 @@ pub struct CallCompleted {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient_u64"
+        deserialize_with = "crate::lenient::count"
     )]
     pub dial_call_duration: Option<u64>,
     /// Seconds connected.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient_u64"
+        deserialize_with = "crate::lenient::count"
     )]
     pub on_call_duration: Option<u64>,
     /// Always `incoming` so far.

@@ -87,29 +87,31 @@ impl FromStr for DeallocationDuration {
         let t = s.trim();
         let syntax = || DurationError::Syntax(s.to_owned());
         // The API's own form: digits and one unit letter.
-        if let Some(unit) = t.chars().last().filter(|c| c.is_ascii_alphabetic()) {
-            let count = &t[..t.len() - 1];
-            if !count.is_empty() && count.bytes().all(|b| b.is_ascii_digit()) {
-                let n: u64 = count.parse().map_err(|_| syntax())?;
-                let scale = match unit {
-                    's' => Some(1),
-                    'm' => Some(60),
-                    'h' => Some(3_600),
-                    'd' => Some(86_400),
-                    _ => None,
-                };
-                if let Some(scale) = scale {
-                    let secs = n
-                        .checked_mul(scale)
-                        .ok_or(DurationError::TooLong { secs: u64::MAX })?;
-                    return DeallocationDuration::from_secs(secs);
-                }
-            }
+        if let Some(secs) = count_unit_secs(t) {
+            return DeallocationDuration::from_secs(secs);
         }
         // Anything humantime reads ("1h 30m", "90min").
         let d = humantime::parse_duration(t).map_err(|_| syntax())?;
         DeallocationDuration::try_from(d)
     }
+}
+
+/// Seconds in GreenPin's `"<count><unit>"` form (unit `s`, `m`, `h` or `d`), or `None`
+/// when `t` is not of that form or overflows.
+pub(crate) fn count_unit_secs(t: &str) -> Option<u64> {
+    let unit = t.chars().last()?;
+    let scale = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3_600,
+        'd' => 86_400,
+        _ => return None,
+    };
+    let count = &t[..t.len() - 1];
+    if count.is_empty() || !count.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    count.parse::<u64>().ok()?.checked_mul(scale)
 }
 
 impl fmt::Display for DeallocationDuration {

@@ -45,6 +45,7 @@ pub mod envelope;
 pub mod error;
 pub mod error_code;
 pub mod ids;
+mod lenient;
 pub mod ops;
 pub mod party;
 pub mod phone;

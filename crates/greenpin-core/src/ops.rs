@@ -129,14 +129,15 @@ fn id_path(id: &GreenPinId) -> String {
     format!("/greenpin/{id}")
 }
 
-macro_rules! allocation_reply {
-    () => {
+/// `parse_reply` for operations whose success carries non-null `data` of type `$t`.
+macro_rules! data_reply {
+    ($t:ty) => {
         fn parse_reply(
             &self,
             status: http::StatusCode,
             headers: &http::HeaderMap,
             body: &[u8],
-        ) -> Result<Reply<Allocation>, Error> {
+        ) -> Result<Reply<$t>, Error> {
             read_data(status, headers, body)
         }
     };
@@ -245,7 +246,7 @@ impl Operation for CreateAllocation {
         let body = self.validate(ctx.country())?;
         Ok(ctx.request(Method::POST, "/greenpin", Some(to_json(&body))))
     }
-    allocation_reply!();
+    data_reply!(Allocation);
 }
 
 /// Read an allocation: `GET /greenpin/{id}`.
@@ -274,7 +275,7 @@ impl Operation for GetAllocation {
     fn build_request(&self, ctx: &ApiContext) -> Result<Request<Vec<u8>>, Error> {
         Ok(ctx.request(Method::GET, &id_path(&self.greenpin_id), None))
     }
-    allocation_reply!();
+    data_reply!(Allocation);
 }
 
 /// Change an active allocation: `PUT /greenpin/{id}` (the seed). At least one field.
@@ -340,7 +341,7 @@ impl Operation for UpdateAllocation {
             Some(to_json(&body)),
         ))
     }
-    allocation_reply!();
+    data_reply!(Allocation);
 }
 
 /// One item of a bulk update: an id and what to change.
@@ -483,14 +484,7 @@ impl Operation for BulkUpdate {
             Some(to_json(&BulkBody { greenpins })),
         ))
     }
-    fn parse_reply(
-        &self,
-        status: http::StatusCode,
-        headers: &http::HeaderMap,
-        body: &[u8],
-    ) -> Result<Reply<BulkUpdateResults>, Error> {
-        read_data(status, headers, body)
-    }
+    data_reply!(BulkUpdateResults);
 }
 
 /// Deallocate: `DELETE /greenpin/{id}`. The allocation goes to the vault and its PINs are
@@ -550,14 +544,7 @@ impl Operation for GetSettings {
     fn build_request(&self, ctx: &ApiContext) -> Result<Request<Vec<u8>>, Error> {
         Ok(ctx.request(Method::GET, "/settings", None))
     }
-    fn parse_reply(
-        &self,
-        status: http::StatusCode,
-        headers: &http::HeaderMap,
-        body: &[u8],
-    ) -> Result<Reply<Settings>, Error> {
-        read_data(status, headers, body)
-    }
+    data_reply!(Settings);
 }
 
 /// Change account settings: `PUT /settings`. What is left out keeps its value.
@@ -596,12 +583,5 @@ impl Operation for UpdateSettings {
         }
         Ok(ctx.request(Method::PUT, "/settings", Some(to_json(&self.settings))))
     }
-    fn parse_reply(
-        &self,
-        status: http::StatusCode,
-        headers: &http::HeaderMap,
-        body: &[u8],
-    ) -> Result<Reply<Settings>, Error> {
-        read_data(status, headers, body)
-    }
+    data_reply!(Settings);
 }

@@ -4,7 +4,7 @@
 //! be wrong; [`Party`] is what [`PartySpec::validate`] makes of it — E.164 numbers, a
 //! checked PIN — and what the service answers with.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use crate::phone::{Country, PhoneNumber};
 use crate::pin::{Pin, PinLength};
@@ -41,30 +41,9 @@ pub struct PartySpec {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient_int"
+        deserialize_with = "crate::lenient::int_or_digits"
     )]
     pub pin_length: Option<i64>,
-}
-
-/// Reads `3` or `"3"` (the seed has both).
-fn lenient_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Raw {
-        Int(i64),
-        Str(String),
-    }
-    match Option::<Raw>::deserialize(d)
-        .map_err(|_| serde::de::Error::custom("expected a number or a string of digits"))?
-    {
-        None => Ok(None),
-        Some(Raw::Int(n)) => Ok(Some(n)),
-        Some(Raw::Str(s)) => s
-            .trim()
-            .parse()
-            .map(Some)
-            .map_err(|_| serde::de::Error::custom(format!("{s:?} is not a whole number"))),
-    }
 }
 
 impl PartySpec {

@@ -157,20 +157,7 @@ impl Serialize for PinLength {
 
 impl<'de> Deserialize<'de> for PinLength {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Int(i64),
-            Str(String),
-        }
-        let len = match Raw::deserialize(d)
-            .map_err(|_| serde::de::Error::custom("expected a number or a string of digits"))?
-        {
-            Raw::Int(n) => n,
-            Raw::Str(s) => s.trim().parse::<i64>().map_err(|_| {
-                serde::de::Error::custom(format!("{s:?} is not a number of digits"))
-            })?,
-        };
+        let len = crate::lenient::required_int_or_digits(d)?;
         PinLength::new(len).map_err(serde::de::Error::custom)
     }
 }

@@ -75,18 +75,10 @@ impl<'de> Deserialize<'de> for MaxDeallocationTime {
             Raw::Str(s) if s.trim() == "-1" => Ok(MaxDeallocationTime::Never),
             Raw::Str(s) => {
                 let t = s.trim();
-                let (count, scale) = match t.as_bytes().last() {
-                    Some(b's') => (&t[..t.len() - 1], 1),
-                    Some(b'm') => (&t[..t.len() - 1], 60),
-                    Some(b'h') => (&t[..t.len() - 1], 3600),
-                    Some(b'd') => (&t[..t.len() - 1], 86_400),
-                    _ => (t, 1),
-                };
-                count
-                    .parse::<u64>()
+                t.parse::<u64>()
                     .ok()
+                    .or_else(|| crate::duration::count_unit_secs(t))
                     .filter(|&n| n > 0)
-                    .and_then(|n| n.checked_mul(scale))
                     .map(MaxDeallocationTime::Secs)
                     .ok_or_else(bad)
             }
