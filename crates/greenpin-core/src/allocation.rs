@@ -323,3 +323,18 @@ pub struct Allocation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deallocation_time: Option<DeallocationTime>,
 }
+
+impl Allocation {
+    /// An allocation with no transaction id or deallocation time (servers and tests).
+    pub fn new(greenpin_id: GreenPinId, a: Party, b: Party, usage: Usage, state: State) -> Self {
+        Allocation {
+            greenpin_id,
+            transaction_id: None,
+            a,
+            b,
+            usage,
+            state,
+            deallocation_time: None,
+        }
+    }
+}

@@ -419,6 +419,35 @@ pub struct BulkItemResult {
 }
 
 impl BulkItemResult {
+    /// An applied item.
+    pub fn applied(greenpin_id: impl Into<String>, allocation: Allocation) -> Self {
+        BulkItemResult {
+            greenpin_id: Some(greenpin_id.into()),
+            success: true,
+            status: 200,
+            code: None,
+            message: None,
+            data: Some(allocation),
+        }
+    }
+
+    /// A refused item.
+    pub fn refused(
+        greenpin_id: Option<String>,
+        status: u16,
+        code: ErrorCode,
+        message: impl Into<String>,
+    ) -> Self {
+        BulkItemResult {
+            greenpin_id,
+            success: false,
+            status,
+            code: Some(code),
+            message: Some(message.into()),
+            data: None,
+        }
+    }
+
     /// The allocation, or the item's error.
     pub fn into_result(self) -> Result<Allocation, ApiError> {
         match (self.success, self.data) {

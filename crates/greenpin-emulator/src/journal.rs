@@ -1,0 +1,81 @@
+//! The journal of API requests received, so tests can count attempts and inspect what an
+//! SDK really sent. Credentials are redacted before anything is stored.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use serde::{Deserialize, Serialize};
+
+/// Most entries kept; older ones are dropped first, so a long-running emulator stays small.
+pub const JOURNAL_LIMIT: usize = 10_000;
+
+/// One API request as received.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct JournalEntry {
+    /// HTTP method.
+    pub method: String,
+    /// Path, without the query.
+    pub path: String,
+    /// The query string, when any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    /// Headers, lower-case names; `authorization` shows only its scheme.
+    pub headers: BTreeMap<String, String>,
+    /// The body, lossily decoded (over 1 MiB: a note instead).
+    pub body: String,
+    /// The fault injected into it, when one was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault: Option<String>,
+}
+
+impl JournalEntry {
+    pub(crate) fn new(parts: &http::request::Parts, body: &str, fault: Option<String>) -> Self {
+        let mut headers = BTreeMap::new();
+        for (name, value) in &parts.headers {
+            let shown = if name == http::header::AUTHORIZATION || name == http::header::COOKIE {
+                let v = String::from_utf8_lossy(value.as_bytes());
+                let scheme = v.split_whitespace().next().unwrap_or("");
+                format!("{scheme} [redacted]").trim_start().to_owned()
+            } else {
+                String::from_utf8_lossy(value.as_bytes()).into_owned()
+            };
+            headers
+                .entry(name.as_str().to_owned())
+                .and_modify(|v: &mut String| {
+                    v.push_str(", ");
+                    v.push_str(&shown)
+                })
+                .or_insert(shown);
+        }
+        JournalEntry {
+            method: parts.method.as_str().to_owned(),
+            path: parts.uri.path().to_owned(),
+            query: parts.uri.query().map(str::to_owned),
+            headers,
+            body: body.to_owned(),
+            fault,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Journal {
+    entries: VecDeque<JournalEntry>,
+}
+
+impl Journal {
+    pub(crate) fn push(&mut self, e: JournalEntry) {
+        if self.entries.len() == JOURNAL_LIMIT {
+            self.entries.pop_front();
+        }
+        self.entries.push_back(e);
+    }
+
+    pub(crate) fn list(&self) -> Vec<JournalEntry> {
+        self.entries.iter().cloned().collect()
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.entries.clear();
+    }
+}

@@ -1,0 +1,306 @@
+//! # greenpin-emulator
+//!
+//! A faithful, stateful local GreenPin server for tests, examples and demos. Exotel ships no
+//! sandbox, and stateless mock servers cannot tell you that a PIN clashes, that an
+//! allocation expired, or where a call would be routed; this can.
+//!
+//! - The API under `/v1/tenants/{sid}/…` as GreenPin serves it, answered in its envelope
+//!   with its error codes, validated by the same rules as the SDK (greenpin-core).
+//! - State: allocations, a (VN, PIN) routing table that stays unique among active
+//!   allocations, expiry on a virtual clock, a vault kept for `deletion_time`, settings.
+//! - Test controls under `/__emulator/…` (loopback only), mirrored as methods here: move
+//!   the clock, queue faults, read the request journal, simulate a call.
+//!
+//! One line in an async test:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let emulator = greenpin_emulator::Emulator::start().await;
+//! assert!(emulator.base_url().starts_with("http://127.0.0.1:"));
+//! # }
+//! ```
+//!
+//! And in blocking code, with no runtime of your own:
+//!
+//! ```
+//! let emulator = greenpin_emulator::BlockingEmulator::start();
+//! let url = format!("{}/v1/tenants/{}/settings", emulator.base_url(), emulator.account_sid());
+//! assert!(url.ends_with("/v1/tenants/demo/settings"));
+//! ```
+
+mod callbacks;
+mod failure;
+mod faults;
+mod ids;
+mod journal;
+mod routes;
+mod server;
+pub mod store;
+
+use std::io;
+use std::net::SocketAddr;
+use std::ops::Deref;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use greenpin_core::{AccountSid, Credentials, Settings};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+pub use failure::Failure;
+pub use faults::{Fault, FaultRule};
+pub use journal::{JOURNAL_LIMIT, JournalEntry};
+pub use server::MAX_BODY;
+pub use store::{BULK_LIMIT, CallOutcome, Side};
+
+use server::{Shared, lock};
+
+/// Default account SID.
+pub const DEFAULT_ACCOUNT_SID: &str = "demo";
+/// Default API key.
+pub const DEFAULT_API_KEY: &str = "demo-key";
+/// Default API token.
+pub const DEFAULT_API_TOKEN: &str = "demo-token";
+/// Default address of the binary.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:4010";
+
+/// How to start an emulator.
+///
+/// ```
+/// use greenpin_emulator::EmulatorConfig;
+/// let c = EmulatorConfig::new().account_sid("acme").api_key("k").api_token("t");
+/// assert_eq!(c.listen_addr().port(), 0);
+/// ```
+#[derive(Clone, Debug)]
+pub struct EmulatorConfig {
+    listen: SocketAddr,
+    account_sid: String,
+    credentials: Credentials,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig::new()
+    }
+}
+
+impl EmulatorConfig {
+    /// `127.0.0.1:0` (a free port), account `demo`, key `demo-key`, token `demo-token`.
+    pub fn new() -> Self {
+        EmulatorConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            account_sid: DEFAULT_ACCOUNT_SID.to_owned(),
+            credentials: Credentials::new(DEFAULT_API_KEY, DEFAULT_API_TOKEN),
+        }
+    }
+
+    /// Listens here.
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = addr;
+        self
+    }
+
+    /// The address it will listen on.
+    pub fn listen_addr(&self) -> SocketAddr {
+        self.listen
+    }
+
+    /// Serves this account SID.
+    pub fn account_sid(mut self, sid: impl Into<String>) -> Self {
+        self.account_sid = sid.into();
+        self
+    }
+
+    /// Accepts this API key.
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.credentials = Credentials::new(key.into(), self.credentials.token().clone());
+        self
+    }
+
+    /// Accepts this API token.
+    pub fn api_token(mut self, token: impl Into<String>) -> Self {
+        self.credentials = Credentials::new(self.credentials.key().clone(), token.into());
+        self
+    }
+}
+
+/// A running emulator on the current tokio runtime. Shuts down when dropped.
+#[derive(Debug)]
+pub struct Emulator {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    base_url: String,
+    shutdown: Mutex<Option<oneshot::Sender<()>>>,
+}
+
+impl Emulator {
+    /// Starts on `127.0.0.1:0` with the default account and credentials.
+    ///
+    /// # Panics
+    /// If no loopback port can be bound; use [`Emulator::try_start`] to handle that.
+    pub async fn start() -> Emulator {
+        Emulator::try_start(EmulatorConfig::new())
+            .await
+            .expect("bind a loopback port for the GreenPin emulator")
+    }
+
+    /// Starts with `config`.
+    pub async fn try_start(config: EmulatorConfig) -> io::Result<Emulator> {
+        let account_sid = AccountSid::new(config.account_sid.clone()).map_err(|e| {
+            io::Error::new(io::ErrorKind::InvalidInput, format!("account sid: {e}"))
+        })?;
+        let listener = TcpListener::bind(config.listen).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            store: Mutex::new(store::Store::new()),
+            journal: Mutex::default(),
+            faults: Mutex::default(),
+            account_sid,
+            credentials: config.credentials,
+            runtime: tokio::runtime::Handle::current(),
+        });
+        let (tx, rx) = oneshot::channel();
+        tokio::spawn(server::serve(listener, shared.clone(), rx));
+        let host = match addr {
+            SocketAddr::V4(v4) => v4.ip().to_string(),
+            SocketAddr::V6(v6) => format!("[{}]", v6.ip()),
+        };
+        Ok(Emulator {
+            base_url: format!("http://{host}:{}", addr.port()),
+            shared,
+            addr,
+            shutdown: Mutex::new(Some(tx)),
+        })
+    }
+
+    /// The service root, `http://127.0.0.1:PORT` — the counterpart of
+    /// `https://leadassist.exotel.in`; the API lives under `/v1/tenants/{sid}/…`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The socket address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The account SID it serves.
+    pub fn account_sid(&self) -> &str {
+        self.shared.account_sid.as_str()
+    }
+
+    /// The credentials it accepts.
+    pub fn credentials(&self) -> &Credentials {
+        &self.shared.credentials
+    }
+
+    /// Moves the virtual clock forward; expiries and purges happen as it passes them.
+    pub fn advance_clock(&self, by: Duration) {
+        self.shared.with_store(|s| s.advance(by.as_secs()));
+    }
+
+    /// Queues a fault.
+    pub fn add_fault(&self, rule: FaultRule) -> Result<(), Failure> {
+        rule.check().map_err(Failure::bad)?;
+        lock(&self.shared.faults).push(rule);
+        Ok(())
+    }
+
+    /// Drops every queued fault.
+    pub fn clear_faults(&self) {
+        lock(&self.shared.faults).clear();
+    }
+
+    /// The API requests received so far (controls excluded), oldest first.
+    pub fn requests(&self) -> Vec<JournalEntry> {
+        lock(&self.shared.journal).list()
+    }
+
+    /// Forgets the requests received so far.
+    pub fn clear_requests(&self) {
+        lock(&self.shared.journal).clear();
+    }
+
+    /// A caller dials `vn` from `from`, entering `pin` if given: where does it go?
+    pub fn simulate_call(
+        &self,
+        from: &str,
+        vn: &str,
+        pin: Option<&str>,
+    ) -> Result<CallOutcome, Failure> {
+        self.shared.with_store(|s| s.call(from, vn, pin))
+    }
+
+    /// The account settings.
+    pub fn settings(&self) -> Settings {
+        lock(&self.shared.store).settings().clone()
+    }
+
+    /// Checks the store's invariants: every route of an active allocation is in the table
+    /// exactly once, and nothing else is. `Err` names what broke.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        lock(&self.shared.store).check_invariants()
+    }
+
+    /// Stops serving. Also done on drop.
+    pub fn shutdown(&self) {
+        if let Some(tx) = lock(&self.shutdown).take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// An emulator on a runtime of its own, for blocking code (tests of a blocking client, a
+/// CLI). Every method of [`Emulator`] is available through `Deref`.
+#[derive(Debug)]
+pub struct BlockingEmulator {
+    emulator: Option<Emulator>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl BlockingEmulator {
+    /// Starts on `127.0.0.1:0` with the default account and credentials.
+    ///
+    /// # Panics
+    /// If no loopback port can be bound or no runtime started; see [`BlockingEmulator::try_start`].
+    pub fn start() -> BlockingEmulator {
+        BlockingEmulator::try_start(EmulatorConfig::new()).expect("start the GreenPin emulator")
+    }
+
+    /// Starts with `config`.
+    pub fn try_start(config: EmulatorConfig) -> io::Result<BlockingEmulator> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("greenpin-emulator")
+            .enable_all()
+            .build()?;
+        let emulator = runtime.block_on(Emulator::try_start(config))?;
+        Ok(BlockingEmulator {
+            emulator: Some(emulator),
+            runtime: Some(runtime),
+        })
+    }
+}
+
+impl Deref for BlockingEmulator {
+    type Target = Emulator;
+    fn deref(&self) -> &Emulator {
+        self.emulator.as_ref().expect("present until drop")
+    }
+}
+
+impl Drop for BlockingEmulator {
+    fn drop(&mut self) {
+        drop(self.emulator.take());
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! `greenpin-emulator`: the emulator as a program. Its first line on stdout is exactly
+//! `listening on http://HOST:PORT`, so a script can read the port.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use clap::Parser;
+use greenpin_emulator::{
+    DEFAULT_ACCOUNT_SID, DEFAULT_API_KEY, DEFAULT_API_TOKEN, DEFAULT_LISTEN, Emulator,
+    EmulatorConfig,
+};
+
+/// A faithful, stateful local GreenPin server.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// Address to listen on (`127.0.0.1:0` picks a free port).
+    #[arg(long, default_value = DEFAULT_LISTEN)]
+    listen: SocketAddr,
+    /// Account SID served.
+    #[arg(long, env = "EXOTEL_ACCOUNT_SID", default_value = DEFAULT_ACCOUNT_SID)]
+    account_sid: String,
+    /// API key accepted.
+    #[arg(long, env = "EXOTEL_API_KEY", default_value = DEFAULT_API_KEY)]
+    api_key: String,
+    /// API token accepted.
+    #[arg(long, env = "EXOTEL_API_TOKEN", default_value = DEFAULT_API_TOKEN, hide_env_values = true, hide_default_value = true)]
+    api_token: String,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let config = EmulatorConfig::new()
+        .listen(args.listen)
+        .account_sid(args.account_sid)
+        .api_key(args.api_key)
+        .api_token(args.api_token);
+    let emulator = match Emulator::try_start(config).await {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("greenpin-emulator: cannot start on {}: {e}", args.listen);
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "listening on {}", emulator.base_url());
+    let _ = out.flush();
+    eprintln!(
+        "account {}; API under {}/v1/tenants/{}/; controls under {}/__emulator/",
+        emulator.account_sid(),
+        emulator.base_url(),
+        emulator.account_sid(),
+        emulator.base_url()
+    );
+    wait_for_signal().await;
+    emulator.shutdown();
+    eprintln!("greenpin-emulator: stopped");
+    ExitCode::SUCCESS
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).expect("install SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,314 @@
+//! The accept loop and what happens to every request before the router sees it: the body
+//! is read (at most 1 MiB kept), API requests are journaled and may be hit by a queued
+//! fault, and `/__emulator` controls are refused to anyone but loopback.
+//!
+//! It is a plain hyper loop rather than `axum::serve` because two faults need the
+//! connection itself: closing it without an answer, and truncating an answer's body.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use bytes::Bytes;
+use greenpin_core::{AccountSid, Credentials, Envelope, ErrorCode};
+use http::{HeaderValue, Request, Response, StatusCode, header};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinSet;
+use tower::ServiceExt;
+
+use crate::callbacks;
+use crate::failure::Failure;
+use crate::faults::{Fault, Faults};
+use crate::journal::{Journal, JournalEntry};
+use crate::store::{Event, Store};
+
+/// Largest request body handled; a larger one is answered 413.
+pub const MAX_BODY: usize = 1 << 20;
+/// Largest body read (and thrown away) before a 413, so the client can read the answer.
+const MAX_DRAIN: usize = 64 << 20;
+
+/// Everything the handlers share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) store: Mutex<Store>,
+    pub(crate) journal: Mutex<Journal>,
+    pub(crate) faults: Mutex<Faults>,
+    pub(crate) account_sid: AccountSid,
+    pub(crate) credentials: Credentials,
+    pub(crate) runtime: tokio::runtime::Handle,
+}
+
+/// Locks, shrugging off poisoning: a panic elsewhere must not take the emulator down, and
+/// every store operation leaves the store consistent before it can panic.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Shared {
+    /// Runs `f` on the store, then sends whatever callbacks it produced.
+    pub(crate) fn with_store<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R {
+        let (out, events, endpoint) = {
+            let mut store = lock(&self.store);
+            let out = f(&mut store);
+            let events = store.take_events();
+            let endpoint = store
+                .settings()
+                .greenpin_call_complete_event_endpoint
+                .clone();
+            (out, events, endpoint)
+        };
+        self.send(events, endpoint);
+        out
+    }
+
+    fn send(&self, events: Vec<Event>, endpoint: Option<String>) {
+        let Some(url) = endpoint.filter(|u| !u.is_empty()) else {
+            return;
+        };
+        if events.is_empty() {
+            return;
+        }
+        self.runtime.spawn(callbacks::deliver(url, events));
+    }
+}
+
+/// Closes the connection without an answer (the `close` fault, or a client gone away).
+#[derive(Debug)]
+pub(crate) struct Close;
+
+impl std::fmt::Display for Close {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection closed on purpose")
+    }
+}
+
+impl std::error::Error for Close {}
+
+/// An envelope answer.
+pub(crate) fn envelope<T: serde::Serialize>(
+    status: StatusCode,
+    method: &str,
+    request_id: String,
+    result: Result<T, Failure>,
+) -> Response<Body> {
+    let (status, env) = match result {
+        Ok(data) => {
+            let mut e = Envelope::success(status.as_u16(), data);
+            e.request_id = Some(request_id);
+            e.method = Some(method.to_owned());
+            (status, serde_json::to_vec(&e))
+        }
+        Err(f) => {
+            let mut e = Envelope::<()>::error(f.status.as_u16(), f.code, f.message);
+            e.request_id = Some(request_id);
+            e.method = Some(method.to_owned());
+            (f.status, serde_json::to_vec(&e))
+        }
+    };
+    let body = env.unwrap_or_else(|_| b"{\"success\":false,\"status\":500,\"code\":0,\"message\":\"serialisation failed\",\"data\":null}".to_vec());
+    Response::builder()
+        .status(status)
+        .header(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )
+        .body(Body::from(body))
+        .expect("static parts")
+}
+
+/// Serves `listener` until `shutdown` fires (or its sender is dropped).
+pub(crate) async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut shutdown: oneshot::Receiver<()>,
+) {
+    let router = crate::routes::router(shared.clone());
+    let mut conns = JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(x) => x,
+                    Err(_) => {
+                        // Out of descriptors, say: back off instead of spinning.
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let router = router.clone();
+                let shared = shared.clone();
+                conns.spawn(async move {
+                    let svc = service_fn(move |req| handle(req, peer, router.clone(), shared.clone()));
+                    let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
+                });
+            }
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+        }
+    }
+    conns.abort_all();
+}
+
+/// Reads a body: `Ok(Some)` within the limit, `Ok(None)` too large (drained), `Err` broken.
+async fn read_body(mut body: Incoming) -> Result<Option<Bytes>, Close> {
+    let mut buf = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| Close)?;
+        if let Ok(data) = frame.into_data() {
+            seen += data.len();
+            if seen > MAX_DRAIN {
+                return Err(Close);
+            }
+            if seen <= MAX_BODY {
+                buf.extend_from_slice(&data);
+            }
+        }
+    }
+    Ok((seen <= MAX_BODY).then(|| Bytes::from(buf)))
+}
+
+async fn handle(
+    req: Request<Incoming>,
+    peer: SocketAddr,
+    router: Router,
+    shared: Arc<Shared>,
+) -> Result<Response<Body>, Close> {
+    let (parts, body) = req.into_parts();
+    let method = parts.method.as_str().to_owned();
+    let is_control = parts.uri.path().starts_with("/__emulator");
+    if is_control && !peer.ip().is_loopback() {
+        let rid = lock(&shared.store).request_id();
+        let f = Failure::new(
+            ErrorCode::NotPermitted,
+            "the /__emulator controls answer loopback clients only",
+        );
+        return Ok(envelope::<()>(StatusCode::FORBIDDEN, &method, rid, Err(f)));
+    }
+    let body = read_body(body).await?;
+
+    let fault = if is_control {
+        None
+    } else {
+        let fault = lock(&shared.faults).take(&method, parts.uri.path());
+        let shown = match &body {
+            Some(b) => String::from_utf8_lossy(b).into_owned(),
+            None => format!("[body over {MAX_BODY} bytes: not kept]"),
+        };
+        let label = fault
+            .as_ref()
+            .map(|f| serde_json::to_string(f).unwrap_or_default());
+        lock(&shared.journal).push(JournalEntry::new(&parts, &shown, label));
+        fault
+    };
+    let Some(body) = body else {
+        let rid = lock(&shared.store).request_id();
+        let f = Failure::with_status(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::BadParameters,
+            format!("body: larger than {MAX_BODY} bytes"),
+        );
+        return Ok(envelope::<()>(f.status, &method, rid, Err(f)));
+    };
+
+    match &fault {
+        Some(Fault::Close) => return Err(Close),
+        Some(Fault::Delay { ms }) => tokio::time::sleep(Duration::from_millis(*ms)).await,
+        Some(Fault::Status {
+            status,
+            retry_after,
+            body,
+            content_type,
+        }) => {
+            return Ok(fault_response(
+                &shared,
+                &method,
+                *status,
+                retry_after,
+                body,
+                content_type,
+            ));
+        }
+        _ => {}
+    }
+
+    let req = Request::from_parts(parts, Body::from(body));
+    let resp = match router.oneshot(req).await {
+        Ok(r) => r,
+        Err(never) => match never {},
+    };
+    if matches!(fault, Some(Fault::Truncate)) {
+        let (mut parts, body) = resp.into_parts();
+        let bytes = body
+            .collect()
+            .await
+            .map(|c| c.to_bytes())
+            .unwrap_or_default();
+        let cut = bytes.slice(..bytes.len() / 2);
+        parts
+            .headers
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(cut.len()));
+        return Ok(Response::from_parts(parts, Body::from(cut)));
+    }
+    Ok(resp)
+}
+
+fn fault_response(
+    shared: &Shared,
+    method: &str,
+    status: u16,
+    retry_after: &Option<String>,
+    body: &Option<String>,
+    content_type: &Option<String>,
+) -> Response<Body> {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut resp = match body {
+        None => {
+            let rid = lock(&shared.store).request_id();
+            let code = greenpin_core::ERROR_CODES
+                .iter()
+                .find(|c| c.http_status == status.as_u16())
+                .map(|c| c.variant)
+                .unwrap_or(ErrorCode::Internal);
+            let reason = status.canonical_reason().unwrap_or("injected fault");
+            envelope::<()>(
+                status,
+                method,
+                rid,
+                Err(Failure::with_status(status, code, reason)),
+            )
+        }
+        Some(text) => {
+            let ct = content_type.clone().unwrap_or_else(|| {
+                if text.trim_start().starts_with('<') {
+                    "text/html"
+                } else {
+                    "application/json"
+                }
+                .to_owned()
+            });
+            let mut r = Response::new(Body::from(text.clone()));
+            *r.status_mut() = status;
+            if let Ok(v) = HeaderValue::from_str(&ct) {
+                r.headers_mut().insert(header::CONTENT_TYPE, v);
+            }
+            r
+        }
+    };
+    if let Some(v) = retry_after
+        .as_deref()
+        .and_then(|v| HeaderValue::from_str(v).ok())
+    {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    resp
+}

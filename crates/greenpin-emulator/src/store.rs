@@ -1,0 +1,823 @@
+//! The emulator's state and GreenPin's rules, with no HTTP in sight: allocations, the
+//! (VN, PIN) routing table, the virtual clock, expiry and purge, settings, and call
+//! routing. The HTTP layer parses and validates with greenpin-core, then calls in here
+//! under one lock, so every invariant holds under any interleaving of requests.
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use greenpin_core::ops::CreateBody;
+use greenpin_core::{
+    Allocation, AllocationFields, CallCompleted, CallType, Country, DeallocationEvent,
+    DeallocationPolicy, DeallocationReason, DeallocationTime, ErrorCode, GreenPinId,
+    MaxDeallocationTime, Party, PhoneNumber, Pin, PinLength, Settings, State, Timezone,
+    TransactionId, Usage,
+};
+use serde::Serialize;
+
+use crate::failure::Failure;
+use crate::ids::Entropy;
+
+/// Most items in one bulk update; more is refused with 413, code 17.
+pub const BULK_LIMIT: usize = 100;
+/// Seconds a vault allocation is kept when the `deletion_time` setting is not changed.
+pub const DEFAULT_DELETION_TIME: u64 = 7 * 86_400;
+/// PIN length generated when a party's PIN is enabled in settings but no length is given.
+pub const DEFAULT_PIN_LENGTH: u8 = 4;
+const PIN_ATTEMPTS: usize = 200;
+
+/// Which party.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    /// The A-party.
+    A,
+    /// The B-party.
+    B,
+}
+
+impl Side {
+    fn name(self) -> &'static str {
+        match self {
+            Side::A => "a",
+            Side::B => "b",
+        }
+    }
+}
+
+/// How a caller is told apart on a VN: by the PIN entered, or — for a party without a
+/// PIN — by the caller's own number.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum RouteKey {
+    Pin(PhoneNumber, Pin),
+    Caller(PhoneNumber, PhoneNumber),
+}
+
+#[derive(Debug, Clone)]
+struct Record {
+    alloc: Allocation,
+    expires_at: Option<i64>,
+    deallocated_at: Option<i64>,
+}
+
+/// Something to tell the account's callback endpoint.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// An allocation expired or was deleted.
+    Deallocated(DeallocationEvent),
+    /// A simulated call ended.
+    CallCompleted(Box<CallCompleted>),
+}
+
+/// Where a simulated call went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CallOutcome {
+    /// Whether the call was put through.
+    pub connected: bool,
+    /// The allocation it reached.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub greenpin_id: Option<String>,
+    /// The caller's party in it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub party: Option<Side>,
+    /// The number it connects to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// Why not: `no_match`, `wrong_pin`, `oneway`, `not_active`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+}
+
+/// The whole emulated account.
+#[derive(Debug)]
+pub struct Store {
+    records: HashMap<String, Record>,
+    by_transaction: HashMap<String, String>,
+    routes: HashMap<RouteKey, (String, Side)>,
+    expiries: BTreeSet<(i64, String)>,
+    purges: BTreeSet<(i64, String)>,
+    settings: Settings,
+    clock_offset_ms: i64,
+    entropy: Entropy,
+    events: Vec<Event>,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store::new()
+    }
+}
+
+/// The documented defaults of every setting the emulator models.
+pub fn default_settings() -> Settings {
+    let mut s = Settings::new()
+        .country("IN")
+        .intl_num_sup(false)
+        .max_deallocation_time(MaxDeallocationTime::Secs(170 * 86_400))
+        .timezone(Timezone::Ist)
+        .deletion_time(DEFAULT_DELETION_TIME);
+    let four = PinLength::new(i64::from(DEFAULT_PIN_LENGTH)).expect("4 is a PIN length");
+    s.aparty_pin_length = Some(four);
+    s.bparty_pin_length = Some(four);
+    s.common_pin_length = Some(four);
+    s.aparty_pin_enabled = Some(false);
+    s.bparty_pin_enabled = Some(false);
+    s.common_pin_enabled = Some(false);
+    s
+}
+
+fn real_now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl Store {
+    /// An empty account with default settings.
+    pub fn new() -> Self {
+        Store {
+            records: HashMap::new(),
+            by_transaction: HashMap::new(),
+            routes: HashMap::new(),
+            expiries: BTreeSet::new(),
+            purges: BTreeSet::new(),
+            settings: default_settings(),
+            clock_offset_ms: 0,
+            entropy: Entropy::default(),
+            events: Vec::new(),
+        }
+    }
+
+    // ----- clock -------------------------------------------------------------------
+
+    /// The emulator's now, in milliseconds since the epoch: real time plus every advance.
+    pub fn now_ms(&self) -> i64 {
+        real_now_ms() + self.clock_offset_ms
+    }
+
+    /// Moves the clock forward; expiries and purges happen as it passes them.
+    pub fn advance(&mut self, secs: u64) {
+        let ms = i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX / 4);
+        self.clock_offset_ms = self.clock_offset_ms.saturating_add(ms);
+        self.sweep();
+    }
+
+    /// Now, written in the settings' timezone.
+    pub fn now_text(&self) -> String {
+        self.time_text(self.now_ms()).to_string()
+    }
+
+    fn time_text(&self, ms: i64) -> DeallocationTime {
+        let offset = self
+            .settings
+            .timezone
+            .as_ref()
+            .and_then(Timezone::utc_offset_secs)
+            .unwrap_or(19_800);
+        let utc = time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        let local = utc
+            .to_offset(time::UtcOffset::from_whole_seconds(offset).unwrap_or(time::UtcOffset::UTC));
+        DeallocationTime::new(time::PrimitiveDateTime::new(local.date(), local.time()))
+    }
+
+    fn iso_now(&self) -> String {
+        let t = self.time_text(self.now_ms()).datetime();
+        let offset = self
+            .settings
+            .timezone
+            .as_ref()
+            .and_then(Timezone::utc_offset_secs)
+            .unwrap_or(19_800);
+        format!(
+            "{}T{:02}:{:02}:{:02}{}{:02}:{:02}",
+            t.date(),
+            t.hour(),
+            t.minute(),
+            t.second(),
+            if offset < 0 { '-' } else { '+' },
+            offset.abs() / 3600,
+            offset.abs() % 3600 / 60
+        )
+    }
+
+    /// Expires and purges whatever the clock has passed.
+    pub fn sweep(&mut self) {
+        let now = self.now_ms();
+        while let Some((at, id)) = self.expiries.first().cloned() {
+            if at > now {
+                break;
+            }
+            self.expiries.pop_first();
+            self.deallocate(&id, at, DeallocationReason::Expired);
+        }
+        while let Some((at, id)) = self.purges.first().cloned() {
+            if at > now {
+                break;
+            }
+            self.purges.pop_first();
+            self.records.remove(&id);
+        }
+    }
+
+    /// Takes the events produced since the last call.
+    pub fn take_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// A fresh request id.
+    pub fn request_id(&self) -> String {
+        self.entropy.request_id()
+    }
+
+    // ----- settings ----------------------------------------------------------------
+
+    /// The country local numbers are read in.
+    pub fn country(&self) -> Country {
+        self.settings
+            .country
+            .as_deref()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(Country::IN)
+    }
+
+    /// Every setting.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Applies a settings change; what it omits keeps its value.
+    pub fn update_settings(&mut self, change: Settings) -> Result<Settings, Failure> {
+        if change.is_empty() {
+            return Err(Failure::new(
+                ErrorCode::MandatoryParametersMissing,
+                "settings: an update must change at least one setting",
+            ));
+        }
+        if let Some(c) = &change.country {
+            c.parse::<Country>()
+                .map_err(|e| Failure::bad(format!("country: {e}")))?;
+        }
+        if let Some(Timezone::Unknown(tz)) = &change.timezone {
+            return Err(Failure::bad(format!("timezone: {tz:?} is not IST or UTC")));
+        }
+        if let Some(url) = &change.greenpin_call_complete_event_endpoint
+            && !url.is_empty()
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(Failure::bad(format!(
+                "greenpin_call_complete_event_endpoint: {url:?} is not an http(s) URL"
+            )));
+        }
+        let s = &mut self.settings;
+        macro_rules! take {
+            ($($f:ident),+) => { $( if change.$f.is_some() { s.$f = change.$f; } )+ };
+        }
+        take!(
+            country,
+            intl_num_sup,
+            max_deallocation_time,
+            timezone,
+            deletion_time,
+            greenpin_call_complete_event_endpoint,
+            aparty_pin_length,
+            bparty_pin_length,
+            aparty_pin_enabled,
+            bparty_pin_enabled,
+            common_pin_length,
+            common_pin_enabled
+        );
+        s.other.extend(change.other);
+        Ok(self.settings.clone())
+    }
+
+    // ----- allocations -------------------------------------------------------------
+
+    fn render(&self, rec: &Record) -> Allocation {
+        let mut a = rec.alloc.clone();
+        a.deallocation_time = rec
+            .deallocated_at
+            .or(rec.expires_at)
+            .map(|ms| self.time_text(ms));
+        a
+    }
+
+    /// The allocation, active or in the vault (until purged).
+    pub fn get(&mut self, id: &str) -> Result<Allocation, Failure> {
+        self.sweep();
+        let rec = self.records.get(id).ok_or_else(|| Failure::not_found(id))?;
+        Ok(self.render(rec))
+    }
+
+    /// Every allocation id the store still holds, with its state (for invariant checks).
+    pub fn states(&self) -> Vec<(String, State)> {
+        self.records
+            .iter()
+            .map(|(id, r)| (id.clone(), r.alloc.state.clone()))
+            .collect()
+    }
+
+    /// Creates an allocation from a validated create body.
+    pub fn create(&mut self, body: CreateBody) -> Result<Allocation, Failure> {
+        self.sweep();
+        let tx = body.transaction_id;
+        if self.by_transaction.contains_key(tx.as_str()) {
+            return Err(Failure::new(
+                ErrorCode::AllocationExists,
+                format!(
+                    "transaction_id: an active allocation already exists for {:?}",
+                    tx.as_str()
+                ),
+            ));
+        }
+        let f = body.fields;
+        let mut a = f.a.unwrap_or_default();
+        let mut b = f.b.unwrap_or_default();
+        self.check_region(&a, Side::A)?;
+        self.check_region(&b, Side::B)?;
+        // A party with no VNs uses the other party's.
+        if a.vns.is_empty() {
+            a.vns = b.vns.clone();
+        } else if b.vns.is_empty() {
+            b.vns = a.vns.clone();
+        }
+        let requested = (a.pin_length, b.pin_length);
+        self.settle_pin(&mut a, Side::A, requested.0, None)?;
+        self.settle_pin(&mut b, Side::B, requested.1, a.pin.as_ref())?;
+        let expires_at = self.expiry_for(f.deallocation_policy, None)?;
+        let id = loop {
+            let candidate = self.entropy.uuid();
+            if !self.records.contains_key(&candidate) {
+                break candidate;
+            }
+        };
+        let greenpin_id = GreenPinId::new(id.clone()).expect("uuids are path-safe");
+        let mut alloc = Allocation::new(
+            greenpin_id,
+            a,
+            b,
+            f.usage.unwrap_or(Usage::Twoway),
+            State::Active,
+        );
+        alloc.transaction_id = Some(tx.clone());
+        let routes = self.check_routes(&alloc, &id)?;
+        for (key, side) in routes {
+            self.routes.insert(key, (id.clone(), side));
+        }
+        self.by_transaction
+            .insert(tx.as_str().to_owned(), id.clone());
+        if let Some(at) = expires_at {
+            self.expiries.insert((at, id.clone()));
+        }
+        let rec = Record {
+            alloc,
+            expires_at,
+            deallocated_at: None,
+        };
+        let out = self.render(&rec);
+        self.records.insert(id, rec);
+        Ok(out)
+    }
+
+    /// Applies a validated update to an active allocation.
+    pub fn update(&mut self, id: &str, f: AllocationFields) -> Result<Allocation, Failure> {
+        self.sweep();
+        let rec = self.records.get(id).ok_or_else(|| Failure::not_found(id))?;
+        if rec.alloc.state != State::Active {
+            return Err(Failure::new(
+                ErrorCode::AlreadyDeleted,
+                format!(
+                    "greenpin_id: {id} is in the vault; only active allocations can be updated"
+                ),
+            ));
+        }
+        let old = rec.alloc.clone();
+        let old_expiry = rec.expires_at;
+        let mut next = old.clone();
+        let mut regenerate = (None, None);
+        if let Some(pa) = f.a {
+            regenerate.0 = merge(&mut next.a, pa);
+        }
+        if let Some(pb) = f.b {
+            regenerate.1 = merge(&mut next.b, pb);
+        }
+        self.check_region(&next.a, Side::A)?;
+        self.check_region(&next.b, Side::B)?;
+        for (i, n) in next.b.numbers.iter().enumerate() {
+            if let Some(j) = next.a.numbers.iter().position(|m| m == n) {
+                return Err(Failure::new(
+                    ErrorCode::SamePartyNumbers,
+                    format!("b.numbers[{i}]: {n} is also a.numbers[{j}]"),
+                ));
+            }
+        }
+        if let Some(u) = f.usage {
+            next.usage = u;
+        }
+        let expires_at = match f.deallocation_policy {
+            Some(p) => self.expiry_for(Some(p), old_expiry)?,
+            None => old_expiry,
+        };
+
+        // Re-route: take this allocation's routes out, settle PINs, check, put back.
+        let old_routes = routes_of(&old);
+        for (key, _) in &old_routes {
+            self.routes.remove(key);
+        }
+        let result = (|| {
+            self.settle_pin(&mut next.a, Side::A, regenerate.0, None)?;
+            let a_pin = next.a.pin.clone();
+            self.settle_pin(&mut next.b, Side::B, regenerate.1, a_pin.as_ref())?;
+            self.check_routes(&next, id)
+        })();
+        let new_routes = match result {
+            Ok(r) => r,
+            Err(e) => {
+                for (key, side) in old_routes {
+                    self.routes.insert(key, (id.to_owned(), side));
+                }
+                return Err(e);
+            }
+        };
+        for (key, side) in new_routes {
+            self.routes.insert(key, (id.to_owned(), side));
+        }
+        if expires_at != old_expiry {
+            if let Some(at) = old_expiry {
+                self.expiries.remove(&(at, id.to_owned()));
+            }
+            if let Some(at) = expires_at {
+                self.expiries.insert((at, id.to_owned()));
+            }
+        }
+        let rec = self.records.get_mut(id).expect("checked above");
+        rec.alloc = next;
+        rec.expires_at = expires_at;
+        let rec = rec.clone();
+        Ok(self.render(&rec))
+    }
+
+    /// Deallocates now: the allocation goes to the vault and its routes are freed.
+    pub fn delete(&mut self, id: &str) -> Result<Allocation, Failure> {
+        self.sweep();
+        let rec = self.records.get(id).ok_or_else(|| Failure::not_found(id))?;
+        if rec.alloc.state != State::Active {
+            return Err(Failure::new(
+                ErrorCode::AlreadyDeleted,
+                format!("greenpin_id: {id} was already deallocated"),
+            ));
+        }
+        if let Some(at) = rec.expires_at {
+            self.expiries.remove(&(at, id.to_owned()));
+        }
+        let now = self.now_ms();
+        self.deallocate(id, now, DeallocationReason::Deleted);
+        self.get(id)
+    }
+
+    fn deallocate(&mut self, id: &str, at: i64, reason: DeallocationReason) {
+        let deletion_ms = i64::try_from(
+            self.settings
+                .deletion_time
+                .unwrap_or(DEFAULT_DELETION_TIME)
+                .saturating_mul(1000),
+        )
+        .unwrap_or(i64::MAX / 4);
+        let Some(rec) = self.records.get_mut(id) else {
+            return;
+        };
+        rec.alloc.state = State::Vault;
+        rec.deallocated_at = Some(at);
+        let alloc = rec.alloc.clone();
+        for (key, _) in routes_of(&alloc) {
+            if self.routes.get(&key).is_some_and(|(owner, _)| owner == id) {
+                self.routes.remove(&key);
+            }
+        }
+        if let Some(tx) = &alloc.transaction_id {
+            self.by_transaction.remove(tx.as_str());
+        }
+        self.purges
+            .insert((at.saturating_add(deletion_ms), id.to_owned()));
+        let mut event = DeallocationEvent::new(alloc.greenpin_id.clone(), reason);
+        event.transaction_id = alloc.transaction_id.clone();
+        event.deallocation_time = Some(self.time_text(at));
+        self.events.push(Event::Deallocated(event));
+    }
+
+    fn expiry_for(
+        &self,
+        policy: Option<DeallocationPolicy>,
+        current: Option<i64>,
+    ) -> Result<Option<i64>, Failure> {
+        let max = self.settings.max_deallocation_time;
+        let now = self.now_ms();
+        match policy {
+            Some(p) => {
+                let secs = p.duration.as_secs();
+                if let Some(MaxDeallocationTime::Secs(m)) = max
+                    && secs > m
+                {
+                    return Err(Failure::bad(format!(
+                        "deallocation_policy.duration: {secs}s is more than the max_deallocation_time setting ({m}s)"
+                    )));
+                }
+                Ok(Some(now + secs as i64 * 1000))
+            }
+            None if current.is_some() => Ok(current),
+            None => Ok(match max {
+                Some(MaxDeallocationTime::Secs(m)) => {
+                    Some(now.saturating_add((m as i64).saturating_mul(1000)))
+                }
+                _ => None,
+            }),
+        }
+    }
+
+    fn check_region(&self, p: &Party, side: Side) -> Result<(), Failure> {
+        if self.settings.intl_num_sup == Some(true) {
+            return Ok(());
+        }
+        let country = self.country();
+        let prefix = format!("+{}", calling_code(country));
+        for (list, name) in [(&p.vns, "vns"), (&p.numbers, "numbers")] {
+            for (i, n) in list.iter().enumerate() {
+                if !n.as_str().starts_with(&prefix) {
+                    return Err(Failure::new(
+                        ErrorCode::RegionNotSupported,
+                        format!(
+                            "{}.{name}[{i}]: {n} is outside {country}; international numbers need the intl_num_sup setting",
+                            side.name()
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Gives the party a PIN when one is asked for (`pin_length` without `pin`, or PINs
+    /// enabled in settings), unique on the party's VNs; `pin_length` is not kept.
+    fn settle_pin(
+        &self,
+        p: &mut Party,
+        side: Side,
+        requested: Option<PinLength>,
+        avoid: Option<&Pin>,
+    ) -> Result<(), Failure> {
+        p.pin_length = None;
+        let enabled = match side {
+            Side::A => self.settings.aparty_pin_enabled,
+            Side::B => self.settings.bparty_pin_enabled,
+        } == Some(true);
+        let setting_len = match side {
+            Side::A => self.settings.aparty_pin_length,
+            Side::B => self.settings.bparty_pin_length,
+        };
+        let len = match (&p.pin, requested) {
+            (Some(_), _) => return Ok(()),
+            (None, Some(len)) => len,
+            (None, None) if enabled => setting_len.unwrap_or(
+                PinLength::new(i64::from(DEFAULT_PIN_LENGTH)).expect("4 is a PIN length"),
+            ),
+            (None, None) => return Ok(()),
+        };
+        for _ in 0..PIN_ATTEMPTS {
+            let candidate =
+                Pin::new(self.entropy.digits(len.get())).expect("digits of a valid length");
+            let free = p.vns.iter().all(|vn| {
+                !self
+                    .routes
+                    .contains_key(&RouteKey::Pin(vn.clone(), candidate.clone()))
+            });
+            if free && avoid != Some(&candidate) {
+                p.pin = Some(candidate);
+                return Ok(());
+            }
+        }
+        Err(Failure::new(
+            ErrorCode::PinClash,
+            format!(
+                "{}.pin_length: no free PIN of length {len} on these VNs",
+                side.name()
+            ),
+        ))
+    }
+
+    /// The routes `alloc` needs, refused when another active allocation holds one, or
+    /// when the allocation would route one call two ways itself.
+    fn check_routes(&self, alloc: &Allocation, id: &str) -> Result<Vec<(RouteKey, Side)>, Failure> {
+        let routes = routes_of(alloc);
+        for (i, (key, side)) in routes.iter().enumerate() {
+            let taken = self.routes.get(key).is_some_and(|(owner, _)| owner != id);
+            let twice = routes[..i].iter().any(|(k, _)| k == key);
+            if taken || twice {
+                let whose = if taken {
+                    "another active allocation"
+                } else {
+                    "the other party"
+                };
+                let message = match key {
+                    RouteKey::Pin(vn, pin) => format!(
+                        "{}.pin: VN {vn} with PIN {pin} is already used by {whose}",
+                        side.name()
+                    ),
+                    RouteKey::Caller(vn, n) => format!(
+                        "{}.numbers: {n} already reaches {whose} through VN {vn} without a PIN",
+                        side.name()
+                    ),
+                };
+                return Err(Failure::new(ErrorCode::PinClash, message));
+            }
+        }
+        Ok(routes)
+    }
+
+    // ----- calls -------------------------------------------------------------------
+
+    /// A caller dials `vn` from `from`, entering `pin` when asked.
+    pub fn call(
+        &mut self,
+        from: &str,
+        vn: &str,
+        pin: Option<&str>,
+    ) -> Result<CallOutcome, Failure> {
+        let country = self.country();
+        let from = PhoneNumber::parse(from, country).map_err(|e| {
+            Failure::new(
+                ErrorCode::InvalidNumber,
+                format!("from: {from:?} is not a valid phone number: {e}"),
+            )
+        })?;
+        let vn = PhoneNumber::parse(vn, country).map_err(|e| {
+            Failure::new(
+                ErrorCode::InvalidNumber,
+                format!("vn: {vn:?} is not a valid phone number: {e}"),
+            )
+        })?;
+        let pin = pin
+            .map(|p| Pin::new(p).map_err(|e| Failure::bad(format!("pin: {e}"))))
+            .transpose()?;
+        self.sweep();
+        let key = match &pin {
+            Some(p) => RouteKey::Pin(vn.clone(), p.clone()),
+            None => RouteKey::Caller(vn.clone(), from.clone()),
+        };
+        let refused = |reason| CallOutcome {
+            connected: false,
+            greenpin_id: None,
+            party: None,
+            to: None,
+            reason: Some(reason),
+        };
+        let Some((id, side)) = self.routes.get(&key).cloned() else {
+            let vn_has_pins = self
+                .routes
+                .keys()
+                .any(|k| matches!(k, RouteKey::Pin(v, _) if v == &vn));
+            let in_vault = self.records.values().any(|r| {
+                r.alloc.state != State::Active && routes_of(&r.alloc).iter().any(|(k, _)| k == &key)
+            });
+            let reason = if in_vault {
+                "not_active"
+            } else if vn_has_pins {
+                "wrong_pin"
+            } else {
+                "no_match"
+            };
+            return Ok(refused(reason));
+        };
+        let alloc = self.records[&id].alloc.clone();
+        let mut event = CallCompleted::default();
+        event.transaction_id = alloc.transaction_id.clone();
+        event.call_sid = Some(self.entropy.uuid());
+        event.vn = Some(vn);
+        event.greenpin_id = Some(alloc.greenpin_id.clone());
+        event.from = Some(from);
+        event.direction = Some("incoming".into());
+        event.source = Some("greenpin-emulator".into());
+        event.start_time = Some(self.iso_now());
+        event.current_time = Some(self.iso_now());
+        event.dial_call_duration = Some(0);
+        event.on_call_duration = Some(0);
+        if side == Side::B && alloc.usage == Usage::Oneway {
+            event.call_type = Some(CallType::CallAttempt);
+            self.events.push(Event::CallCompleted(Box::new(event)));
+            let mut out = refused("oneway");
+            out.greenpin_id = Some(id);
+            out.party = Some(side);
+            return Ok(out);
+        }
+        let other = match side {
+            Side::A => &alloc.b,
+            Side::B => &alloc.a,
+        };
+        let to = other.numbers.first().cloned();
+        event.to = to.clone();
+        event.call_type = Some(if to.is_some() {
+            CallType::Completed
+        } else {
+            CallType::Incomplete
+        });
+        event.dial_call_status = Some(if to.is_some() { "completed" } else { "failed" }.into());
+        self.events.push(Event::CallCompleted(Box::new(event)));
+        Ok(CallOutcome {
+            connected: to.is_some(),
+            greenpin_id: Some(id),
+            party: Some(side),
+            to: to.map(|n| n.to_string()),
+            reason: None,
+        })
+    }
+
+    /// The transaction id of an allocation (for tests).
+    pub fn transaction_of(&self, id: &str) -> Option<TransactionId> {
+        self.records
+            .get(id)
+            .and_then(|r| r.alloc.transaction_id.clone())
+    }
+
+    /// Checks the store's own invariants; `Err` says which one broke.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let mut seen = HashMap::new();
+        for (id, rec) in &self.records {
+            if rec.alloc.greenpin_id.as_str() != id {
+                return Err(format!(
+                    "record {id} holds allocation {}",
+                    rec.alloc.greenpin_id
+                ));
+            }
+            if rec.alloc.state != State::Active {
+                continue;
+            }
+            for (key, side) in routes_of(&rec.alloc) {
+                if let Some(other) = seen.insert(key.clone(), id.clone()) {
+                    return Err(format!("route {key:?} is held by {other} and {id}"));
+                }
+                if self.routes.get(&key) != Some(&(id.clone(), side)) {
+                    return Err(format!("route {key:?} of {id} is missing from the table"));
+                }
+            }
+        }
+        if seen.len() != self.routes.len() {
+            return Err(format!(
+                "{} routes in the table, {} held by active allocations",
+                self.routes.len(),
+                seen.len()
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Merges an update of a party into it; returns the requested PIN length when the update
+/// asks for a fresh PIN (a `pin_length` without a `pin`).
+fn merge(p: &mut Party, change: Party) -> Option<PinLength> {
+    if !change.vns.is_empty() {
+        p.vns = change.vns;
+    }
+    if !change.numbers.is_empty() {
+        p.numbers = change.numbers;
+    }
+    match (change.pin, change.pin_length) {
+        (Some(pin), _) => {
+            p.pin = Some(pin);
+            None
+        }
+        (None, Some(len)) => {
+            p.pin = None;
+            Some(len)
+        }
+        (None, None) => None,
+    }
+}
+
+fn routes_of(alloc: &Allocation) -> Vec<(RouteKey, Side)> {
+    let mut out = Vec::new();
+    for (side, p) in [(Side::A, &alloc.a), (Side::B, &alloc.b)] {
+        for vn in &p.vns {
+            match &p.pin {
+                Some(pin) => out.push((RouteKey::Pin(vn.clone(), pin.clone()), side)),
+                None => {
+                    for n in &p.numbers {
+                        out.push((RouteKey::Caller(vn.clone(), n.clone()), side));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The country calling code of `country`. India's is known without loading phonenumber's
+/// metadata.
+fn calling_code(country: Country) -> u16 {
+    if country == Country::IN {
+        return 91;
+    }
+    phonenumber::metadata::DATABASE
+        .by_id(country.as_str())
+        .map(|m| m.country_code())
+        .unwrap_or(0)
+}
