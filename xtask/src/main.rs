@@ -37,7 +37,11 @@ const DEPENDENCY_RULES: &[(&str, &[&str])] =
     &[("greenpin-core", &["tokio", "reqwest", "ureq", "hyper"])];
 
 /// Examples CI runs (each must exit 0).
-const EXAMPLES: &[(&str, &str)] = &[("greenpin-core", "seed_update")];
+const EXAMPLES: &[(&str, &str)] = &[
+    ("greenpin-core", "seed_update"),
+    ("greenpin-async", "update"),
+    ("greenpin-blocking", "update"),
+];
 
 fn cargo() -> Command {
     Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()))

@@ -40,6 +40,7 @@
 pub mod allocation;
 pub mod api;
 pub mod callbacks;
+pub mod client;
 pub mod duration;
 pub mod envelope;
 pub mod error;
@@ -62,6 +63,7 @@ pub use allocation::{
 };
 pub use api::{ApiContext, DEFAULT_SERVICE_ROOT, ServiceRoot};
 pub use callbacks::{CallCompleted, CallType, DeallocationEvent, DeallocationReason};
+pub use client::{Call, ClientBuilder, ClientConfig, Step, Transport};
 pub use duration::{DeallocationDuration, DurationError};
 pub use envelope::{Envelope, Reply};
 pub use error::{ApiError, DecodeError, Error, TransportError, TransportErrorKind};

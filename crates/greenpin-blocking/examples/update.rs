@@ -1,0 +1,40 @@
+//! The seed's Update call against an emulator this example starts.
+//!
+//! Run: `cargo run -p greenpin-blocking --example update`
+
+/// The seed's Update body, with the docs' real numbers for its masked placeholders.
+const SEED_UPDATE: &str = r#"{
+    "a": {"vns": ["6292134471", "6292134464"], "numbers": ["7987686144"], "pin": "123", "pin_length": 3},
+    "b": {"vns": ["6292134465", "6292134464"], "numbers": ["9956555625"], "pin": "234", "pin_length": "3"},
+    "usage": "twoway",
+    "deallocation_policy": {"duration": "1200s"}
+}"#;
+
+use greenpin_blocking::ops::CreateAllocation;
+use greenpin_blocking::{AllocationSpec, Client, PartySpec};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let emulator = greenpin_emulator::BlockingEmulator::start();
+    let client = Client::builder()
+        .base_url(emulator.base_url())
+        .account_sid(emulator.account_sid())
+        .credentials(
+            emulator.credentials().key().clone(),
+            emulator.credentials().token().clone(),
+        )
+        .build()?;
+
+    let created = client.create(
+        &CreateAllocation::new("order-42").spec(
+            AllocationSpec::new()
+                .a(PartySpec::new().number("7987686144").vn("6292134471"))
+                .b(PartySpec::new().number("9956555625")),
+        ),
+    )?;
+    println!("created {} ({})", created.greenpin_id, created.state);
+
+    let seed: AllocationSpec = serde_json::from_str(SEED_UPDATE)?;
+    let updated = client.update(&created.greenpin_id, seed)?;
+    println!("{}", serde_json::to_string_pretty(&updated)?);
+    Ok(())
+}

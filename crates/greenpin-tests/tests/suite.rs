@@ -1,0 +1,387 @@
+//! The shared suite: every scenario runs against both transports and a live emulator.
+
+use std::time::{Duration, Instant};
+
+use greenpin_core::ops::{BulkUpdate, CreateAllocation};
+use greenpin_core::{
+    AllocationSpec, Error, ErrorCode, GreenPinId, PartySpec, RetryPolicy, Settings, State,
+    Timezone, Usage,
+};
+use greenpin_emulator::{BlockingEmulator, Fault, FaultRule};
+use greenpin_tests::{Make, Opts};
+
+fn seed_update() -> AllocationSpec {
+    serde_json::from_str(
+        r#"{"a": {"vns": ["6292134471", "6292134464"], "numbers": ["7987686144"], "pin": "123", "pin_length": 3},
+            "b": {"vns": ["6292134465", "6292134464"], "numbers": ["9956555625"], "pin": "234", "pin_length": "3"},
+            "usage": "twoway", "deallocation_policy": {"duration": "1200s"}}"#,
+    )
+    .unwrap()
+}
+
+fn simple(tx: &str, a: &str, vn: &str) -> CreateAllocation {
+    CreateAllocation::new(tx).spec(
+        AllocationSpec::new()
+            .a(PartySpec::new().number(a).vn(vn))
+            .b(PartySpec::new().number("9000000009")),
+    )
+}
+
+fn api_error(e: Error, status: u16, code: ErrorCode) -> String {
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(status), "{e}");
+    assert_eq!(e.code(), Some(code), "{e}");
+    assert!(e.request_id().is_some(), "no request id: {e:?}");
+    let Error::Api(api) = e else { unreachable!() };
+    api.message.unwrap()
+}
+
+fn lifecycle(make: Make) {
+    let emu = BlockingEmulator::start();
+    let sdk = make(&emu, &Opts::default());
+    let created = sdk
+        .create(
+            &CreateAllocation::new("order-1").spec(
+                AllocationSpec::new()
+                    .a(PartySpec::new()
+                        .number("7987686144")
+                        .vn("6292134471")
+                        .pin_length(4))
+                    .b(PartySpec::new().number("9956555625"))
+                    .deallocate_after("1h"),
+            ),
+        )
+        .unwrap();
+    assert_eq!(created.state, State::Active);
+    assert_eq!(created.a.pin.as_ref().unwrap().len(), 4);
+    let id = created.greenpin_id.clone();
+    assert_eq!(sdk.get(&id).unwrap(), created);
+
+    let updated = sdk.update(&id, seed_update()).unwrap();
+    assert_eq!(updated.a.pin.as_ref().unwrap().as_str(), "123");
+    assert_eq!(updated.b.numbers[0].as_str(), "+919956555625");
+    assert_eq!(updated.b.vns.len(), 2);
+    assert_eq!(sdk.get(&id).unwrap(), updated);
+
+    let other = sdk
+        .create(&simple("order-2", "7000000002", "6292134472"))
+        .unwrap();
+    let bulk = BulkUpdate::default()
+        .item(id.clone(), AllocationSpec::new().usage(Usage::Oneway))
+        .item(
+            GreenPinId::new("no-such-allocation").unwrap(),
+            AllocationSpec::new().usage(Usage::Oneway),
+        )
+        .item(
+            other.greenpin_id.clone(),
+            AllocationSpec::new().deallocate_after("5m"),
+        );
+    let results = sdk.bulk_update(&bulk).unwrap().greenpins;
+    assert_eq!(
+        results.iter().map(|r| r.success).collect::<Vec<_>>(),
+        [true, false, true]
+    );
+    let bad = results[1].clone().into_result().unwrap_err();
+    assert_eq!(
+        (bad.status.as_u16(), bad.code),
+        (404, Some(ErrorCode::NotFound))
+    );
+    assert_eq!(sdk.get(&id).unwrap().usage, Usage::Oneway);
+
+    let deleted = sdk.delete(&id).unwrap().unwrap();
+    assert_eq!(deleted.state, State::Vault);
+    assert_eq!(sdk.get(&id).unwrap().state, State::Vault);
+
+    let s = sdk.settings().unwrap();
+    assert_eq!(s.timezone, Some(Timezone::Ist));
+    let s = sdk
+        .update_settings(Settings::new().timezone(Timezone::Utc))
+        .unwrap();
+    assert_eq!(
+        (s.timezone, s.country.as_deref()),
+        (Some(Timezone::Utc), Some("IN"))
+    );
+}
+
+fn error_paths(make: Make) {
+    let emu = BlockingEmulator::start();
+    let sdk = make(&emu, &Opts::default());
+    let missing = GreenPinId::new("missing").unwrap();
+    api_error(sdk.get(&missing).unwrap_err(), 404, ErrorCode::NotFound);
+    let a = sdk
+        .create(&simple("tx", "7000000001", "6292134471"))
+        .unwrap();
+    api_error(
+        sdk.create(&simple("tx", "7000000003", "6292134473"))
+            .unwrap_err(),
+        409,
+        ErrorCode::AllocationExists,
+    );
+    sdk.update(
+        &a.greenpin_id,
+        AllocationSpec::new().a(PartySpec::new().pin("77")),
+    )
+    .unwrap();
+    let clash = CreateAllocation::new("tx2").spec(
+        AllocationSpec::new().a(PartySpec::new()
+            .number("7000000004")
+            .vn("6292134471")
+            .pin("77")),
+    );
+    let m = api_error(sdk.create(&clash).unwrap_err(), 409, ErrorCode::PinClash);
+    assert!(m.starts_with("a.pin"), "{m}");
+    sdk.delete(&a.greenpin_id).unwrap();
+    api_error(
+        sdk.update(&a.greenpin_id, AllocationSpec::new().usage(Usage::Oneway))
+            .unwrap_err(),
+        410,
+        ErrorCode::AlreadyDeleted,
+    );
+    api_error(
+        sdk.delete(&a.greenpin_id).unwrap_err(),
+        410,
+        ErrorCode::AlreadyDeleted,
+    );
+
+    let wrong = make(
+        &emu,
+        &Opts {
+            token: Some("wrong".into()),
+            ..Opts::default()
+        },
+    );
+    let e = wrong.settings().unwrap_err();
+    api_error(e, 401, ErrorCode::AuthenticationFailed);
+    let other = make(
+        &emu,
+        &Opts {
+            account_sid: Some("someone-else".into()),
+            ..Opts::default()
+        },
+    );
+    api_error(other.settings().unwrap_err(), 403, ErrorCode::NotPermitted);
+
+    // Refused before sending: nothing reaches the emulator.
+    emu.clear_requests();
+    let e = sdk
+        .update(
+            &missing,
+            AllocationSpec::new().a(PartySpec::new().vn("629XXXXX71")),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Validation(v) if v.field() == "a.vns[0]"),
+        "{e:?}"
+    );
+    assert!(!e.may_have_been_sent());
+    assert!(emu.requests().is_empty());
+}
+
+fn count(emu: &BlockingEmulator, method: &str) -> usize {
+    emu.requests().iter().filter(|r| r.method == method).count()
+}
+
+fn faults(make: Make) {
+    let emu = BlockingEmulator::start();
+    let sdk = make(&emu, &Opts::default());
+    let settings_path = "/v1/tenants/*/settings";
+
+    // 429 with Retry-After: 1, then 200: one retry, and the wait honoured.
+    emu.add_fault(
+        FaultRule::new(Fault::Status {
+            status: 429,
+            retry_after: Some("1".into()),
+            body: None,
+            content_type: None,
+        })
+        .path(settings_path),
+    )
+    .unwrap();
+    let start = Instant::now();
+    sdk.settings().unwrap();
+    assert!(
+        start.elapsed() >= Duration::from_secs(1),
+        "Retry-After not honoured: {:?}",
+        start.elapsed()
+    );
+    assert_eq!(count(&emu, "GET"), 2);
+
+    // 503 twice then 200: success on the third attempt.
+    emu.clear_requests();
+    emu.add_fault(
+        FaultRule::new(Fault::Status {
+            status: 503,
+            retry_after: None,
+            body: None,
+            content_type: None,
+        })
+        .times(2),
+    )
+    .unwrap();
+    sdk.settings().unwrap();
+    assert_eq!(count(&emu, "GET"), 3);
+
+    // 503 three times: an error after exactly three attempts.
+    emu.clear_requests();
+    emu.add_fault(
+        FaultRule::new(Fault::Status {
+            status: 503,
+            retry_after: None,
+            body: None,
+            content_type: None,
+        })
+        .times(3),
+    )
+    .unwrap();
+    let e = sdk.settings().unwrap_err();
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(503));
+    assert!(e.is_retryable());
+    assert_eq!(count(&emu, "GET"), 3);
+    emu.clear_faults();
+
+    // 500 on create: not retried.
+    emu.clear_requests();
+    emu.add_fault(
+        FaultRule::new(Fault::Status {
+            status: 500,
+            retry_after: None,
+            body: None,
+            content_type: None,
+        })
+        .method("POST")
+        .times(3),
+    )
+    .unwrap();
+    let e = sdk
+        .create(&simple("t500", "7000000001", "6292134471"))
+        .unwrap_err();
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(500));
+    assert_eq!(count(&emu, "POST"), 1);
+    emu.clear_faults();
+
+    // 503 on create: not retried either (it may have been applied).
+    emu.clear_requests();
+    emu.add_fault(
+        FaultRule::new(Fault::Status {
+            status: 503,
+            retry_after: None,
+            body: None,
+            content_type: None,
+        })
+        .method("POST"),
+    )
+    .unwrap();
+    sdk.create(&simple("t503", "7000000001", "6292134471"))
+        .unwrap_err();
+    assert_eq!(count(&emu, "POST"), 1);
+
+    // Connection closed without an answer on a GET, then 200: success.
+    emu.clear_requests();
+    emu.add_fault(FaultRule::new(Fault::Close).method("GET"))
+        .unwrap();
+    sdk.settings().unwrap();
+    assert_eq!(count(&emu, "GET"), 2);
+
+    // 502 with an HTML body: a typed error with status and snippet.
+    emu.add_fault(
+        FaultRule::new(Fault::Status {
+            status: 502,
+            retry_after: None,
+            body: Some("<html><h1>502 Bad Gateway</h1></html>".into()),
+            content_type: None,
+        })
+        .times(3),
+    )
+    .unwrap();
+    let e = sdk.settings().unwrap_err();
+    let Error::Api(api) = &e else { panic!("{e:?}") };
+    assert_eq!(api.status.as_u16(), 502);
+    assert!(
+        api.body_snippet
+            .as_deref()
+            .unwrap()
+            .contains("502 Bad Gateway")
+    );
+    emu.clear_faults();
+
+    // A truncated JSON body: a decode error, no panic, no retry.
+    emu.clear_requests();
+    emu.add_fault(FaultRule::new(Fault::Truncate).method("GET"))
+        .unwrap();
+    let e = sdk.settings().unwrap_err();
+    assert!(
+        matches!(e, Error::Decode(ref d) if d.status.as_u16() == 200),
+        "{e:?}"
+    );
+    assert_eq!(count(&emu, "GET"), 1);
+}
+
+fn timeouts(make: Make) {
+    let emu = BlockingEmulator::start();
+    let sdk = make(
+        &emu,
+        &Opts {
+            timeout: Some(Duration::from_millis(300)),
+            retry: Some(RetryPolicy::none()),
+            ..Opts::default()
+        },
+    );
+    emu.add_fault(FaultRule::new(Fault::Delay { ms: 5_000 }))
+        .unwrap();
+    let start = Instant::now();
+    let e = sdk.settings().unwrap_err();
+    assert!(e.is_timeout(), "{e:?}");
+    assert!(e.may_have_been_sent());
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        start.elapsed()
+    );
+
+    // With retries on, a GET that times out is tried again.
+    let retrying = make(
+        &emu,
+        &Opts {
+            timeout: Some(Duration::from_millis(300)),
+            ..Opts::default()
+        },
+    );
+    emu.clear_requests();
+    emu.add_fault(FaultRule::new(Fault::Delay { ms: 2_000 }))
+        .unwrap();
+    retrying.settings().unwrap();
+    assert_eq!(count(&emu, "GET"), 2);
+}
+
+fn connection_refused(make: Make) {
+    // An emulator that is gone: connect fails, nothing was sent.
+    let emu = BlockingEmulator::start();
+    let sdk = make(
+        &emu,
+        &Opts {
+            retry: Some(RetryPolicy::none()),
+            ..Opts::default()
+        },
+    );
+    emu.shutdown();
+    std::thread::sleep(Duration::from_millis(50));
+    let e = sdk.settings().unwrap_err();
+    assert!(
+        matches!(e, Error::Transport(ref t) if !t.may_have_been_sent),
+        "{e:?}"
+    );
+    assert!(e.is_retryable());
+}
+
+macro_rules! suite {
+    ($($flavor:ident),+) => {$(
+        mod $flavor {
+            #[test] fn lifecycle() { super::lifecycle(greenpin_tests::$flavor) }
+            #[test] fn error_paths() { super::error_paths(greenpin_tests::$flavor) }
+            #[test] fn faults() { super::faults(greenpin_tests::$flavor) }
+            #[test] fn timeouts() { super::timeouts(greenpin_tests::$flavor) }
+            #[test] fn connection_refused() { super::connection_refused(greenpin_tests::$flavor) }
+        }
+    )+};
+}
+
+suite!(blocking, asynchronous);
