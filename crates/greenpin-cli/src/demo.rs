@@ -1,0 +1,160 @@
+//! `greenpin demo`: the whole lifecycle against an emulator started in-process — create,
+//! the seed's Update, get, a call through the VN with the PIN, and the clock run past the
+//! deallocation time — each step printed.
+
+use std::time::Duration;
+
+use greenpin_blocking::Client;
+use greenpin_core::ops::CreateAllocation;
+use greenpin_core::{AllocationSpec, PartySpec};
+use greenpin_emulator::BlockingEmulator;
+
+use crate::Failure;
+use crate::output::{allocation_lines, print_lines};
+
+/// The seed's Update body, with the docs' real numbers for its masked placeholders.
+const SEED_UPDATE: &str = r#"{
+    "a": {"vns": ["6292134471", "6292134464"], "numbers": ["7987686144"], "pin": "123", "pin_length": 3},
+    "b": {"vns": ["6292134465", "6292134464"], "numbers": ["9956555625"], "pin": "234", "pin_length": "3"},
+    "usage": "twoway",
+    "deallocation_policy": {"duration": "1200s"}
+}"#;
+
+fn step(n: u32, title: &str) {
+    println!("\n{n}. {title}");
+}
+
+pub(crate) fn run(json: bool) -> Result<u8, Failure> {
+    let emulator = BlockingEmulator::try_start(greenpin_emulator::EmulatorConfig::new())
+        .map_err(|e| Failure::Usage(format!("cannot start the emulator: {e}")))?;
+    let client = Client::builder()
+        .base_url(emulator.base_url())
+        .account_sid(emulator.account_sid())
+        .credentials(
+            emulator.credentials().key().clone(),
+            emulator.credentials().token().clone(),
+        )
+        .build()?;
+    let mut transcript = Vec::new();
+    println!(
+        "GreenPin emulator listening on {} (account {}); every step below is a real HTTP call to it.",
+        emulator.base_url(),
+        emulator.account_sid()
+    );
+
+    step(
+        1,
+        "Create an allocation: business 7987686144 (A) and customer 9956555625 (B) over VN 6292134471, A gets a PIN",
+    );
+    let created = client.create(
+        &CreateAllocation::new("order-1001").spec(
+            AllocationSpec::new()
+                .a(PartySpec::new()
+                    .number("7987686144")
+                    .vn("6292134471")
+                    .pin_length(4))
+                .b(PartySpec::new().number("9956555625"))
+                .deallocate_after("1h"),
+        ),
+    )?;
+    print_lines(&allocation_lines(&created), "   ");
+    transcript.push(serde_json::json!({"step": "create", "allocation": created}));
+    let id = created.greenpin_id.clone();
+
+    step(
+        2,
+        "Update it with the seed's payload (PUT /greenpin/{id}): two VNs a side, PINs 123 and 234, 1200s",
+    );
+    let spec: AllocationSpec =
+        serde_json::from_str(SEED_UPDATE).map_err(|e| Failure::Usage(e.to_string()))?;
+    let updated = client.update(&id, spec)?;
+    print_lines(&allocation_lines(&updated), "   ");
+    transcript.push(serde_json::json!({"step": "update", "allocation": updated}));
+
+    step(3, "Get it back (GET /greenpin/{id})");
+    let got = client.get(&id)?;
+    println!(
+        "   state {}, usage {}, deallocates at {}",
+        got.state,
+        got.usage,
+        got.deallocation_time
+            .map(|t| t.to_string())
+            .unwrap_or_default()
+    );
+    transcript.push(serde_json::json!({"step": "get", "allocation": got}));
+
+    step(
+        4,
+        "The business calls VN 6292134471 from 7987686144 and enters PIN 123",
+    );
+    let call = emulator
+        .simulate_call("7987686144", "6292134471", Some("123"))
+        .map_err(|f| Failure::Usage(f.message))?;
+    match (&call.to, call.connected) {
+        (Some(to), true) => {
+            println!("   connected to {to} (the B-party), neither side sees the other's number")
+        }
+        _ => println!("   not connected: {}", call.reason.unwrap_or("unknown")),
+    }
+    transcript.push(serde_json::json!({"step": "call", "outcome": call}));
+
+    step(
+        5,
+        "The customer calls VN 6292134465 from 9956555625 with a wrong PIN, then with 234",
+    );
+    let wrong = emulator
+        .simulate_call("9956555625", "6292134465", Some("999"))
+        .map_err(|f| Failure::Usage(f.message))?;
+    println!(
+        "   PIN 999: {}",
+        if wrong.connected {
+            "connected".to_owned()
+        } else {
+            format!("refused ({})", wrong.reason.unwrap_or("?"))
+        }
+    );
+    let right = emulator
+        .simulate_call("9956555625", "6292134465", Some("234"))
+        .map_err(|f| Failure::Usage(f.message))?;
+    println!(
+        "   PIN 234: {}",
+        right
+            .to
+            .as_deref()
+            .map(|t| format!("connected to {t} (the A-party)"))
+            .unwrap_or_else(|| "not connected".into())
+    );
+    transcript.push(serde_json::json!({"step": "calls", "wrong_pin": wrong, "right_pin": right}));
+
+    step(
+        6,
+        "Let the clock run 1201 seconds, past the deallocation time",
+    );
+    emulator.advance_clock(Duration::from_secs(1201));
+    let after = client.get(&id)?;
+    println!(
+        "   state {} — the allocation has gone to the vault",
+        after.state
+    );
+    let late = emulator
+        .simulate_call("7987686144", "6292134471", Some("123"))
+        .map_err(|f| Failure::Usage(f.message))?;
+    println!(
+        "   a call now: {}",
+        if late.connected {
+            "connected".into()
+        } else {
+            format!("refused ({})", late.reason.unwrap_or("?"))
+        }
+    );
+    transcript.push(serde_json::json!({"step": "expired", "allocation": after, "call": late}));
+
+    if json {
+        crate::output::print_json(&serde_json::Value::Array(transcript));
+    }
+    println!(
+        "\nDone: create → update → get → calls → expiry, against {}.",
+        emulator.base_url()
+    );
+    Ok(0)
+}

@@ -1,0 +1,126 @@
+//! What the command prints: readable blocks for people, JSON with `--json`.
+
+use greenpin_core::{Allocation, Error, Party, Settings};
+use serde_json::{Value, json};
+
+pub(crate) fn print_json(v: &Value) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
+    );
+}
+
+fn join(list: &[greenpin_core::PhoneNumber]) -> String {
+    if list.is_empty() {
+        "-".to_owned()
+    } else {
+        list.iter()
+            .map(|n| n.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+fn party_lines(name: &str, p: &Party) -> Vec<(String, String)> {
+    let mut v = vec![
+        (format!("{name}.numbers"), join(&p.numbers)),
+        (format!("{name}.vns"), join(&p.vns)),
+    ];
+    if let Some(pin) = &p.pin {
+        v.push((format!("{name}.pin"), pin.to_string()));
+    }
+    v
+}
+
+/// The lines describing an allocation.
+pub(crate) fn allocation_lines(a: &Allocation) -> Vec<(String, String)> {
+    let mut v = vec![
+        ("greenpin_id".to_owned(), a.greenpin_id.to_string()),
+        (
+            "transaction_id".to_owned(),
+            a.transaction_id
+                .as_ref()
+                .map(|t| t.to_string())
+                .unwrap_or_else(|| "-".into()),
+        ),
+        ("state".to_owned(), a.state.to_string()),
+        ("usage".to_owned(), a.usage.to_string()),
+    ];
+    v.extend(party_lines("a", &a.a));
+    v.extend(party_lines("b", &a.b));
+    v.push((
+        "deallocation_time".to_owned(),
+        a.deallocation_time
+            .map(|t| t.to_string())
+            .unwrap_or_else(|| "never".into()),
+    ));
+    v
+}
+
+pub(crate) fn print_lines(lines: &[(String, String)], indent: &str) {
+    let width = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    for (k, v) in lines {
+        println!("{indent}{k:<width$}  {v}");
+    }
+}
+
+pub(crate) fn allocation(a: &Allocation, json: bool) {
+    if json {
+        print_json(&serde_json::to_value(a).unwrap_or(Value::Null));
+    } else {
+        print_lines(&allocation_lines(a), "");
+    }
+}
+
+pub(crate) fn settings(s: &Settings, json: bool) {
+    let v = serde_json::to_value(s).unwrap_or(Value::Null);
+    if json {
+        print_json(&v);
+        return;
+    }
+    if let Value::Object(map) = v {
+        let mut lines: Vec<(String, String)> = map
+            .into_iter()
+            .map(|(k, v)| {
+                (
+                    k,
+                    v.as_str()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| v.to_string()),
+                )
+            })
+            .collect();
+        lines.sort();
+        print_lines(&lines, "");
+    }
+}
+
+/// An error as a JSON object: `{"error": {kind, message, status?, code?, request_id?, field?}}`.
+pub(crate) fn error_json(e: &Error) -> Value {
+    let kind = match e {
+        Error::Validation(_) => "validation",
+        Error::Api(_) => "api",
+        Error::Decode(_) => "decode",
+        Error::Transport(_) => "transport",
+        _ => "other",
+    };
+    let mut obj = json!({"kind": kind, "message": e.to_string()});
+    if let Some(s) = e.status() {
+        obj["status"] = json!(s.as_u16());
+    }
+    if let Some(c) = e.code() {
+        obj["code"] = json!(c.code());
+    }
+    if let Some(r) = e.request_id() {
+        obj["request_id"] = json!(r);
+    }
+    if let Error::Validation(v) = e {
+        obj["field"] = json!(v.field());
+    }
+    if let Error::Api(a) = e
+        && let Some(m) = &a.message
+    {
+        obj["api_message"] = json!(m);
+    }
+    json!({ "error": obj })
+}

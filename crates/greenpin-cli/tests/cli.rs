@@ -1,0 +1,537 @@
+//! The `greenpin` command as a process, against a live emulator.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use greenpin_core::ops::CreateAllocation;
+use greenpin_core::{AllocationSpec, GreenPinId, PartySpec, State, Usage};
+use greenpin_emulator::{BlockingEmulator, EmulatorConfig, Fault, FaultRule};
+use serde_json::Value;
+
+const TOKEN: &str = "canary-cli-token-3f9e1b";
+const SEED_UPDATE: &str = r#"{
+"a": {"vns": ["6292134471", "6292134464"], "numbers": ["7987686144"], "pin": "123", "pin_length": 3},
+"b": {"vns": ["6292134465", "6292134464"], "numbers": ["9956555625"], "pin": "234", "pin_length": "3"},
+"usage": "twoway", "deallocation_policy": {"duration": "1200s"}}"#;
+
+struct Env {
+    emu: BlockingEmulator,
+    sdk: greenpin_blocking::Client,
+    dir: std::path::PathBuf,
+}
+
+fn env() -> Env {
+    let emu = BlockingEmulator::try_start(EmulatorConfig::new().api_token(TOKEN)).unwrap();
+    let sdk = greenpin_blocking::Client::builder()
+        .base_url(emu.base_url())
+        .account_sid(emu.account_sid())
+        .credentials(emu.credentials().key().clone(), TOKEN)
+        .build()
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!(
+        "greenpin-cli-test-{}-{}",
+        std::process::id(),
+        emu.addr().port()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    Env { emu, sdk, dir }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Env {
+    fn cmd(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_greenpin"));
+        c.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("GREENPIN_BASE_URL", self.emu.base_url())
+            .env("EXOTEL_ACCOUNT_SID", self.emu.account_sid())
+            .env("EXOTEL_API_KEY", self.emu.credentials().key().expose())
+            .env("EXOTEL_API_TOKEN", TOKEN);
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        let out = self.cmd().args(args).output().unwrap();
+        assert_clean(&out);
+        out
+    }
+
+    fn create(&self, tx: &str, number: &str) -> GreenPinId {
+        self.sdk
+            .create(
+                &CreateAllocation::new(tx).spec(
+                    AllocationSpec::new().a(PartySpec::new().number(number).vn("6292134471")),
+                ),
+            )
+            .unwrap()
+            .greenpin_id
+    }
+}
+
+/// Nothing the command prints holds the token or its Basic encoding.
+fn assert_clean(out: &Output) {
+    for stream in [&out.stdout, &out.stderr] {
+        let text = String::from_utf8_lossy(stream);
+        assert!(
+            !text.contains(TOKEN) && !text.contains("Y2FuYXJ5"),
+            "secret leaked:\n{text}"
+        );
+    }
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().unwrap_or(-1)
+}
+
+fn stdout_json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn create_get_update_delete_with_flags_and_json() {
+    let e = env();
+    let out = e.run(&[
+        "--json",
+        "create",
+        "--transaction-id",
+        "order-1",
+        "--a-number",
+        "7987686144",
+        "--a-vn",
+        "6292134471",
+        "--a-pin-length",
+        "4",
+        "--b-number",
+        "9956555625",
+        "--deallocate-after",
+        "20m",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let created = stdout_json(&out);
+    assert_eq!(created["a"]["pin"].as_str().unwrap().len(), 4);
+    let id = created["greenpin_id"].as_str().unwrap().to_owned();
+
+    let out = e.run(&["get", &id]);
+    assert_eq!(code(&out), 0);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&id) && text.contains("+917987686144") && text.contains("active"),
+        "{text}"
+    );
+
+    let out = e.run(&[
+        "--json",
+        "update",
+        &id,
+        "--usage",
+        "oneway",
+        "--b-number",
+        "9000000001",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let updated = stdout_json(&out);
+    assert_eq!(
+        (
+            updated["usage"].as_str(),
+            updated["b"]["numbers"][0].as_str()
+        ),
+        (Some("oneway"), Some("+919000000001"))
+    );
+
+    let out = e.run(&["--json", "delete", &id]);
+    assert_eq!(code(&out), 0);
+    assert_eq!(stdout_json(&out)["state"], "vault");
+    assert_eq!(
+        e.sdk.get(&GreenPinId::new(id).unwrap()).unwrap().state,
+        State::Vault
+    );
+}
+
+#[test]
+fn update_with_the_seed_body_from_a_file_and_stdin() {
+    let e = env();
+    let id = e.create("t1", "7987686144");
+    let path = e.dir.join("seed.json");
+    std::fs::write(&path, SEED_UPDATE).unwrap();
+    let out = e.run(&[
+        "--json",
+        "update",
+        id.as_str(),
+        "--body",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let a = stdout_json(&out);
+    assert_eq!(
+        a["a"]["vns"],
+        serde_json::json!(["+916292134471", "+916292134464"])
+    );
+    assert_eq!(
+        (a["a"]["pin"].as_str(), a["b"]["pin"].as_str()),
+        (Some("123"), Some("234"))
+    );
+
+    let mut child = e
+        .cmd()
+        .args(["update", id.as_str(), "--body", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(br#"{"usage": "oneway"}"#)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(e.sdk.get(&id).unwrap().usage, Usage::Oneway);
+
+    // Body and flags together: a usage error.
+    let out = e.run(&[
+        "update",
+        id.as_str(),
+        "--body",
+        path.to_str().unwrap(),
+        "--usage",
+        "twoway",
+    ]);
+    assert_eq!(code(&out), 2);
+}
+
+#[test]
+fn exit_codes_and_error_objects() {
+    let e = env();
+    // 2: validation, naming the field; nothing sent.
+    e.emu.clear_requests();
+    let out = e.run(&["--json", "update", "some-id", "--a-number", "629XXXXX71"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("a.numbers[0]"), "{}", stderr(&out));
+    let err = stdout_json(&out);
+    assert_eq!(
+        (
+            err["error"]["kind"].as_str(),
+            err["error"]["field"].as_str()
+        ),
+        (Some("validation"), Some("a.numbers[0]"))
+    );
+    assert!(e.emu.requests().is_empty());
+    // 2: usage errors (clap) and missing credentials.
+    assert_eq!(code(&e.run(&["get"])), 2);
+    assert_eq!(code(&e.run(&["frobnicate"])), 2);
+    let out = e
+        .cmd()
+        .env_remove("EXOTEL_API_TOKEN")
+        .args(["get", "x"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("api_token"), "{}", stderr(&out));
+    // 3: the API said no.
+    let out = e.run(&["--json", "get", "no-such-id"]);
+    assert_eq!(code(&out), 3);
+    let err = stdout_json(&out);
+    assert_eq!(
+        (
+            err["error"]["status"].as_u64(),
+            err["error"]["code"].as_i64()
+        ),
+        (Some(404), Some(1))
+    );
+    assert!(err["error"]["request_id"].is_string());
+    assert_eq!(
+        stderr(&out).lines().count(),
+        1,
+        "one clear line: {}",
+        stderr(&out)
+    );
+    // 4: nothing listening.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let out = e
+        .cmd()
+        .env("GREENPIN_BASE_URL", &dead)
+        .args(["--timeout", "2s", "get", "x"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    // 4: a timeout.
+    e.emu
+        .add_fault(FaultRule::new(Fault::Delay { ms: 3_000 }).times(3))
+        .unwrap();
+    let start = Instant::now();
+    let out = e.run(&["--timeout", "200ms", "settings", "get"]);
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    assert!(start.elapsed() < Duration::from_secs(3));
+}
+
+#[test]
+fn settings_get_and_set() {
+    let e = env();
+    let out = e.run(&[
+        "--json",
+        "settings",
+        "set",
+        "timezone=UTC",
+        "deletion_time=3600",
+        "intl_num_sup=true",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let s = stdout_json(&out);
+    assert_eq!(
+        (
+            s["timezone"].as_str(),
+            s["deletion_time"].as_u64(),
+            s["intl_num_sup"].as_bool()
+        ),
+        (Some("UTC"), Some(3600), Some(true))
+    );
+    let out = e.run(&["settings", "get"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("timezone"));
+    assert_eq!(code(&e.run(&["settings", "set", "timezone"])), 2);
+    assert_eq!(code(&e.run(&["settings", "set", "deletion_time=soon"])), 2);
+    assert_eq!(code(&e.run(&["settings", "set", "timezone=PST"])), 3);
+}
+
+#[test]
+fn completions_and_demo() {
+    let e = env();
+    let out = e.run(&["completions", "bash"]);
+    assert_eq!(code(&out), 0);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("bulk-update"));
+    let out = Command::new(env!("CARGO_BIN_EXE_greenpin"))
+        .env_clear()
+        .arg("demo")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for expected in [
+        "connected to +919956555625",
+        "refused (wrong_pin)",
+        "connected to +917987686144",
+        "state vault",
+        "refused (not_active)",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+}
+
+fn write_rows(path: &Path, rows: &[String]) {
+    std::fs::write(path, rows.join("\n") + "\n").unwrap();
+}
+
+fn read_results(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+#[test]
+fn bulk_update_of_a_thousand_rows_with_invalid_ones() {
+    let e = env();
+    let ids: Vec<GreenPinId> = (0..1000)
+        .map(|i| e.create(&format!("t{i}"), &format!("70{i:08}")))
+        .collect();
+    let rows: Vec<String> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            if i % 97 == 0 {
+                format!(r#"{{"greenpin_id": "{id}", "a": {{"numbers": ["629XXXXX71"]}}}}"#)
+            } else {
+                format!(r#"{{"greenpin_id": "{id}", "usage": "oneway"}}"#)
+            }
+        })
+        .collect();
+    let input = e.dir.join("rows.ndjson");
+    let results = e.dir.join("results.ndjson");
+    write_rows(&input, &rows);
+    let out = e.run(&[
+        "bulk-update",
+        input.to_str().unwrap(),
+        "--concurrency",
+        "4",
+        "--results",
+        results.to_str().unwrap(),
+    ]);
+    let invalid = (0..1000).filter(|i| i % 97 == 0).count();
+    assert_eq!(code(&out), 2, "some rows were invalid: {}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!(
+        "1000 rows: {} applied, {invalid} invalid, 0 failed",
+        1000 - invalid
+    )));
+    // Invalid rows are reported by line, with the reason.
+    assert!(
+        stderr(&out).contains("line 1: invalid: a.numbers[0]"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("line 98: invalid"),
+        "{}",
+        stderr(&out)
+    );
+    // Every row has an outcome; valid ones were applied, invalid ones untouched.
+    let recorded = read_results(&results);
+    assert_eq!(recorded.len(), 1000);
+    for (i, id) in ids.iter().enumerate() {
+        let want = if i % 97 == 0 {
+            Usage::Twoway
+        } else {
+            Usage::Oneway
+        };
+        assert_eq!(e.sdk.get(id).unwrap().usage, want, "row {}", i + 1);
+    }
+}
+
+#[test]
+fn bulk_update_from_csv() {
+    let e = env();
+    let a = e.create("c1", "7000000001");
+    let b = e.create("c2", "7000000002");
+    let input = e.dir.join("rows.csv");
+    std::fs::write(&input, format!("greenpin_id,a_numbers,usage,deallocate_after\n{a},7100000001;7100000002,oneway,20m\n{b},,sideways,\n")).unwrap();
+    let out = e.run(&["--json", "bulk-update", input.to_str().unwrap()]);
+    assert_eq!(code(&out), 2);
+    let summary = stdout_json(&out);
+    assert_eq!(
+        (summary["applied"].as_u64(), summary["invalid"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert!(
+        stderr(&out).contains("line 3: invalid: usage"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(e.sdk.get(&a).unwrap().a.numbers.len(), 2);
+    let bad = e.dir.join("bad.csv");
+    std::fs::write(&bad, "greenpin_id,colour\nx,red\n").unwrap();
+    assert_eq!(code(&e.run(&["bulk-update", bad.to_str().unwrap()])), 2);
+}
+
+#[test]
+fn an_interrupted_bulk_run_finishes_with_resume() {
+    let e = env();
+    let ids: Vec<GreenPinId> = (0..200)
+        .map(|i| e.create(&format!("r{i}"), &format!("71{i:08}")))
+        .collect();
+    let rows: Vec<String> = ids
+        .iter()
+        .map(|id| {
+            format!(r#"{{"greenpin_id": "{id}", "deallocation_policy": {{"duration": "2h"}}}}"#)
+        })
+        .collect();
+    let input = e.dir.join("resume.ndjson");
+    let results = e.dir.join("resume-results.ndjson");
+    write_rows(&input, &rows);
+    // Slow every bulk request down, and interrupt the run part-way.
+    e.emu
+        .add_fault(
+            FaultRule::new(Fault::Delay { ms: 150 })
+                .method("PUT")
+                .times(1000),
+        )
+        .unwrap();
+    let mut child = e
+        .cmd()
+        .args([
+            "bulk-update",
+            input.to_str().unwrap(),
+            "--concurrency",
+            "1",
+            "--batch-size",
+            "10",
+            "--results",
+            results.to_str().unwrap(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while read_results(&results).len() < 30 {
+        assert!(Instant::now() < deadline, "the first run made no progress");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let first: Vec<Value> = read_results(&results);
+    assert!(
+        first.len() < 200,
+        "the run finished before it was interrupted"
+    );
+    let done: std::collections::HashSet<String> = first
+        .iter()
+        .filter(|o| o["outcome"] == "applied")
+        .map(|o| o["greenpin_id"].as_str().unwrap().to_owned())
+        .collect();
+
+    e.emu.clear_faults();
+    e.emu.clear_requests();
+    let out = e.run(&[
+        "bulk-update",
+        input.to_str().unwrap(),
+        "--resume",
+        "--results",
+        results.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("{} already done", done.len())));
+    // Rows recorded as done were not sent again.
+    for req in e.emu.requests() {
+        let body: Value = serde_json::from_str(&req.body).unwrap();
+        for item in body["greenpins"].as_array().unwrap() {
+            assert!(
+                !done.contains(item["greenpin_id"].as_str().unwrap()),
+                "resent a finished row"
+            );
+        }
+    }
+    // Every row ends applied.
+    let applied: std::collections::HashSet<String> = read_results(&results)
+        .iter()
+        .filter(|o| o["outcome"] == "applied")
+        .map(|o| o["greenpin_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(applied.len(), 200);
+}
+
+#[test]
+fn verbose_tracing_never_shows_the_token() {
+    let e = env();
+    let id = e.create("v", "7987686144");
+    for v in ["-v", "-vv", "-vvv"] {
+        let out = e.run(&[v, "get", id.as_str()]);
+        assert_eq!(code(&out), 0);
+        if v == "-vvv" {
+            assert!(
+                stderr(&out).contains("greenpin.call"),
+                "no tracing at -vvv: {}",
+                stderr(&out)
+            );
+        }
+        e.run(&[v, "get", "missing-id"]);
+        e.run(&[v, "--api-token", "other-token", "get", "x"]);
+    }
+    // Help texts do not show the environment's token either.
+    e.run(&["--help"]);
+    e.run(&["update", "--help"]);
+}
