@@ -82,19 +82,28 @@ secret!(
 /// assert_eq!(header.to_str().unwrap(), "Basic a2V5OnRva2Vu");
 /// assert!(!format!("{creds:?}").contains("token\""));
 /// ```
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Credentials {
     key: ApiKey,
     token: ApiToken,
+    /// The header, encoded once: every request carries it.
+    header: HeaderValue,
 }
+
+impl PartialEq for Credentials {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key && self.token == other.token
+    }
+}
+
+impl Eq for Credentials {}
 
 impl Credentials {
     /// Credentials from an API key and token.
     pub fn new(key: impl Into<ApiKey>, token: impl Into<ApiToken>) -> Self {
-        Credentials {
-            key: key.into(),
-            token: token.into(),
-        }
+        let (key, token) = (key.into(), token.into());
+        let header = basic_header(&key, &token);
+        Credentials { key, token, header }
     }
 
     /// The API key.
@@ -110,20 +119,13 @@ impl Credentials {
     /// The `Authorization: Basic …` header value, marked sensitive so that HTTP stacks
     /// (hyper, reqwest, ureq, `http`'s own `Debug`) keep it out of logs.
     pub fn authorization(&self) -> HeaderValue {
-        let raw = format!("{}:{}", self.key.expose(), self.token.expose());
-        let encoded = base64::engine::general_purpose::STANDARD.encode(raw);
-        // Base64 output is ASCII, always a valid header value.
-        let mut value = HeaderValue::try_from(format!("Basic {encoded}"))
-            .expect("base64 is a valid header value");
-        value.set_sensitive(true);
-        value
+        self.header.clone()
     }
 
     /// Whether `header` (an `Authorization` value) carries exactly these credentials.
     /// Used by servers such as the emulator; compares without early exit.
     pub fn matches_authorization(&self, header: &[u8]) -> bool {
-        let want = self.authorization();
-        let want = want.as_bytes();
+        let want = self.header.as_bytes();
         want.len() == header.len()
             && want
                 .iter()
@@ -131,6 +133,16 @@ impl Credentials {
                 .fold(0u8, |acc, (a, b)| acc | (a ^ b))
                 == 0
     }
+}
+
+fn basic_header(key: &ApiKey, token: &ApiToken) -> HeaderValue {
+    let raw = format!("{}:{}", key.expose(), token.expose());
+    let encoded = base64::engine::general_purpose::STANDARD.encode(raw);
+    // Base64 output is ASCII, always a valid header value.
+    let mut value =
+        HeaderValue::try_from(format!("Basic {encoded}")).expect("base64 is a valid header value");
+    value.set_sensitive(true);
+    value
 }
 
 impl fmt::Debug for Credentials {

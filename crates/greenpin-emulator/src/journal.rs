@@ -28,10 +28,26 @@ pub struct JournalEntry {
     pub fault: Option<String>,
 }
 
+/// A request as received, kept cheaply (reference-counted body, no text conversion) and
+/// turned into a redacted [`JournalEntry`] only when someone reads the journal.
+#[derive(Debug)]
+pub(crate) struct RawEntry {
+    pub(crate) method: http::Method,
+    pub(crate) uri: http::Uri,
+    pub(crate) headers: http::HeaderMap,
+    /// `None`: over the body limit, not kept.
+    pub(crate) body: Option<bytes::Bytes>,
+    pub(crate) fault: Option<String>,
+}
+
 impl JournalEntry {
-    pub(crate) fn new(parts: &http::request::Parts, body: &str, fault: Option<String>) -> Self {
+    fn from_raw(raw: &RawEntry) -> Self {
+        let body = match &raw.body {
+            Some(b) => String::from_utf8_lossy(b).into_owned(),
+            None => format!("[body over {} bytes: not kept]", crate::MAX_BODY),
+        };
         let mut headers = BTreeMap::new();
-        for (name, value) in &parts.headers {
+        for (name, value) in &raw.headers {
             let shown = if name == http::header::AUTHORIZATION || name == http::header::COOKIE {
                 let v = String::from_utf8_lossy(value.as_bytes());
                 let scheme = v.split_whitespace().next().unwrap_or("");
@@ -48,23 +64,23 @@ impl JournalEntry {
                 .or_insert(shown);
         }
         JournalEntry {
-            method: parts.method.as_str().to_owned(),
-            path: parts.uri.path().to_owned(),
-            query: parts.uri.query().map(str::to_owned),
+            method: raw.method.as_str().to_owned(),
+            path: raw.uri.path().to_owned(),
+            query: raw.uri.query().map(str::to_owned),
             headers,
-            body: body.to_owned(),
-            fault,
+            body,
+            fault: raw.fault.clone(),
         }
     }
 }
 
 #[derive(Debug, Default)]
 pub(crate) struct Journal {
-    entries: VecDeque<JournalEntry>,
+    entries: VecDeque<RawEntry>,
 }
 
 impl Journal {
-    pub(crate) fn push(&mut self, e: JournalEntry) {
+    pub(crate) fn push(&mut self, e: RawEntry) {
         if self.entries.len() == JOURNAL_LIMIT {
             self.entries.pop_front();
         }
@@ -72,7 +88,7 @@ impl Journal {
     }
 
     pub(crate) fn list(&self) -> Vec<JournalEntry> {
-        self.entries.iter().cloned().collect()
+        self.entries.iter().map(JournalEntry::from_raw).collect()
     }
 
     pub(crate) fn clear(&mut self) {

@@ -159,6 +159,7 @@ impl Emulator {
             account_sid,
             credentials: config.credentials,
             runtime: tokio::runtime::Handle::current(),
+            entropy: ids::Entropy::default(),
         });
         let (tx, rx) = oneshot::channel();
         tokio::spawn(server::serve(listener, shared.clone(), rx));

@@ -27,7 +27,8 @@ use tower::ServiceExt;
 use crate::callbacks;
 use crate::failure::Failure;
 use crate::faults::{Fault, Faults};
-use crate::journal::{Journal, JournalEntry};
+use crate::ids::Entropy;
+use crate::journal::{Journal, RawEntry};
 use crate::store::{Event, Store};
 
 /// Largest request body handled; a larger one is answered 413.
@@ -44,6 +45,7 @@ pub(crate) struct Shared {
     pub(crate) account_sid: AccountSid,
     pub(crate) credentials: Credentials,
     pub(crate) runtime: tokio::runtime::Handle,
+    pub(crate) entropy: Entropy,
 }
 
 /// Locks, shrugging off poisoning: a panic elsewhere must not take the emulator down, and
@@ -53,6 +55,11 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
+    /// A fresh request id (no lock taken).
+    pub(crate) fn request_id(&self) -> String {
+        self.entropy.request_id()
+    }
+
     /// Runs `f` on the store, then sends whatever callbacks it produced.
     pub(crate) fn with_store<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R {
         let (out, events, endpoint) = {
@@ -160,6 +167,7 @@ pub(crate) async fn serve(
 
 /// Reads a body: `Ok(Some)` within the limit, `Ok(None)` too large (drained), `Err` broken.
 async fn read_body(mut body: Incoming) -> Result<Option<Bytes>, Close> {
+    let mut first: Option<Bytes> = None;
     let mut buf = Vec::new();
     let mut seen = 0usize;
     while let Some(frame) = body.frame().await {
@@ -169,12 +177,24 @@ async fn read_body(mut body: Incoming) -> Result<Option<Bytes>, Close> {
             if seen > MAX_DRAIN {
                 return Err(Close);
             }
-            if seen <= MAX_BODY {
-                buf.extend_from_slice(&data);
+            if seen > MAX_BODY {
+                continue;
+            }
+            // Most bodies arrive in one frame: keep it as is, copy only when there are more.
+            match first.take() {
+                None if buf.is_empty() => first = Some(data),
+                None => buf.extend_from_slice(&data),
+                Some(f) => {
+                    buf.extend_from_slice(&f);
+                    buf.extend_from_slice(&data);
+                }
             }
         }
     }
-    Ok((seen <= MAX_BODY).then(|| Bytes::from(buf)))
+    if seen > MAX_BODY {
+        return Ok(None);
+    }
+    Ok(Some(first.unwrap_or_else(|| Bytes::from(buf))))
 }
 
 async fn handle(
@@ -187,7 +207,7 @@ async fn handle(
     let method = parts.method.as_str().to_owned();
     let is_control = parts.uri.path().starts_with("/__emulator");
     if is_control && !peer.ip().is_loopback() {
-        let rid = lock(&shared.store).request_id();
+        let rid = shared.request_id();
         let f = Failure::new(
             ErrorCode::NotPermitted,
             "the /__emulator controls answer loopback clients only",
@@ -200,18 +220,20 @@ async fn handle(
         None
     } else {
         let fault = lock(&shared.faults).take(&method, parts.uri.path());
-        let shown = match &body {
-            Some(b) => String::from_utf8_lossy(b).into_owned(),
-            None => format!("[body over {MAX_BODY} bytes: not kept]"),
-        };
         let label = fault
             .as_ref()
             .map(|f| serde_json::to_string(f).unwrap_or_default());
-        lock(&shared.journal).push(JournalEntry::new(&parts, &shown, label));
+        lock(&shared.journal).push(RawEntry {
+            method: parts.method.clone(),
+            uri: parts.uri.clone(),
+            headers: parts.headers.clone(),
+            body: body.clone(),
+            fault: label,
+        });
         fault
     };
     let Some(body) = body else {
-        let rid = lock(&shared.store).request_id();
+        let rid = shared.request_id();
         let f = Failure::with_status(
             StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::BadParameters,
@@ -273,7 +295,7 @@ fn fault_response(
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut resp = match body {
         None => {
-            let rid = lock(&shared.store).request_id();
+            let rid = shared.request_id();
             let code = greenpin_core::ERROR_CODES
                 .iter()
                 .find(|c| c.http_status == status.as_u16())

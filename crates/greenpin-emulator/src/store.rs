@@ -4,6 +4,7 @@
 //! under one lock, so every invariant holds under any interleaving of requests.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use greenpin_core::ops::CreateBody;
@@ -46,18 +47,139 @@ impl Side {
 }
 
 /// How a caller is told apart on a VN: by the PIN entered, or — for a party without a
-/// PIN — by the caller's own number.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum RouteKey {
-    Pin(PhoneNumber, Pin),
-    Caller(PhoneNumber, PhoneNumber),
+/// PIN — by the caller's own number. Numbers are kept as their E.164 digits and PINs as
+/// digits and length, so a key is 24 bytes and needs no heap: the routing table holds
+/// several keys for every live allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct RouteKey {
+    vn: u64,
+    /// The PIN's digits, or the caller's number when `pin_len` is 0.
+    who: u64,
+    pin_len: u8,
 }
 
+/// The digits of a validated E.164 number (at most 15: they fit in a `u64`).
+fn digits(n: &PhoneNumber) -> u64 {
+    n.as_str()
+        .trim_start_matches('+')
+        .parse()
+        .unwrap_or(u64::MAX)
+}
+
+impl RouteKey {
+    fn pin(vn: &PhoneNumber, pin: &Pin) -> Self {
+        RouteKey {
+            vn: digits(vn),
+            who: pin.as_str().parse().unwrap_or(u64::MAX),
+            pin_len: pin.len() as u8,
+        }
+    }
+
+    fn caller(vn: &PhoneNumber, number: &PhoneNumber) -> Self {
+        RouteKey {
+            vn: digits(vn),
+            who: digits(number),
+            pin_len: 0,
+        }
+    }
+
+    fn is_pin(&self) -> bool {
+        self.pin_len > 0
+    }
+
+    fn describe(&self, side: Side, whose: &str) -> String {
+        if self.is_pin() {
+            format!(
+                "{}.pin: VN +{} with PIN {:0width$} is already used by {whose}",
+                side.name(),
+                self.vn,
+                self.who,
+                width = usize::from(self.pin_len)
+            )
+        } else {
+            format!(
+                "{}.numbers: +{} already reaches {whose} through VN +{} without a PIN",
+                side.name(),
+                self.who,
+                self.vn
+            )
+        }
+    }
+}
+
+/// An allocation id, shared by every index that refers to it.
+type Id = Arc<str>;
+
+/// A party as stored: numbers as E.164 digits in boxed slices — a fraction of the size of
+/// a `Vec` of `String`s, which matters at 100,000 live allocations.
+#[derive(Debug, Clone)]
+struct StoredParty {
+    vns: Box<[u64]>,
+    numbers: Box<[u64]>,
+    pin: Option<Pin>,
+}
+
+impl StoredParty {
+    fn new(p: &Party) -> Self {
+        StoredParty {
+            vns: p.vns.iter().map(digits).collect(),
+            numbers: p.numbers.iter().map(digits).collect(),
+            pin: p.pin.clone(),
+        }
+    }
+
+    fn party(&self) -> Party {
+        let numbers = |list: &[u64]| {
+            list.iter()
+                .map(|d| PhoneNumber::from_server(format!("+{d}")))
+                .collect()
+        };
+        let mut p = Party::default();
+        p.vns = numbers(&self.vns);
+        p.numbers = numbers(&self.numbers);
+        p.pin = self.pin.clone();
+        p
+    }
+}
+
+/// An allocation as stored; its id is the key it is stored under.
 #[derive(Debug, Clone)]
 struct Record {
-    alloc: Allocation,
+    transaction_id: Option<TransactionId>,
+    a: StoredParty,
+    b: StoredParty,
+    usage: Usage,
+    state: State,
     expires_at: Option<i64>,
     deallocated_at: Option<i64>,
+}
+
+impl Record {
+    fn new(alloc: &Allocation, expires_at: Option<i64>) -> Self {
+        Record {
+            transaction_id: alloc.transaction_id.clone(),
+            a: StoredParty::new(&alloc.a),
+            b: StoredParty::new(&alloc.b),
+            usage: alloc.usage.clone(),
+            state: alloc.state.clone(),
+            expires_at,
+            deallocated_at: None,
+        }
+    }
+
+    /// The allocation, without its deallocation time (see `Store::dated`).
+    fn allocation(&self, id: &str) -> Allocation {
+        let greenpin_id = GreenPinId::new(id).expect("stored ids are valid");
+        let mut a = Allocation::new(
+            greenpin_id,
+            self.a.party(),
+            self.b.party(),
+            self.usage.clone(),
+            self.state.clone(),
+        );
+        a.transaction_id = self.transaction_id.clone();
+        a
+    }
 }
 
 /// Something to tell the account's callback endpoint.
@@ -91,13 +213,15 @@ pub struct CallOutcome {
 /// The whole emulated account.
 #[derive(Debug)]
 pub struct Store {
-    records: HashMap<String, Record>,
-    by_transaction: HashMap<String, String>,
-    routes: HashMap<RouteKey, (String, Side)>,
-    expiries: BTreeSet<(i64, String)>,
-    purges: BTreeSet<(i64, String)>,
+    records: HashMap<Id, Record>,
+    by_transaction: HashMap<String, Id>,
+    routes: HashMap<RouteKey, (Id, Side)>,
+    expiries: BTreeSet<(i64, Id)>,
+    purges: BTreeSet<(i64, Id)>,
     settings: Settings,
     clock_offset_ms: i64,
+    /// `settings.country`, parsed once per change.
+    country: Country,
     entropy: Entropy,
     events: Vec<Event>,
 }
@@ -144,6 +268,7 @@ impl Store {
             purges: BTreeSet::new(),
             settings: default_settings(),
             clock_offset_ms: 0,
+            country: Country::IN,
             entropy: Entropy::default(),
             events: Vec::new(),
         }
@@ -217,7 +342,7 @@ impl Store {
                 break;
             }
             self.purges.pop_first();
-            self.records.remove(&id);
+            self.records.remove(&*id);
         }
     }
 
@@ -226,20 +351,11 @@ impl Store {
         std::mem::take(&mut self.events)
     }
 
-    /// A fresh request id.
-    pub fn request_id(&self) -> String {
-        self.entropy.request_id()
-    }
-
     // ----- settings ----------------------------------------------------------------
 
     /// The country local numbers are read in.
     pub fn country(&self) -> Country {
-        self.settings
-            .country
-            .as_deref()
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(Country::IN)
+        self.country
     }
 
     /// Every setting.
@@ -289,13 +405,23 @@ impl Store {
             common_pin_enabled
         );
         s.other.extend(change.other);
+        self.country = self
+            .settings
+            .country
+            .as_deref()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(Country::IN);
         Ok(self.settings.clone())
     }
 
     // ----- allocations -------------------------------------------------------------
 
-    fn render(&self, rec: &Record) -> Allocation {
-        let mut a = rec.alloc.clone();
+    fn render(&self, id: &str, rec: &Record) -> Allocation {
+        self.dated(rec.allocation(id), rec)
+    }
+
+    /// `a` with the deallocation time of `rec`, in the settings' timezone.
+    fn dated(&self, mut a: Allocation, rec: &Record) -> Allocation {
         a.deallocation_time = rec
             .deallocated_at
             .or(rec.expires_at)
@@ -307,15 +433,20 @@ impl Store {
     pub fn get(&mut self, id: &str) -> Result<Allocation, Failure> {
         self.sweep();
         let rec = self.records.get(id).ok_or_else(|| Failure::not_found(id))?;
-        Ok(self.render(rec))
+        Ok(self.render(id, rec))
     }
 
     /// Every allocation id the store still holds, with its state (for invariant checks).
     pub fn states(&self) -> Vec<(String, State)> {
         self.records
             .iter()
-            .map(|(id, r)| (id.clone(), r.alloc.state.clone()))
+            .map(|(id, r)| (id.to_string(), r.state.clone()))
             .collect()
+    }
+
+    /// The shared id of a record.
+    fn id_of(&self, id: &str) -> Option<Id> {
+        self.records.get_key_value(id).map(|(k, _)| k.clone())
     }
 
     /// Creates an allocation from a validated create body.
@@ -346,13 +477,13 @@ impl Store {
         self.settle_pin(&mut a, Side::A, requested.0, None)?;
         self.settle_pin(&mut b, Side::B, requested.1, a.pin.as_ref())?;
         let expires_at = self.expiry_for(f.deallocation_policy, None)?;
-        let id = loop {
+        let id: Id = loop {
             let candidate = self.entropy.uuid();
-            if !self.records.contains_key(&candidate) {
-                break candidate;
+            if !self.records.contains_key(candidate.as_str()) {
+                break candidate.into();
             }
         };
-        let greenpin_id = GreenPinId::new(id.clone()).expect("uuids are path-safe");
+        let greenpin_id = GreenPinId::new(id.to_string()).expect("uuids are path-safe");
         let mut alloc = Allocation::new(
             greenpin_id,
             a,
@@ -370,12 +501,8 @@ impl Store {
         if let Some(at) = expires_at {
             self.expiries.insert((at, id.clone()));
         }
-        let rec = Record {
-            alloc,
-            expires_at,
-            deallocated_at: None,
-        };
-        let out = self.render(&rec);
+        let rec = Record::new(&alloc, expires_at);
+        let out = self.dated(alloc, &rec);
         self.records.insert(id, rec);
         Ok(out)
     }
@@ -383,8 +510,9 @@ impl Store {
     /// Applies a validated update to an active allocation.
     pub fn update(&mut self, id: &str, f: AllocationFields) -> Result<Allocation, Failure> {
         self.sweep();
-        let rec = self.records.get(id).ok_or_else(|| Failure::not_found(id))?;
-        if rec.alloc.state != State::Active {
+        let id: Id = self.id_of(id).ok_or_else(|| Failure::not_found(id))?;
+        let rec = &self.records[&id];
+        if rec.state != State::Active {
             return Err(Failure::new(
                 ErrorCode::AlreadyDeleted,
                 format!(
@@ -392,18 +520,21 @@ impl Store {
                 ),
             ));
         }
-        let old = rec.alloc.clone();
+        let old = rec.allocation(&id);
         let old_expiry = rec.expires_at;
         let mut next = old.clone();
         let mut regenerate = (None, None);
+        let reroute = f.a.is_some() || f.b.is_some();
         if let Some(pa) = f.a {
             regenerate.0 = merge(&mut next.a, pa);
         }
         if let Some(pb) = f.b {
             regenerate.1 = merge(&mut next.b, pb);
         }
-        self.check_region(&next.a, Side::A)?;
-        self.check_region(&next.b, Side::B)?;
+        if reroute {
+            self.check_region(&next.a, Side::A)?;
+            self.check_region(&next.b, Side::B)?;
+        }
         for (i, n) in next.b.numbers.iter().enumerate() {
             if let Some(j) = next.a.numbers.iter().position(|m| m == n) {
                 return Err(Failure::new(
@@ -420,63 +551,66 @@ impl Store {
             None => old_expiry,
         };
 
-        // Re-route: take this allocation's routes out, settle PINs, check, put back.
-        let old_routes = routes_of(&old);
-        for (key, _) in &old_routes {
-            self.routes.remove(key);
-        }
-        let result = (|| {
-            self.settle_pin(&mut next.a, Side::A, regenerate.0, None)?;
-            let a_pin = next.a.pin.clone();
-            self.settle_pin(&mut next.b, Side::B, regenerate.1, a_pin.as_ref())?;
-            self.check_routes(&next, id)
-        })();
-        let new_routes = match result {
-            Ok(r) => r,
-            Err(e) => {
-                for (key, side) in old_routes {
-                    self.routes.insert(key, (id.to_owned(), side));
-                }
-                return Err(e);
+        // Re-route when a party changed: take this allocation's routes out, settle PINs,
+        // check, put back (the old ones, when the new ones are refused).
+        if reroute {
+            let old_routes = routes_of(&old);
+            for (key, _) in &old_routes {
+                self.routes.remove(key);
             }
-        };
-        for (key, side) in new_routes {
-            self.routes.insert(key, (id.to_owned(), side));
+            let result = (|| {
+                self.settle_pin(&mut next.a, Side::A, regenerate.0, None)?;
+                let a_pin = next.a.pin.clone();
+                self.settle_pin(&mut next.b, Side::B, regenerate.1, a_pin.as_ref())?;
+                self.check_routes(&next, &id)
+            })();
+            let new_routes = match result {
+                Ok(r) => r,
+                Err(e) => {
+                    for (key, side) in old_routes {
+                        self.routes.insert(key, (id.clone(), side));
+                    }
+                    return Err(e);
+                }
+            };
+            for (key, side) in new_routes {
+                self.routes.insert(key, (id.clone(), side));
+            }
         }
         if expires_at != old_expiry {
             if let Some(at) = old_expiry {
-                self.expiries.remove(&(at, id.to_owned()));
+                self.expiries.remove(&(at, id.clone()));
             }
             if let Some(at) = expires_at {
-                self.expiries.insert((at, id.to_owned()));
+                self.expiries.insert((at, id.clone()));
             }
         }
-        let rec = self.records.get_mut(id).expect("checked above");
-        rec.alloc = next;
-        rec.expires_at = expires_at;
-        let rec = rec.clone();
-        Ok(self.render(&rec))
+        let rec = self.records.get_mut(&id).expect("checked above");
+        let updated = Record::new(&next, expires_at);
+        *rec = updated.clone();
+        Ok(self.dated(next, &updated))
     }
 
     /// Deallocates now: the allocation goes to the vault and its routes are freed.
     pub fn delete(&mut self, id: &str) -> Result<Allocation, Failure> {
         self.sweep();
-        let rec = self.records.get(id).ok_or_else(|| Failure::not_found(id))?;
-        if rec.alloc.state != State::Active {
+        let id: Id = self.id_of(id).ok_or_else(|| Failure::not_found(id))?;
+        let rec = &self.records[&id];
+        if rec.state != State::Active {
             return Err(Failure::new(
                 ErrorCode::AlreadyDeleted,
                 format!("greenpin_id: {id} was already deallocated"),
             ));
         }
         if let Some(at) = rec.expires_at {
-            self.expiries.remove(&(at, id.to_owned()));
+            self.expiries.remove(&(at, id.clone()));
         }
         let now = self.now_ms();
-        self.deallocate(id, now, DeallocationReason::Deleted);
-        self.get(id)
+        self.deallocate(&id, now, DeallocationReason::Deleted);
+        self.get(&id)
     }
 
-    fn deallocate(&mut self, id: &str, at: i64, reason: DeallocationReason) {
+    fn deallocate(&mut self, id: &Id, at: i64, reason: DeallocationReason) {
         let deletion_ms = i64::try_from(
             self.settings
                 .deletion_time
@@ -487,9 +621,9 @@ impl Store {
         let Some(rec) = self.records.get_mut(id) else {
             return;
         };
-        rec.alloc.state = State::Vault;
+        rec.state = State::Vault;
         rec.deallocated_at = Some(at);
-        let alloc = rec.alloc.clone();
+        let alloc = rec.allocation(id);
         for (key, _) in routes_of(&alloc) {
             if self.routes.get(&key).is_some_and(|(owner, _)| owner == id) {
                 self.routes.remove(&key);
@@ -499,7 +633,7 @@ impl Store {
             self.by_transaction.remove(tx.as_str());
         }
         self.purges
-            .insert((at.saturating_add(deletion_ms), id.to_owned()));
+            .insert((at.saturating_add(deletion_ms), id.clone()));
         let mut event = DeallocationEvent::new(alloc.greenpin_id.clone(), reason);
         event.transaction_id = alloc.transaction_id.clone();
         event.deallocation_time = Some(self.time_text(at));
@@ -586,11 +720,10 @@ impl Store {
         for _ in 0..PIN_ATTEMPTS {
             let candidate =
                 Pin::new(self.entropy.digits(len.get())).expect("digits of a valid length");
-            let free = p.vns.iter().all(|vn| {
-                !self
-                    .routes
-                    .contains_key(&RouteKey::Pin(vn.clone(), candidate.clone()))
-            });
+            let free = p
+                .vns
+                .iter()
+                .all(|vn| !self.routes.contains_key(&RouteKey::pin(vn, &candidate)));
             if free && avoid != Some(&candidate) {
                 p.pin = Some(candidate);
                 return Ok(());
@@ -610,7 +743,10 @@ impl Store {
     fn check_routes(&self, alloc: &Allocation, id: &str) -> Result<Vec<(RouteKey, Side)>, Failure> {
         let routes = routes_of(alloc);
         for (i, (key, side)) in routes.iter().enumerate() {
-            let taken = self.routes.get(key).is_some_and(|(owner, _)| owner != id);
+            let taken = self
+                .routes
+                .get(key)
+                .is_some_and(|(owner, _)| &**owner != id);
             let twice = routes[..i].iter().any(|(k, _)| k == key);
             if taken || twice {
                 let whose = if taken {
@@ -618,17 +754,10 @@ impl Store {
                 } else {
                     "the other party"
                 };
-                let message = match key {
-                    RouteKey::Pin(vn, pin) => format!(
-                        "{}.pin: VN {vn} with PIN {pin} is already used by {whose}",
-                        side.name()
-                    ),
-                    RouteKey::Caller(vn, n) => format!(
-                        "{}.numbers: {n} already reaches {whose} through VN {vn} without a PIN",
-                        side.name()
-                    ),
-                };
-                return Err(Failure::new(ErrorCode::PinClash, message));
+                return Err(Failure::new(
+                    ErrorCode::PinClash,
+                    key.describe(*side, whose),
+                ));
             }
         }
         Ok(routes)
@@ -661,8 +790,8 @@ impl Store {
             .transpose()?;
         self.sweep();
         let key = match &pin {
-            Some(p) => RouteKey::Pin(vn.clone(), p.clone()),
-            None => RouteKey::Caller(vn.clone(), from.clone()),
+            Some(p) => RouteKey::pin(&vn, p),
+            None => RouteKey::caller(&vn, &from),
         };
         let refused = |reason| CallOutcome {
             connected: false,
@@ -672,12 +801,11 @@ impl Store {
             reason: Some(reason),
         };
         let Some((id, side)) = self.routes.get(&key).cloned() else {
-            let vn_has_pins = self
-                .routes
-                .keys()
-                .any(|k| matches!(k, RouteKey::Pin(v, _) if v == &vn));
-            let in_vault = self.records.values().any(|r| {
-                r.alloc.state != State::Active && routes_of(&r.alloc).iter().any(|(k, _)| k == &key)
+            let vn_digits = digits(&vn);
+            let vn_has_pins = self.routes.keys().any(|k| k.is_pin() && k.vn == vn_digits);
+            let in_vault = self.records.iter().any(|(id, r)| {
+                r.state != State::Active
+                    && routes_of(&r.allocation(id)).iter().any(|(k, _)| k == &key)
             });
             let reason = if in_vault {
                 "not_active"
@@ -688,7 +816,7 @@ impl Store {
             };
             return Ok(refused(reason));
         };
-        let alloc = self.records[&id].alloc.clone();
+        let alloc = self.records[&*id].allocation(&id);
         let mut event = CallCompleted::default();
         event.transaction_id = alloc.transaction_id.clone();
         event.call_sid = Some(self.entropy.uuid());
@@ -705,7 +833,7 @@ impl Store {
             event.call_type = Some(CallType::CallAttempt);
             self.events.push(Event::CallCompleted(Box::new(event)));
             let mut out = refused("oneway");
-            out.greenpin_id = Some(id);
+            out.greenpin_id = Some(id.to_string());
             out.party = Some(side);
             return Ok(out);
         }
@@ -724,7 +852,7 @@ impl Store {
         self.events.push(Event::CallCompleted(Box::new(event)));
         Ok(CallOutcome {
             connected: to.is_some(),
-            greenpin_id: Some(id),
+            greenpin_id: Some(id.to_string()),
             party: Some(side),
             to: to.map(|n| n.to_string()),
             reason: None,
@@ -733,26 +861,23 @@ impl Store {
 
     /// The transaction id of an allocation (for tests).
     pub fn transaction_of(&self, id: &str) -> Option<TransactionId> {
-        self.records
-            .get(id)
-            .and_then(|r| r.alloc.transaction_id.clone())
+        self.records.get(id).and_then(|r| r.transaction_id.clone())
     }
 
     /// Checks the store's own invariants; `Err` says which one broke.
     pub fn check_invariants(&self) -> Result<(), String> {
         let mut seen = HashMap::new();
         for (id, rec) in &self.records {
-            if rec.alloc.greenpin_id.as_str() != id {
-                return Err(format!(
-                    "record {id} holds allocation {}",
-                    rec.alloc.greenpin_id
-                ));
-            }
-            if rec.alloc.state != State::Active {
+            if rec.state != State::Active {
+                if self.by_transaction.values().any(|v| v == id) {
+                    return Err(format!(
+                        "vault allocation {id} still holds its transaction id"
+                    ));
+                }
                 continue;
             }
-            for (key, side) in routes_of(&rec.alloc) {
-                if let Some(other) = seen.insert(key.clone(), id.clone()) {
+            for (key, side) in routes_of(&rec.allocation(id)) {
+                if let Some(other) = seen.insert(key, id.clone()) {
                     return Err(format!("route {key:?} is held by {other} and {id}"));
                 }
                 if self.routes.get(&key) != Some(&(id.clone(), side)) {
@@ -798,10 +923,10 @@ fn routes_of(alloc: &Allocation) -> Vec<(RouteKey, Side)> {
     for (side, p) in [(Side::A, &alloc.a), (Side::B, &alloc.b)] {
         for vn in &p.vns {
             match &p.pin {
-                Some(pin) => out.push((RouteKey::Pin(vn.clone(), pin.clone()), side)),
+                Some(pin) => out.push((RouteKey::pin(vn, pin), side)),
                 None => {
                     for n in &p.numbers {
-                        out.push((RouteKey::Caller(vn.clone(), n.clone()), side));
+                        out.push((RouteKey::caller(vn, n), side));
                     }
                 }
             }
