@@ -32,7 +32,7 @@ struct Cli {
 
 #[derive(Args, Debug)]
 struct Global {
-    /// Service root (default https://leadassist.exotel.in); plain http only to loopback.
+    /// Service root, `https://leadassist.exotel.in` by default; plain http only to loopback.
     #[arg(long, env = "GREENPIN_BASE_URL", global = true)]
     base_url: Option<String>,
     /// Account (tenant) SID.

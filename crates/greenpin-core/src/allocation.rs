@@ -106,6 +106,7 @@ impl<'de> Deserialize<'de> for DeallocationTime {
 
 /// When an allocation is deallocated, as a request states it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DeallocationPolicySpec {
     /// A count and a unit, e.g. `"1200s"`; see [`DeallocationDuration`].
@@ -115,6 +116,7 @@ pub struct DeallocationPolicySpec {
 
 /// A validated deallocation policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DeallocationPolicy {
     /// How long the allocation lives from now.
@@ -166,6 +168,7 @@ impl From<DeallocationDuration> for DurationText {
 /// assert_eq!(valid.deallocation_policy.unwrap().duration.as_secs(), 1200);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AllocationSpec {
     /// The A-party.
@@ -282,6 +285,7 @@ impl AllocationSpec {
 
 /// Validated [`AllocationSpec`]: the body of an update, and most of a create.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AllocationFields {
     /// The A-party.
@@ -302,6 +306,7 @@ pub struct AllocationFields {
 ///
 /// Unknown fields are ignored, so additions on the service side do not break parsing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Allocation {
     /// The service's id for the allocation.

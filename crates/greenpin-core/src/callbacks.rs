@@ -31,6 +31,7 @@ string_enum!(
 /// assert_eq!(c.dial_call_duration, Some(42));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CallCompleted {
     /// The allocation's transaction id.
@@ -66,6 +67,7 @@ pub struct CallCompleted {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::count"
     )]
+    #[cfg_attr(feature = "schema", schemars(schema_with = "crate::schema::count"))]
     pub dial_call_duration: Option<u64>,
     /// Seconds connected.
     #[serde(
@@ -73,6 +75,7 @@ pub struct CallCompleted {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::count"
     )]
+    #[cfg_attr(feature = "schema", schemars(schema_with = "crate::schema::count"))]
     pub on_call_duration: Option<u64>,
     /// Always `incoming` so far.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -101,6 +104,7 @@ string_enum!(
 /// The deallocation callback, fired on expiry and on delete. GreenPin does not publish its
 /// fields; this shape is this project's decision (`docs/DECISIONS.md`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DeallocationEvent {
     /// The allocation.

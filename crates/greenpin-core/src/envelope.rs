@@ -23,6 +23,9 @@ const SNIPPET_CHARS: usize = 200;
 /// assert!(e.request_id.is_none());
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(bound(deserialize = "T: serde::Deserialize<'de>"))]
+#[cfg_attr(feature = "schema", schemars(rename = "{T}Envelope"))]
 #[non_exhaustive]
 pub struct Envelope<T> {
     /// The call's id, for support.
@@ -42,12 +45,8 @@ pub struct Envelope<T> {
     #[serde(default)]
     pub message: Option<String>,
     /// The payload, or null.
-    #[serde(default = "none")]
+    #[serde(default)]
     pub data: Option<T>,
-}
-
-fn none<T>() -> Option<T> {
-    None
 }
 
 impl<T> Envelope<T> {

@@ -52,6 +52,8 @@ pub mod party;
 pub mod phone;
 pub mod pin;
 pub mod retry;
+#[cfg(feature = "schema")]
+mod schema;
 pub mod secret;
 pub mod settings;
 mod string_enum;

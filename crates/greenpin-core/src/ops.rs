@@ -157,6 +157,7 @@ macro_rules! data_reply {
 /// assert_eq!(body.transaction_id.as_str(), "order-42");
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateAllocation {
     /// The caller's own id (mandatory).
@@ -169,6 +170,7 @@ pub struct CreateAllocation {
 
 /// The validated body of a create.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateBody {
     /// The caller's id.
@@ -346,6 +348,7 @@ impl Operation for UpdateAllocation {
 
 /// One item of a bulk update: an id and what to change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct BulkUpdateItem {
     /// Which allocation.
@@ -398,6 +401,7 @@ impl BulkUpdate {
 
 /// One item's result in a bulk update answer: an envelope of its own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct BulkItemResult {
     /// The item's allocation id, as sent.
@@ -467,6 +471,7 @@ impl BulkItemResult {
 
 /// The `data` of a bulk update answer: one result per item, in request order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct BulkUpdateResults {
     /// The results.

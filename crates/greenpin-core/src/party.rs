@@ -26,6 +26,7 @@ pub const MAX_NUMBERS_PER_LIST: usize = 10;
 /// assert_eq!(bad.unwrap_err().to_string(), "b.pin: \"23\" does not match pin_length 3");
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct PartySpec {
     /// Virtual numbers this party is reached through.
@@ -42,6 +43,10 @@ pub struct PartySpec {
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::int_or_digits"
+    )]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(schema_with = "crate::schema::int_or_digits")
     )]
     pub pin_length: Option<i64>,
 }
@@ -194,6 +199,7 @@ fn validate_list(
 /// Empty lists and absent PINs are left out of the JSON, so an update carries only what
 /// it changes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Party {
     /// Virtual numbers, E.164.

@@ -99,6 +99,7 @@ impl<'de> Deserialize<'de> for MaxDeallocationTime {
 /// assert_eq!(serde_json::to_string(&change).unwrap(), r#"{"timezone":"IST"}"#);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Settings {
     /// Country local numbers are read in (ISO 3166-1 alpha-2; default `IN`).

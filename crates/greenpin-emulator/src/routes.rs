@@ -10,7 +10,9 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{Method, Response, StatusCode, header};
 use axum::routing::{get, post};
-use greenpin_core::ops::{BulkItemResult, BulkUpdateResults, CreateAllocation, UpdateAllocation};
+use greenpin_core::ops::{
+    BulkItemResult, BulkUpdateItem, BulkUpdateResults, CreateAllocation, UpdateAllocation,
+};
 use greenpin_core::{AllocationSpec, ErrorCode, GreenPinId, Settings};
 use serde::Deserialize;
 
@@ -67,6 +69,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/__emulator/calls", post(simulate_call))
         .route("/__emulator/health", get(health))
+        .route("/__emulator/openapi.json", get(openapi))
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
         .with_state(shared)
@@ -239,6 +242,23 @@ async fn bulk_update(
                 ),
             ));
         }
+        // Shape first: an item that is not a well-formed update (not an object, a wrong
+        // type, no greenpin_id) makes the request malformed, as in any other body. Items
+        // that are well-formed but invalid or refused get results of their own.
+        let items = items
+            .into_iter()
+            .enumerate()
+                        .map(|(i, item)| {
+                let item = from_value::<BulkUpdateItem>(item, &format!("greenpins[{i}]"))?;
+                if item.spec.deallocation_policy.as_ref().is_some_and(|p| p.duration.is_none()) {
+                    return Err(Failure::new(
+                        ErrorCode::MandatoryParametersMissing,
+                        format!("greenpins[{i}].deallocation_policy.duration: is required when deallocation_policy is given"),
+                    ));
+                }
+                Ok(item)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(sh.with_store(|store| {
             let results = items
                 .into_iter()
@@ -251,33 +271,18 @@ async fn bulk_update(
     answer(&sh, &method, result)
 }
 
-fn bulk_item(store: &mut crate::store::Store, i: usize, item: serde_json::Value) -> BulkItemResult {
+fn bulk_item(store: &mut crate::store::Store, i: usize, item: BulkUpdateItem) -> BulkItemResult {
     let prefix = format!("greenpins[{i}]");
-    let raw_id = item
-        .get("greenpin_id")
-        .and_then(|v| v.as_str())
-        .map(str::to_owned);
-    let outcome = (|| {
-        let Some(id) = &raw_id else {
-            return Err(Failure::new(
-                ErrorCode::MandatoryParametersMissing,
-                format!("{prefix}.greenpin_id: is required"),
-            ));
-        };
-        let id = path_id(id)?;
-        let mut fields = item.clone();
-        if let Some(map) = fields.as_object_mut() {
-            map.remove("greenpin_id");
-        }
-        let spec: AllocationSpec = from_value(fields, &prefix)?;
-        let valid = UpdateAllocation::new(id.clone(), spec)
-            .validate(store.country())
-            .map_err(|e| Failure::from(e.within(&prefix)))?;
-        store.update(id.as_str(), valid)
-    })();
+    let id = item.greenpin_id.clone();
+    let outcome = UpdateAllocation::new(id.clone(), item.spec)
+        .validate(store.country())
+        .map_err(|e| Failure::from(e.within(&prefix)))
+        .and_then(|valid| store.update(id.as_str(), valid));
     match outcome {
         Ok(a) => BulkItemResult::applied(a.greenpin_id.to_string(), a),
-        Err(f) => BulkItemResult::refused(raw_id, f.status.as_u16(), f.code, f.message),
+        Err(f) => {
+            BulkItemResult::refused(Some(id.to_string()), f.status.as_u16(), f.code, f.message)
+        }
     }
 }
 
@@ -408,6 +413,18 @@ async fn simulate_call(State(sh): S, method: Method, body: Bytes) -> Reply {
     let result = parse_json::<Call>(&body)
         .and_then(|c| sh.with_store(|s| s.call(&c.from, &c.vn, c.pin.as_deref())));
     answer(&sh, &method, result)
+}
+
+/// The OpenAPI document of the API this emulator serves (generated from greenpin-core's
+/// types by `cargo xtask codegen`).
+pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
+
+async fn openapi() -> Reply {
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(OPENAPI_JSON))
+        .expect("static parts")
 }
 
 async fn health(State(sh): S, method: Method) -> Reply {

@@ -1,6 +1,6 @@
 //! The seed's Update call against an emulator this example starts.
 //!
-//! Run: `cargo run -p greenpin-blocking --example update`
+//! Run: `cargo run -p greenpin-blocking --example blocking_update`
 
 /// The seed's Update body, with the docs' real numbers for its masked placeholders.
 const SEED_UPDATE: &str = r#"{
