@@ -45,6 +45,8 @@ pub mod duration;
 pub mod envelope;
 pub mod error;
 pub mod error_code;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod ids;
 mod lenient;
 pub mod ops;

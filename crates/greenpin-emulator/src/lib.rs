@@ -32,6 +32,8 @@
 mod callbacks;
 mod failure;
 mod faults;
+#[doc(hidden)]
+pub mod fuzzing;
 mod ids;
 mod journal;
 mod routes;

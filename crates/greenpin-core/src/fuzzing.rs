@@ -1,0 +1,110 @@
+//! Entry points for the fuzz targets (`crates/fuzz`) and for the tests that replay their
+//! corpora on the stable toolchain: each takes arbitrary bytes and must never panic, hang
+//! or leak. Not part of the API.
+
+use http::{HeaderMap, HeaderValue, StatusCode};
+
+use crate::ops::{
+    BulkUpdate, BulkUpdateItem, CreateAllocation, DeleteAllocation, GetAllocation, GetSettings,
+    UpdateAllocation, UpdateSettings,
+};
+use crate::{
+    AccountSid, AllocationSpec, ApiContext, Country, Credentials, DeallocationDuration, GreenPinId,
+    Operation, PhoneNumber, Pin, Settings,
+};
+
+fn context() -> ApiContext {
+    ApiContext::new(
+        AccountSid::new("fuzz").expect("valid"),
+        Credentials::new("k", "t"),
+    )
+}
+
+/// Response parsing for every operation: arbitrary status, a header line and body bytes.
+/// Layout: two bytes of status, one byte choosing the operation, then `header\nbody`.
+pub fn parse_response(data: &[u8]) {
+    if data.len() < 3 {
+        return;
+    }
+    let status =
+        StatusCode::from_u16(100 + u16::from_le_bytes([data[0], data[1]]) % 500).expect("in range");
+    let rest = &data[3..];
+    let (header, body) = match rest.iter().position(|&b| b == b'\n') {
+        Some(i) => (&rest[..i], &rest[i + 1..]),
+        None => (&[][..], rest),
+    };
+    let mut headers = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_bytes(header) {
+        headers.insert(http::header::RETRY_AFTER, v.clone());
+        headers.insert("x-request-id", v);
+    }
+    let id = GreenPinId::new("g-1").expect("valid");
+    let shown = match data[2] % 7 {
+        0 => GetAllocation::new(id)
+            .parse_reply(status, &headers, body)
+            .err(),
+        1 => CreateAllocation::new("t")
+            .parse_reply(status, &headers, body)
+            .err(),
+        2 => UpdateAllocation::new(id, AllocationSpec::new())
+            .parse_reply(status, &headers, body)
+            .err(),
+        3 => BulkUpdate::default()
+            .parse_reply(status, &headers, body)
+            .err(),
+        4 => DeleteAllocation::new(id)
+            .parse_reply(status, &headers, body)
+            .err(),
+        5 => GetSettings::new().parse_reply(status, &headers, body).err(),
+        _ => UpdateSettings::new(Settings::new())
+            .parse_reply(status, &headers, body)
+            .err(),
+    };
+    // Errors are shown to people: displaying them must not panic either.
+    if let Some(e) = shown {
+        let _ = (
+            e.to_string(),
+            format!("{e:?}"),
+            e.is_retryable(),
+            e.is_timeout(),
+            e.may_have_been_sent(),
+        );
+    }
+}
+
+/// Request building and validation from arbitrary JSON and strings: numbers, PINs,
+/// durations, and whole bodies of every operation.
+pub fn build_request(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    if let Ok(n) = PhoneNumber::parse(&text, Country::IN) {
+        // A normalised number normalises to itself.
+        assert_eq!(PhoneNumber::parse(n.as_str(), Country::IN).as_ref(), Ok(&n));
+    }
+    let _ = text.parse::<DeallocationDuration>();
+    let _ = Pin::new(text.to_string());
+    let ctx = context();
+    let id = GreenPinId::new("g-1").expect("valid");
+    let built = |req: Result<http::Request<Vec<u8>>, crate::Error>| {
+        if let Ok(req) = req {
+            // Whatever is built is JSON, and never carries the token in the URL.
+            assert!(
+                req.body().is_empty()
+                    || serde_json::from_slice::<serde_json::Value>(req.body()).is_ok()
+            );
+            assert!(!req.uri().to_string().contains('@'));
+        }
+    };
+    if let Ok(spec) = serde_json::from_slice::<AllocationSpec>(data) {
+        built(UpdateAllocation::new(id.clone(), spec.clone()).build_request(&ctx));
+        built(CreateAllocation::new("t").spec(spec).build_request(&ctx));
+    }
+    if let Ok(op) = serde_json::from_slice::<CreateAllocation>(data) {
+        built(op.build_request(&ctx));
+    }
+    if let Ok(items) = serde_json::from_slice::<Vec<BulkUpdateItem>>(data) {
+        built(BulkUpdate::new(items).build_request(&ctx));
+    }
+    if let Ok(settings) = serde_json::from_slice::<Settings>(data) {
+        built(UpdateSettings::new(settings).build_request(&ctx));
+    }
+}
