@@ -16,14 +16,7 @@ use greenpin_async::{AllocationSpec, Client, PartySpec};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let emulator = greenpin_emulator::Emulator::start().await;
-    let client = Client::builder()
-        .base_url(emulator.base_url())
-        .account_sid(emulator.account_sid())
-        .credentials(
-            emulator.credentials().key().clone(),
-            emulator.credentials().token().clone(),
-        )
-        .build()?;
+    let client = emulator.configure(Client::builder()).build()?;
 
     let created = client
         .create(

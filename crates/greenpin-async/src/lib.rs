@@ -81,10 +81,7 @@ impl Transport for Reqwest {
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
 /// let emulator = greenpin_emulator::Emulator::start().await;
-/// let client = greenpin_async::Client::builder()
-///     .base_url(emulator.base_url())
-///     .account_sid(emulator.account_sid())
-///     .credentials(emulator.credentials().key().clone(), emulator.credentials().token().clone())
+/// let client = emulator.configure(greenpin_async::Client::builder())
 ///     .build()
 ///     .unwrap();
 /// let settings = client.settings().await.unwrap();

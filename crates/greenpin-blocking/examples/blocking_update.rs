@@ -15,14 +15,7 @@ use greenpin_blocking::{AllocationSpec, Client, PartySpec};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let emulator = greenpin_emulator::BlockingEmulator::start();
-    let client = Client::builder()
-        .base_url(emulator.base_url())
-        .account_sid(emulator.account_sid())
-        .credentials(
-            emulator.credentials().key().clone(),
-            emulator.credentials().token().clone(),
-        )
-        .build()?;
+    let client = emulator.configure(Client::builder()).build()?;
 
     let created = client.create(
         &CreateAllocation::new("order-42").spec(

@@ -12,11 +12,7 @@
 //! use greenpin_blocking::ops::CreateAllocation;
 //!
 //! let emulator = greenpin_emulator::BlockingEmulator::start();
-//! let client = Client::builder()
-//!     .base_url(emulator.base_url())
-//!     .account_sid(emulator.account_sid())
-//!     .credentials(emulator.credentials().key().clone(), emulator.credentials().token().clone())
-//!     .build()?;
+//! let client = emulator.configure(Client::builder()).build()?;
 //! let allocation = client.create(&CreateAllocation::new("order-42").spec(
 //!     AllocationSpec::new()
 //!         .a(PartySpec::new().number("7987686144").vn("6292134471").pin_length(4))

@@ -27,14 +27,7 @@ fn step(n: u32, title: &str) {
 pub(crate) fn run(json: bool) -> Result<u8, Failure> {
     let emulator = BlockingEmulator::try_start(greenpin_emulator::EmulatorConfig::new())
         .map_err(|e| Failure::Usage(format!("cannot start the emulator: {e}")))?;
-    let client = Client::builder()
-        .base_url(emulator.base_url())
-        .account_sid(emulator.account_sid())
-        .credentials(
-            emulator.credentials().key().clone(),
-            emulator.credentials().token().clone(),
-        )
-        .build()?;
+    let client = emulator.configure(Client::builder()).build()?;
     let mut transcript = Vec::new();
     println!(
         "GreenPin emulator listening on {} (account {}); every step below is a real HTTP call to it.",

@@ -46,6 +46,7 @@ use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use greenpin_core::client::{ClientBuilder, Transport};
 use greenpin_core::{AccountSid, Credentials, Settings};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -196,6 +197,23 @@ impl Emulator {
     /// The credentials it accepts.
     pub fn credentials(&self) -> &Credentials {
         &self.shared.credentials
+    }
+
+    /// `builder` pointed at this emulator: its base URL, account and credentials.
+    ///
+    /// ```
+    /// let emulator = greenpin_emulator::BlockingEmulator::start();
+    /// let client = emulator.configure(greenpin_blocking::Client::builder()).build().unwrap();
+    /// assert_eq!(client.settings().unwrap().country.as_deref(), Some("IN"));
+    /// ```
+    pub fn configure<T: Transport>(&self, builder: ClientBuilder<T>) -> ClientBuilder<T> {
+        builder
+            .base_url(self.base_url())
+            .account_sid(self.account_sid())
+            .credentials(
+                self.credentials().key().clone(),
+                self.credentials().token().clone(),
+            )
     }
 
     /// Moves the virtual clock forward; expiries and purges happen as it passes them.
