@@ -10,6 +10,40 @@ use greenpin_core::ops::{BulkUpdate, BulkUpdateResults, CreateAllocation};
 use greenpin_core::{Allocation, AllocationSpec, Error, GreenPinId, RetryPolicy, Settings};
 use greenpin_emulator::Emulator;
 
+/// The API key every client of the shared suite uses: distinctive, so a leak is findable.
+pub const CANARY_KEY: &str = "canary-suite-key-4e1a97";
+/// The API token every client of the shared suite uses.
+pub const CANARY_TOKEN: &str = "canary-suite-token-b83f05";
+
+/// An emulator that accepts only the canary credentials.
+pub fn emulator() -> greenpin_emulator::BlockingEmulator {
+    greenpin_emulator::BlockingEmulator::try_start(
+        greenpin_emulator::EmulatorConfig::new()
+            .api_key(CANARY_KEY)
+            .api_token(CANARY_TOKEN),
+    )
+    .expect("start the emulator")
+}
+
+/// Fails when `text` holds either canary secret, or the Basic encoding of them.
+pub fn assert_no_secret(text: &str) {
+    let basic = greenpin_core::Credentials::new(CANARY_KEY, CANARY_TOKEN).authorization();
+    let encoded = basic
+        .to_str()
+        .expect("ASCII")
+        .trim_start_matches("Basic ")
+        .to_owned();
+    assert!(
+        !text.contains(CANARY_KEY) && !text.contains(CANARY_TOKEN) && !text.contains(&encoded),
+        "a secret leaked into: {text}"
+    );
+}
+
+/// Scans what an emulator recorded (its request journal) for the canary secrets.
+pub fn assert_journal_clean(emu: &greenpin_emulator::Emulator) {
+    assert_no_secret(&serde_json::to_string(&emu.requests()).expect("serialisable"));
+}
+
 /// Both clients, through one synchronous face.
 pub trait Sdk {
     /// Which transport.
@@ -174,5 +208,28 @@ impl Sdk for Async {
     }
     fn update_settings(&self, s: Settings) -> Result<Settings, Error> {
         self.rt.block_on(self.client.update_settings(s))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[should_panic(expected = "a secret leaked")]
+    fn the_check_catches_the_token() {
+        assert_no_secret(&format!("error: bad token {CANARY_TOKEN}"));
+    }
+
+    #[test]
+    #[should_panic(expected = "a secret leaked")]
+    fn the_check_catches_the_basic_encoding() {
+        let header = greenpin_core::Credentials::new(CANARY_KEY, CANARY_TOKEN).authorization();
+        assert_no_secret(&format!("authorization: {}", header.to_str().unwrap()));
+    }
+
+    #[test]
+    fn clean_text_passes() {
+        assert_no_secret("GreenPin answered 404, code 1 (not found)");
     }
 }

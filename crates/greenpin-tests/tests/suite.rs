@@ -28,6 +28,7 @@ fn simple(tx: &str, a: &str, vn: &str) -> CreateAllocation {
 }
 
 fn api_error(e: Error, status: u16, code: ErrorCode) -> String {
+    greenpin_tests::assert_no_secret(&format!("{e} {e:?}"));
     assert_eq!(e.status().map(|s| s.as_u16()), Some(status), "{e}");
     assert_eq!(e.code(), Some(code), "{e}");
     assert!(e.request_id().is_some(), "no request id: {e:?}");
@@ -36,7 +37,7 @@ fn api_error(e: Error, status: u16, code: ErrorCode) -> String {
 }
 
 fn lifecycle(make: Make) {
-    let emu = BlockingEmulator::start();
+    let emu = greenpin_tests::emulator();
     let sdk = make(&emu, &Opts::default());
     let created = sdk
         .create(
@@ -100,10 +101,11 @@ fn lifecycle(make: Make) {
         (s.timezone, s.country.as_deref()),
         (Some(Timezone::Utc), Some("IN"))
     );
+    greenpin_tests::assert_journal_clean(&emu);
 }
 
 fn error_paths(make: Make) {
-    let emu = BlockingEmulator::start();
+    let emu = greenpin_tests::emulator();
     let sdk = make(&emu, &Opts::default());
     let missing = GreenPinId::new("missing").unwrap();
     api_error(sdk.get(&missing).unwrap_err(), 404, ErrorCode::NotFound);
@@ -174,6 +176,7 @@ fn error_paths(make: Make) {
     );
     assert!(!e.may_have_been_sent());
     assert!(emu.requests().is_empty());
+    greenpin_tests::assert_journal_clean(&emu);
 }
 
 fn count(emu: &BlockingEmulator, method: &str) -> usize {
@@ -181,7 +184,7 @@ fn count(emu: &BlockingEmulator, method: &str) -> usize {
 }
 
 fn faults(make: Make) {
-    let emu = BlockingEmulator::start();
+    let emu = greenpin_tests::emulator();
     let sdk = make(&emu, &Opts::default());
     let settings_path = "/v1/tenants/*/settings";
 
@@ -313,10 +316,11 @@ fn faults(make: Make) {
         "{e:?}"
     );
     assert_eq!(count(&emu, "GET"), 1);
+    greenpin_tests::assert_journal_clean(&emu);
 }
 
 fn timeouts(make: Make) {
-    let emu = BlockingEmulator::start();
+    let emu = greenpin_tests::emulator();
     let sdk = make(
         &emu,
         &Opts {
@@ -350,11 +354,12 @@ fn timeouts(make: Make) {
         .unwrap();
     retrying.settings().unwrap();
     assert_eq!(count(&emu, "GET"), 2);
+    greenpin_tests::assert_journal_clean(&emu);
 }
 
 fn connection_refused(make: Make) {
     // An emulator that is gone: connect fails, nothing was sent.
-    let emu = BlockingEmulator::start();
+    let emu = greenpin_tests::emulator();
     let sdk = make(
         &emu,
         &Opts {
@@ -370,6 +375,7 @@ fn connection_refused(make: Make) {
         "{e:?}"
     );
     assert!(e.is_retryable());
+    greenpin_tests::assert_journal_clean(&emu);
 }
 
 macro_rules! suite {
