@@ -2,13 +2,14 @@
 //! `/__emulator/…`. Handlers parse with serde (naming the field of a type error), validate
 //! with greenpin-core — the same rules the SDK applies — and call the store.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
-use axum::http::{Method, Response, StatusCode, header};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, Response, StatusCode, header};
 use axum::routing::{get, post};
 use greenpin_core::ops::{
     BulkItemResult, BulkUpdateItem, BulkUpdateResults, CreateAllocation, UpdateAllocation,
@@ -23,27 +24,6 @@ use crate::store::BULK_LIMIT;
 
 type S = State<Arc<Shared>>;
 
-/// The two request headers the handlers read; extracting them instead of the whole
-/// `HeaderMap` saves cloning every header of every request.
-#[derive(Debug, Default)]
-struct Heads {
-    authorization: Option<axum::http::HeaderValue>,
-    content_type: Option<axum::http::HeaderValue>,
-}
-
-impl<St: Send + Sync> axum::extract::FromRequestParts<St> for Heads {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _: &St,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(Heads {
-            authorization: parts.headers.get(header::AUTHORIZATION).cloned(),
-            content_type: parts.headers.get(header::CONTENT_TYPE).cloned(),
-        })
-    }
-}
 type Reply = Response<Body>;
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -84,124 +64,110 @@ fn answer<T: serde::Serialize>(
     envelope(StatusCode::OK, method.as_str(), rid, result)
 }
 
-/// Credentials, then tenant: 401 code 7 for missing or wrong Basic auth, 403 code 8 for
-/// another tenant's sid.
-fn authorize(shared: &Shared, headers: &Heads, sid: &str) -> Result<(), Failure> {
-    let ok = headers
-        .authorization
-        .as_ref()
-        .is_some_and(|v| shared.credentials.matches_authorization(v.as_bytes()));
-    if !ok {
-        return Err(Failure::new(
-            ErrorCode::AuthenticationFailed,
-            "authentication failed: send Authorization: Basic base64(api_key:api_token)",
-        ));
-    }
-    if sid != shared.account_sid.as_str() {
-        return Err(Failure::new(
-            ErrorCode::NotPermitted,
-            format!("these credentials are not permitted on tenant {sid:?}"),
-        ));
-    }
-    Ok(())
+/// An API request whose credentials and tenant have been checked: 401 code 7 for missing
+/// or wrong Basic auth, then 403 code 8 for another tenant's sid. Every API handler takes
+/// one, so the checks are written once; a refusal is already the envelope answer.
+struct Authorized {
+    method: Method,
+    /// The `{id}` path segment, on the routes that have one.
+    id: Option<String>,
+    content_type: Option<HeaderValue>,
 }
 
-/// A body with a `Content-Type` must say JSON.
-fn json_content(headers: &Heads) -> Result<(), Failure> {
-    match &headers.content_type {
-        None => Ok(()),
-        Some(v) => {
+impl FromRequestParts<Arc<Shared>> for Authorized {
+    type Rejection = Reply;
+
+    async fn from_request_parts(parts: &mut Parts, sh: &Arc<Shared>) -> Result<Self, Reply> {
+        let method = parts.method.clone();
+        let refuse = |f: Failure| answer::<()>(sh, &method, Err(f));
+        let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, sh)
+            .await
+            .map_err(|e| refuse(Failure::bad(format!("path: {e}"))))?;
+        let authenticated = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .is_some_and(|v| sh.credentials.matches_authorization(v.as_bytes()));
+        if !authenticated {
+            return Err(refuse(Failure::new(
+                ErrorCode::AuthenticationFailed,
+                "authentication failed: send Authorization: Basic base64(api_key:api_token)",
+            )));
+        }
+        let sid = params.get("sid").map(String::as_str).unwrap_or("");
+        if sid != sh.account_sid.as_str() {
+            return Err(refuse(Failure::new(
+                ErrorCode::NotPermitted,
+                format!("these credentials are not permitted on tenant {sid:?}"),
+            )));
+        }
+        Ok(Authorized {
+            method,
+            id: params.get("id").cloned(),
+            content_type: parts.headers.get(header::CONTENT_TYPE).cloned(),
+        })
+    }
+}
+
+impl Authorized {
+    /// The allocation id of the path. An id that could not have been issued cannot exist.
+    fn id(&self) -> Result<GreenPinId, Failure> {
+        let id = self.id.as_deref().unwrap_or("");
+        GreenPinId::new(id).map_err(|_| Failure::not_found(id))
+    }
+
+    /// The body as JSON; a `Content-Type`, when given, must say JSON.
+    fn body<T: serde::de::DeserializeOwned>(&self, body: &[u8]) -> Result<T, Failure> {
+        if let Some(v) = &self.content_type {
             let v = v.to_str().unwrap_or("");
             let essence = v.split(';').next().unwrap_or("").trim();
-            if essence.eq_ignore_ascii_case("application/json") {
-                Ok(())
-            } else {
-                Err(Failure::bad(format!(
+            if !essence.eq_ignore_ascii_case("application/json") {
+                return Err(Failure::bad(format!(
                     "Content-Type: {v:?} is not application/json"
-                )))
+                )));
             }
         }
+        parse_json(body)
+    }
+
+    fn answer<T: serde::Serialize>(&self, sh: &Shared, result: Result<T, Failure>) -> Reply {
+        answer(sh, &self.method, result)
     }
 }
 
-fn path_id(id: &str) -> Result<GreenPinId, Failure> {
-    // An id that could not have been issued cannot exist.
-    GreenPinId::new(id).map_err(|_| Failure::not_found(id))
-}
-
-fn bad_path(e: PathRejection) -> Failure {
-    Failure::bad(format!("path: {e}"))
-}
-
-async fn create(
-    State(sh): S,
-    method: Method,
-    headers: Heads,
-    path: Result<Path<String>, PathRejection>,
-    body: Bytes,
-) -> Reply {
-    let result = (|| {
-        let Path(sid) = path.map_err(bad_path)?;
-        authorize(&sh, &headers, &sid)?;
-        json_content(&headers)?;
-        let op: CreateAllocation = parse_json(&body)?;
+async fn create(State(sh): S, call: Authorized, body: Bytes) -> Reply {
+    let result = call.body::<CreateAllocation>(&body).and_then(|op| {
         sh.with_store(|store| {
             let valid = op.validate(store.country())?;
             store.create(valid)
         })
-    })();
-    answer(&sh, &method, result)
+    });
+    call.answer(&sh, result)
 }
 
-async fn get_allocation(
-    State(sh): S,
-    method: Method,
-    headers: Heads,
-    path: Result<Path<(String, String)>, PathRejection>,
-) -> Reply {
-    let result = (|| {
-        let Path((sid, id)) = path.map_err(bad_path)?;
-        authorize(&sh, &headers, &sid)?;
-        let id = path_id(&id)?;
-        sh.with_store(|store| store.get(id.as_str()))
-    })();
-    answer(&sh, &method, result)
+async fn get_allocation(State(sh): S, call: Authorized) -> Reply {
+    let result = call
+        .id()
+        .and_then(|id| sh.with_store(|store| store.get(id.as_str())));
+    call.answer(&sh, result)
 }
 
-async fn update(
-    State(sh): S,
-    method: Method,
-    headers: Heads,
-    path: Result<Path<(String, String)>, PathRejection>,
-    body: Bytes,
-) -> Reply {
+async fn update(State(sh): S, call: Authorized, body: Bytes) -> Reply {
     let result = (|| {
-        let Path((sid, id)) = path.map_err(bad_path)?;
-        authorize(&sh, &headers, &sid)?;
-        json_content(&headers)?;
-        let id = path_id(&id)?;
-        let spec: AllocationSpec = parse_json(&body)?;
+        let id = call.id()?;
+        let spec: AllocationSpec = call.body(&body)?;
         sh.with_store(|store| {
             let fields = UpdateAllocation::new(id.clone(), spec).validate(store.country())?;
             store.update(id.as_str(), fields)
         })
     })();
-    answer(&sh, &method, result)
+    call.answer(&sh, result)
 }
 
-async fn delete(
-    State(sh): S,
-    method: Method,
-    headers: Heads,
-    path: Result<Path<(String, String)>, PathRejection>,
-) -> Reply {
-    let result = (|| {
-        let Path((sid, id)) = path.map_err(bad_path)?;
-        authorize(&sh, &headers, &sid)?;
-        let id = path_id(&id)?;
-        sh.with_store(|store| store.delete(id.as_str()))
-    })();
-    answer(&sh, &method, result)
+async fn delete(State(sh): S, call: Authorized) -> Reply {
+    let result = call
+        .id()
+        .and_then(|id| sh.with_store(|store| store.delete(id.as_str())));
+    call.answer(&sh, result)
 }
 
 #[derive(Deserialize)]
@@ -209,18 +175,9 @@ struct BulkBody {
     greenpins: Option<Vec<serde_json::Value>>,
 }
 
-async fn bulk_update(
-    State(sh): S,
-    method: Method,
-    headers: Heads,
-    path: Result<Path<String>, PathRejection>,
-    body: Bytes,
-) -> Reply {
+async fn bulk_update(State(sh): S, call: Authorized, body: Bytes) -> Reply {
     let result = (|| {
-        let Path(sid) = path.map_err(bad_path)?;
-        authorize(&sh, &headers, &sid)?;
-        json_content(&headers)?;
-        let BulkBody { greenpins } = parse_json(&body)?;
+        let BulkBody { greenpins } = call.body(&body)?;
         let items = greenpins.ok_or_else(|| {
             Failure::new(
                 ErrorCode::MandatoryParametersMissing,
@@ -243,12 +200,13 @@ async fn bulk_update(
             ));
         }
         // Shape first: an item that is not a well-formed update (not an object, a wrong
-        // type, no greenpin_id) makes the request malformed, as in any other body. Items
-        // that are well-formed but invalid or refused get results of their own.
+        // type, no greenpin_id, a policy without a duration) makes the request malformed,
+        // as in any other body. Items that are well-formed but invalid or refused get
+        // results of their own.
         let items = items
             .into_iter()
             .enumerate()
-                        .map(|(i, item)| {
+            .map(|(i, item)| {
                 let item = from_value::<BulkUpdateItem>(item, &format!("greenpins[{i}]"))?;
                 if item.spec.deallocation_policy.as_ref().is_some_and(|p| p.duration.is_none()) {
                     return Err(Failure::new(
@@ -268,7 +226,7 @@ async fn bulk_update(
             BulkUpdateResults::new(results)
         }))
     })();
-    answer(&sh, &method, result)
+    call.answer(&sh, result)
 }
 
 fn bulk_item(store: &mut crate::store::Store, i: usize, item: BulkUpdateItem) -> BulkItemResult {
@@ -286,35 +244,16 @@ fn bulk_item(store: &mut crate::store::Store, i: usize, item: BulkUpdateItem) ->
     }
 }
 
-async fn get_settings(
-    State(sh): S,
-    method: Method,
-    headers: Heads,
-    path: Result<Path<String>, PathRejection>,
-) -> Reply {
-    let result = (|| {
-        let Path(sid) = path.map_err(bad_path)?;
-        authorize(&sh, &headers, &sid)?;
-        Ok(sh.with_store(|store| store.settings().clone()))
-    })();
-    answer(&sh, &method, result)
+async fn get_settings(State(sh): S, call: Authorized) -> Reply {
+    let result = Ok(sh.with_store(|store| store.settings().clone()));
+    call.answer(&sh, result)
 }
 
-async fn put_settings(
-    State(sh): S,
-    method: Method,
-    headers: Heads,
-    path: Result<Path<String>, PathRejection>,
-    body: Bytes,
-) -> Reply {
-    let result = (|| {
-        let Path(sid) = path.map_err(bad_path)?;
-        authorize(&sh, &headers, &sid)?;
-        json_content(&headers)?;
-        let change: Settings = parse_json(&body)?;
-        sh.with_store(|store| store.update_settings(change))
-    })();
-    answer(&sh, &method, result)
+async fn put_settings(State(sh): S, call: Authorized, body: Bytes) -> Reply {
+    let result = call
+        .body::<Settings>(&body)
+        .and_then(|change| sh.with_store(|store| store.update_settings(change)));
+    call.answer(&sh, result)
 }
 
 async fn no_route(State(sh): S, method: Method) -> Reply {
