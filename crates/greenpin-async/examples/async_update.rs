@@ -10,8 +10,8 @@ const SEED_UPDATE: &str = r#"{
     "deallocation_policy": {"duration": "1200s"}
 }"#;
 
-use greenpin_async::ops::CreateAllocation;
-use greenpin_async::{AllocationSpec, Client, PartySpec};
+use greenpin_async::CreateSpec;
+use greenpin_async::{Client, PartySpec, UpdateSpec};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -20,17 +20,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let created = client
         .create(
-            &CreateAllocation::new("order-42").spec(
-                AllocationSpec::new()
-                    .a(PartySpec::new().number("7987686144").vn("6292134471"))
-                    .b(PartySpec::new().number("9956555625")),
-            ),
+            &CreateSpec::new("order-42")
+                .a(PartySpec::new().number("7987686144").vn("6292134471"))
+                .b(PartySpec::new().number("9956555625")),
         )
         .await?;
     println!("created {} ({})", created.greenpin_id, created.state);
 
-    let seed: AllocationSpec = serde_json::from_str(SEED_UPDATE)?;
-    let updated = client.update(&created.greenpin_id, seed).await?;
+    let seed: UpdateSpec = serde_json::from_str(SEED_UPDATE)?;
+    let updated = client.update(&created.greenpin_id, &seed).await?;
     println!("{}", serde_json::to_string_pretty(&updated)?);
     Ok(())
 }

@@ -10,24 +10,22 @@ const SEED_UPDATE: &str = r#"{
     "deallocation_policy": {"duration": "1200s"}
 }"#;
 
-use greenpin_blocking::ops::CreateAllocation;
-use greenpin_blocking::{AllocationSpec, Client, PartySpec};
+use greenpin_blocking::CreateSpec;
+use greenpin_blocking::{Client, PartySpec, UpdateSpec};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let emulator = greenpin_emulator::BlockingEmulator::start();
     let client = emulator.configure(Client::builder()).build()?;
 
     let created = client.create(
-        &CreateAllocation::new("order-42").spec(
-            AllocationSpec::new()
-                .a(PartySpec::new().number("7987686144").vn("6292134471"))
-                .b(PartySpec::new().number("9956555625")),
-        ),
+        &CreateSpec::new("order-42")
+            .a(PartySpec::new().number("7987686144").vn("6292134471"))
+            .b(PartySpec::new().number("9956555625")),
     )?;
     println!("created {} ({})", created.greenpin_id, created.state);
 
-    let seed: AllocationSpec = serde_json::from_str(SEED_UPDATE)?;
-    let updated = client.update(&created.greenpin_id, seed)?;
+    let seed: UpdateSpec = serde_json::from_str(SEED_UPDATE)?;
+    let updated = client.update(&created.greenpin_id, &seed)?;
     println!("{}", serde_json::to_string_pretty(&updated)?);
     Ok(())
 }

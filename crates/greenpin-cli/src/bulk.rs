@@ -14,14 +14,15 @@ use std::sync::{Arc, Mutex, mpsc};
 
 use clap::{Args, ValueEnum};
 use greenpin_blocking::Client;
-use greenpin_core::ops::{BulkUpdate, BulkUpdateItem, UpdateAllocation};
-use greenpin_core::{AllocationSpec, Country, Error, GreenPinId, PartySpec, Usage};
+use greenpin_core::{
+    BulkItemSpec, BulkSpec, Country, Error, MAX_BULK_ITEMS, PartySpec, Usage, ValidationContext,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::Failure;
 
 /// Most items the service takes in one bulk request.
-const MAX_BATCH: usize = greenpin_emulator::BULK_LIMIT;
+const MAX_BATCH: usize = MAX_BULK_ITEMS;
 
 #[derive(Args, Debug)]
 pub(crate) struct BulkArgs {
@@ -77,11 +78,11 @@ pub(crate) struct RowOutcome {
 }
 
 /// Rows for one bulk request, with their input lines.
-type Batch = Vec<(u64, BulkUpdateItem)>;
+type Batch = Vec<(u64, BulkItemSpec)>;
 
 struct Row {
     line: u64,
-    item: Result<BulkUpdateItem, (Option<String>, String)>,
+    item: Result<BulkItemSpec, (Option<String>, String)>,
 }
 
 const CSV_COLUMNS: &[&str] = &[
@@ -119,7 +120,7 @@ fn read_rows(path: &PathBuf, format: Format) -> Result<Vec<Row>, Failure> {
                             .get("greenpin_id")
                             .and_then(|x| x.as_str())
                             .map(str::to_owned);
-                        serde_json::from_value::<BulkUpdateItem>(v).map_err(|e| (id, e.to_string()))
+                        serde_json::from_value::<BulkItemSpec>(v).map_err(|e| (id, e.to_string()))
                     });
                 rows.push(Row {
                     line: line_no,
@@ -184,13 +185,8 @@ fn read_rows(path: &PathBuf, format: Format) -> Result<Vec<Row>, Failure> {
 
 fn csv_item<'a>(
     get: &dyn Fn(&str) -> Option<&'a str>,
-) -> Result<BulkUpdateItem, (Option<String>, String)> {
+) -> Result<BulkItemSpec, (Option<String>, String)> {
     let id_text = get("greenpin_id").map(str::to_owned);
-    let id = match &id_text {
-        None => return Err((None, "greenpin_id: is required".into())),
-        Some(t) => GreenPinId::new(t.clone())
-            .map_err(|e| (id_text.clone(), format!("greenpin_id: {e}")))?,
-    };
     let list = |v: &str| {
         v.split(';')
             .map(str::trim)
@@ -227,14 +223,15 @@ fn csv_item<'a>(
         }
         Ok(Some(p))
     };
-    let mut spec = AllocationSpec::new();
-    spec.a = party("a")?;
-    spec.b = party("b")?;
-    spec.usage = get("usage").map(Usage::from);
+    let mut item = BulkItemSpec::default();
+    item.greenpin_id = id_text.clone();
+    item.a = party("a")?;
+    item.b = party("b")?;
+    item.usage = get("usage").map(Usage::from);
     if let Some(d) = get("deallocate_after") {
-        spec = spec.deallocate_after(d);
+        item = item.deallocate_after(d);
     }
-    Ok(BulkUpdateItem::new(id, spec))
+    Ok(item)
 }
 
 /// Rows already applied, by (line, greenpin_id), from an earlier results file.
@@ -302,10 +299,10 @@ pub(crate) fn run(
         ..Summary::default()
     };
     let mut outcomes: Vec<RowOutcome> = Vec::new();
-    let mut pending: Vec<(u64, BulkUpdateItem)> = Vec::new();
+    let mut pending: Vec<(u64, BulkItemSpec)> = Vec::new();
     for row in rows {
         let id = match &row.item {
-            Ok(item) => Some(item.greenpin_id.to_string()),
+            Ok(item) => item.greenpin_id.clone(),
             Err((id, _)) => id.clone(),
         };
         if done.contains(&(row.line, id.clone())) {
@@ -313,8 +310,7 @@ pub(crate) fn run(
             continue;
         }
         let checked = row.item.and_then(|item| {
-            UpdateAllocation::new(item.greenpin_id.clone(), item.spec.clone())
-                .validate(country)
+            item.validate(&ValidationContext::new(country))
                 .map(|_| item)
                 .map_err(|e| (id.clone(), e.to_string()))
         });
@@ -431,9 +427,14 @@ pub(crate) fn run(
 }
 
 fn send_batch(client: &Client, batch: Batch) -> Vec<RowOutcome> {
-    let (lines, items): (Vec<u64>, Vec<BulkUpdateItem>) = batch.into_iter().unzip();
-    let ids: Vec<String> = items.iter().map(|i| i.greenpin_id.to_string()).collect();
-    match client.bulk_update(&BulkUpdate::new(items)) {
+    let (lines, items): (Vec<u64>, Vec<BulkItemSpec>) = batch.into_iter().unzip();
+    let ids: Vec<String> = items
+        .iter()
+        .map(|i| i.greenpin_id.clone().unwrap_or_default())
+        .collect();
+    let mut spec = BulkSpec::new();
+    spec.greenpins = Some(items);
+    match client.bulk_update(&spec) {
         Ok(results) => {
             let mut results = results.greenpins.into_iter();
             lines

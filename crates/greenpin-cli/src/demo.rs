@@ -5,8 +5,7 @@
 use std::time::Duration;
 
 use greenpin_blocking::Client;
-use greenpin_core::ops::CreateAllocation;
-use greenpin_core::{AllocationSpec, PartySpec};
+use greenpin_core::{CreateSpec, PartySpec, UpdateSpec};
 use greenpin_emulator::BlockingEmulator;
 
 use crate::Failure;
@@ -40,15 +39,13 @@ pub(crate) fn run(json: bool) -> Result<u8, Failure> {
         "Create an allocation: business 7987686144 (A) and customer 9956555625 (B) over VN 6292134471, A gets a PIN",
     );
     let created = client.create(
-        &CreateAllocation::new("order-1001").spec(
-            AllocationSpec::new()
-                .a(PartySpec::new()
-                    .number("7987686144")
-                    .vn("6292134471")
-                    .pin_length(4))
-                .b(PartySpec::new().number("9956555625"))
-                .deallocate_after("1h"),
-        ),
+        &CreateSpec::new("order-1001")
+            .a(PartySpec::new()
+                .number("7987686144")
+                .vn("6292134471")
+                .pin_length(4))
+            .b(PartySpec::new().number("9956555625"))
+            .deallocate_after("1h"),
     )?;
     print_lines(&allocation_lines(&created), "   ");
     transcript.push(serde_json::json!({"step": "create", "allocation": created}));
@@ -56,11 +53,11 @@ pub(crate) fn run(json: bool) -> Result<u8, Failure> {
 
     step(
         2,
-        "Update it with the seed's payload (PUT /greenpin/{id}): two VNs a side, PINs 123 and 234, 1200s",
+        "Update it with Exotel's documented Update example (PUT /greenpin/{id}): two VNs a side, PINs 123 and 234, 1200s",
     );
-    let spec: AllocationSpec =
+    let spec: UpdateSpec =
         serde_json::from_str(SEED_UPDATE).map_err(|e| Failure::Usage(e.to_string()))?;
-    let updated = client.update(&id, spec)?;
+    let updated = client.update(&id, &spec)?;
     print_lines(&allocation_lines(&updated), "   ");
     transcript.push(serde_json::json!({"step": "update", "allocation": updated}));
 

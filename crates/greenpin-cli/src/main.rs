@@ -14,10 +14,9 @@ use std::time::Duration;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use greenpin_blocking::Client;
-use greenpin_core::ops::CreateAllocation;
 use greenpin_core::{
-    AllocationSpec, Country, Error, GreenPinId, PartySpec, Settings, Usage, ValidationError,
-    ValidationKind,
+    Country, CreateSpec, Error, GreenPinId, PartySpec, SettingsSpec, UpdateSpec, Usage,
+    ValidationError, ValidationKind,
 };
 
 /// Drive Exotel's GreenPin number-masking API from a shell.
@@ -251,30 +250,38 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             Ok(0)
         }
         Command::Create(args) => {
-            let mut op: CreateAllocation = match &args.spec.body {
+            let mut spec: CreateSpec = match &args.spec.body {
                 Some(path) => {
                     args.spec.only_body()?;
                     parse_body(path)?
                 }
-                None => CreateAllocation::default().spec(args.spec.to_spec()),
+                None => {
+                    let fields = args.spec.to_spec();
+                    let mut spec = CreateSpec::default();
+                    spec.a = fields.a;
+                    spec.b = fields.b;
+                    spec.usage = fields.usage;
+                    spec.deallocation_policy = fields.deallocation_policy;
+                    spec
+                }
             };
             if let Some(tx) = args.transaction_id {
-                op.transaction_id = Some(tx);
+                spec.transaction_id = Some(tx);
             }
-            let a = client(g)?.create(&op)?;
+            let a = client(g)?.create(&spec)?;
             output::allocation(&a, g.json);
             Ok(0)
         }
         Command::Update(args) => {
             let id = greenpin_id(&args.id)?;
-            let spec: AllocationSpec = match &args.spec.body {
+            let spec: UpdateSpec = match &args.spec.body {
                 Some(path) => {
                     args.spec.only_body()?;
                     parse_body(path)?
                 }
                 None => args.spec.to_spec(),
             };
-            let a = client(g)?.update(&id, spec)?;
+            let a = client(g)?.update(&id, &spec)?;
             output::allocation(&a, g.json);
             Ok(0)
         }
@@ -286,7 +293,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         }
         Command::Settings(SettingsCommand::Set { pairs }) => {
             let change = settings_from_pairs(&pairs)?;
-            let s = client(g)?.update_settings(change)?;
+            let s = client(g)?.update_settings(&change)?;
             output::settings(&s, g.json);
             Ok(0)
         }
@@ -294,7 +301,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
 }
 
 impl SpecFlags {
-    fn to_spec(&self) -> AllocationSpec {
+    fn to_spec(&self) -> UpdateSpec {
         let party = |numbers: &[String], vns: &[String], pin: &Option<String>, len: Option<i64>| {
             if numbers.is_empty() && vns.is_empty() && pin.is_none() && len.is_none() {
                 return None;
@@ -314,7 +321,7 @@ impl SpecFlags {
             }
             Some(p)
         };
-        let mut spec = AllocationSpec::new();
+        let mut spec = UpdateSpec::new();
         spec.a = party(&self.a_numbers, &self.a_vns, &self.a_pin, self.a_pin_length);
         spec.b = party(&self.b_numbers, &self.b_vns, &self.b_pin, self.b_pin_length);
         spec.usage = self.usage.as_deref().map(Usage::from);
@@ -325,7 +332,7 @@ impl SpecFlags {
     }
 
     fn only_body(&self) -> Result<(), Failure> {
-        if self.to_spec() != AllocationSpec::new() {
+        if self.to_spec() != UpdateSpec::new() {
             return Err(Failure::Usage(
                 "--body cannot be combined with field flags (--a-number, --usage, …)".into(),
             ));
@@ -403,7 +410,7 @@ fn client(g: &Global) -> Result<Client, Failure> {
     Ok(b.build()?)
 }
 
-fn settings_from_pairs(pairs: &[String]) -> Result<Settings, Failure> {
+fn settings_from_pairs(pairs: &[String]) -> Result<SettingsSpec, Failure> {
     let mut map = serde_json::Map::new();
     for pair in pairs {
         let (k, v) = pair

@@ -5,7 +5,7 @@
 
 use greenpin_core::ops::UpdateAllocation;
 use greenpin_core::{
-    AccountSid, AllocationSpec, ApiContext, Credentials, GreenPinId, Operation, PartySpec, Usage,
+    AccountSid, ApiContext, Credentials, GreenPinId, Operation, PartySpec, UpdateSpec, Usage,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -18,7 +18,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The seed's body with the docs' real numbers in place of its placeholders.
     let update = UpdateAllocation::new(
         id.clone(),
-        AllocationSpec::new()
+        UpdateSpec::new()
             .a(PartySpec::new()
                 .vns(["6292134471", "6292134464"])
                 .number("7987686144")
@@ -46,7 +46,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("\n{}", serde_json::to_string_pretty(&body)?);
 
     // The seed as published, placeholders and all: refused before anything is sent.
-    let seed: AllocationSpec =
+    let seed: UpdateSpec =
         serde_json::from_str(include_str!("../tests/fixtures/seed_update_request.json"))?;
     match UpdateAllocation::new(id, seed).build_request(&ctx) {
         Ok(_) => return Err("the seed's placeholders were accepted".into()),

@@ -9,8 +9,7 @@ use time::macros::format_description;
 
 use crate::duration::DeallocationDuration;
 use crate::ids::{GreenPinId, TransactionId};
-use crate::party::{Party, PartySpec, check_parties_disjoint};
-use crate::phone::Country;
+use crate::party::Party;
 use crate::string_enum::string_enum;
 use crate::validation::{ValidationError, ValidationKind};
 
@@ -114,6 +113,28 @@ pub struct DeallocationPolicySpec {
     pub duration: Option<String>,
 }
 
+impl DeallocationPolicySpec {
+    /// Checks the policy: a duration is required when a policy is given.
+    pub fn validate(&self) -> Result<DeallocationPolicy, ValidationError> {
+        let Some(text) = &self.duration else {
+            return Err(ValidationError::new(
+                "deallocation_policy.duration",
+                ValidationKind::Missing,
+                "is required when deallocation_policy is given",
+            ));
+        };
+        text.parse()
+            .map(DeallocationPolicy::after)
+            .map_err(|e: crate::duration::DurationError| {
+                ValidationError::new(
+                    "deallocation_policy.duration",
+                    ValidationKind::Invalid,
+                    e.to_string(),
+                )
+            })
+    }
+}
+
 /// A validated deallocation policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -135,6 +156,13 @@ impl DeallocationPolicy {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DurationText(String);
 
+impl DurationText {
+    /// The text, as it will be checked.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
 impl From<&str> for DurationText {
     fn from(s: &str) -> Self {
         DurationText(s.to_owned())
@@ -154,152 +182,6 @@ impl From<DeallocationDuration> for DurationText {
     fn from(d: DeallocationDuration) -> Self {
         DurationText(d.to_string())
     }
-}
-
-/// The fields create, update and each bulk-update item share, as the request states them.
-///
-/// ```
-/// use greenpin_core::{AllocationSpec, Country, PartySpec, Usage};
-/// let spec = AllocationSpec::new()
-///     .a(PartySpec::new().number("7987686144"))
-///     .usage(Usage::Oneway)
-///     .deallocate_after("20m");
-/// let valid = spec.validate(Country::IN).unwrap();
-/// assert_eq!(valid.deallocation_policy.unwrap().duration.as_secs(), 1200);
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[non_exhaustive]
-pub struct AllocationSpec {
-    /// The A-party.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub a: Option<PartySpec>,
-    /// The B-party.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub b: Option<PartySpec>,
-    /// Who may call whom.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub usage: Option<Usage>,
-    /// When the allocation ends.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deallocation_policy: Option<DeallocationPolicySpec>,
-}
-
-impl AllocationSpec {
-    /// Nothing set.
-    pub fn new() -> Self {
-        AllocationSpec::default()
-    }
-
-    /// Sets the A-party.
-    pub fn a(mut self, a: PartySpec) -> Self {
-        self.a = Some(a);
-        self
-    }
-
-    /// Sets the B-party.
-    pub fn b(mut self, b: PartySpec) -> Self {
-        self.b = Some(b);
-        self
-    }
-
-    /// Sets the usage.
-    pub fn usage(mut self, usage: Usage) -> Self {
-        self.usage = Some(usage);
-        self
-    }
-
-    /// Sets the deallocation policy's duration (`"20m"`, `Duration::from_secs(1200)`, …).
-    pub fn deallocate_after(mut self, duration: impl Into<DurationText>) -> Self {
-        self.deallocation_policy = Some(DeallocationPolicySpec {
-            duration: Some(duration.into().0),
-        });
-        self
-    }
-
-    /// Whether no field at all is set (an update must set one).
-    pub fn is_empty(&self) -> bool {
-        self.a.as_ref().is_none_or(PartySpec::is_empty)
-            && self.b.as_ref().is_none_or(PartySpec::is_empty)
-            && self.usage.is_none()
-            && self
-                .deallocation_policy
-                .as_ref()
-                .is_none_or(|p| p.duration.is_none())
-    }
-
-    /// Validates and normalises every field, reading local numbers in `country`.
-    pub fn validate(&self, country: Country) -> Result<AllocationFields, ValidationError> {
-        let a = self
-            .a
-            .as_ref()
-            .map(|p| p.validate("a", country))
-            .transpose()?;
-        let b = self
-            .b
-            .as_ref()
-            .map(|p| p.validate("b", country))
-            .transpose()?;
-        if let (Some(a), Some(b)) = (&a, &b) {
-            check_parties_disjoint(a, b)?;
-        }
-        let usage = match &self.usage {
-            Some(Usage::Unknown(other)) => {
-                return Err(ValidationError::new(
-                    "usage",
-                    ValidationKind::Invalid,
-                    format!("{other:?} is not a usage; use \"oneway\" or \"twoway\""),
-                ));
-            }
-            u => u.clone(),
-        };
-        let deallocation_policy = match &self.deallocation_policy {
-            None => None,
-            Some(DeallocationPolicySpec { duration: None }) => {
-                return Err(ValidationError::new(
-                    "deallocation_policy.duration",
-                    ValidationKind::Missing,
-                    "is required when deallocation_policy is given",
-                ));
-            }
-            Some(DeallocationPolicySpec {
-                duration: Some(text),
-            }) => Some(DeallocationPolicy::after(text.parse().map_err(
-                |e: crate::duration::DurationError| {
-                    ValidationError::new(
-                        "deallocation_policy.duration",
-                        ValidationKind::Invalid,
-                        e.to_string(),
-                    )
-                },
-            )?)),
-        };
-        Ok(AllocationFields {
-            a,
-            b,
-            usage,
-            deallocation_policy,
-        })
-    }
-}
-
-/// Validated [`AllocationSpec`]: the body of an update, and most of a create.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[non_exhaustive]
-pub struct AllocationFields {
-    /// The A-party.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub a: Option<Party>,
-    /// The B-party.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub b: Option<Party>,
-    /// Who may call whom.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub usage: Option<Usage>,
-    /// When the allocation ends.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deallocation_policy: Option<DeallocationPolicy>,
 }
 
 /// An allocation as the service reports it: the `data` of create, get and update.

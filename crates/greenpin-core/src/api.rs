@@ -5,10 +5,11 @@ use std::net::IpAddr;
 
 use http::{HeaderValue, Method, Request, header};
 
+use crate::body::ValidationContext;
+use crate::error::ConfigError;
 use crate::ids::AccountSid;
 use crate::phone::Country;
 use crate::secret::Credentials;
-use crate::validation::{ValidationError, ValidationKind};
 
 /// The production service root.
 pub const DEFAULT_SERVICE_ROOT: &str = "https://leadassist.exotel.in";
@@ -25,15 +26,17 @@ pub const DEFAULT_SERVICE_ROOT: &str = "https://leadassist.exotel.in";
 /// assert!(ServiceRoot::parse("http://127.0.0.1:8080/").is_ok());
 /// assert!(ServiceRoot::parse("http://leadassist.exotel.in").is_err());
 /// assert!(ServiceRoot::parse("https://key:token@leadassist.exotel.in").is_err());
+/// // Exotel documents the base with the tenant path; the SDK adds that part itself:
+/// let e = ServiceRoot::parse("https://leadassist.exotel.in/v1/tenants/acme").unwrap_err();
+/// assert!(e.to_string().contains("\"https://leadassist.exotel.in\""));
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct ServiceRoot(String);
 
 impl ServiceRoot {
     /// Checks a service root URL.
-    pub fn parse(url: &str) -> Result<Self, ValidationError> {
-        let bad =
-            |why: &str| ValidationError::new("base_url", ValidationKind::Invalid, why.to_owned());
+    pub fn parse(url: &str) -> Result<Self, ConfigError> {
+        let bad = |why: &str| ConfigError::new("base_url", why.to_owned());
         let uri: http::Uri = url
             .trim()
             .parse()
@@ -62,12 +65,28 @@ impl ServiceRoot {
             other => return Err(bad(&format!("scheme {other:?} is not http or https"))),
         }
         let path = uri.path().trim_end_matches('/');
+        if let Some(i) = path.find("/v1/tenants") {
+            let root = format!("{scheme}://{authority}{}", &path[..i]);
+            return Err(bad(&format!(
+                "ends in {:?}: pass the service root, {root:?}; the SDK adds /v1/tenants/{{account_sid}} itself",
+                &path[i..]
+            )));
+        }
         Ok(ServiceRoot(format!("{scheme}://{authority}{path}")))
     }
 
     /// The root without a trailing slash.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// Whether the host is loopback (`localhost`, `127.0.0.0/8`, `::1`): an emulator.
+    pub fn is_loopback(&self) -> bool {
+        self.0
+            .parse::<http::Uri>()
+            .ok()
+            .and_then(|u| u.host().map(is_loopback))
+            .unwrap_or(false)
     }
 }
 
@@ -161,6 +180,13 @@ impl ApiContext {
     /// The country local numbers are read in.
     pub fn country(&self) -> Country {
         self.country
+    }
+
+    /// What validation of a body needs from here: the country local numbers are read in.
+    /// (International numbers are let through: the account's `intl_num_sup` setting is the
+    /// service's to apply.)
+    pub fn validation(&self) -> ValidationContext {
+        ValidationContext::new(self.country)
     }
 
     /// `{root}/v1/tenants/{sid}{path}`.

@@ -150,26 +150,30 @@ pub(crate) fn read<T: DeserializeOwned>(
     })
 }
 
-/// Like [`read`], but a null `data` is a decode error.
-pub(crate) fn read_data<T: DeserializeOwned>(
+/// Like [`read`], for an operation's output: a null or absent `data` is read as `T` from
+/// JSON null — `None` for an optional output (a delete), a decode error otherwise.
+pub(crate) fn read_reply<T: DeserializeOwned>(
     status: StatusCode,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Reply<T>, Error> {
     let reply = read::<T>(status, headers, body)?;
-    match reply.data {
-        Some(data) => Ok(Reply {
-            data,
-            request_id: reply.request_id,
-            status: reply.status,
-        }),
-        None => Err(Error::Decode(DecodeError {
-            status,
-            reason: "success without data".to_owned(),
-            body_snippet: snippet(body, SNIPPET_CHARS),
-            request_id: reply.request_id,
-        })),
-    }
+    let data = match reply.data {
+        Some(data) => data,
+        None => serde_json::from_value(serde_json::Value::Null).map_err(|_| {
+            Error::Decode(DecodeError {
+                status,
+                reason: "success without data".to_owned(),
+                body_snippet: snippet(body, SNIPPET_CHARS),
+                request_id: reply.request_id.clone(),
+            })
+        })?,
+    };
+    Ok(Reply {
+        data,
+        request_id: reply.request_id,
+        status: reply.status,
+    })
 }
 
 /// Reads a `Retry-After` value: delta-seconds, or an HTTP date (relative to `now`).

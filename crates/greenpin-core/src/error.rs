@@ -8,14 +8,36 @@ use std::time::Duration;
 use http::StatusCode;
 
 use crate::error_code::ErrorCode;
+use crate::ids::IdError;
+use crate::retry::{Outcome, is_transient};
 use crate::validation::ValidationError;
 
 /// Anything that can go wrong with a GreenPin call.
+///
+/// Match on the kind, or ask the predicates. Every message is one line of the SDK's own
+/// words; an underlying cause (an I/O error, say) is reachable through
+/// [`source()`](std::error::Error::source) only, so error reporters never print it twice.
+///
+/// ```
+/// use greenpin_core::{Error, GreenPinId};
+///
+/// fn id(text: &str) -> Result<GreenPinId, Error> {
+///     Ok(GreenPinId::new(text)?) // an id error is a validation error of `greenpin_id`
+/// }
+/// match id("a/b") {
+///     Err(Error::Validation(e)) => assert_eq!(e.field(), "greenpin_id"),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The request was refused before it was sent.
-    #[error("invalid request: {0}")]
+    /// The client is configured wrongly (a missing credential, a bad base URL, an absurd
+    /// timeout). Nothing was sent.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The request was refused before it was sent: the message names the field.
+    #[error(transparent)]
     Validation(#[from] ValidationError),
     /// The service answered with an error.
     #[error(transparent)]
@@ -26,6 +48,12 @@ pub enum Error {
     /// No answer: connecting, sending or receiving failed.
     #[error(transparent)]
     Transport(#[from] TransportError),
+}
+
+impl From<IdError> for Error {
+    fn from(e: IdError) -> Self {
+        Error::Validation(e.into())
+    }
 }
 
 impl Error {
@@ -55,20 +83,14 @@ impl Error {
         }
     }
 
-    /// Whether the same request may succeed if tried again (the retry policy also asks
-    /// whether it is *safe* to: see [`crate::retry`]).
+    /// Whether the same request may succeed if tried again: [`crate::retry::is_transient`]
+    /// of what happened. (The retry policy also asks whether it is *safe* to try again.)
     pub fn is_retryable(&self) -> bool {
-        match self {
-            Error::Validation(_) | Error::Decode(_) => false,
-            Error::Api(e) => crate::retry::is_retryable_status(e.status),
-            Error::Transport(e) => matches!(
-                e.kind,
-                TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::Io
-            ),
-        }
+        Outcome::of(self).is_some_and(|o| is_transient(&o))
     }
 
-    /// Whether this is a timeout.
+    /// Whether this is a timeout: of an attempt, of the whole call, or the service's own
+    /// (504, 499).
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Transport(e) if e.kind == TransportErrorKind::Timeout)
             || matches!(self, Error::Api(e) if e.status == StatusCode::GATEWAY_TIMEOUT || e.status.as_u16() == 499)
@@ -77,10 +99,44 @@ impl Error {
     /// Whether the request may have reached the service (and so may have taken effect).
     pub fn may_have_been_sent(&self) -> bool {
         match self {
-            Error::Validation(_) => false,
+            Error::Config(_) | Error::Validation(_) => false,
             Error::Api(_) | Error::Decode(_) => true,
             Error::Transport(e) => e.may_have_been_sent,
         }
+    }
+}
+
+/// A client configuration that cannot work, naming the setting.
+///
+/// ```
+/// use greenpin_core::ConfigError;
+/// let e = ConfigError::new("timeout", "must be more than zero");
+/// assert_eq!(e.to_string(), "invalid client configuration: timeout: must be more than zero");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid client configuration: {setting}: {problem}")]
+pub struct ConfigError {
+    setting: String,
+    problem: String,
+}
+
+impl ConfigError {
+    /// A refusal of `setting` for `problem`.
+    pub fn new(setting: impl Into<String>, problem: impl Into<String>) -> Self {
+        ConfigError {
+            setting: setting.into(),
+            problem: problem.into(),
+        }
+    }
+
+    /// The setting: `account_sid`, `api_key`, `base_url`, `timeout`, …
+    pub fn setting(&self) -> &str {
+        &self.setting
+    }
+
+    /// What is wrong, without the setting.
+    pub fn problem(&self) -> &str {
+        &self.problem
     }
 }
 
@@ -170,41 +226,59 @@ impl std::error::Error for DecodeError {}
 pub enum TransportErrorKind {
     /// Could not connect (refused, DNS, TLS handshake). The request never left.
     Connect,
-    /// Timed out.
+    /// An attempt, or the whole call, ran out of time.
     Timeout,
     /// The connection broke while sending or receiving.
     Io,
+    /// The answer was larger than the client's `max_response_bytes`; reading stopped there.
+    ResponseTooLarge,
     /// Anything else.
     Other,
 }
 
-/// A failure below HTTP: the transports fill this in from their client's error.
+impl TransportErrorKind {
+    fn summary(self) -> &'static str {
+        match self {
+            TransportErrorKind::Connect => "could not connect to GreenPin",
+            TransportErrorKind::Timeout => "GreenPin did not answer in time",
+            TransportErrorKind::Io => "the connection to GreenPin broke",
+            TransportErrorKind::ResponseTooLarge => {
+                "GreenPin's answer is larger than the client's max_response_bytes"
+            }
+            TransportErrorKind::Other => "could not exchange a request with GreenPin",
+        }
+    }
+}
+
+/// A failure below HTTP. Its message is the same on every transport (it depends on the
+/// kind only); the HTTP client's own error is the [`source`](std::error::Error::source).
+///
+/// ```
+/// use greenpin_core::{TransportError, TransportErrorKind};
+/// let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+/// let e = TransportError::new(TransportErrorKind::Connect, false).with_source(io);
+/// assert_eq!(e.to_string(), "could not connect to GreenPin");
+/// assert_eq!(std::error::Error::source(&e).unwrap().to_string(), "refused");
+/// ```
 #[derive(Debug, thiserror::Error)]
-#[error("{kind:?} error talking to GreenPin: {message}")]
+#[error("{}", kind.summary())]
 #[non_exhaustive]
 pub struct TransportError {
     /// What kind.
     pub kind: TransportErrorKind,
     /// Whether the request may have reached the service.
     pub may_have_been_sent: bool,
-    /// A description (never containing credentials: they travel in a header only).
-    pub message: String,
-    /// The underlying error.
+    /// The HTTP client's own error, when there is one.
     #[source]
     pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
 impl TransportError {
-    /// A transport error.
-    pub fn new(
-        kind: TransportErrorKind,
-        may_have_been_sent: bool,
-        message: impl Into<String>,
-    ) -> Self {
+    /// A transport failure of `kind`.
+    pub fn new(kind: TransportErrorKind, may_have_been_sent: bool) -> Self {
         TransportError {
             kind,
             may_have_been_sent,
-            message: message.into(),
             source: None,
         }
     }

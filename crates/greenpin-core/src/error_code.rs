@@ -17,12 +17,23 @@ pub struct ErrorCodeInfo {
     pub meaning: &'static str,
     /// The HTTP status it comes with.
     pub http_status: u16,
-    /// Whether a retry of the same request can succeed.
-    pub retryable: bool,
+}
+
+impl ErrorCodeInfo {
+    /// Whether a retry of the same request can succeed: the retry policy's own answer for
+    /// this code's HTTP status ([`crate::retry::is_transient`]), never a second opinion.
+    pub fn retryable(&self) -> bool {
+        http::StatusCode::from_u16(self.http_status).is_ok_and(|status| {
+            crate::retry::is_transient(&crate::retry::Outcome::Status {
+                status,
+                retry_after: None,
+            })
+        })
+    }
 }
 
 macro_rules! codes {
-    ($( $(#[$doc:meta])* $variant:ident = $code:literal, $status:literal, $retry:literal, $meaning:literal; )+) => {
+    ($( $(#[$doc:meta])* $variant:ident = $code:literal, $status:literal, $meaning:literal; )+) => {
         /// A GreenPin API error code. Codes this version does not know parse as `Unknown`.
         ///
         /// ```
@@ -42,7 +53,7 @@ macro_rules! codes {
 
         /// Every documented code, in order.
         pub const ERROR_CODES: &[ErrorCodeInfo] = &[
-            $( ErrorCodeInfo { code: $code, variant: ErrorCode::$variant, meaning: $meaning, http_status: $status, retryable: $retry }, )+
+            $( ErrorCodeInfo { code: $code, variant: ErrorCode::$variant, meaning: $meaning, http_status: $status }, )+
         ];
 
         impl ErrorCode {
@@ -67,45 +78,45 @@ macro_rules! codes {
 
 codes! {
     /// Internal error.
-    Internal = 0, 500, true, "internal error";
+    Internal = 0, 500, "internal error";
     /// The resource does not exist.
-    NotFound = 1, 404, false, "not found";
+    NotFound = 1, 404, "not found";
     /// Search filters not supported.
-    UnsupportedFilters = 2, 400, false, "unsupported search filters";
+    UnsupportedFilters = 2, 400, "unsupported search filters";
     /// A mandatory parameter is missing.
-    MandatoryParametersMissing = 3, 400, false, "mandatory parameters missing";
+    MandatoryParametersMissing = 3, 400, "mandatory parameters missing";
     /// No free VNs to allocate.
-    NoFreeVns = 4, 452, false, "no free VNs";
+    NoFreeVns = 4, 452, "no free VNs";
     /// Bad or missing parameters.
-    BadParameters = 5, 400, false, "bad or missing parameters";
+    BadParameters = 5, 400, "bad or missing parameters";
     /// Authentication failed.
-    AuthenticationFailed = 7, 401, false, "authentication failed";
+    AuthenticationFailed = 7, 401, "authentication failed";
     /// Not permitted.
-    NotPermitted = 8, 403, false, "not permitted";
+    NotPermitted = 8, 403, "not permitted";
     /// Version header not supported.
-    UnsupportedVersion = 9, 400, false, "version header unsupported";
+    UnsupportedVersion = 9, 400, "version header unsupported";
     /// All numbers are duplicates.
-    AllNumbersDuplicate = 13, 409, false, "all numbers are duplicates";
+    AllNumbersDuplicate = 13, 409, "all numbers are duplicates";
     /// A-party and B-party contain the same number.
-    SamePartyNumbers = 14, 409, false, "a-party and b-party contain the same number";
+    SamePartyNumbers = 14, 409, "a-party and b-party contain the same number";
     /// Region not supported.
-    RegionNotSupported = 15, 403, false, "region not supported";
+    RegionNotSupported = 15, 403, "region not supported";
     /// Invalid number.
-    InvalidNumber = 16, 400, false, "invalid number";
+    InvalidNumber = 16, 400, "invalid number";
     /// Too many allocations in one bulk request.
-    TooManyInBulk = 17, 413, false, "too many allocations in bulk";
+    TooManyInBulk = 17, 413, "too many allocations in bulk";
     /// An allocation already exists for this id.
-    AllocationExists = 18, 409, false, "allocation already exists for this id";
+    AllocationExists = 18, 409, "allocation already exists for this id";
     /// The number is already registered with another PIN.
-    PinClash = 19, 409, false, "number already registered with another pin";
+    PinClash = 19, 409, "number already registered with another pin";
     /// The mapping does not exist.
-    MappingNotFound = 20, 404, false, "mapping does not exist";
+    MappingNotFound = 20, 404, "mapping does not exist";
     /// Already deleted.
-    AlreadyDeleted = 22, 410, false, "already deleted";
+    AlreadyDeleted = 22, 410, "already deleted";
     /// Invalid date range.
-    InvalidDateRange = 23, 400, false, "invalid date range";
+    InvalidDateRange = 23, 400, "invalid date range";
     /// Invalid call flow.
-    InvalidCallFlow = 50, 422, false, "invalid call flow";
+    InvalidCallFlow = 50, 422, "invalid call flow";
 }
 
 impl ErrorCode {

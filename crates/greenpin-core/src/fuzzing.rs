@@ -5,12 +5,12 @@
 use http::{HeaderMap, HeaderValue, StatusCode};
 
 use crate::ops::{
-    BulkUpdate, BulkUpdateItem, CreateAllocation, DeleteAllocation, GetAllocation, GetSettings,
-    UpdateAllocation, UpdateSettings,
+    BulkUpdate, CreateAllocation, DeleteAllocation, GetAllocation, GetSettings, UpdateAllocation,
+    UpdateSettings,
 };
 use crate::{
-    AccountSid, AllocationSpec, ApiContext, Country, Credentials, DeallocationDuration, GreenPinId,
-    Operation, PhoneNumber, Pin, Settings,
+    AccountSid, ApiContext, BulkSpec, Country, CreateSpec, Credentials, DeallocationDuration,
+    GreenPinId, Operation, PhoneNumber, Pin, SettingsSpec, UpdateSpec,
 };
 
 fn context() -> ApiContext {
@@ -39,25 +39,23 @@ pub fn parse_response(data: &[u8]) {
         headers.insert("x-request-id", v);
     }
     let id = GreenPinId::new("g-1").expect("valid");
+    let mut response = http::Response::new(body);
+    *response.status_mut() = status;
+    *response.headers_mut() = headers;
+    let r = &response;
     let shown = match data[2] % 7 {
-        0 => GetAllocation::new(id)
-            .parse_reply(status, &headers, body)
+        0 => GetAllocation::new(id).parse_response(r).err(),
+        1 => CreateAllocation::new(CreateSpec::new("t"))
+            .parse_response(r)
             .err(),
-        1 => CreateAllocation::new("t")
-            .parse_reply(status, &headers, body)
+        2 => UpdateAllocation::new(id, UpdateSpec::new())
+            .parse_response(r)
             .err(),
-        2 => UpdateAllocation::new(id, AllocationSpec::new())
-            .parse_reply(status, &headers, body)
-            .err(),
-        3 => BulkUpdate::default()
-            .parse_reply(status, &headers, body)
-            .err(),
-        4 => DeleteAllocation::new(id)
-            .parse_reply(status, &headers, body)
-            .err(),
-        5 => GetSettings::new().parse_reply(status, &headers, body).err(),
-        _ => UpdateSettings::new(Settings::new())
-            .parse_reply(status, &headers, body)
+        3 => BulkUpdate::default().parse_response(r).err(),
+        4 => DeleteAllocation::new(id).parse_response(r).err(),
+        5 => GetSettings::new().parse_response(r).err(),
+        _ => UpdateSettings::new(SettingsSpec::new())
+            .parse_response(r)
             .err(),
     };
     // Errors are shown to people: displaying them must not panic either.
@@ -94,17 +92,17 @@ pub fn build_request(data: &[u8]) {
             assert!(!req.uri().to_string().contains('@'));
         }
     };
-    if let Ok(spec) = serde_json::from_slice::<AllocationSpec>(data) {
-        built(UpdateAllocation::new(id.clone(), spec.clone()).build_request(&ctx));
-        built(CreateAllocation::new("t").spec(spec).build_request(&ctx));
+    if let Ok(spec) = serde_json::from_slice::<UpdateSpec>(data) {
+        built(UpdateAllocation::new(id.clone(), spec).build_request(&ctx));
     }
-    if let Ok(op) = serde_json::from_slice::<CreateAllocation>(data) {
-        built(op.build_request(&ctx));
+    if let Ok(spec) = serde_json::from_slice::<CreateSpec>(data) {
+        built(CreateAllocation::new(spec).build_request(&ctx));
     }
-    if let Ok(items) = serde_json::from_slice::<Vec<BulkUpdateItem>>(data) {
-        built(BulkUpdate::new(items).build_request(&ctx));
+    if let Ok(spec) = serde_json::from_slice::<BulkSpec>(data) {
+        built(BulkUpdate::new(spec).build_request(&ctx));
     }
-    if let Ok(settings) = serde_json::from_slice::<Settings>(data) {
-        built(UpdateSettings::new(settings).build_request(&ctx));
+    let _ = BulkSpec::read_wire(data);
+    if let Ok(spec) = serde_json::from_slice::<SettingsSpec>(data) {
+        built(UpdateSettings::new(spec).build_request(&ctx));
     }
 }

@@ -6,11 +6,43 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// Why a string is not a valid id.
+/// A string that is not a valid id, naming the field it was meant for.
+///
+/// Converts into the SDK's [`Error`](crate::Error) (as a validation error of that field),
+/// so `GreenPinId::new(s)?` works in a function returning it.
+///
+/// ```
+/// use greenpin_core::{GreenPinId, IdProblem};
+/// let e = GreenPinId::new("a/b").unwrap_err();
+/// assert_eq!(e.field(), "greenpin_id");
+/// assert_eq!(e.problem(), &IdProblem::BadCharacter('/'));
+/// assert_eq!(e.to_string(),
+///     "greenpin_id: contains '/'; only ASCII letters, digits, '-', '_' and '.' are allowed");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {problem}")]
+pub struct IdError {
+    field: &'static str,
+    problem: IdProblem,
+}
+
+impl IdError {
+    /// The field the id was meant for: `greenpin_id`, `account_sid` or `transaction_id`.
+    pub fn field(&self) -> &'static str {
+        self.field
+    }
+
+    /// What is wrong with it.
+    pub fn problem(&self) -> &IdProblem {
+        &self.problem
+    }
+}
+
+/// What is wrong with an id.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum IdError {
-    /// The id is empty.
+pub enum IdProblem {
+    /// The id is empty (or, for a transaction id, blank).
     #[error("must not be empty")]
     Empty,
     /// The id is longer than the limit for its kind.
@@ -22,29 +54,36 @@ pub enum IdError {
     /// The id holds a character that cannot stand in a URL path segment unescaped.
     #[error("contains {0:?}; only ASCII letters, digits, '-', '_' and '.' are allowed")]
     BadCharacter(char),
+    /// `.` or `..`: path segments that would change the URL's meaning.
+    #[error("must not be \".\" or \"..\"")]
+    DotSegment,
+    /// A control character (a transaction id may hold any other text).
+    #[error("contains the control character {0:?}")]
+    ControlCharacter(char),
 }
 
-fn check_path_safe(s: &str, max: usize) -> Result<(), IdError> {
+fn check_path_safe(field: &'static str, s: &str, max: usize) -> Result<(), IdError> {
+    let fail = |problem| Err(IdError { field, problem });
     if s.is_empty() {
-        return Err(IdError::Empty);
+        return fail(IdProblem::Empty);
     }
     if s.len() > max {
-        return Err(IdError::TooLong { max });
+        return fail(IdProblem::TooLong { max });
     }
     if let Some(c) = s
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
     {
-        return Err(IdError::BadCharacter(c));
+        return fail(IdProblem::BadCharacter(c));
     }
     if s == "." || s == ".." {
-        return Err(IdError::BadCharacter('.'));
+        return fail(IdProblem::DotSegment);
     }
     Ok(())
 }
 
 macro_rules! path_id {
-    ($(#[$doc:meta])* $name:ident, $max:expr) => {
+    ($(#[$doc:meta])* $name:ident, $field:literal, $max:expr) => {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub struct $name(String);
@@ -53,10 +92,13 @@ macro_rules! path_id {
             /// Longest id accepted.
             pub const MAX_LEN: usize = $max;
 
+            /// The field this id stands in, as error messages name it.
+            pub const FIELD: &'static str = $field;
+
             /// Checks and wraps an id.
             pub fn new(value: impl Into<String>) -> Result<Self, IdError> {
                 let value = value.into();
-                check_path_safe(&value, $max)?;
+                check_path_safe($field, &value, $max)?;
                 Ok($name(value))
             }
 
@@ -143,6 +185,7 @@ path_id!(
     /// assert!(AccountSid::new("a/b").is_err());
     /// ```
     AccountSid,
+    "account_sid",
     128
 );
 path_id!(
@@ -159,6 +202,7 @@ path_id!(
     /// assert!(GreenPinId::new("../settings").is_err());
     /// ```
     GreenPinId,
+    "greenpin_id",
     128
 );
 
@@ -178,17 +222,26 @@ impl TransactionId {
     /// Longest transaction id accepted.
     pub const MAX_LEN: usize = 256;
 
+    /// The field this id stands in, as error messages name it.
+    pub const FIELD: &'static str = "transaction_id";
+
     /// Checks and wraps a transaction id.
     pub fn new(value: impl Into<String>) -> Result<Self, IdError> {
         let value = value.into();
+        let fail = |problem| {
+            Err(IdError {
+                field: Self::FIELD,
+                problem,
+            })
+        };
         if value.trim().is_empty() {
-            return Err(IdError::Empty);
+            return fail(IdProblem::Empty);
         }
         if value.chars().count() > Self::MAX_LEN {
-            return Err(IdError::TooLong { max: Self::MAX_LEN });
+            return fail(IdProblem::TooLong { max: Self::MAX_LEN });
         }
         if let Some(c) = value.chars().find(|c| c.is_control()) {
-            return Err(IdError::BadCharacter(c));
+            return fail(IdProblem::ControlCharacter(c));
         }
         Ok(TransactionId(value))
     }
@@ -225,6 +278,52 @@ impl<'de> Deserialize<'de> for TransactionId {
     }
 }
 
+/// What the clients' methods accept as an allocation id: a [`GreenPinId`], owned or
+/// borrowed, or text (`&str`, `String`), checked on the way in. A bad id is refused before
+/// anything is sent, as a validation error of `greenpin_id`.
+///
+/// ```
+/// use greenpin_core::{GreenPinId, IntoGreenPinId};
+/// let id = GreenPinId::new("g-1").unwrap();
+/// assert_eq!((&id).into_greenpin_id().unwrap(), id);
+/// assert_eq!("g-1".into_greenpin_id().unwrap(), id);
+/// assert_eq!("a/b".into_greenpin_id().unwrap_err().field(), "greenpin_id");
+/// ```
+pub trait IntoGreenPinId {
+    /// The checked id.
+    fn into_greenpin_id(self) -> Result<GreenPinId, IdError>;
+}
+
+impl IntoGreenPinId for GreenPinId {
+    fn into_greenpin_id(self) -> Result<GreenPinId, IdError> {
+        Ok(self)
+    }
+}
+
+impl IntoGreenPinId for &GreenPinId {
+    fn into_greenpin_id(self) -> Result<GreenPinId, IdError> {
+        Ok(self.clone())
+    }
+}
+
+impl IntoGreenPinId for &str {
+    fn into_greenpin_id(self) -> Result<GreenPinId, IdError> {
+        GreenPinId::new(self)
+    }
+}
+
+impl IntoGreenPinId for String {
+    fn into_greenpin_id(self) -> Result<GreenPinId, IdError> {
+        GreenPinId::new(self)
+    }
+}
+
+impl IntoGreenPinId for &String {
+    fn into_greenpin_id(self) -> Result<GreenPinId, IdError> {
+        GreenPinId::new(self.as_str())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,12 +334,16 @@ mod tests {
             assert!(GreenPinId::new(bad).is_err(), "{bad:?}");
         }
         assert_eq!(
-            GreenPinId::new("x".repeat(129)),
-            Err(IdError::TooLong { max: 128 })
+            GreenPinId::new("x".repeat(129)).unwrap_err().problem(),
+            &IdProblem::TooLong { max: 128 }
         );
         assert_eq!(
-            GreenPinId::new("a/b").unwrap_err().to_string(),
-            "contains '/'; only ASCII letters, digits, '-', '_' and '.' are allowed"
+            GreenPinId::new("..").unwrap_err().to_string(),
+            "greenpin_id: must not be \".\" or \"..\""
+        );
+        assert_eq!(
+            TransactionId::new("a\u{7}").unwrap_err().to_string(),
+            "transaction_id: contains the control character '\\u{7}'"
         );
     }
 

@@ -6,17 +6,17 @@
 //! build an [`http::Request`], parse an [`http::Response`]. No sockets, no runtime, no HTTP
 //! client: `greenpin-async` and `greenpin-blocking` do the I/O, and so can you.
 //!
-//! The seed's Update, built and checked without a network:
+//! Exotel's documented Update example, built and checked without a network:
 //!
 //! ```
-//! use greenpin_core::{AccountSid, AllocationSpec, ApiContext, Credentials, GreenPinId,
-//!                     Operation, PartySpec, Usage};
+//! use greenpin_core::{AccountSid, ApiContext, Credentials, GreenPinId, Operation,
+//!                     PartySpec, UpdateSpec, Usage};
 //! use greenpin_core::ops::UpdateAllocation;
 //!
 //! let ctx = ApiContext::new(AccountSid::new("acme").unwrap(), Credentials::new("key", "token"));
 //! let update = UpdateAllocation::new(
 //!     GreenPinId::new("d7ffd4b3-5c1e-4bda-a024-0b1d2a3b4c5d").unwrap(),
-//!     AllocationSpec::new()
+//!     UpdateSpec::new()
 //!         .a(PartySpec::new().vns(["6292134471", "6292134464"]).number("7987686144").pin("123").pin_length(3))
 //!         .b(PartySpec::new().vns(["6292134465", "6292134464"]).number("9956555625").pin("234").pin_length(3))
 //!         .usage(Usage::Twoway)
@@ -27,24 +27,24 @@
 //! let body: serde_json::Value = serde_json::from_slice(request.body()).unwrap();
 //! assert_eq!(body["a"]["numbers"][0], "+917987686144");
 //!
-//! // The seed's masked placeholders are refused, naming the field:
+//! // The documentation's masked placeholders are refused, naming the field:
 //! let bad = UpdateAllocation::new(
 //!     GreenPinId::new("g-1").unwrap(),
-//!     AllocationSpec::new().a(PartySpec::new().vn("629XXXXX71")),
+//!     UpdateSpec::new().a(PartySpec::new().vn("629XXXXX71")),
 //! );
 //! let err = bad.build_request(&ctx).unwrap_err();
 //! assert!(err.to_string().contains("a.vns[0]"));
 //! ```
-#![warn(missing_docs)]
-
 pub mod allocation;
 pub mod api;
+pub mod body;
 pub mod callbacks;
 pub mod client;
 pub mod duration;
 pub mod envelope;
 pub mod error;
 pub mod error_code;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod ids;
@@ -61,26 +61,44 @@ pub mod settings;
 mod string_enum;
 pub mod validation;
 
-pub use allocation::{
-    Allocation, AllocationFields, AllocationSpec, DeallocationPolicy, DeallocationPolicySpec,
-    DeallocationTime, DurationText, State, Usage,
-};
-pub use api::{ApiContext, DEFAULT_SERVICE_ROOT, ServiceRoot};
-pub use callbacks::{CallCompleted, CallType, DeallocationEvent, DeallocationReason};
-pub use client::{Call, ClientBuilder, ClientConfig, Step, Transport};
-pub use duration::{DeallocationDuration, DurationError};
-pub use envelope::{Envelope, Reply};
-pub use error::{ApiError, DecodeError, Error, TransportError, TransportErrorKind};
-pub use error_code::{ERROR_CODES, ErrorCode, ErrorCodeInfo};
-pub use ids::{AccountSid, GreenPinId, IdError, TransactionId};
-pub use ops::{Operation, OperationKind};
-pub use party::{MAX_NUMBERS_PER_LIST, Party, PartySpec};
-pub use phone::{Country, PhoneNumber, PhoneNumberError};
-pub use pin::{Pin, PinError, PinLength};
-pub use retry::{Decision, Outcome, RetryPolicy};
-pub use secret::{ApiKey, ApiToken, Credentials};
-pub use settings::{MaxDeallocationTime, Settings, Timezone};
-pub use validation::{ValidationError, ValidationKind};
+pub use sdk::*;
 
-/// The `User-Agent` the transports send: `greenpin-rs/VERSION`.
+/// Every type a user of the SDK meets, in one list. The transport crates re-export this
+/// module whole (`pub use greenpin_core::sdk::*`), so a program that depends on
+/// `greenpin-blocking` or `greenpin-async` alone can name every type in their signatures.
+pub mod sdk {
+    pub use crate::allocation::{
+        Allocation, DeallocationPolicy, DeallocationPolicySpec, DeallocationTime,
+        DeallocationTimeError, DurationText, State, Usage,
+    };
+    pub use crate::api::{ApiContext, DEFAULT_SERVICE_ROOT, ServiceRoot};
+    pub use crate::body::{
+        BulkBody, BulkItemBody, BulkItemSpec, BulkSpec, CreateBody, CreateSpec, MAX_BULK_ITEMS,
+        SettingsBody, SettingsSpec, UpdateBody, UpdateSpec, ValidationContext, WireBulkItem,
+    };
+    pub use crate::callbacks::{CallCompleted, CallType, DeallocationEvent, DeallocationReason};
+    pub use crate::client::{
+        AsyncClient, AsyncSend, AttemptLimits, BlockingClient, BlockingSend, ClientBuilder,
+        ClientConfig, RetryBudget, Transport,
+    };
+    pub use crate::duration::{DeallocationDuration, DurationError};
+    pub use crate::envelope::{Envelope, Reply};
+    pub use crate::error::{
+        ApiError, ConfigError, DecodeError, Error, TransportError, TransportErrorKind,
+    };
+    pub use crate::error_code::{ERROR_CODES, ErrorCode, ErrorCodeInfo};
+    pub use crate::ids::{
+        AccountSid, GreenPinId, IdError, IdProblem, IntoGreenPinId, TransactionId,
+    };
+    pub use crate::ops::{BulkItemResult, BulkUpdateResults, Operation, OperationKind};
+    pub use crate::party::{MAX_NUMBERS_PER_LIST, Party, PartySpec, check_parties_disjoint};
+    pub use crate::phone::{Country, PhoneNumber, PhoneNumberError, UnknownCountry};
+    pub use crate::pin::{Pin, PinError, PinLength};
+    pub use crate::retry::{Decision, Outcome, RetryPolicy};
+    pub use crate::secret::{ApiKey, ApiToken, Credentials};
+    pub use crate::settings::{MaxDeallocationTime, Settings, Timezone};
+    pub use crate::validation::{ValidationError, ValidationKind};
+}
+
+/// The `User-Agent` the clients send: `greenpin-rs/VERSION`.
 pub const USER_AGENT: &str = concat!("greenpin-rs/", env!("CARGO_PKG_VERSION"));

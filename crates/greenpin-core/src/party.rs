@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::body::ValidationContext;
 use crate::phone::{Country, PhoneNumber};
 use crate::pin::{Pin, PinLength};
 use crate::validation::{ValidationError, ValidationKind};
@@ -17,12 +18,13 @@ pub const MAX_NUMBERS_PER_LIST: usize = 10;
 /// what is absent stays as it was.
 ///
 /// ```
-/// use greenpin_core::{Country, PartySpec};
+/// use greenpin_core::{PartySpec, ValidationContext};
+/// let ctx = ValidationContext::default();
 /// let a = PartySpec::new().vn("6292134471").number("7987686144").pin("123").pin_length(3);
-/// let party = a.validate("a", Country::IN).unwrap();
+/// let party = a.validate("a", &ctx).unwrap();
 /// assert_eq!(party.numbers[0].as_str(), "+917987686144");
 ///
-/// let bad = PartySpec::new().pin("23").pin_length(3).validate("b", Country::IN);
+/// let bad = PartySpec::new().pin("23").pin_length(3).validate("b", &ctx);
 /// assert_eq!(bad.unwrap_err().to_string(), "b.pin: \"23\" does not match pin_length 3");
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,9 +107,9 @@ impl PartySpec {
     }
 
     /// Validates and normalises, naming fields under `path` (`"a"` or `"b"`).
-    pub fn validate(&self, path: &str, country: Country) -> Result<Party, ValidationError> {
-        let vns = validate_list(path, "vns", self.vns.as_deref(), country)?;
-        let numbers = validate_list(path, "numbers", self.numbers.as_deref(), country)?;
+    pub fn validate(&self, path: &str, ctx: &ValidationContext) -> Result<Party, ValidationError> {
+        let vns = validate_list(path, "vns", self.vns.as_deref(), ctx)?;
+        let numbers = validate_list(path, "numbers", self.numbers.as_deref(), ctx)?;
         let pin = match &self.pin {
             None => None,
             Some(p) => Some(Pin::new(p.clone()).map_err(|e| {
@@ -150,8 +152,9 @@ fn validate_list(
     path: &str,
     name: &str,
     list: Option<&[String]>,
-    country: Country,
+    ctx: &ValidationContext,
 ) -> Result<Vec<PhoneNumber>, ValidationError> {
+    let country: Country = ctx.country;
     let Some(list) = list else {
         return Ok(Vec::new());
     };
@@ -182,6 +185,15 @@ fn validate_list(
                 format!("{raw:?} is not a valid phone number: {e}"),
             )
         })?;
+        if !ctx.international_numbers && !country.contains(&n) {
+            return Err(ValidationError::new(
+                format!("{field}[{i}]"),
+                ValidationKind::RegionNotSupported,
+                format!(
+                    "{n} is outside {country}; international numbers need the intl_num_sup setting"
+                ),
+            ));
+        }
         if let Some(j) = out.iter().position(|m| m == &n) {
             return Err(ValidationError::new(
                 format!("{field}[{i}]"),
@@ -216,8 +228,18 @@ pub struct Party {
     pub pin_length: Option<PinLength>,
 }
 
-/// Refuses a number present in both parties' `numbers`, naming it in `b`.
-pub(crate) fn check_parties_disjoint(a: &Party, b: &Party) -> Result<(), ValidationError> {
+/// Refuses a number present in both parties' `numbers`, naming it in `b` (API code 14).
+/// Validation calls it on a body; a server also calls it on an allocation after merging an
+/// update into it.
+///
+/// ```
+/// use greenpin_core::{PartySpec, ValidationContext, check_parties_disjoint};
+/// let ctx = ValidationContext::default();
+/// let a = PartySpec::new().number("7987686144").validate("a", &ctx).unwrap();
+/// let b = PartySpec::new().number("+917987686144").validate("b", &ctx).unwrap();
+/// assert_eq!(check_parties_disjoint(&a, &b).unwrap_err().field(), "b.numbers[0]");
+/// ```
+pub fn check_parties_disjoint(a: &Party, b: &Party) -> Result<(), ValidationError> {
     for (i, n) in b.numbers.iter().enumerate() {
         if let Some(j) = a.numbers.iter().position(|m| m == n) {
             return Err(ValidationError::new(

@@ -1,10 +1,16 @@
-//! The retry decision, as a pure function: the transports only loop and sleep.
+//! The retry decision, as a pure function, and the one place that says what is transient.
 //!
-//! Retried: 429, 502, 503, 504, connection failures and timeouts — for idempotent calls
-//! (GET, PUT, DELETE). A create (POST) is retried only when the request provably never
-//! left the machine (connection refused), since a retried create that had landed would
-//! make a second allocation. Backoff is full-jitter exponential; `Retry-After` is honoured
-//! up to a cap.
+//! [`is_transient`] is the single truth about whether an outcome may go away by itself:
+//! 429, 502, 503, 504, connection failures, timeouts and broken connections.
+//! [`Error::is_retryable`](crate::Error::is_retryable), [`RetryPolicy::decide`] and the
+//! error-code table's [`retryable`](crate::ErrorCodeInfo::retryable) column all ask it.
+//!
+//! Whether it is *safe* to retry is the second question: idempotent calls (GET, PUT,
+//! DELETE) may be repeated; a create (POST) is retried only when the request provably never
+//! left the machine (connection refused), since a retried create that had landed would make
+//! a second allocation. Backoff is full-jitter exponential; `Retry-After` is honoured up to
+//! a cap. A client also spends a [`RetryBudget`](crate::client::RetryBudget), so a failing
+//! service sees at most a bounded share of extra load.
 
 use std::time::Duration;
 
@@ -33,6 +39,12 @@ pub struct RetryPolicy {
     pub max_backoff: Duration,
     /// Largest `Retry-After` honoured; a longer one stops the retries.
     pub max_retry_after: Duration,
+    /// Tokens in a client's [retry budget](crate::client::RetryBudget) (500).
+    pub budget_capacity: u32,
+    /// Tokens a retry costs (5).
+    pub retry_cost: u32,
+    /// Tokens a retry after a timeout costs (10).
+    pub timeout_retry_cost: u32,
 }
 
 impl Default for RetryPolicy {
@@ -42,6 +54,9 @@ impl Default for RetryPolicy {
             initial_backoff: Duration::from_millis(100),
             max_backoff: Duration::from_secs(20),
             max_retry_after: Duration::from_secs(60),
+            budget_capacity: 500,
+            retry_cost: 5,
+            timeout_retry_cost: 10,
         }
     }
 }
@@ -93,9 +108,28 @@ pub enum Decision {
     Stop,
 }
 
-/// Whether a status is worth retrying at all.
-pub fn is_retryable_status(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 429 | 502 | 503 | 504)
+/// Whether an outcome may go away by itself, so that the same request may succeed later.
+/// The only definition of "transient" in the SDK.
+///
+/// ```
+/// use http::StatusCode;
+/// use greenpin_core::TransportErrorKind;
+/// use greenpin_core::retry::{Outcome, is_transient};
+/// let busy = Outcome::Status { status: StatusCode::SERVICE_UNAVAILABLE, retry_after: None };
+/// assert!(is_transient(&busy));
+/// let broken = Outcome::Status { status: StatusCode::INTERNAL_SERVER_ERROR, retry_after: None };
+/// assert!(!is_transient(&broken));
+/// let refused = Outcome::Transport { kind: TransportErrorKind::Connect, may_have_been_sent: false };
+/// assert!(is_transient(&refused));
+/// ```
+pub fn is_transient(outcome: &Outcome) -> bool {
+    match *outcome {
+        Outcome::Status { status, .. } => matches!(status.as_u16(), 429 | 502 | 503 | 504),
+        Outcome::Transport { kind, .. } => matches!(
+            kind,
+            TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::Io
+        ),
+    }
 }
 
 impl RetryPolicy {
@@ -110,6 +144,13 @@ impl RetryPolicy {
     /// The policy with `n` attempts in all.
     pub fn with_max_attempts(mut self, n: u32) -> Self {
         self.max_attempts = n.max(1);
+        self
+    }
+
+    /// The policy with a retry budget of `capacity` tokens (see
+    /// [`RetryBudget`](crate::client::RetryBudget)).
+    pub fn with_budget(mut self, capacity: u32) -> Self {
+        self.budget_capacity = capacity;
         self
     }
 
@@ -145,31 +186,15 @@ impl RetryPolicy {
         if attempt >= self.max_attempts {
             return Decision::Stop;
         }
+        if !is_transient(outcome) {
+            return Decision::Stop;
+        }
         let retry_after = match *outcome {
-            Outcome::Status {
-                status,
-                retry_after,
-            } => {
-                if !idempotent || !is_retryable_status(status) {
-                    return Decision::Stop;
-                }
-                retry_after
-            }
+            Outcome::Status { retry_after, .. } if idempotent => retry_after,
             Outcome::Transport {
-                kind,
-                may_have_been_sent,
-            } => {
-                let retryable = matches!(
-                    kind,
-                    TransportErrorKind::Connect
-                        | TransportErrorKind::Timeout
-                        | TransportErrorKind::Io
-                );
-                if !retryable || (!idempotent && may_have_been_sent) {
-                    return Decision::Stop;
-                }
-                None
-            }
+                may_have_been_sent, ..
+            } if idempotent || !may_have_been_sent => None,
+            _ => return Decision::Stop,
         };
         if let Some(wait) = retry_after {
             return if wait <= self.max_retry_after {

@@ -19,6 +19,11 @@ pub enum ValidationKind {
     Duplicate,
     /// The same number in both parties (API code 14).
     SameNumberInBothParties,
+    /// A number outside the account's country without the `intl_num_sup` setting (API
+    /// code 15).
+    RegionNotSupported,
+    /// More items in a bulk update than allowed (API code 17).
+    TooManyInBulk,
 }
 
 impl ValidationKind {
@@ -30,6 +35,8 @@ impl ValidationKind {
             ValidationKind::InvalidNumber => ErrorCode::InvalidNumber,
             ValidationKind::Duplicate => ErrorCode::AllNumbersDuplicate,
             ValidationKind::SameNumberInBothParties => ErrorCode::SamePartyNumbers,
+            ValidationKind::RegionNotSupported => ErrorCode::RegionNotSupported,
+            ValidationKind::TooManyInBulk => ErrorCode::TooManyInBulk,
         }
     }
 }
@@ -92,3 +99,14 @@ impl fmt::Display for ValidationError {
 }
 
 impl std::error::Error for ValidationError {}
+
+impl From<crate::ids::IdError> for ValidationError {
+    fn from(e: crate::ids::IdError) -> Self {
+        let kind = if *e.problem() == crate::ids::IdProblem::Empty {
+            ValidationKind::Missing
+        } else {
+            ValidationKind::Invalid
+        };
+        ValidationError::new(e.field(), kind, e.problem().to_string())
+    }
+}

@@ -3,7 +3,7 @@
 
 use greenpin_core::ops::UpdateAllocation;
 use greenpin_core::{
-    AccountSid, AllocationSpec, ApiContext, Credentials, GreenPinId, Operation, PartySpec,
+    AccountSid, ApiContext, Credentials, GreenPinId, Operation, PartySpec, UpdateSpec,
 };
 
 #[test]
@@ -15,7 +15,7 @@ fn common_indian_forms_do_not_load_metadata() {
     let ctx = ApiContext::new(AccountSid::new("acme").unwrap(), Credentials::new("k", "t"));
     let update = UpdateAllocation::new(
         GreenPinId::new("g-1").unwrap(),
-        AllocationSpec::new()
+        UpdateSpec::new()
             .a(PartySpec::new()
                 .vns(["6292134471", "+91 62921 34464"])
                 .number("07987686144"))

@@ -5,9 +5,21 @@ use greenpin_core::ops::{
     UpdateSettings,
 };
 use greenpin_core::{
-    AccountSid, AllocationSpec, ApiContext, Credentials, Error, GreenPinId, Operation,
-    OperationKind, PartySpec, ServiceRoot, Settings, Timezone, ValidationKind,
+    AccountSid, ApiContext, BulkItemSpec, BulkSpec, CreateSpec, Credentials, Error, GreenPinId,
+    Operation, OperationKind, PartySpec, ServiceRoot, SettingsSpec, Timezone, UpdateSpec,
+    ValidationKind,
 };
+
+/// A create spec built into a request, as the client does.
+trait Build {
+    fn build_request(&self, ctx: &ApiContext) -> Result<http::Request<Vec<u8>>, Error>;
+}
+
+impl Build for CreateSpec {
+    fn build_request(&self, ctx: &ApiContext) -> Result<http::Request<Vec<u8>>, Error> {
+        CreateAllocation::new(self.clone()).build_request(ctx)
+    }
+}
 
 fn ctx() -> ApiContext {
     ApiContext::new(
@@ -28,12 +40,10 @@ fn field_of(err: Error) -> (String, ValidationKind) {
     }
 }
 
-fn good_create() -> CreateAllocation {
-    CreateAllocation::new("order-1").spec(
-        AllocationSpec::new()
-            .a(PartySpec::new().vn("6292134471").number("7987686144"))
-            .b(PartySpec::new().number("9956555625").pin_length(4)),
-    )
+fn good_create() -> CreateSpec {
+    CreateSpec::new("order-1")
+        .a(PartySpec::new().vn("6292134471").number("7987686144"))
+        .b(PartySpec::new().number("9956555625").pin_length(4))
 }
 
 #[test]
@@ -54,7 +64,7 @@ fn methods_paths_and_idempotency() {
         ),
         (
             OperationKind::Update,
-            UpdateAllocation::new(id(), AllocationSpec::new().deallocate_after("1h"))
+            UpdateAllocation::new(id(), UpdateSpec::new().deallocate_after("1h"))
                 .build_request(&ctx())
                 .unwrap(),
             "PUT",
@@ -62,8 +72,7 @@ fn methods_paths_and_idempotency() {
         ),
         (
             OperationKind::BulkUpdate,
-            BulkUpdate::default()
-                .item(id(), AllocationSpec::new().deallocate_after("1h"))
+            BulkUpdate::new(BulkSpec::new().item(BulkItemSpec::new(id()).deallocate_after("1h")))
                 .build_request(&ctx())
                 .unwrap(),
             "PUT",
@@ -83,7 +92,7 @@ fn methods_paths_and_idempotency() {
         ),
         (
             OperationKind::UpdateSettings,
-            UpdateSettings::new(Settings::new().timezone(Timezone::Utc))
+            UpdateSettings::new(SettingsSpec::new().timezone(Timezone::Utc))
                 .build_request(&ctx())
                 .unwrap(),
             "PUT",
@@ -127,19 +136,18 @@ fn create_rules() {
         field_of(no_tx.build_request(&c).unwrap_err()),
         ("transaction_id".into(), ValidationKind::Missing)
     );
-    let blank = CreateAllocation::new("  ").spec(good_create().spec);
+    let mut blank = good_create();
+    blank.transaction_id = Some("  ".into());
     assert_eq!(
         field_of(blank.build_request(&c).unwrap_err()),
         ("transaction_id".into(), ValidationKind::Missing)
     );
-    let no_numbers =
-        CreateAllocation::new("t").spec(AllocationSpec::new().a(PartySpec::new().vn("6292134471")));
+    let no_numbers = CreateSpec::new("t").a(PartySpec::new().vn("6292134471"));
     assert_eq!(
         field_of(no_numbers.build_request(&c).unwrap_err()),
         ("a.numbers".into(), ValidationKind::Missing)
     );
-    let no_vns = CreateAllocation::new("t")
-        .spec(AllocationSpec::new().b(PartySpec::new().number("7987686144")));
+    let no_vns = CreateSpec::new("t").b(PartySpec::new().number("7987686144"));
     assert_eq!(
         field_of(no_vns.build_request(&c).unwrap_err()),
         ("a.vns".into(), ValidationKind::Missing)
@@ -154,84 +162,81 @@ fn update_rules() {
             .build_request(&c)
             .unwrap_err()
     };
-    let (field, kind) = field_of(update(AllocationSpec::new()));
+    let (field, kind) = field_of(update(UpdateSpec::new()));
     assert_eq!((field.as_str(), kind), ("body", ValidationKind::Missing));
     // Empty party specs are not "a field".
-    let (_, kind) = field_of(update(AllocationSpec::new().a(PartySpec::new())));
+    let (_, kind) = field_of(update(UpdateSpec::new().a(PartySpec::new())));
     assert_eq!(kind, ValidationKind::Missing);
 
-    let err = update(AllocationSpec::new().b(PartySpec::new().pin("23").pin_length(3)));
-    assert_eq!(
-        err.to_string(),
-        "invalid request: b.pin: \"23\" does not match pin_length 3"
-    );
+    let err = update(UpdateSpec::new().b(PartySpec::new().pin("23").pin_length(3)));
+    assert_eq!(err.to_string(), "b.pin: \"23\" does not match pin_length 3");
 
-    let cases: Vec<(AllocationSpec, &str, ValidationKind)> = vec![
+    let cases: Vec<(UpdateSpec, &str, ValidationKind)> = vec![
         (
-            AllocationSpec::new().a(PartySpec::new().pin("12a")),
+            UpdateSpec::new().a(PartySpec::new().pin("12a")),
             "a.pin",
             ValidationKind::Invalid,
         ),
         (
-            AllocationSpec::new().a(PartySpec::new().pin_length(0)),
+            UpdateSpec::new().a(PartySpec::new().pin_length(0)),
             "a.pin_length",
             ValidationKind::Invalid,
         ),
         (
-            AllocationSpec::new().a(PartySpec::new().pin_length(11)),
+            UpdateSpec::new().a(PartySpec::new().pin_length(11)),
             "a.pin_length",
             ValidationKind::Invalid,
         ),
         (
-            AllocationSpec::new().b(PartySpec::new().number("12345")),
+            UpdateSpec::new().b(PartySpec::new().number("12345")),
             "b.numbers[0]",
             ValidationKind::InvalidNumber,
         ),
         (
-            AllocationSpec::new().a(PartySpec::new().numbers(["7987686144", "+91 79876 86144"])),
+            UpdateSpec::new().a(PartySpec::new().numbers(["7987686144", "+91 79876 86144"])),
             "a.numbers[1]",
             ValidationKind::Duplicate,
         ),
         (
-            AllocationSpec::new()
+            UpdateSpec::new()
                 .a(PartySpec::new().number("7987686144"))
                 .b(PartySpec::new().number("07987686144")),
             "b.numbers[0]",
             ValidationKind::SameNumberInBothParties,
         ),
         (
-            AllocationSpec::new()
+            UpdateSpec::new()
                 .a(PartySpec::new().numbers((0..11).map(|i| format!("98765432{i:02}")))),
             "a.numbers",
             ValidationKind::Invalid,
         ),
         (
-            AllocationSpec::new().a(PartySpec::new().numbers(Vec::<String>::new())),
+            UpdateSpec::new().a(PartySpec::new().numbers(Vec::<String>::new())),
             "a.numbers",
             ValidationKind::Invalid,
         ),
         (
-            AllocationSpec::new().usage("sideways".into()),
+            UpdateSpec::new().usage("sideways".into()),
             "usage",
             ValidationKind::Invalid,
         ),
         (
-            AllocationSpec::new().deallocate_after("0s"),
+            UpdateSpec::new().deallocate_after("0s"),
             "deallocation_policy.duration",
             ValidationKind::Invalid,
         ),
         (
-            AllocationSpec::new().deallocate_after("171d"),
+            UpdateSpec::new().deallocate_after("171d"),
             "deallocation_policy.duration",
             ValidationKind::Invalid,
         ),
         (
-            AllocationSpec::new().deallocate_after("later"),
+            UpdateSpec::new().deallocate_after("later"),
             "deallocation_policy.duration",
             ValidationKind::Invalid,
         ),
         (
-            AllocationSpec::new().deallocate_after(std::time::Duration::from_millis(1500)),
+            UpdateSpec::new().deallocate_after(std::time::Duration::from_millis(1500)),
             "deallocation_policy.duration",
             ValidationKind::Invalid,
         ),
@@ -241,22 +246,18 @@ fn update_rules() {
         assert_eq!((field.as_str(), kind), (want_field, want_kind), "{spec:?}");
     }
     // Ten numbers are fine.
-    let ten = AllocationSpec::new()
-        .a(PartySpec::new().numbers((0..10).map(|i| format!("98765432{i:02}"))));
+    let ten =
+        UpdateSpec::new().a(PartySpec::new().numbers((0..10).map(|i| format!("98765432{i:02}"))));
     assert!(UpdateAllocation::new(id(), ten).build_request(&c).is_ok());
 }
 
 #[test]
 fn bulk_errors_name_the_item() {
-    let op = BulkUpdate::default()
-        .item(
-            id(),
-            AllocationSpec::new().usage(greenpin_core::Usage::Oneway),
-        )
-        .item(
-            GreenPinId::new("g-2").unwrap(),
-            AllocationSpec::new().a(PartySpec::new().vn("629XXXXX71")),
-        );
+    let op = BulkUpdate::new(
+        BulkSpec::new()
+            .item(BulkItemSpec::new(id()).usage(greenpin_core::Usage::Oneway))
+            .item(BulkItemSpec::new("g-2").a(PartySpec::new().vn("629XXXXX71"))),
+    );
     let (field, kind) = field_of(op.build_request(&ctx()).unwrap_err());
     assert_eq!(
         (field.as_str(), kind),
@@ -267,7 +268,7 @@ fn bulk_errors_name_the_item() {
 
 #[test]
 fn bulk_body_shape() {
-    let op = BulkUpdate::default().item(id(), AllocationSpec::new().deallocate_after("20m"));
+    let op = BulkUpdate::new(BulkSpec::new().item(BulkItemSpec::new(id()).deallocate_after("20m")));
     let body: serde_json::Value =
         serde_json::from_slice(op.build_request(&ctx()).unwrap().body()).unwrap();
     assert_eq!(
@@ -280,16 +281,16 @@ fn bulk_body_shape() {
 fn settings_rules() {
     assert_eq!(
         field_of(
-            UpdateSettings::new(Settings::new())
+            UpdateSettings::new(SettingsSpec::new())
                 .build_request(&ctx())
                 .unwrap_err()
         )
         .0,
-        "settings"
+        "body"
     );
     assert_eq!(
         field_of(
-            UpdateSettings::new(Settings::new().country("Narnia"))
+            UpdateSettings::new(SettingsSpec::new().country("Narnia"))
                 .build_request(&ctx())
                 .unwrap_err()
         )
@@ -307,9 +308,10 @@ fn service_root_rules() {
         "https://leadassist.exotel.in/?x=1",
         "leadassist.exotel.in",
         "",
+        "https://leadassist.exotel.in/v1/tenants/acme",
     ] {
         let err = ServiceRoot::parse(bad).unwrap_err();
-        assert_eq!(err.field(), "base_url", "{bad:?}");
+        assert_eq!(err.setting(), "base_url", "{bad:?}");
     }
     for (good, norm) in [
         (
@@ -331,7 +333,7 @@ fn the_token_never_shows() {
         Credentials::new("canary-key-1f2e", "canary-token-9c8b"),
     );
     let req = GetAllocation::new(id()).build_request(&ctx).unwrap();
-    let err = UpdateAllocation::new(id(), AllocationSpec::new())
+    let err = UpdateAllocation::new(id(), UpdateSpec::new())
         .build_request(&ctx)
         .unwrap_err();
     for text in [

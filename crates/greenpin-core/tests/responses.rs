@@ -2,8 +2,7 @@
 
 use greenpin_core::ops::{BulkUpdate, DeleteAllocation, GetAllocation, GetSettings};
 use greenpin_core::{
-    AllocationSpec, Error, ErrorCode, GreenPinId, MaxDeallocationTime, Operation, State, Timezone,
-    Usage,
+    Error, ErrorCode, GreenPinId, MaxDeallocationTime, Operation, State, Timezone, Usage,
 };
 
 fn respond(status: u16, headers: &[(&str, &str)], body: &str) -> http::Response<Vec<u8>> {
@@ -117,7 +116,7 @@ fn unknown_fields_and_values_parse() {
     let body = r#"{"success":true,"status":200,"code":null,"message":null,"extra":1,
         "data":{"greenpin_id":"g-1","a":{"vns":["+916292134471"],"numbers":["+917987686144"],"pin_length":"4"},
         "b":{"numbers":["+919956555625"]},"usage":"threeway","state":"frozen","new_field":{"x":1}}}"#;
-    let a = get().parse_response(&respond(200, &[], body)).unwrap();
+    let a = get().parse_response(&respond(200, &[], body)).unwrap().data;
     assert_eq!(a.usage, Usage::Unknown("threeway".into()));
     assert_eq!(a.state, State::Unknown("frozen".into()));
     assert_eq!(a.a.pin_length.unwrap().get(), 4);
@@ -134,11 +133,12 @@ fn delete_answers_with_or_without_data() {
             r#"{"success":true,"status":200,"code":null,"message":null,"data":null}"#,
         ))
         .unwrap();
-    assert!(none.is_none());
+    assert!(none.data.is_none());
     let body = r#"{"success":true,"status":200,"data":{"greenpin_id":"g-1","usage":"twoway","state":"vault"}}"#;
     assert_eq!(
         op.parse_response(&respond(200, &[], body))
             .unwrap()
+            .data
             .unwrap()
             .state,
         State::Vault
@@ -152,7 +152,8 @@ fn settings_parse() {
         "greenvn_thing":true}}"#;
     let s = GetSettings::new()
         .parse_response(&respond(200, &[], body))
-        .unwrap();
+        .unwrap()
+        .data;
     assert_eq!(
         s.max_deallocation_time,
         Some(MaxDeallocationTime::Secs(170 * 86_400))
@@ -173,13 +174,11 @@ fn bulk_results_parse_per_item() {
     let body = r#"{"success":true,"status":200,"data":{"greenpins":[
         {"greenpin_id":"g-1","success":true,"status":200,"data":{"greenpin_id":"g-1","usage":"oneway","state":"active"}},
         {"greenpin_id":"g-2","success":false,"status":404,"code":1,"message":"not found","data":null}]}}"#;
-    let op = BulkUpdate::default().item(
-        GreenPinId::new("g-1").unwrap(),
-        AllocationSpec::new().usage(Usage::Oneway),
-    );
+    let op = BulkUpdate::default();
     let results = op
         .parse_response(&respond(200, &[], body))
         .unwrap()
+        .data
         .greenpins;
     assert_eq!(results.len(), 2);
     assert_eq!(

@@ -3,10 +3,10 @@
 
 use greenpin_core::ops::{BulkItemResult, BulkUpdateResults};
 use greenpin_core::{
-    Allocation, AllocationFields, AllocationSpec, CallCompleted, CallType, Country,
-    DeallocationDuration, DeallocationEvent, DeallocationPolicy, DeallocationReason,
-    DeallocationTime, Envelope, ErrorCode, GreenPinId, MaxDeallocationTime, Party, PartySpec,
-    PhoneNumber, Pin, PinLength, Settings, State, Timezone, TransactionId, Usage,
+    Allocation, CallCompleted, CallType, Country, DeallocationDuration, DeallocationEvent,
+    DeallocationPolicy, DeallocationReason, DeallocationTime, Envelope, ErrorCode, GreenPinId,
+    MaxDeallocationTime, Party, PartySpec, PhoneNumber, Pin, PinLength, Settings, State, Timezone,
+    TransactionId, UpdateBody, UpdateSpec, Usage,
 };
 use proptest::prelude::*;
 use serde::Serialize;
@@ -172,12 +172,12 @@ proptest! {
     fn validation_is_a_fixpoint(a in party(), d in prop::option::of(duration()), u in prop::option::of(prop_oneof![Just(Usage::Oneway), Just(Usage::Twoway)])) {
         let mut a = a;
         a.pin_length = a.pin.as_ref().map(Pin::pin_length).or(a.pin_length);
-        let mut spec = AllocationSpec::new().a(serde_json::from_value::<PartySpec>(serde_json::to_value(&a).unwrap()).unwrap());
+        let mut spec = UpdateSpec::new().a(serde_json::from_value::<PartySpec>(serde_json::to_value(&a).unwrap()).unwrap());
         if let Some(d) = d { spec = spec.deallocate_after(d); }
         if let Some(u) = u { spec = spec.usage(u); }
-        let once = match spec.validate(Country::IN) { Ok(v) => v, Err(_) => return Ok(()) };
-        let again: AllocationSpec = serde_json::from_value(serde_json::to_value(&once).unwrap()).unwrap();
-        let twice: AllocationFields = again.validate(Country::IN).unwrap();
+        let once = match spec.validate(&greenpin_core::ValidationContext::new(Country::IN)) { Ok(v) => v, Err(_) => return Ok(()) };
+        let again: UpdateSpec = serde_json::from_value(serde_json::to_value(&once).unwrap()).unwrap();
+        let twice: UpdateBody = again.validate(&greenpin_core::ValidationContext::new(Country::IN)).unwrap();
         prop_assert_eq!(once, twice);
     }
 }

@@ -2,8 +2,8 @@
 
 use greenpin_core::ops::UpdateAllocation;
 use greenpin_core::{
-    AccountSid, AllocationSpec, ApiContext, Credentials, Error, GreenPinId, Operation, State,
-    Usage, ValidationKind,
+    AccountSid, ApiContext, Credentials, Error, GreenPinId, Operation, State, UpdateSpec, Usage,
+    ValidationKind,
 };
 use serde_json::{Value, json};
 
@@ -40,7 +40,7 @@ fn greenpin_id() -> GreenPinId {
 #[test]
 fn seed_update_body_builds_to_the_seed_json() {
     // The user hands us the seed's body (with real numbers) as JSON…
-    let spec: AllocationSpec = serde_json::from_str(&seed_with_real_numbers()).unwrap();
+    let spec: UpdateSpec = serde_json::from_str(&seed_with_real_numbers()).unwrap();
     let request = UpdateAllocation::new(greenpin_id(), spec)
         .build_request(&ctx())
         .unwrap();
@@ -88,7 +88,7 @@ fn seed_update_body_builds_to_the_seed_json() {
 #[test]
 fn the_builder_says_the_same_as_the_seed() {
     use greenpin_core::PartySpec;
-    let built = AllocationSpec::new()
+    let built = UpdateSpec::new()
         .a(PartySpec::new()
             .vns(["6292134471", "6292134464"])
             .number("7987686144")
@@ -101,14 +101,14 @@ fn the_builder_says_the_same_as_the_seed() {
             .pin_length(3))
         .usage(Usage::Twoway)
         .deallocate_after(std::time::Duration::from_secs(1200));
-    let from_json: AllocationSpec = serde_json::from_str(&seed_with_real_numbers()).unwrap();
-    let c = greenpin_core::Country::IN;
+    let from_json: UpdateSpec = serde_json::from_str(&seed_with_real_numbers()).unwrap();
+    let c = &greenpin_core::ValidationContext::new(greenpin_core::Country::IN);
     assert_eq!(built.validate(c).unwrap(), from_json.validate(c).unwrap());
 }
 
 #[test]
 fn seed_placeholders_fail_naming_a_vns_0() {
-    let spec: AllocationSpec = serde_json::from_str(SEED_REQUEST).unwrap();
+    let spec: UpdateSpec = serde_json::from_str(SEED_REQUEST).unwrap();
     let err = UpdateAllocation::new(greenpin_id(), spec)
         .build_request(&ctx())
         .unwrap_err();
@@ -132,10 +132,8 @@ fn seed_response_parses_every_field() {
         .header("content-type", "application/json")
         .body(SEED_RESPONSE.as_bytes())
         .unwrap();
-    let op = UpdateAllocation::new(greenpin_id(), AllocationSpec::new().usage(Usage::Twoway));
-    let reply = op
-        .parse_reply(response.status(), response.headers(), response.body())
-        .unwrap();
+    let op = UpdateAllocation::new(greenpin_id(), UpdateSpec::new().usage(Usage::Twoway));
+    let reply = op.parse_response(&response).unwrap();
     assert_eq!(reply.request_id.as_deref(), Some("b45f20XXX5f8712"));
     let a = reply.data;
     assert_eq!(a.transaction_id.as_ref().unwrap().as_str(), "random_string");

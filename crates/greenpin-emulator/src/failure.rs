@@ -58,50 +58,8 @@ impl From<ValidationError> for Failure {
     }
 }
 
-/// Reads a JSON body into `T`, naming the field of a type error (`a.pin_length: …`).
+/// Reads a control's JSON body into `T`, naming the field of a type error; the API's
+/// bodies are read by greenpin-core (`greenpin_core::body::from_json`), and so is this.
 pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Failure> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(Failure::new(
-            ErrorCode::MandatoryParametersMissing,
-            "the request body is empty; a JSON object is required",
-        ));
-    }
-    // Derived structs also read JSON arrays (as tuples); the API takes objects only.
-    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return Err(
-            if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() {
-                Failure::bad("body: expected a JSON object")
-            } else {
-                Failure::bad("malformed JSON: the body is not a JSON object")
-            },
-        );
-    }
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            Failure::bad(format!("malformed JSON: {inner}"))
-        } else if path == "." {
-            Failure::bad(format!("body: {inner}"))
-        } else {
-            Failure::bad(format!("{path}: {inner}"))
-        }
-    })
-}
-
-/// Reads a JSON value into `T`, naming fields under `prefix`.
-pub(crate) fn from_value<T: serde::de::DeserializeOwned>(
-    value: serde_json::Value,
-    prefix: &str,
-) -> Result<T, Failure> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        let field = if path == "." {
-            prefix.to_owned()
-        } else {
-            format!("{prefix}.{path}")
-        };
-        Failure::bad(format!("{field}: {}", e.into_inner()))
-    })
+    Ok(greenpin_core::body::from_json(body)?)
 }

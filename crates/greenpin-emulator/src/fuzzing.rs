@@ -2,8 +2,7 @@
 //! arbitrary bytes are parsed as the routes parse bodies, validated with greenpin-core and
 //! applied to a store, whose invariants must hold afterwards. Must never panic.
 
-use greenpin_core::ops::{CreateAllocation, UpdateAllocation};
-use greenpin_core::{AllocationSpec, GreenPinId, Settings};
+use greenpin_core::{CreateSpec, GreenPinId, PartySpec, SettingsSpec, UpdateSpec};
 
 use crate::failure::parse_json;
 use crate::store::Store;
@@ -16,32 +15,29 @@ pub fn handle_body(data: &[u8]) {
     let mut store = Store::new();
     let seeded = store
         .create(
-            CreateAllocation::new("seed")
-                .spec(
-                    AllocationSpec::new()
-                        .a(greenpin_core::PartySpec::new()
-                            .number("7987686144")
-                            .vn("6292134471")
-                            .pin("123"))
-                        .b(greenpin_core::PartySpec::new().number("9956555625")),
-                )
-                .validate(store.country())
-                .expect("a valid seed"),
+            CreateSpec::new("first")
+                .a(PartySpec::new()
+                    .number("7987686144")
+                    .vn("6292134471")
+                    .pin("123"))
+                .b(PartySpec::new().number("9956555625"))
+                .validate(&store.validation())
+                .expect("a valid first allocation"),
         )
-        .expect("the seed allocation");
+        .expect("the first allocation");
     let id = seeded.greenpin_id.clone();
     let _ = match which % 5 {
-        0 => parse_json::<CreateAllocation>(body)
-            .and_then(|op| Ok(op.validate(store.country())?))
+        0 => parse_json::<CreateSpec>(body)
+            .and_then(|spec| Ok(spec.validate(&store.validation())?))
             .and_then(|valid| store.create(valid))
             .map(drop),
-        1 => parse_json::<AllocationSpec>(body)
-            .and_then(|spec| Ok(UpdateAllocation::new(id.clone(), spec).validate(store.country())?))
+        1 => parse_json::<UpdateSpec>(body)
+            .and_then(|spec| Ok(spec.validate(&store.validation())?))
             .and_then(|valid| store.update(id.as_str(), valid))
             .map(drop),
-        2 => parse_json::<Settings>(body)
-            .and_then(|s| store.update_settings(s))
-            .map(drop),
+        2 => parse_json::<SettingsSpec>(body)
+            .and_then(|spec| Ok(spec.validate(&store.validation())?))
+            .map(|valid| drop(store.update_settings(valid))),
         3 => {
             let text = String::from_utf8_lossy(body);
             let mut parts = text.splitn(3, ' ');

@@ -32,6 +32,7 @@
 mod callbacks;
 mod failure;
 mod faults;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 mod ids;
@@ -55,7 +56,7 @@ pub use failure::Failure;
 pub use faults::{Fault, FaultRule};
 pub use journal::{JOURNAL_LIMIT, JournalEntry};
 pub use server::MAX_BODY;
-pub use store::{BULK_LIMIT, CallOutcome, Side};
+pub use store::{CallOutcome, Side};
 
 use server::{Shared, lock};
 

@@ -11,16 +11,16 @@ use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, Response, StatusCode, header};
 use axum::routing::{get, post};
-use greenpin_core::ops::{
-    BulkItemResult, BulkUpdateItem, BulkUpdateResults, CreateAllocation, UpdateAllocation,
+use greenpin_core::body::from_json;
+use greenpin_core::{
+    BulkItemResult, BulkSpec, BulkUpdateResults, CreateSpec, ErrorCode, GreenPinId, SettingsSpec,
+    UpdateSpec, WireBulkItem,
 };
-use greenpin_core::{AllocationSpec, ErrorCode, GreenPinId, Settings};
 use serde::Deserialize;
 
-use crate::failure::{Failure, from_value, parse_json};
+use crate::failure::{Failure, parse_json};
 use crate::faults::FaultRule;
 use crate::server::{Shared, envelope, lock};
-use crate::store::BULK_LIMIT;
 
 type S = State<Arc<Shared>>;
 
@@ -115,8 +115,8 @@ impl Authorized {
         GreenPinId::new(id).map_err(|_| Failure::not_found(id))
     }
 
-    /// The body as JSON; a `Content-Type`, when given, must say JSON.
-    fn body<T: serde::de::DeserializeOwned>(&self, body: &[u8]) -> Result<T, Failure> {
+    /// A `Content-Type`, when given, must say JSON.
+    fn json_content(&self) -> Result<(), Failure> {
         if let Some(v) = &self.content_type {
             let v = v.to_str().unwrap_or("");
             let essence = v.split(';').next().unwrap_or("").trim();
@@ -126,7 +126,13 @@ impl Authorized {
                 )));
             }
         }
-        parse_json(body)
+        Ok(())
+    }
+
+    /// The body as JSON, read by the core (fields named in errors).
+    fn body<T: serde::de::DeserializeOwned>(&self, body: &[u8]) -> Result<T, Failure> {
+        self.json_content()?;
+        Ok(from_json(body)?)
     }
 
     fn answer<T: serde::Serialize>(&self, sh: &Shared, result: Result<T, Failure>) -> Reply {
@@ -135,9 +141,9 @@ impl Authorized {
 }
 
 async fn create(State(sh): S, call: Authorized, body: Bytes) -> Reply {
-    let result = call.body::<CreateAllocation>(&body).and_then(|op| {
+    let result = call.body::<CreateSpec>(&body).and_then(|spec| {
         sh.with_store(|store| {
-            let valid = op.validate(store.country())?;
+            let valid = spec.validate(&store.validation())?;
             store.create(valid)
         })
     });
@@ -154,10 +160,10 @@ async fn get_allocation(State(sh): S, call: Authorized) -> Reply {
 async fn update(State(sh): S, call: Authorized, body: Bytes) -> Reply {
     let result = (|| {
         let id = call.id()?;
-        let spec: AllocationSpec = call.body(&body)?;
+        let spec: UpdateSpec = call.body(&body)?;
         sh.with_store(|store| {
-            let fields = UpdateAllocation::new(id.clone(), spec).validate(store.country())?;
-            store.update(id.as_str(), fields)
+            let valid = spec.validate(&store.validation())?;
+            store.update(id.as_str(), valid)
         })
     })();
     call.answer(&sh, result)
@@ -170,77 +176,36 @@ async fn delete(State(sh): S, call: Authorized) -> Reply {
     call.answer(&sh, result)
 }
 
-#[derive(Deserialize)]
-struct BulkBody {
-    greenpins: Option<Vec<serde_json::Value>>,
-}
-
+/// Bulk update: the body's shape and size are checked whole; each item is read, checked
+/// and applied on its own (partial success, as documented), with a result of its own.
 async fn bulk_update(State(sh): S, call: Authorized, body: Bytes) -> Reply {
-    let result = (|| {
-        let BulkBody { greenpins } = call.body(&body)?;
-        let items = greenpins.ok_or_else(|| {
-            Failure::new(
-                ErrorCode::MandatoryParametersMissing,
-                "greenpins: is required",
-            )
-        })?;
-        if items.is_empty() {
-            return Err(Failure::new(
-                ErrorCode::MandatoryParametersMissing,
-                "greenpins: must not be empty",
-            ));
-        }
-        if items.len() > BULK_LIMIT {
-            return Err(Failure::new(
-                ErrorCode::TooManyInBulk,
-                format!(
-                    "greenpins: {} items; at most {BULK_LIMIT} in one bulk update",
-                    items.len()
-                ),
-            ));
-        }
-        // Shape first: an item that is not a well-formed update (not an object, a wrong
-        // type, no greenpin_id, a policy without a duration) makes the request malformed,
-        // as in any other body. Items that are well-formed but invalid or refused get
-        // results of their own.
-        let items = items
-            .into_iter()
-            .enumerate()
-            .map(|(i, item)| {
-                let item = from_value::<BulkUpdateItem>(item, &format!("greenpins[{i}]"))?;
-                if item.spec.deallocation_policy.as_ref().is_some_and(|p| p.duration.is_none()) {
-                    return Err(Failure::new(
-                        ErrorCode::MandatoryParametersMissing,
-                        format!("greenpins[{i}].deallocation_policy.duration: is required when deallocation_policy is given"),
-                    ));
-                }
-                Ok(item)
+    let result = call
+        .json_content()
+        .and_then(|()| Ok(BulkSpec::read_wire(&body)?))
+        .map(|items| {
+            sh.with_store(|store| {
+                let results = items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, item)| bulk_item(store, i, item))
+                    .collect();
+                BulkUpdateResults::new(results)
             })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(sh.with_store(|store| {
-            let results = items
-                .into_iter()
-                .enumerate()
-                .map(|(i, item)| bulk_item(store, i, item))
-                .collect();
-            BulkUpdateResults::new(results)
-        }))
-    })();
+        });
     call.answer(&sh, result)
 }
 
-fn bulk_item(store: &mut crate::store::Store, i: usize, item: BulkUpdateItem) -> BulkItemResult {
+fn bulk_item(store: &mut crate::store::Store, i: usize, item: WireBulkItem) -> BulkItemResult {
     let prefix = format!("greenpins[{i}]");
-    let id = item.greenpin_id.clone();
-    let outcome = UpdateAllocation::new(id.clone(), item.spec)
-        .validate(store.country())
-        .map_err(|e| Failure::from(e.within(&prefix)))
-        .and_then(|valid| store.update(id.as_str(), valid));
+    let outcome = item.spec.map_err(Failure::from).and_then(|spec| {
+        let valid = spec
+            .validate(&store.validation())
+            .map_err(|e| Failure::from(e.within(&prefix)))?;
+        store.update(valid.greenpin_id.as_str(), valid.fields)
+    });
     match outcome {
         Ok(a) => BulkItemResult::applied(a.greenpin_id.to_string(), a),
-        Err(f) => {
-            BulkItemResult::refused(Some(id.to_string()), f.status.as_u16(), f.code, f.message)
-        }
+        Err(f) => BulkItemResult::refused(item.greenpin_id, f.status.as_u16(), f.code, f.message),
     }
 }
 
@@ -250,9 +215,12 @@ async fn get_settings(State(sh): S, call: Authorized) -> Reply {
 }
 
 async fn put_settings(State(sh): S, call: Authorized, body: Bytes) -> Reply {
-    let result = call
-        .body::<Settings>(&body)
-        .and_then(|change| sh.with_store(|store| store.update_settings(change)));
+    let result = call.body::<SettingsSpec>(&body).and_then(|spec| {
+        sh.with_store(|store| {
+            let valid = spec.validate(&store.validation())?;
+            Ok(store.update_settings(valid))
+        })
+    });
     call.answer(&sh, result)
 }
 

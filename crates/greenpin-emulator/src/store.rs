@@ -7,20 +7,17 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use greenpin_core::ops::CreateBody;
 use greenpin_core::{
-    Allocation, AllocationFields, CallCompleted, CallType, Country, DeallocationEvent,
+    Allocation, CallCompleted, CallType, Country, CreateBody, DeallocationEvent,
     DeallocationPolicy, DeallocationReason, DeallocationTime, ErrorCode, GreenPinId,
-    MaxDeallocationTime, Party, PhoneNumber, Pin, PinLength, Settings, State, Timezone,
-    TransactionId, Usage,
+    MaxDeallocationTime, Party, PhoneNumber, Pin, PinLength, Settings, SettingsBody, State,
+    Timezone, TransactionId, UpdateBody, Usage, ValidationContext, check_parties_disjoint,
 };
 use serde::Serialize;
 
 use crate::failure::Failure;
 use crate::ids::Entropy;
 
-/// Most items in one bulk update; more is refused with 413, code 17.
-pub const BULK_LIMIT: usize = 100;
 /// Seconds a vault allocation is kept when the `deletion_time` setting is not changed.
 pub const DEFAULT_DELETION_TIME: u64 = 7 * 86_400;
 /// PIN length generated when a party's PIN is enabled in settings but no length is given.
@@ -293,38 +290,23 @@ impl Store {
         self.time_text(self.now_ms()).to_string()
     }
 
+    fn timezone(&self) -> &Timezone {
+        // Settings only ever hold a known zone: the core refuses others.
+        self.settings.timezone.as_ref().unwrap_or(&Timezone::Ist)
+    }
+
     fn time_text(&self, ms: i64) -> DeallocationTime {
-        let offset = self
-            .settings
-            .timezone
-            .as_ref()
-            .and_then(Timezone::utc_offset_secs)
-            .unwrap_or(19_800);
-        let utc = time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
-            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-        let local = utc
-            .to_offset(time::UtcOffset::from_whole_seconds(offset).unwrap_or(time::UtcOffset::UTC));
-        DeallocationTime::new(time::PrimitiveDateTime::new(local.date(), local.time()))
+        let secs = ms.div_euclid(1000);
+        self.timezone()
+            .deallocation_time(secs)
+            .or_else(|| Timezone::Utc.deallocation_time(0))
+            .unwrap_or_else(|| DeallocationTime::new(time::PrimitiveDateTime::MIN))
     }
 
     fn iso_now(&self) -> String {
-        let t = self.time_text(self.now_ms()).datetime();
-        let offset = self
-            .settings
-            .timezone
-            .as_ref()
-            .and_then(Timezone::utc_offset_secs)
-            .unwrap_or(19_800);
-        format!(
-            "{}T{:02}:{:02}:{:02}{}{:02}:{:02}",
-            t.date(),
-            t.hour(),
-            t.minute(),
-            t.second(),
-            if offset < 0 { '-' } else { '+' },
-            offset.abs() / 3600,
-            offset.abs() % 3600 / 60
-        )
+        self.timezone()
+            .iso8601(self.now_ms().div_euclid(1000))
+            .unwrap_or_default()
     }
 
     /// Expires and purges whatever the clock has passed.
@@ -358,34 +340,20 @@ impl Store {
         self.country
     }
 
+    /// What the core's validation needs from the account's settings.
+    pub fn validation(&self) -> ValidationContext {
+        ValidationContext::new(self.country)
+            .international_numbers(self.settings.intl_num_sup == Some(true))
+    }
+
     /// Every setting.
     pub fn settings(&self) -> &Settings {
         &self.settings
     }
 
-    /// Applies a settings change; what it omits keeps its value.
-    pub fn update_settings(&mut self, change: Settings) -> Result<Settings, Failure> {
-        if change.is_empty() {
-            return Err(Failure::new(
-                ErrorCode::MandatoryParametersMissing,
-                "settings: an update must change at least one setting",
-            ));
-        }
-        if let Some(c) = &change.country {
-            c.parse::<Country>()
-                .map_err(|e| Failure::bad(format!("country: {e}")))?;
-        }
-        if let Some(Timezone::Unknown(tz)) = &change.timezone {
-            return Err(Failure::bad(format!("timezone: {tz:?} is not IST or UTC")));
-        }
-        if let Some(url) = &change.greenpin_call_complete_event_endpoint
-            && !url.is_empty()
-            && !(url.starts_with("http://") || url.starts_with("https://"))
-        {
-            return Err(Failure::bad(format!(
-                "greenpin_call_complete_event_endpoint: {url:?} is not an http(s) URL"
-            )));
-        }
+    /// Applies a validated settings change; what it omits keeps its value.
+    pub fn update_settings(&mut self, change: SettingsBody) -> Settings {
+        let change = change.into_settings();
         let s = &mut self.settings;
         macro_rules! take {
             ($($f:ident),+) => { $( if change.$f.is_some() { s.$f = change.$f; } )+ };
@@ -411,7 +379,7 @@ impl Store {
             .as_deref()
             .and_then(|c| c.parse().ok())
             .unwrap_or(Country::IN);
-        Ok(self.settings.clone())
+        self.settings.clone()
     }
 
     // ----- allocations -------------------------------------------------------------
@@ -465,8 +433,6 @@ impl Store {
         let f = body.fields;
         let mut a = f.a.unwrap_or_default();
         let mut b = f.b.unwrap_or_default();
-        self.check_region(&a, Side::A)?;
-        self.check_region(&b, Side::B)?;
         // A party with no VNs uses the other party's.
         if a.vns.is_empty() {
             a.vns = b.vns.clone();
@@ -508,7 +474,7 @@ impl Store {
     }
 
     /// Applies a validated update to an active allocation.
-    pub fn update(&mut self, id: &str, f: AllocationFields) -> Result<Allocation, Failure> {
+    pub fn update(&mut self, id: &str, f: UpdateBody) -> Result<Allocation, Failure> {
         self.sweep();
         let id: Id = self.id_of(id).ok_or_else(|| Failure::not_found(id))?;
         let rec = &self.records[&id];
@@ -531,18 +497,9 @@ impl Store {
         if let Some(pb) = f.b {
             regenerate.1 = merge(&mut next.b, pb);
         }
-        if reroute {
-            self.check_region(&next.a, Side::A)?;
-            self.check_region(&next.b, Side::B)?;
-        }
-        for (i, n) in next.b.numbers.iter().enumerate() {
-            if let Some(j) = next.a.numbers.iter().position(|m| m == n) {
-                return Err(Failure::new(
-                    ErrorCode::SamePartyNumbers,
-                    format!("b.numbers[{i}]: {n} is also a.numbers[{j}]"),
-                ));
-            }
-        }
+        // The body was checked on its own; merged into the allocation, a number may now
+        // be on both sides.
+        check_parties_disjoint(&next.a, &next.b)?;
         if let Some(u) = f.usage {
             next.usage = u;
         }
@@ -649,14 +606,12 @@ impl Store {
         let now = self.now_ms();
         match policy {
             Some(p) => {
-                let secs = p.duration.as_secs();
-                if let Some(MaxDeallocationTime::Secs(m)) = max
-                    && secs > m
-                {
-                    return Err(Failure::bad(format!(
-                        "deallocation_policy.duration: {secs}s is more than the max_deallocation_time setting ({m}s)"
-                    )));
-                }
+                // Documented: the setting "will override the deallocation_policy if the
+                // duration in the deallocation_policy is greater than this value".
+                let secs = match max {
+                    Some(MaxDeallocationTime::Secs(m)) => p.duration.as_secs().min(m),
+                    _ => p.duration.as_secs(),
+                };
                 Ok(Some(now + secs as i64 * 1000))
             }
             None if current.is_some() => Ok(current),
@@ -667,28 +622,6 @@ impl Store {
                 _ => None,
             }),
         }
-    }
-
-    fn check_region(&self, p: &Party, side: Side) -> Result<(), Failure> {
-        if self.settings.intl_num_sup == Some(true) {
-            return Ok(());
-        }
-        let country = self.country();
-        let prefix = format!("+{}", calling_code(country));
-        for (list, name) in [(&p.vns, "vns"), (&p.numbers, "numbers")] {
-            for (i, n) in list.iter().enumerate() {
-                if !n.as_str().starts_with(&prefix) {
-                    return Err(Failure::new(
-                        ErrorCode::RegionNotSupported,
-                        format!(
-                            "{}.{name}[{i}]: {n} is outside {country}; international numbers need the intl_num_sup setting",
-                            side.name()
-                        ),
-                    ));
-                }
-            }
-        }
-        Ok(())
     }
 
     /// Gives the party a PIN when one is asked for (`pin_length` without `pin`, or PINs
@@ -824,7 +757,7 @@ impl Store {
         event.greenpin_id = Some(alloc.greenpin_id.clone());
         event.from = Some(from);
         event.direction = Some("incoming".into());
-        event.source = Some("greenpin-emulator".into());
+        event.source = Some("exotel".into());
         event.start_time = Some(self.iso_now());
         event.current_time = Some(self.iso_now());
         event.dial_call_duration = Some(0);
@@ -933,16 +866,4 @@ fn routes_of(alloc: &Allocation) -> Vec<(RouteKey, Side)> {
         }
     }
     out
-}
-
-/// The country calling code of `country`. India's is known without loading phonenumber's
-/// metadata.
-fn calling_code(country: Country) -> u16 {
-    if country == Country::IN {
-        return 91;
-    }
-    phonenumber::metadata::DATABASE
-        .by_id(country.as_str())
-        .map(|m| m.country_code())
-        .unwrap_or(0)
 }

@@ -142,12 +142,12 @@ fn malformed_and_mistyped_bodies_name_the_field() {
     assert!(
         put("{\"a\": ")
             .expect_error(400, 5)
-            .starts_with("malformed JSON")
+            .starts_with("body: is not well-formed JSON")
     );
     assert!(
         put("not json")
             .expect_error(400, 5)
-            .starts_with("malformed JSON")
+            .starts_with("body: is not well-formed JSON")
     );
     let m = put(r#"{"a": {"pin_length": [3]}}"#).expect_error(400, 5);
     assert!(m.starts_with("a.pin_length: "), "{m}");
@@ -355,7 +355,8 @@ fn settings_get_put_and_drive_validation() {
     raw.api("PUT", "/settings", Some(r#"{"timezone":"PST"}"#))
         .expect_error(400, 5);
 
-    // max_deallocation_time caps durations.
+    // max_deallocation_time caps durations (documented: it "will override" a longer
+    // policy), rather than refusing them.
     raw.api(
         "PUT",
         "/settings",
@@ -363,10 +364,21 @@ fn settings_get_put_and_drive_validation() {
     )
     .expect_ok();
     let long = json!({"transaction_id": "t", "a": {"numbers": ["7987686144"], "vns": ["6292134471"]}, "deallocation_policy": {"duration": "2h"}});
+    let capped = raw.create(long);
+    let now = raw.control("GET", "/clock", None).expect_ok()["now"]
+        .as_str()
+        .unwrap()
+        .parse::<greenpin_core::DeallocationTime>()
+        .unwrap();
+    let ends = capped["deallocation_time"]
+        .as_str()
+        .unwrap()
+        .parse::<greenpin_core::DeallocationTime>()
+        .unwrap();
+    let lives = (ends.datetime() - now.datetime()).whole_seconds();
     assert!(
-        raw.api("POST", "/greenpin", Some(&long.to_string()))
-            .expect_error(400, 5)
-            .starts_with("deallocation_policy.duration")
+        (3599..=3601).contains(&lives),
+        "lives {lives}s, not the 1h cap"
     );
 
     // International numbers need intl_num_sup.
@@ -436,30 +448,51 @@ fn bulk_update_is_partial_success() {
         "oneway"
     );
 
-    // A malformed item makes the whole request malformed, naming it; nothing is applied.
-    for bad in [
-        json!([null]),
-        json!({"usage": "twoway"}),
-        json!({"greenpin_id": a, "usage": 7}),
+    // Documented partial success: a malformed item is answered on its own, naming it;
+    // the well-formed items beside it are applied.
+    for (bad, code, field) in [
+        (json!([null]), 5, "greenpins[1]"),
+        (json!({"usage": "twoway"}), 3, "greenpins[1].greenpin_id"),
+        (
+            json!({"greenpin_id": a, "usage": 7}),
+            5,
+            "greenpins[1].usage",
+        ),
+        (
+            json!({"greenpin_id": a, "deallocation_policy": {}}),
+            3,
+            "greenpins[1].deallocation_policy.duration",
+        ),
     ] {
+        raw.api(
+            "PUT",
+            &format!("/greenpin/{a}"),
+            Some(r#"{"usage":"oneway"}"#),
+        )
+        .expect_ok();
         let body = json!({"greenpins": [{"greenpin_id": a, "usage": "twoway"}, bad]});
-        let m = raw
+        let data = raw
             .api("PUT", "/greenpin", Some(&body.to_string()))
-            .expect_error(400, 5);
-        assert!(m.starts_with("greenpins[1]"), "{m}");
+            .expect_ok();
+        let r = &data["greenpins"];
+        assert_eq!(
+            (r[0]["success"].as_bool(), r[1]["success"].as_bool()),
+            (Some(true), Some(false)),
+            "{data}"
+        );
+        assert_eq!(
+            (r[1]["status"].as_u64(), r[1]["code"].as_i64()),
+            (Some(400), Some(code)),
+            "{data}"
+        );
+        let m = r[1]["message"].as_str().unwrap();
+        assert!(m.starts_with(field), "{m}");
+        assert_eq!(
+            raw.api("GET", &format!("/greenpin/{a}"), None).expect_ok()["usage"],
+            "twoway",
+            "the good item beside {bad} was applied"
+        );
     }
-    let no_duration = json!({"greenpins": [{"greenpin_id": a, "deallocation_policy": {}}]});
-    let m = raw
-        .api("PUT", "/greenpin", Some(&no_duration.to_string()))
-        .expect_error(400, 3);
-    assert!(
-        m.starts_with("greenpins[0].deallocation_policy.duration"),
-        "{m}"
-    );
-    assert_eq!(
-        raw.api("GET", &format!("/greenpin/{a}"), None).expect_ok()["usage"],
-        "oneway"
-    );
 
     let many: Vec<Value> = (0..101)
         .map(|_| json!({"greenpin_id": a, "usage": "twoway"}))

@@ -6,8 +6,10 @@
 //! `crates/greenpin-emulator/openapi.json`, `docs/ERROR_CODES.md`); the tests in
 //! `tests/generated.rs` fail, naming that command, when a checked-in copy is stale.
 
-use greenpin_core::ops::{BulkUpdateItem, BulkUpdateResults, CreateAllocation};
-use greenpin_core::{Allocation, AllocationSpec, ERROR_CODES, Envelope, Settings};
+use greenpin_core::{
+    Allocation, BulkItemSpec, BulkUpdateResults, CreateSpec, ERROR_CODES, Envelope, Settings,
+    SettingsSpec, UpdateSpec,
+};
 use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
 
@@ -111,10 +113,10 @@ pub fn openapi() -> Value {
     settings.definitions_path = "/components/schemas".into();
     settings.meta_schema = None;
     let mut generator = settings.into_generator();
-    let create = generator.subschema_for::<CreateAllocation>();
-    let update = generator.subschema_for::<AllocationSpec>();
-    let bulk_item = generator.subschema_for::<BulkUpdateItem>();
-    let settings = generator.subschema_for::<Settings>();
+    let create = generator.subschema_for::<CreateSpec>();
+    let update = generator.subschema_for::<UpdateSpec>();
+    let bulk_item = generator.subschema_for::<BulkItemSpec>();
+    let settings = generator.subschema_for::<SettingsSpec>();
     let allocation_envelope = generator.subschema_for::<Envelope<Allocation>>();
     let bulk_envelope = generator.subschema_for::<Envelope<BulkUpdateResults>>();
     let settings_envelope = generator.subschema_for::<Envelope<Settings>>();
@@ -137,13 +139,12 @@ pub fn openapi() -> Value {
     let seed_request: Value = serde_json::from_str(SEED_UPDATE_REQUEST).expect("seed request");
     let seed_response: Value = serde_json::from_str(SEED_UPDATE_RESPONSE).expect("seed response");
     let mut update_body = json_body(schema(update));
-    update_body["content"]["application/json"]["examples"] = json!({"seed": {"summary": "The seed's Update (real numbers for its placeholders)", "value": seed_request}});
+    update_body["content"]["application/json"]["examples"] = json!({"documented": {"summary": "Exotel's documented Update example (real numbers for its masked placeholders)", "value": seed_request}});
     let mut update_ok = ok(
         allocation_envelope.clone().to_value(),
         "The allocation after the change.",
     );
-    update_ok["content"]["application/json"]["examples"] =
-        json!({"seed": {"summary": "The seed's documented response", "value": seed_response}});
+    update_ok["content"]["application/json"]["examples"] = json!({"documented": {"summary": "Exotel's documented Update response", "value": seed_response}});
     // Links let a stateful test feed a created allocation's id to the other operations.
     let mut create_ok = ok(
         allocation_envelope.clone().to_value(),
@@ -168,7 +169,7 @@ pub fn openapi() -> Value {
         "info": {
             "title": "Exotel GreenPin API",
             "version": "v1",
-            "description": "Number masking: an allocation pairs an A-party with a B-party over virtual numbers (VNs) and optional PINs until its deallocation policy expires it. Written by greenpin-rs from Exotel's public documentation and the seed document; behaviour the docs leave open is this project's decision (docs/DECISIONS.md). Every answer is an envelope {request_id, method, success, status, code, message, data}."
+            "description": "Number masking: an allocation pairs an A-party with a B-party over virtual numbers (VNs) and optional PINs until its deallocation policy expires it. Written by greenpin-rs from Exotel's public documentation; behaviour the docs leave open is this project's decision (docs/DECISIONS.md). Every answer is an envelope {request_id, method, success, status, code, message, data}."
         },
         "servers": [
             {"url": "https://leadassist.exotel.in/v1/tenants/{account_sid}", "variables": {"account_sid": {"default": "your_sid"}}},
@@ -181,7 +182,7 @@ pub fn openapi() -> Value {
                     create_ok, &[BAD, AUTH, TENANT, CONFLICT, TOO_LARGE]),
                 "put": operation("bulkUpdate", "Update many allocations; valid items are applied, each has its own result",
                     Some(json_body(json!({"$ref": "#/components/schemas/BulkUpdateRequest"}))),
-                    ok(bulk_envelope.to_value(), "One result per item, in request order."), &[BAD, AUTH, TENANT, TOO_LARGE])
+                    ok(bulk_envelope.to_value(), "One result per item, each with its greenpin_id (match results by id, not position)."), &[BAD, AUTH, TENANT, TOO_LARGE])
             },
             "/greenpin/{greenpin_id}": {
                 "parameters": [id_param],
@@ -206,7 +207,7 @@ pub fn openapi() -> Value {
         },
         "x-error-codes": ERROR_CODES.iter().map(|c| json!({
             "code": c.code, "name": format!("{:?}", c.variant), "meaning": c.meaning,
-            "http_status": c.http_status, "retryable": c.retryable
+            "http_status": c.http_status, "retryable": c.retryable()
         })).collect::<Vec<_>>()
     })
 }
@@ -215,7 +216,7 @@ pub fn openapi() -> Value {
 /// the API requires: the wire schema says what a valid request is.
 fn refine(schemas: &mut Map<String, Value>) {
     // A create needs a transaction id (code 3 otherwise).
-    if let Some(create) = schemas.get_mut("CreateAllocation") {
+    if let Some(create) = schemas.get_mut("CreateSpec") {
         create["properties"]["transaction_id"] =
             json!({"$ref": "#/components/schemas/TransactionId"});
         create["required"] = json!(["transaction_id"]);
@@ -255,7 +256,7 @@ pub fn error_codes_markdown() -> String {
             c.variant,
             c.meaning,
             c.http_status,
-            if c.retryable { "yes" } else { "no" }
+            if c.retryable() { "yes" } else { "no" }
         ));
     }
     out.push_str("\nAlso seen from the service: 429 (throttled; retried, `Retry-After` honoured) and 499 (response timeout exceeded).\n");

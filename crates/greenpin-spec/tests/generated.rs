@@ -81,11 +81,15 @@ fn every_reference_resolves() {
 fn examples_parse_as_the_sdk_types() {
     let doc = greenpin_spec::openapi();
     let put = &doc["paths"]["/greenpin/{greenpin_id}"]["put"];
-    let request = &put["requestBody"]["content"]["application/json"]["examples"]["seed"]["value"];
-    let spec: greenpin_core::AllocationSpec = serde_json::from_value(request.clone()).unwrap();
-    assert!(spec.validate(greenpin_core::Country::IN).is_ok());
+    let request =
+        &put["requestBody"]["content"]["application/json"]["examples"]["documented"]["value"];
+    let spec: greenpin_core::UpdateSpec = serde_json::from_value(request.clone()).unwrap();
+    assert!(
+        spec.validate(&greenpin_core::ValidationContext::default())
+            .is_ok()
+    );
     let response =
-        &put["responses"]["200"]["content"]["application/json"]["examples"]["seed"]["value"];
+        &put["responses"]["200"]["content"]["application/json"]["examples"]["documented"]["value"];
     let env: greenpin_core::Envelope<greenpin_core::Allocation> =
         serde_json::from_value(response.clone()).unwrap();
     assert!(env.success);

@@ -7,8 +7,8 @@
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use greenpin_core::ops::CreateAllocation;
-use greenpin_core::{AllocationSpec, PartySpec, RetryPolicy, Usage};
+use greenpin_core::CreateSpec;
+use greenpin_core::{PartySpec, RetryPolicy, UpdateSpec, Usage};
 use greenpin_emulator::BlockingEmulator;
 
 fn bench(c: &mut Criterion) {
@@ -31,11 +31,9 @@ fn bench(c: &mut Criterion) {
         .unwrap();
     let id = blocking
         .create(
-            &CreateAllocation::new("bench").spec(
-                AllocationSpec::new()
-                    .a(PartySpec::new().number("7987686144").vn("6292134471"))
-                    .b(PartySpec::new().number("9956555625")),
-            ),
+            &CreateSpec::new("bench")
+                .a(PartySpec::new().number("7987686144").vn("6292134471"))
+                .b(PartySpec::new().number("9956555625")),
         )
         .unwrap()
         .greenpin_id;
@@ -45,13 +43,13 @@ fn bench(c: &mut Criterion) {
         emu.account_sid()
     );
     let body = br#"{"usage":"oneway"}"#.to_vec();
-    let spec = AllocationSpec::new().usage(Usage::Oneway);
+    let spec = UpdateSpec::new().usage(Usage::Oneway);
 
     let mut g = c.benchmark_group("update");
     g.measurement_time(Duration::from_secs(5));
 
     g.bench_function("blocking sdk", |b| {
-        b.iter(|| blocking.update(&id, spec.clone()).unwrap())
+        b.iter(|| blocking.update(&id, &spec.clone()).unwrap())
     });
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -85,7 +83,10 @@ fn bench(c: &mut Criterion) {
         .build()
         .unwrap();
     g.bench_function("async sdk", |b| {
-        b.iter(|| rt.block_on(asynchronous.update(&id, spec.clone())).unwrap())
+        b.iter(|| {
+            rt.block_on(asynchronous.update(&id, &spec.clone()))
+                .unwrap()
+        })
     });
     let client = reqwest::Client::new();
     g.bench_function("async hand-written reqwest", |b| {

@@ -5,8 +5,8 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use greenpin_core::ops::CreateAllocation;
-use greenpin_core::{AllocationSpec, GreenPinId, PartySpec, RetryPolicy};
+use greenpin_core::CreateSpec;
+use greenpin_core::{GreenPinId, PartySpec, RetryPolicy, UpdateSpec};
 use greenpin_emulator::{BlockingEmulator, EmulatorConfig, Fault, FaultRule};
 use greenpin_tests::{Make, Opts};
 use tracing_subscriber::fmt::format::FmtSpan;
@@ -54,9 +54,10 @@ fn run(make: Make) {
         produced.extend(sdk.debug_strings());
         // Successes, retries, API errors, validation errors, transport errors.
         let a = sdk
-            .create(&CreateAllocation::new("order-c").spec(
-                AllocationSpec::new().a(PartySpec::new().number("7987686144").vn("6292134471")),
-            ))
+            .create(
+                &CreateSpec::new("order-c")
+                    .a(PartySpec::new().number("7987686144").vn("6292134471")),
+            )
             .unwrap();
         emu.add_fault(FaultRule::new(Fault::Status {
             status: 503,
@@ -68,8 +69,7 @@ fn run(make: Make) {
         sdk.get(&a.greenpin_id).unwrap();
         let errors = vec![
             sdk.get(&GreenPinId::new("missing").unwrap()).unwrap_err(),
-            sdk.update(&a.greenpin_id, AllocationSpec::new())
-                .unwrap_err(),
+            sdk.update(&a.greenpin_id, &UpdateSpec::new()).unwrap_err(),
             make(
                 &emu,
                 &Opts {

@@ -11,8 +11,8 @@ use std::collections::{HashMap, HashSet};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use greenpin_core::ops::{BulkUpdate, CreateAllocation};
-use greenpin_core::{AllocationSpec, Error, GreenPinId, PartySpec, RetryPolicy, State, Usage};
+use greenpin_core::{BulkItemSpec, BulkSpec, CreateSpec};
+use greenpin_core::{Error, GreenPinId, PartySpec, RetryPolicy, State, UpdateSpec, Usage};
 use greenpin_emulator::BlockingEmulator;
 
 const VNS: [&str; 3] = ["6292134471", "6292134472", "6292134473"];
@@ -85,7 +85,7 @@ fn client(
             0..=2 => {
                 let vn = VNS[(r >> 8) as usize % VNS.len()];
                 let pin = PINS[(r >> 16) as usize % PINS.len()];
-                let spec = AllocationSpec::new()
+                let spec = CreateSpec::new(format!("c{me}-{op}"))
                     .a(PartySpec::new()
                         .number(format!("7{me:03}{op:06}"))
                         .vn(vn)
@@ -93,7 +93,7 @@ fn client(
                     .b(PartySpec::new().number(format!("9{me:03}{op:06}")))
                     .usage(Usage::Twoway)
                     .deallocate_after("1h");
-                match sdk.create(&CreateAllocation::new(format!("c{me}-{op}")).spec(spec)) {
+                match sdk.create(&spec) {
                     Ok(a) => {
                         out.created.push(a.greenpin_id.clone());
                         out.acked.insert(a.greenpin_id, Usage::Twoway);
@@ -103,7 +103,7 @@ fn client(
             }
             3 | 4 => {
                 if let Some(id) = pick(r >> 8) {
-                    match sdk.update(&id, AllocationSpec::new().usage(usage(r >> 20))) {
+                    match sdk.update(&id, &UpdateSpec::new().usage(usage(r >> 20))) {
                         Ok(a) => {
                             out.acked.insert(id, a.usage);
                         }
@@ -114,8 +114,7 @@ fn client(
             5 => {
                 if let Some(id) = pick(r >> 8) {
                     let pin = PINS[(r >> 16) as usize % PINS.len()];
-                    if let Err(e) =
-                        sdk.update(&id, AllocationSpec::new().a(PartySpec::new().pin(pin)))
+                    if let Err(e) = sdk.update(&id, &UpdateSpec::new().a(PartySpec::new().pin(pin)))
                     {
                         check(&e, &mut out);
                     }
@@ -129,8 +128,8 @@ fn client(
                     .collect();
                 if !items.is_empty() {
                     let want = usage(r >> 40);
-                    let bulk = items.iter().fold(BulkUpdate::default(), |b, id| {
-                        b.item(id.clone(), AllocationSpec::new().usage(want.clone()))
+                    let bulk = items.iter().fold(BulkSpec::new(), |b, id| {
+                        b.item(BulkItemSpec::new(id).usage(want.clone()))
                     });
                     match sdk.bulk_update(&bulk) {
                         Ok(results) => {

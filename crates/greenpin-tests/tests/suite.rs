@@ -2,15 +2,14 @@
 
 use std::time::{Duration, Instant};
 
-use greenpin_core::ops::{BulkUpdate, CreateAllocation};
 use greenpin_core::{
-    AllocationSpec, Error, ErrorCode, GreenPinId, PartySpec, RetryPolicy, Settings, State,
-    Timezone, Usage,
+    BulkItemSpec, BulkSpec, CreateSpec, Error, ErrorCode, GreenPinId, PartySpec, RetryPolicy,
+    SettingsSpec, State, Timezone, UpdateSpec, Usage,
 };
 use greenpin_emulator::{BlockingEmulator, Fault, FaultRule};
 use greenpin_tests::{Make, Opts};
 
-fn seed_update() -> AllocationSpec {
+fn seed_update() -> UpdateSpec {
     serde_json::from_str(
         r#"{"a": {"vns": ["6292134471", "6292134464"], "numbers": ["7987686144"], "pin": "123", "pin_length": 3},
             "b": {"vns": ["6292134465", "6292134464"], "numbers": ["9956555625"], "pin": "234", "pin_length": "3"},
@@ -19,12 +18,10 @@ fn seed_update() -> AllocationSpec {
     .unwrap()
 }
 
-fn simple(tx: &str, a: &str, vn: &str) -> CreateAllocation {
-    CreateAllocation::new(tx).spec(
-        AllocationSpec::new()
-            .a(PartySpec::new().number(a).vn(vn))
-            .b(PartySpec::new().number("9000000009")),
-    )
+fn simple(tx: &str, a: &str, vn: &str) -> CreateSpec {
+    CreateSpec::new(tx)
+        .a(PartySpec::new().number(a).vn(vn))
+        .b(PartySpec::new().number("9000000009"))
 }
 
 fn api_error(e: Error, status: u16, code: ErrorCode) -> String {
@@ -41,15 +38,13 @@ fn lifecycle(make: Make) {
     let sdk = make(&emu, &Opts::default());
     let created = sdk
         .create(
-            &CreateAllocation::new("order-1").spec(
-                AllocationSpec::new()
-                    .a(PartySpec::new()
-                        .number("7987686144")
-                        .vn("6292134471")
-                        .pin_length(4))
-                    .b(PartySpec::new().number("9956555625"))
-                    .deallocate_after("1h"),
-            ),
+            &CreateSpec::new("order-1")
+                .a(PartySpec::new()
+                    .number("7987686144")
+                    .vn("6292134471")
+                    .pin_length(4))
+                .b(PartySpec::new().number("9956555625"))
+                .deallocate_after("1h"),
         )
         .unwrap();
     assert_eq!(created.state, State::Active);
@@ -57,7 +52,7 @@ fn lifecycle(make: Make) {
     let id = created.greenpin_id.clone();
     assert_eq!(sdk.get(&id).unwrap(), created);
 
-    let updated = sdk.update(&id, seed_update()).unwrap();
+    let updated = sdk.update(&id, &seed_update()).unwrap();
     assert_eq!(updated.a.pin.as_ref().unwrap().as_str(), "123");
     assert_eq!(updated.b.numbers[0].as_str(), "+919956555625");
     assert_eq!(updated.b.vns.len(), 2);
@@ -66,16 +61,10 @@ fn lifecycle(make: Make) {
     let other = sdk
         .create(&simple("order-2", "7000000002", "6292134472"))
         .unwrap();
-    let bulk = BulkUpdate::default()
-        .item(id.clone(), AllocationSpec::new().usage(Usage::Oneway))
-        .item(
-            GreenPinId::new("no-such-allocation").unwrap(),
-            AllocationSpec::new().usage(Usage::Oneway),
-        )
-        .item(
-            other.greenpin_id.clone(),
-            AllocationSpec::new().deallocate_after("5m"),
-        );
+    let bulk = BulkSpec::new()
+        .item(BulkItemSpec::new(&id).usage(Usage::Oneway))
+        .item(BulkItemSpec::new("no-such-allocation").usage(Usage::Oneway))
+        .item(BulkItemSpec::new(&other.greenpin_id).deallocate_after("5m"));
     let results = sdk.bulk_update(&bulk).unwrap().greenpins;
     assert_eq!(
         results.iter().map(|r| r.success).collect::<Vec<_>>(),
@@ -95,7 +84,7 @@ fn lifecycle(make: Make) {
     let s = sdk.settings().unwrap();
     assert_eq!(s.timezone, Some(Timezone::Ist));
     let s = sdk
-        .update_settings(Settings::new().timezone(Timezone::Utc))
+        .update_settings(&SettingsSpec::new().timezone(Timezone::Utc))
         .unwrap();
     assert_eq!(
         (s.timezone, s.country.as_deref()),
@@ -120,20 +109,18 @@ fn error_paths(make: Make) {
     );
     sdk.update(
         &a.greenpin_id,
-        AllocationSpec::new().a(PartySpec::new().pin("77")),
+        &UpdateSpec::new().a(PartySpec::new().pin("77")),
     )
     .unwrap();
-    let clash = CreateAllocation::new("tx2").spec(
-        AllocationSpec::new().a(PartySpec::new()
-            .number("7000000004")
-            .vn("6292134471")
-            .pin("77")),
-    );
+    let clash = CreateSpec::new("tx2").a(PartySpec::new()
+        .number("7000000004")
+        .vn("6292134471")
+        .pin("77"));
     let m = api_error(sdk.create(&clash).unwrap_err(), 409, ErrorCode::PinClash);
     assert!(m.starts_with("a.pin"), "{m}");
     sdk.delete(&a.greenpin_id).unwrap();
     api_error(
-        sdk.update(&a.greenpin_id, AllocationSpec::new().usage(Usage::Oneway))
+        sdk.update(&a.greenpin_id, &UpdateSpec::new().usage(Usage::Oneway))
             .unwrap_err(),
         410,
         ErrorCode::AlreadyDeleted,
@@ -167,7 +154,7 @@ fn error_paths(make: Make) {
     let e = sdk
         .update(
             &missing,
-            AllocationSpec::new().a(PartySpec::new().vn("629XXXXX71")),
+            &UpdateSpec::new().a(PartySpec::new().vn("629XXXXX71")),
         )
         .unwrap_err();
     assert!(
@@ -324,7 +311,7 @@ fn timeouts(make: Make) {
     let sdk = make(
         &emu,
         &Opts {
-            timeout: Some(Duration::from_millis(300)),
+            attempt_timeout: Some(Duration::from_millis(300)),
             retry: Some(RetryPolicy::none()),
             ..Opts::default()
         },
@@ -345,7 +332,7 @@ fn timeouts(make: Make) {
     let retrying = make(
         &emu,
         &Opts {
-            timeout: Some(Duration::from_millis(300)),
+            attempt_timeout: Some(Duration::from_millis(300)),
             ..Opts::default()
         },
     );

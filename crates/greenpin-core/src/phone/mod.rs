@@ -143,6 +143,34 @@ impl Country {
     pub fn id(&self) -> phonenumber::country::Id {
         self.0
     }
+
+    /// The country calling code (`91` for India), without loading number metadata for
+    /// India. `None` for a region with no calling code of its own.
+    ///
+    /// ```
+    /// use greenpin_core::Country;
+    /// assert_eq!(Country::IN.calling_code(), Some(91));
+    /// assert_eq!("GB".parse::<Country>().unwrap().calling_code(), Some(44));
+    /// ```
+    pub fn calling_code(&self) -> Option<u16> {
+        if *self == Country::IN {
+            return Some(91);
+        }
+        phonenumber::metadata::DATABASE
+            .by_id(self.as_str())
+            .map(|m| m.country_code())
+    }
+
+    /// Whether `number` belongs to this country's numbering plan (by calling code).
+    pub fn contains(&self, number: &PhoneNumber) -> bool {
+        self.calling_code().is_some_and(|code| {
+            number
+                .as_str()
+                .strip_prefix('+')
+                .and_then(|rest| rest.strip_prefix(code.to_string().as_str()))
+                .is_some()
+        })
+    }
 }
 
 impl Default for Country {

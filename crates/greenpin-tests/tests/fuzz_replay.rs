@@ -1,6 +1,7 @@
 //! The fuzz corpora (`crates/fuzz/corpus`) and any crash reproducers
 //! (`crates/fuzz/artifacts`) replayed through the same functions the fuzz targets call, on
-//! the stable toolchain, as ordinary tests.
+//! the stable toolchain, as ordinary tests. They live here, in the unpublished test crate,
+//! so the published crates' own tests never read files outside their package.
 
 use std::path::Path;
 
@@ -21,6 +22,16 @@ fn replay(target: &str, f: fn(&[u8])) -> usize {
         }
     }
     n
+}
+
+#[test]
+fn parse_response_corpus() {
+    assert!(replay("parse_response", greenpin_core::fuzzing::parse_response) >= 5);
+}
+
+#[test]
+fn build_request_corpus() {
+    assert!(replay("build_request", greenpin_core::fuzzing::build_request) >= 5);
 }
 
 #[test]

@@ -1,0 +1,90 @@
+//! The seven methods, written once for both clients: `maybe_async!`-style, the blocking
+//! client gets them plain and the async one with `async` and `.await`.
+
+/// Expands to the seven methods. `$($async)?` is `async` or nothing; `$($await)*` is
+/// `.await` or nothing.
+macro_rules! client_methods {
+    ($($async:ident)? ; $($await:tt)*) => {
+        /// Creates an allocation (`POST /greenpin`). Never retried once it may have
+        /// reached the service, since a second create would make a second allocation.
+        ///
+        /// # Errors
+        /// [`Error::Validation`] before sending (the field is named); from the service:
+        /// 409 code 18 (an allocation exists for this `transaction_id`), 409 code 19 (a
+        /// PIN clash on a VN), 409 codes 13 and 14 (duplicate numbers), 403 code 15 (an
+        /// international number without `intl_num_sup`), 452 code 4 (no free VNs).
+        pub $($async)? fn create(&self, spec: &CreateSpec) -> Result<Allocation, Error> {
+            self.execute(&CreateAllocation::new(spec.clone()))$($await)*.map(|r| r.data)
+        }
+
+        /// Reads an allocation, active or in the vault.
+        ///
+        /// # Errors
+        /// [`Error::Validation`] for an id that cannot be one; 404 code 1 for an unknown
+        /// (or purged) allocation.
+        pub $($async)? fn get(&self, greenpin_id: impl IntoGreenPinId) -> Result<Allocation, Error> {
+            let op = GetAllocation::new(greenpin_id.into_greenpin_id()?);
+            self.execute(&op)$($await)*.map(|r| r.data)
+        }
+
+        /// Changes an active allocation (`PUT /greenpin/{greenpin_id}`): what the spec
+        /// leaves out keeps its value.
+        ///
+        /// # Errors
+        /// [`Error::Validation`] before sending; 404 code 1 (unknown), 410 code 22 (no
+        /// longer active), 409 code 19 (a PIN clash), 409 code 14 (a number on both sides).
+        pub $($async)? fn update(
+            &self,
+            greenpin_id: impl IntoGreenPinId,
+            spec: &UpdateSpec,
+        ) -> Result<Allocation, Error> {
+            let op = UpdateAllocation::new(greenpin_id.into_greenpin_id()?, spec.clone());
+            self.execute(&op)$($await)*.map(|r| r.data)
+        }
+
+        /// Changes many allocations (`PUT /greenpin`). The service applies the valid
+        /// items and answers each item on its own; match results to items by
+        /// `greenpin_id`.
+        ///
+        /// # Errors
+        /// [`Error::Validation`] when any item is invalid (nothing is sent); 413 code 17
+        /// for more than 100 items. Per-item refusals are results, not errors.
+        pub $($async)? fn bulk_update(&self, spec: &BulkSpec) -> Result<BulkUpdateResults, Error> {
+            self.execute(&BulkUpdate::new(spec.clone()))$($await)*.map(|r| r.data)
+        }
+
+        /// Deallocates now (`DELETE /greenpin/{greenpin_id}`): the allocation goes to the
+        /// vault and its PINs are freed. Gives the allocation as it now is, when the
+        /// service sends it.
+        ///
+        /// # Errors
+        /// 404 code 1 (unknown), 410 code 22 (already deallocated).
+        pub $($async)? fn delete(
+            &self,
+            greenpin_id: impl IntoGreenPinId,
+        ) -> Result<Option<Allocation>, Error> {
+            let op = DeleteAllocation::new(greenpin_id.into_greenpin_id()?);
+            self.execute(&op)$($await)*.map(|r| r.data)
+        }
+
+        /// Reads the account settings (`GET /settings`).
+        ///
+        /// # Errors
+        /// 401 code 7 (credentials), 403 code 8 (another tenant), transport failures.
+        pub $($async)? fn settings(&self) -> Result<Settings, Error> {
+            self.execute(&GetSettings::new())$($await)*.map(|r| r.data)
+        }
+
+        /// Changes account settings (`PUT /settings`); what the spec leaves out keeps its
+        /// value. Gives every setting after the change.
+        ///
+        /// # Errors
+        /// [`Error::Validation`] before sending (an unknown timezone, a callback endpoint
+        /// that is not an http(s) URL, …); 400 code 5 from the service.
+        pub $($async)? fn update_settings(&self, spec: &SettingsSpec) -> Result<Settings, Error> {
+            self.execute(&UpdateSettings::new(spec.clone()))$($await)*.map(|r| r.data)
+        }
+    };
+}
+
+pub(crate) use client_methods;

@@ -1,0 +1,105 @@
+//! The seam between the SDK and an HTTP client: one send function.
+//!
+//! A transport takes a finished `http::Request<Vec<u8>>` and the limits of one attempt, and
+//! gives back the whole `http::Response<Vec<u8>>` or a typed [`TransportError`]. It does
+//! not retry, follow redirects, parse bodies or log: the core's clients do all of that, the
+//! same way for every transport. `greenpin-blocking` (ureq) and `greenpin-async` (reqwest)
+//! are a send function each; a test double or another HTTP client is a few lines.
+
+use std::future::Future;
+use std::time::Duration;
+
+use http::{Request, Response};
+
+use crate::client::config::ClientConfig;
+use crate::error::{Error, TransportError};
+
+/// The limits of one attempt, which a transport must enforce while it sends and reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AttemptLimits {
+    /// Time for the whole attempt, answer body included: the configured attempt timeout,
+    /// shortened to what is left of the call's deadline.
+    pub timeout: Duration,
+    /// Largest answer body to read; a longer one is
+    /// [`TransportErrorKind::ResponseTooLarge`](crate::TransportErrorKind::ResponseTooLarge).
+    pub max_response_bytes: u64,
+}
+
+impl AttemptLimits {
+    /// Limits of `timeout` and `max_response_bytes`.
+    pub fn new(timeout: Duration, max_response_bytes: u64) -> Self {
+        AttemptLimits {
+            timeout,
+            max_response_bytes,
+        }
+    }
+}
+
+/// A blocking send function: what [`BlockingClient`](crate::BlockingClient) needs.
+///
+/// A canned transport, enough to test code that uses the client without a network:
+///
+/// ```
+/// use greenpin_core::client::{AttemptLimits, BlockingSend};
+/// use greenpin_core::{BlockingClient, ClientBuilder, TransportError};
+///
+/// struct Canned(&'static str);
+///
+/// impl BlockingSend for Canned {
+///     fn send(&self, _: http::Request<Vec<u8>>, _: AttemptLimits)
+///         -> Result<http::Response<Vec<u8>>, TransportError> {
+///         Ok(http::Response::new(self.0.as_bytes().to_vec()))
+///     }
+/// }
+///
+/// let config = ClientBuilder::<Canned>::new()
+///     .account_sid("acme")
+///     .credentials("key", "token")
+///     .build_config()?;
+/// let client = BlockingClient::new(config, Canned(
+///     r#"{"success":true,"status":200,"data":{"country":"IN","timezone":"IST"}}"#,
+/// ));
+/// assert_eq!(client.settings()?.country.as_deref(), Some("IN"));
+/// # Ok::<(), greenpin_core::Error>(())
+/// ```
+pub trait BlockingSend: Send + Sync {
+    /// Sends `request` and reads the whole answer within `limits`. Answers of every status
+    /// are answers (the core reads error envelopes); redirects must not be followed.
+    fn send(
+        &self,
+        request: Request<Vec<u8>>,
+        limits: AttemptLimits,
+    ) -> Result<Response<Vec<u8>>, TransportError>;
+}
+
+/// An async send function and a timer: what [`AsyncClient`](crate::AsyncClient) needs.
+/// Both futures are `Send`, so a client can be used from any task.
+pub trait AsyncSend: Send + Sync {
+    /// Sends `request` and reads the whole answer within `limits`. Answers of every status
+    /// are answers; redirects must not be followed.
+    fn send(
+        &self,
+        request: Request<Vec<u8>>,
+        limits: AttemptLimits,
+    ) -> impl Future<Output = Result<Response<Vec<u8>>, TransportError>> + Send;
+
+    /// Waits `duration` (between attempts).
+    fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send;
+}
+
+/// A transport a [`ClientBuilder`](crate::ClientBuilder) can make from a configuration,
+/// and the client it makes. Implemented by `greenpin_blocking::Ureq` and
+/// `greenpin_async::Reqwest`; a transport of your own only needs it to be built by
+/// `ClientBuilder::build` (use [`BlockingClient::new`](crate::BlockingClient::new) or
+/// [`AsyncClient::new`](crate::AsyncClient::new) otherwise).
+pub trait Transport: Sized {
+    /// The client: `BlockingClient<Self>` or `AsyncClient<Self>`.
+    type Client;
+
+    /// The transport this configuration asks for (timeouts, no redirects, proxies).
+    fn from_config(config: &ClientConfig) -> Result<Self, Error>;
+
+    /// The client over this transport.
+    fn into_client(self, config: ClientConfig) -> Self::Client;
+}

@@ -1,0 +1,175 @@
+//! Create, get, update and delete of one allocation.
+
+use std::borrow::Cow;
+
+use crate::allocation::Allocation;
+use crate::body::{CreateSpec, UpdateSpec, ValidationContext};
+use crate::ids::GreenPinId;
+use crate::ops::{Operation, OperationKind, id_path, to_json};
+use crate::validation::ValidationError;
+
+/// Create an allocation: `POST /greenpin`. Not idempotent: never retried once it may have
+/// reached the service.
+///
+/// ```
+/// use greenpin_core::{AccountSid, ApiContext, CreateSpec, Credentials, Operation, PartySpec};
+/// use greenpin_core::ops::CreateAllocation;
+/// let ctx = ApiContext::new(AccountSid::new("acme")?, Credentials::new("k", "t"));
+/// let op = CreateAllocation::new(CreateSpec::new("order-42")
+///     .a(PartySpec::new().number("7987686144").vn("6292134471"))
+///     .b(PartySpec::new().number("9956555625")));
+/// let req = op.build_request(&ctx)?;
+/// assert_eq!(req.method(), "POST");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CreateAllocation {
+    /// The allocation to create.
+    pub spec: CreateSpec,
+}
+
+impl CreateAllocation {
+    /// A create of `spec`.
+    pub fn new(spec: CreateSpec) -> Self {
+        CreateAllocation { spec }
+    }
+}
+
+impl Operation for CreateAllocation {
+    type Output = Allocation;
+    fn kind(&self) -> OperationKind {
+        OperationKind::Create
+    }
+    fn path(&self) -> Cow<'static, str> {
+        Cow::Borrowed("/greenpin")
+    }
+    fn body(&self, ctx: &ValidationContext) -> Result<Option<Vec<u8>>, ValidationError> {
+        Ok(Some(to_json(&self.spec.validate(ctx)?)))
+    }
+}
+
+/// Read an allocation, active or in the vault: `GET /greenpin/{greenpin_id}`.
+///
+/// ```
+/// use greenpin_core::{GreenPinId, Operation};
+/// use greenpin_core::ops::GetAllocation;
+/// let op = GetAllocation::new(GreenPinId::new("g-1")?);
+/// assert_eq!(op.path(), "/greenpin/g-1");
+/// # Ok::<(), greenpin_core::IdError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct GetAllocation {
+    /// The allocation to read.
+    pub greenpin_id: GreenPinId,
+}
+
+impl GetAllocation {
+    /// A read of `greenpin_id`.
+    pub fn new(greenpin_id: GreenPinId) -> Self {
+        GetAllocation { greenpin_id }
+    }
+}
+
+impl Operation for GetAllocation {
+    type Output = Allocation;
+    fn kind(&self) -> OperationKind {
+        OperationKind::Get
+    }
+    fn greenpin_id(&self) -> Option<&GreenPinId> {
+        Some(&self.greenpin_id)
+    }
+    fn path(&self) -> Cow<'static, str> {
+        id_path(&self.greenpin_id)
+    }
+    fn body(&self, _: &ValidationContext) -> Result<Option<Vec<u8>>, ValidationError> {
+        Ok(None)
+    }
+}
+
+/// Change an active allocation: `PUT /greenpin/{greenpin_id}`, as in Exotel's documented
+/// Update example. At least one field.
+///
+/// ```
+/// use greenpin_core::{GreenPinId, Operation, UpdateSpec, Usage, ValidationContext};
+/// use greenpin_core::ops::UpdateAllocation;
+/// let id = GreenPinId::new("g-1")?;
+/// let ctx = ValidationContext::default();
+/// assert!(UpdateAllocation::new(id.clone(), UpdateSpec::new()).body(&ctx).is_err());
+/// let op = UpdateAllocation::new(id, UpdateSpec::new().usage(Usage::Oneway));
+/// assert_eq!(op.body(&ctx)?.unwrap(), br#"{"usage":"oneway"}"#);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UpdateAllocation {
+    /// The allocation to change.
+    pub greenpin_id: GreenPinId,
+    /// What to change.
+    pub spec: UpdateSpec,
+}
+
+impl UpdateAllocation {
+    /// An update of `greenpin_id`.
+    pub fn new(greenpin_id: GreenPinId, spec: UpdateSpec) -> Self {
+        UpdateAllocation { greenpin_id, spec }
+    }
+}
+
+impl Operation for UpdateAllocation {
+    type Output = Allocation;
+    fn kind(&self) -> OperationKind {
+        OperationKind::Update
+    }
+    fn greenpin_id(&self) -> Option<&GreenPinId> {
+        Some(&self.greenpin_id)
+    }
+    fn path(&self) -> Cow<'static, str> {
+        id_path(&self.greenpin_id)
+    }
+    fn body(&self, ctx: &ValidationContext) -> Result<Option<Vec<u8>>, ValidationError> {
+        Ok(Some(to_json(&self.spec.validate(ctx)?)))
+    }
+}
+
+/// Deallocate now: `DELETE /greenpin/{greenpin_id}`. The allocation goes to the vault and
+/// its PINs are freed. The answer's `data` is the allocation as it now is, when the service
+/// sends it.
+///
+/// ```
+/// use greenpin_core::{GreenPinId, Operation, OperationKind};
+/// use greenpin_core::ops::DeleteAllocation;
+/// let op = DeleteAllocation::new(GreenPinId::new("g-1")?);
+/// assert_eq!(op.kind().method(), "DELETE");
+/// # Ok::<(), greenpin_core::IdError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DeleteAllocation {
+    /// The allocation to deallocate.
+    pub greenpin_id: GreenPinId,
+}
+
+impl DeleteAllocation {
+    /// A delete of `greenpin_id`.
+    pub fn new(greenpin_id: GreenPinId) -> Self {
+        DeleteAllocation { greenpin_id }
+    }
+}
+
+impl Operation for DeleteAllocation {
+    type Output = Option<Allocation>;
+    fn kind(&self) -> OperationKind {
+        OperationKind::Delete
+    }
+    fn greenpin_id(&self) -> Option<&GreenPinId> {
+        Some(&self.greenpin_id)
+    }
+    fn path(&self) -> Cow<'static, str> {
+        id_path(&self.greenpin_id)
+    }
+    fn body(&self, _: &ValidationContext) -> Result<Option<Vec<u8>>, ValidationError> {
+        Ok(None)
+    }
+}
