@@ -102,17 +102,14 @@ impl AsyncSend for Reqwest {
         let mut request = reqwest::Request::try_from(request).map_err(transport_error)?;
         *request.timeout_mut() = Some(limits.timeout);
         let mut response = self.http.execute(request).await.map_err(transport_error)?;
-        let too_large = || TransportError::new(TransportErrorKind::ResponseTooLarge, true);
-        if response
-            .content_length()
-            .is_some_and(|n| n > limits.max_response_bytes)
-        {
-            return Err(too_large());
-        }
+        limits.check_declared_length(response.headers())?;
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
             if (body.len() + chunk.len()) as u64 > limits.max_response_bytes {
-                return Err(too_large());
+                return Err(TransportError::new(
+                    TransportErrorKind::ResponseTooLarge,
+                    true,
+                ));
             }
             body.extend_from_slice(&chunk);
         }

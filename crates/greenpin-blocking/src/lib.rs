@@ -96,6 +96,7 @@ impl BlockingSend for Ureq {
             .build();
         let response = self.agent.run(request).map_err(transport_error)?;
         let (parts, mut body) = response.into_parts();
+        limits.check_declared_length(&parts.headers)?;
         let body = body
             .with_config()
             .limit(limits.max_response_bytes)

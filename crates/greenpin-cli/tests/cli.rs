@@ -149,10 +149,7 @@ fn create_get_update_delete_with_flags_and_json() {
     let out = e.run(&["--json", "delete", &id]);
     assert_eq!(code(&out), 0);
     assert_eq!(stdout_json(&out)["state"], "vault");
-    assert_eq!(
-        e.sdk.get(id).unwrap().state,
-        State::Vault
-    );
+    assert_eq!(e.sdk.get(id).unwrap().state, State::Vault);
 }
 
 #[test]

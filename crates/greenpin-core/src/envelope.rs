@@ -106,6 +106,22 @@ pub(crate) fn read<T: DeserializeOwned>(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
 
+    if status.is_redirection() {
+        // Redirects are never followed: credentials and bodies go to the configured root
+        // only. Say where it pointed (its origin alone: a path or query may carry data).
+        let mut err = ApiError::new(status);
+        err.request_id = header_request_id;
+        let origin = headers
+            .get(http::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<http::Uri>().ok())
+            .and_then(|u| Some(format!("{}://{}", u.scheme_str()?, u.authority()?)));
+        err.message = Some(match origin {
+            Some(o) => format!("redirect to {o} not followed; check the base URL"),
+            None => "redirect not followed; check the base URL".to_owned(),
+        });
+        return Err(Error::Api(err));
+    }
     if !status.is_success() {
         let mut err = ApiError::new(status);
         err.retry_after = retry_after;

@@ -2,6 +2,8 @@
 //! scenario in `tests/` is written once and run against `greenpin-async` and
 //! `greenpin-blocking`, each talking to a real `greenpin-emulator` over loopback.
 
+pub mod hostile;
+
 use std::fmt::Debug;
 use std::time::Duration;
 
@@ -86,6 +88,10 @@ pub struct Opts {
     pub token: Option<String>,
     /// Another account SID than the emulator's.
     pub account_sid: Option<String>,
+    /// Another service root than the emulator's (a hostile test server).
+    pub base_url: Option<String>,
+    /// The largest answer to read.
+    pub max_response_bytes: Option<u64>,
 }
 
 /// Makes a client of one flavour for an emulator.
@@ -97,7 +103,7 @@ fn configure<T: Transport>(emu: &Emulator, opts: &Opts) -> ClientBuilder<T> {
         .clone()
         .unwrap_or_else(|| emu.credentials().token().expose().to_owned());
     let mut b = ClientBuilder::<T>::new()
-        .base_url(emu.base_url())
+        .base_url(opts.base_url.as_deref().unwrap_or(emu.base_url()))
         .account_sid(
             opts.account_sid
                 .clone()
@@ -107,6 +113,9 @@ fn configure<T: Transport>(emu: &Emulator, opts: &Opts) -> ClientBuilder<T> {
         .retry_policy(opts.retry.unwrap_or_else(|| {
             RetryPolicy::default().with_initial_backoff(Duration::from_millis(1))
         }));
+    if let Some(n) = opts.max_response_bytes {
+        b = b.max_response_bytes(n);
+    }
     if let Some(t) = opts.attempt_timeout {
         b = b.attempt_timeout(t);
     }

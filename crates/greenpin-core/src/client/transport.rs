@@ -34,6 +34,22 @@ impl AttemptLimits {
             max_response_bytes,
         }
     }
+
+    /// Refuses an answer whose `Content-Length` already says it is too large, before a
+    /// byte of its body is read.
+    pub fn check_declared_length(&self, headers: &http::HeaderMap) -> Result<(), TransportError> {
+        let declared = headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        match declared {
+            Some(n) if n > self.max_response_bytes => Err(TransportError::new(
+                crate::TransportErrorKind::ResponseTooLarge,
+                true,
+            )),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// A blocking send function: what [`BlockingClient`](crate::BlockingClient) needs.
