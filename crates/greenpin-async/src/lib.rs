@@ -33,6 +33,10 @@
 //! apply. To configure reqwest yourself, build a [`reqwest::Client`] and pass
 //! [`Reqwest::with_client`] to [`ClientBuilder::build_with`].
 
+// Library code states the invariant that makes a panic impossible (`#[expect]` with a
+// reason) rather than unwrapping silently; tests unwrap freely.
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
 use std::time::Duration;
 
 use http::{Request, Response};

@@ -78,7 +78,7 @@ async fn every_type_is_named_through_the_transport_crate() -> Result<(), Error> 
 }
 
 /// The client's futures are `Send`: they can be spawned on a multi-threaded runtime.
-#[allow(dead_code)]
+#[expect(dead_code, reason = "compiled for its Send check, never called")]
 fn futures_are_send(client: Client, spec: CreateSpec) {
     fn send<T: Send>(_: T) {}
     send(async move {

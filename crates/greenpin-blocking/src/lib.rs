@@ -28,6 +28,10 @@
 //! (`HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`) apply. To configure ureq yourself, build an
 //! [`ureq::Agent`] and pass [`Ureq::with_agent`] to [`ClientBuilder::build_with`].
 
+// Library code states the invariant that makes a panic impossible (`#[expect]` with a
+// reason) rather than unwrapping silently; tests unwrap freely.
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
 use http::{Request, Response};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{DefaultConnector, NextTimeout};

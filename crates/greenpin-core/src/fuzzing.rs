@@ -1,6 +1,10 @@
 //! Entry points for the fuzz targets (`crates/fuzz`) and for the tests that replay their
 //! corpora on the stable toolchain: each takes arbitrary bytes and must never panic, hang
 //! or leak. Not part of the API.
+#![expect(
+    clippy::expect_used,
+    reason = "fuzz harness: constants that are valid by inspection"
+)]
 
 use http::{HeaderMap, HeaderValue, StatusCode};
 

@@ -35,6 +35,10 @@
 //! let err = bad.build_request(&ctx).unwrap_err();
 //! assert!(err.to_string().contains("a.vns[0]"));
 //! ```
+
+// Library code states the invariant that makes a panic impossible (`#[expect]` with a
+// reason) rather than unwrapping silently; tests unwrap freely.
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 pub mod allocation;
 pub mod api;
 pub mod body;

@@ -57,7 +57,7 @@ impl Pin {
     }
 
     /// Number of digits.
-    #[allow(clippy::len_without_is_empty)] // a PIN is never empty
+    #[expect(clippy::len_without_is_empty, reason = "a PIN is never empty")]
     pub fn len(&self) -> usize {
         self.0.len()
     }

@@ -138,7 +138,8 @@ impl Credentials {
 fn basic_header(key: &ApiKey, token: &ApiToken) -> HeaderValue {
     let raw = format!("{}:{}", key.expose(), token.expose());
     let encoded = base64::engine::general_purpose::STANDARD.encode(raw);
-    // Base64 output is ASCII, always a valid header value.
+    // Invariant: base64 output is ASCII, always a valid header value.
+    #[expect(clippy::expect_used, reason = "invariant stated above")]
     let mut value =
         HeaderValue::try_from(format!("Basic {encoded}")).expect("base64 is a valid header value");
     value.set_sensitive(true);

@@ -8,6 +8,10 @@ use crate::failure::parse_json;
 use crate::store::Store;
 
 /// The first byte chooses the operation; the rest is its body.
+#[expect(
+    clippy::expect_used,
+    reason = "fuzz harness: a broken invariant must crash the run"
+)]
 pub fn handle_body(data: &[u8]) {
     let Some((&which, body)) = data.split_first() else {
         return;

@@ -29,6 +29,10 @@
 //! assert!(url.ends_with("/v1/tenants/demo/settings"));
 //! ```
 
+// Library code states the invariant that makes a panic impossible (`#[expect]` with a
+// reason) rather than unwrapping silently; tests unwrap freely.
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
 mod callbacks;
 mod failure;
 mod faults;
@@ -143,6 +147,10 @@ impl Emulator {
     ///
     /// # Panics
     /// If no loopback port can be bound; use [`Emulator::try_start`] to handle that.
+    #[expect(
+        clippy::expect_used,
+        reason = "documented panic; try_start is the fallible form"
+    )]
     pub async fn start() -> Emulator {
         Emulator::try_start(EmulatorConfig::new())
             .await
@@ -292,6 +300,10 @@ impl BlockingEmulator {
     ///
     /// # Panics
     /// If no loopback port can be bound or no runtime started; see [`BlockingEmulator::try_start`].
+    #[expect(
+        clippy::expect_used,
+        reason = "documented panic; try_start is the fallible form"
+    )]
     pub fn start() -> BlockingEmulator {
         BlockingEmulator::try_start(EmulatorConfig::new()).expect("start the GreenPin emulator")
     }
@@ -313,6 +325,7 @@ impl BlockingEmulator {
 
 impl Deref for BlockingEmulator {
     type Target = Emulator;
+    #[expect(clippy::expect_used, reason = "the emulator is taken only in drop")]
     fn deref(&self) -> &Emulator {
         self.emulator.as_ref().expect("present until drop")
     }

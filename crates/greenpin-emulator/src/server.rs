@@ -100,6 +100,10 @@ impl std::fmt::Display for Close {
 impl std::error::Error for Close {}
 
 /// An envelope answer.
+#[expect(
+    clippy::expect_used,
+    reason = "a status code and a static header always build a response"
+)]
 pub(crate) fn envelope<T: serde::Serialize>(
     status: StatusCode,
     method: &str,

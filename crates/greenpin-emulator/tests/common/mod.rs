@@ -1,7 +1,10 @@
 //! A raw HTTP client for the emulator's tests: JSON text in, status and JSON out. Nothing
 //! of greenpin-core's serialisation is involved, so a bug there cannot hide behind a
 //! matching bug in the server.
-#![allow(dead_code)]
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different part of the helpers"
+)]
 
 use greenpin_emulator::BlockingEmulator;
 use serde_json::{Value, json};

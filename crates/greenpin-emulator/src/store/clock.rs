@@ -1,0 +1,75 @@
+//! The virtual clock: real time plus every advance. Expiry and purge happen as it passes
+//! them, and times are written in the account's timezone.
+
+use super::*;
+
+pub(super) fn real_now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl Store {
+    // ----- clock -------------------------------------------------------------------
+
+    /// The emulator's now, in milliseconds since the epoch: real time plus every advance.
+    pub fn now_ms(&self) -> i64 {
+        real_now_ms() + self.clock_offset_ms
+    }
+
+    /// Moves the clock forward; expiries and purges happen as it passes them.
+    pub fn advance(&mut self, secs: u64) {
+        let ms = i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX / 4);
+        self.clock_offset_ms = self.clock_offset_ms.saturating_add(ms);
+        self.sweep();
+    }
+
+    /// Now, written in the settings' timezone.
+    pub fn now_text(&self) -> String {
+        self.time_text(self.now_ms()).to_string()
+    }
+
+    pub(super) fn timezone(&self) -> &Timezone {
+        // Settings only ever hold a known zone: the core refuses others.
+        self.settings.timezone.as_ref().unwrap_or(&Timezone::Ist)
+    }
+
+    pub(super) fn time_text(&self, ms: i64) -> DeallocationTime {
+        let secs = ms.div_euclid(1000);
+        self.timezone()
+            .deallocation_time(secs)
+            .or_else(|| Timezone::Utc.deallocation_time(0))
+            .unwrap_or_else(|| DeallocationTime::new(time::PrimitiveDateTime::MIN))
+    }
+
+    pub(super) fn iso_now(&self) -> String {
+        self.timezone()
+            .iso8601(self.now_ms().div_euclid(1000))
+            .unwrap_or_default()
+    }
+
+    /// Expires and purges whatever the clock has passed.
+    pub fn sweep(&mut self) {
+        let now = self.now_ms();
+        while let Some((at, id)) = self.expiries.first().cloned() {
+            if at > now {
+                break;
+            }
+            self.expiries.pop_first();
+            self.deallocate(&id, at, DeallocationReason::Expired);
+        }
+        while let Some((at, id)) = self.purges.first().cloned() {
+            if at > now {
+                break;
+            }
+            self.purges.pop_first();
+            self.records.remove(&*id);
+        }
+    }
+
+    /// Takes the events produced since the last call.
+    pub fn take_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.events)
+    }
+}
