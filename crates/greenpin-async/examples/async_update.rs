@@ -1,14 +1,6 @@
-//! The seed's Update call against an emulator this example starts.
+//! Exotel's documented Update example, run against an emulator this example starts.
 //!
 //! Run: `cargo run -p greenpin-async --example async_update`
-
-/// The seed's Update body, with the docs' real numbers for its masked placeholders.
-const SEED_UPDATE: &str = r#"{
-    "a": {"vns": ["6292134471", "6292134464"], "numbers": ["7987686144"], "pin": "123", "pin_length": 3},
-    "b": {"vns": ["6292134465", "6292134464"], "numbers": ["9956555625"], "pin": "234", "pin_length": "3"},
-    "usage": "twoway",
-    "deallocation_policy": {"duration": "1200s"}
-}"#;
 
 use greenpin_async::CreateSpec;
 use greenpin_async::{Client, PartySpec, UpdateSpec};
@@ -27,8 +19,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     println!("created {} ({})", created.greenpin_id, created.state);
 
-    let seed: UpdateSpec = serde_json::from_str(SEED_UPDATE)?;
-    let updated = client.update(&created.greenpin_id, &seed).await?;
+    let documented: UpdateSpec =
+        serde_json::from_str(greenpin_async::greenpin_core::body::DOCUMENTED_UPDATE)?;
+    let updated = client.update(&created.greenpin_id, &documented).await?;
     println!("{}", serde_json::to_string_pretty(&updated)?);
     Ok(())
 }

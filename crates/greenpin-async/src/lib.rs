@@ -42,7 +42,6 @@ use std::time::Duration;
 use http::{Request, Response};
 
 pub use greenpin_core;
-pub use greenpin_core::ops;
 pub use greenpin_core::sdk::*;
 pub use reqwest;
 

@@ -1,14 +1,6 @@
-//! The seed's Update call against an emulator this example starts.
+//! Exotel's documented Update example, run against an emulator this example starts.
 //!
 //! Run: `cargo run -p greenpin-blocking --example blocking_update`
-
-/// The seed's Update body, with the docs' real numbers for its masked placeholders.
-const SEED_UPDATE: &str = r#"{
-    "a": {"vns": ["6292134471", "6292134464"], "numbers": ["7987686144"], "pin": "123", "pin_length": 3},
-    "b": {"vns": ["6292134465", "6292134464"], "numbers": ["9956555625"], "pin": "234", "pin_length": "3"},
-    "usage": "twoway",
-    "deallocation_policy": {"duration": "1200s"}
-}"#;
 
 use greenpin_blocking::CreateSpec;
 use greenpin_blocking::{Client, PartySpec, UpdateSpec};
@@ -24,8 +16,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     println!("created {} ({})", created.greenpin_id, created.state);
 
-    let seed: UpdateSpec = serde_json::from_str(SEED_UPDATE)?;
-    let updated = client.update(&created.greenpin_id, &seed)?;
+    let documented: UpdateSpec =
+        serde_json::from_str(greenpin_blocking::greenpin_core::body::DOCUMENTED_UPDATE)?;
+    let updated = client.update(&created.greenpin_id, &documented)?;
     println!("{}", serde_json::to_string_pretty(&updated)?);
     Ok(())
 }

@@ -37,7 +37,6 @@ use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver
 use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 
 pub use greenpin_core;
-pub use greenpin_core::ops;
 pub use greenpin_core::sdk::*;
 pub use ureq;
 

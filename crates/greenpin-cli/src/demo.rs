@@ -11,14 +11,6 @@ use greenpin_emulator::BlockingEmulator;
 use crate::Failure;
 use crate::output::{allocation_lines, print_lines};
 
-/// The seed's Update body, with the docs' real numbers for its masked placeholders.
-const SEED_UPDATE: &str = r#"{
-    "a": {"vns": ["6292134471", "6292134464"], "numbers": ["7987686144"], "pin": "123", "pin_length": 3},
-    "b": {"vns": ["6292134465", "6292134464"], "numbers": ["9956555625"], "pin": "234", "pin_length": "3"},
-    "usage": "twoway",
-    "deallocation_policy": {"duration": "1200s"}
-}"#;
-
 fn step(n: u32, title: &str) {
     println!("\n{n}. {title}");
 }
@@ -55,8 +47,8 @@ pub(crate) fn run(json: bool) -> Result<u8, Failure> {
         2,
         "Update it with Exotel's documented Update example (PUT /greenpin/{id}): two VNs a side, PINs 123 and 234, 1200s",
     );
-    let spec: UpdateSpec =
-        serde_json::from_str(SEED_UPDATE).map_err(|e| Failure::Usage(e.to_string()))?;
+    let spec: UpdateSpec = serde_json::from_str(greenpin_core::body::DOCUMENTED_UPDATE)
+        .map_err(|e| Failure::Usage(e.to_string()))?;
     let updated = client.update(&id, &spec)?;
     print_lines(&allocation_lines(&updated), "   ");
     transcript.push(serde_json::json!({"step": "update", "allocation": updated}));

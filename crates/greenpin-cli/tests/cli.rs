@@ -11,10 +11,6 @@ use greenpin_emulator::{BlockingEmulator, EmulatorConfig, Fault, FaultRule};
 use serde_json::Value;
 
 const TOKEN: &str = "canary-cli-token-3f9e1b";
-const SEED_UPDATE: &str = r#"{
-"a": {"vns": ["6292134471", "6292134464"], "numbers": ["7987686144"], "pin": "123", "pin_length": 3},
-"b": {"vns": ["6292134465", "6292134464"], "numbers": ["9956555625"], "pin": "234", "pin_length": "3"},
-"usage": "twoway", "deallocation_policy": {"duration": "1200s"}}"#;
 
 struct Env {
     emu: BlockingEmulator,
@@ -157,7 +153,7 @@ fn update_with_the_seed_body_from_a_file_and_stdin() {
     let e = env();
     let id = e.create("t1", "7987686144");
     let path = e.dir.join("seed.json");
-    std::fs::write(&path, SEED_UPDATE).unwrap();
+    std::fs::write(&path, greenpin_core::body::DOCUMENTED_UPDATE).unwrap();
     let out = e.run(&[
         "--json",
         "update",

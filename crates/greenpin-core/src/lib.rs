@@ -71,6 +71,7 @@ pub use sdk::*;
 /// module whole (`pub use greenpin_core::sdk::*`), so a program that depends on
 /// `greenpin-blocking` or `greenpin-async` alone can name every type in their signatures.
 pub mod sdk {
+    pub use crate::ops;
     pub use crate::allocation::{
         Allocation, DeallocationPolicy, DeallocationPolicySpec, DeallocationTime,
         DeallocationTimeError, DurationText, State, Usage,

@@ -143,8 +143,6 @@ impl<'de> Deserialize<'de> for MaxDeallocationTime {
 /// let s: Settings = serde_json::from_str(r#"{"timezone":"UTC","deletion_time":3600,"x":1}"#).unwrap();
 /// assert_eq!(s.timezone, Some(Timezone::Utc));
 /// assert_eq!(s.other["x"], 1);
-/// let change = Settings::new().timezone(Timezone::Ist);
-/// assert_eq!(serde_json::to_string(&change).unwrap(), r#"{"timezone":"IST"}"#);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -192,47 +190,6 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// No setting given: the start of an update.
-    pub fn new() -> Self {
-        Settings::default()
-    }
-
-    /// Sets `timezone`.
-    pub fn timezone(mut self, tz: Timezone) -> Self {
-        self.timezone = Some(tz);
-        self
-    }
-
-    /// Sets `country`.
-    pub fn country(mut self, country: impl Into<String>) -> Self {
-        self.country = Some(country.into());
-        self
-    }
-
-    /// Sets `deletion_time`, in seconds.
-    pub fn deletion_time(mut self, secs: u64) -> Self {
-        self.deletion_time = Some(secs);
-        self
-    }
-
-    /// Sets `max_deallocation_time`.
-    pub fn max_deallocation_time(mut self, max: MaxDeallocationTime) -> Self {
-        self.max_deallocation_time = Some(max);
-        self
-    }
-
-    /// Sets `intl_num_sup`.
-    pub fn intl_num_sup(mut self, on: bool) -> Self {
-        self.intl_num_sup = Some(on);
-        self
-    }
-
-    /// Sets `greenpin_call_complete_event_endpoint`.
-    pub fn call_complete_endpoint(mut self, url: impl Into<String>) -> Self {
-        self.greenpin_call_complete_event_endpoint = Some(url.into());
-        self
-    }
-
     /// Whether nothing is set.
     pub fn is_empty(&self) -> bool {
         self == &Settings::default()

@@ -147,7 +147,7 @@ proptest! {
                 max in prop::option::of(prop_oneof![Just(MaxDeallocationTime::Never), (1u64..1u64<<40).prop_map(MaxDeallocationTime::Secs)]),
                 tz in prop::option::of(prop_oneof![Just(Timezone::Ist), Just(Timezone::Utc)]),
                 deletion in prop::option::of(any::<u64>()), len in prop::option::of(pin_length())) {
-        let mut s = Settings::new();
+        let mut s = Settings::default();
         s.country = country; s.intl_num_sup = intl; s.max_deallocation_time = max; s.timezone = tz;
         s.deletion_time = deletion; s.aparty_pin_length = len; s.common_pin_enabled = intl;
         s.other.insert("greenvn_extra".into(), serde_json::json!([1, "x"]));

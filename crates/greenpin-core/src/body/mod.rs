@@ -42,6 +42,22 @@ pub use settings::{SettingsBody, SettingsSpec};
 
 use crate::phone::Country;
 
+/// The body of Exotel's documented Update example (`PUT /greenpin/{greenpin_id}`), with
+/// real numbers in place of the documentation's masked placeholders (`629XXXXX71`). Note
+/// `pin_length` written once as a number and once as a string, as the documentation does.
+///
+/// ```
+/// use greenpin_core::{UpdateSpec, ValidationContext, body::DOCUMENTED_UPDATE};
+/// let spec: UpdateSpec = serde_json::from_str(DOCUMENTED_UPDATE).unwrap();
+/// assert!(spec.validate(&ValidationContext::default()).is_ok());
+/// ```
+pub const DOCUMENTED_UPDATE: &str = r#"{
+  "a": {"vns": ["6292134471", "6292134464"], "numbers": ["7987686144"], "pin": "123", "pin_length": 3},
+  "b": {"vns": ["6292134465", "6292134464"], "numbers": ["9956555625"], "pin": "234", "pin_length": "3"},
+  "usage": "twoway",
+  "deallocation_policy": {"duration": "1200s"}
+}"#;
+
 /// What validation needs to know beyond the body itself.
 ///
 /// The SDK validates with its client's country and lets international numbers through (the

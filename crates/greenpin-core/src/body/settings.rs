@@ -8,8 +8,9 @@ use crate::pin::PinLength;
 use crate::settings::{MaxDeallocationTime, Settings, Timezone};
 use crate::validation::{ValidationError, ValidationKind};
 
-/// A change of account settings. Every field is optional; a field left out keeps its
-/// value. Settings this version does not model go in `other` and are sent as given.
+/// A change of account settings: the [`Settings`] fields it sets. A field left out keeps
+/// its value; settings this version does not model go in `other` and are sent as given.
+/// On the wire it is exactly a settings object.
 ///
 /// ```
 /// use greenpin_core::{SettingsSpec, Timezone, ValidationContext};
@@ -22,47 +23,23 @@ use crate::validation::{ValidationError, ValidationKind};
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(transparent)]
 #[non_exhaustive]
 pub struct SettingsSpec {
-    /// Country local numbers are read in (ISO 3166-1 alpha-2).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
-    /// Whether international numbers are allowed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub intl_num_sup: Option<bool>,
-    /// Cap on deallocation durations: a longer policy is cut to it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_deallocation_time: Option<MaxDeallocationTime>,
-    /// Timezone of `deallocation_time`: `IST` or `UTC`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timezone: Option<Timezone>,
-    /// Seconds a vault allocation is kept before it is purged.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deletion_time: Option<u64>,
-    /// Where call-completed callbacks are POSTed (an `http` or `https` URL; empty to stop).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub greenpin_call_complete_event_endpoint: Option<String>,
-    /// Default A-party PIN length.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aparty_pin_length: Option<PinLength>,
-    /// Default B-party PIN length.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bparty_pin_length: Option<PinLength>,
-    /// Whether A-party PINs are on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aparty_pin_enabled: Option<bool>,
-    /// Whether B-party PINs are on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bparty_pin_enabled: Option<bool>,
-    /// Length of a PIN common to both parties.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub common_pin_length: Option<PinLength>,
-    /// Whether a common PIN is on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub common_pin_enabled: Option<bool>,
-    /// Settings this version does not model (some are shared with GreenVN).
-    #[serde(flatten)]
-    pub other: serde_json::Map<String, serde_json::Value>,
+    /// The settings to change; `None` fields are left as they are.
+    pub settings: Settings,
+}
+
+macro_rules! setters {
+    ($($(#[$doc:meta])* $name:ident($field:ident: $ty:ty);)+) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(mut self, value: $ty) -> Self {
+                self.settings.$field = Some(value.into());
+                self
+            }
+        )+
+    };
 }
 
 impl SettingsSpec {
@@ -71,45 +48,32 @@ impl SettingsSpec {
         SettingsSpec::default()
     }
 
-    /// Sets `timezone`.
-    pub fn timezone(mut self, tz: Timezone) -> Self {
-        self.timezone = Some(tz);
-        self
-    }
-
-    /// Sets `country`.
-    pub fn country(mut self, country: impl Into<String>) -> Self {
-        self.country = Some(country.into());
-        self
-    }
-
-    /// Sets `deletion_time`, in seconds.
-    pub fn deletion_time(mut self, secs: u64) -> Self {
-        self.deletion_time = Some(secs);
-        self
-    }
-
-    /// Sets `max_deallocation_time`.
-    pub fn max_deallocation_time(mut self, max: MaxDeallocationTime) -> Self {
-        self.max_deallocation_time = Some(max);
-        self
-    }
-
-    /// Sets `intl_num_sup`.
-    pub fn intl_num_sup(mut self, on: bool) -> Self {
-        self.intl_num_sup = Some(on);
-        self
-    }
-
-    /// Sets `greenpin_call_complete_event_endpoint`.
-    pub fn call_complete_endpoint(mut self, url: impl Into<String>) -> Self {
-        self.greenpin_call_complete_event_endpoint = Some(url.into());
-        self
+    setters! {
+        /// Sets `timezone`.
+        timezone(timezone: Timezone);
+        /// Sets `country` (ISO 3166-1 alpha-2, e.g. `IN`).
+        country(country: &str);
+        /// Sets `deletion_time`, in seconds.
+        deletion_time(deletion_time: u64);
+        /// Sets `max_deallocation_time`.
+        max_deallocation_time(max_deallocation_time: MaxDeallocationTime);
+        /// Sets `intl_num_sup`.
+        intl_num_sup(intl_num_sup: bool);
+        /// Sets `greenpin_call_complete_event_endpoint`.
+        call_complete_endpoint(greenpin_call_complete_event_endpoint: &str);
+        /// Sets `aparty_pin_enabled`.
+        aparty_pin_enabled(aparty_pin_enabled: bool);
+        /// Sets `bparty_pin_enabled`.
+        bparty_pin_enabled(bparty_pin_enabled: bool);
+        /// Sets `aparty_pin_length`.
+        aparty_pin_length(aparty_pin_length: PinLength);
+        /// Sets `bparty_pin_length`.
+        bparty_pin_length(bparty_pin_length: PinLength);
     }
 
     /// Whether nothing is set.
     pub fn is_empty(&self) -> bool {
-        self == &SettingsSpec::default()
+        self.settings == Settings::default()
     }
 
     /// Checks the change: at least one setting, each valid.
@@ -121,19 +85,19 @@ impl SettingsSpec {
                 "a settings update must change at least one setting",
             ));
         }
-        if let Some(c) = &self.country {
+        if let Some(c) = &self.settings.country {
             c.parse::<Country>().map_err(|e| {
                 ValidationError::new("country", ValidationKind::Invalid, e.to_string())
             })?;
         }
-        if let Some(Timezone::Unknown(tz)) = &self.timezone {
+        if let Some(Timezone::Unknown(tz)) = &self.settings.timezone {
             return Err(ValidationError::new(
                 "timezone",
                 ValidationKind::Invalid,
                 format!("{tz:?} is not a timezone GreenPin writes in; use \"IST\" or \"UTC\""),
             ));
         }
-        if let Some(MaxDeallocationTime::Secs(secs)) = self.max_deallocation_time
+        if let Some(MaxDeallocationTime::Secs(secs)) = self.settings.max_deallocation_time
             && secs > MaxDeallocationTime::LIMIT_SECS
         {
             return Err(ValidationError::new(
@@ -144,29 +108,12 @@ impl SettingsSpec {
                 ),
             ));
         }
-        if let Some(url) = &self.greenpin_call_complete_event_endpoint
+        if let Some(url) = &self.settings.greenpin_call_complete_event_endpoint
             && !url.is_empty()
         {
             check_endpoint(url)?;
         }
-        let s = Settings {
-            country: self.country.clone(),
-            intl_num_sup: self.intl_num_sup,
-            max_deallocation_time: self.max_deallocation_time,
-            timezone: self.timezone.clone(),
-            deletion_time: self.deletion_time,
-            greenpin_call_complete_event_endpoint: self
-                .greenpin_call_complete_event_endpoint
-                .clone(),
-            aparty_pin_length: self.aparty_pin_length,
-            bparty_pin_length: self.bparty_pin_length,
-            aparty_pin_enabled: self.aparty_pin_enabled,
-            bparty_pin_enabled: self.bparty_pin_enabled,
-            common_pin_length: self.common_pin_length,
-            common_pin_enabled: self.common_pin_enabled,
-            other: self.other.clone(),
-        };
-        Ok(SettingsBody(s))
+        Ok(SettingsBody(self.settings.clone()))
     }
 }
 

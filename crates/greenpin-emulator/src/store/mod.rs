@@ -10,8 +10,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use greenpin_core::{
     Allocation, CallCompleted, CallType, Country, CreateBody, DeallocationEvent,
     DeallocationPolicy, DeallocationReason, DeallocationTime, ErrorCode, GreenPinId,
-    MaxDeallocationTime, Party, PhoneNumber, Pin, PinLength, Settings, SettingsBody, State,
-    Timezone, TransactionId, UpdateBody, Usage, ValidationContext, check_parties_disjoint,
+    MaxDeallocationTime, Party, PhoneNumber, Pin, PinLength, Settings, SettingsBody, SettingsSpec,
+    State, Timezone, TransactionId, UpdateBody, Usage, ValidationContext, check_parties_disjoint,
 };
 use serde::Serialize;
 

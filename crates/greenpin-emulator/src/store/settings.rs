@@ -4,18 +4,19 @@ use super::*;
 
 /// The documented defaults of every setting the emulator models.
 pub fn default_settings() -> Settings {
-    let mut s = Settings::new()
+    let four = routing::default_pin_length();
+    let mut s = SettingsSpec::new()
         .country("IN")
         .intl_num_sup(false)
-        .max_deallocation_time(MaxDeallocationTime::Secs(170 * 86_400))
+        .max_deallocation_time(MaxDeallocationTime::Secs(MaxDeallocationTime::LIMIT_SECS))
         .timezone(Timezone::Ist)
-        .deletion_time(DEFAULT_DELETION_TIME);
-    let four = routing::default_pin_length();
-    s.aparty_pin_length = Some(four);
-    s.bparty_pin_length = Some(four);
+        .deletion_time(DEFAULT_DELETION_TIME)
+        .aparty_pin_length(four)
+        .bparty_pin_length(four)
+        .aparty_pin_enabled(false)
+        .bparty_pin_enabled(false)
+        .settings;
     s.common_pin_length = Some(four);
-    s.aparty_pin_enabled = Some(false);
-    s.bparty_pin_enabled = Some(false);
     s.common_pin_enabled = Some(false);
     s
 }

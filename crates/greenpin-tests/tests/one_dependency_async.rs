@@ -1,5 +1,5 @@
-//! A program that depends on `greenpin-async` alone (and the emulator, to have a
-//! service) names every type it meets through this crate, matches every error kind, and
+//! A program that imports `greenpin_async` alone (and the emulator, to have a service)
+//! names every type it meets through that crate, matches every error kind, and
 //! uses `?` on an id conversion.
 
 use greenpin_async::{
