@@ -19,7 +19,7 @@ use greenpin_core::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::Failure;
+use crate::exit::Failure;
 
 /// Most items the service takes in one bulk request.
 const MAX_BATCH: usize = MAX_BULK_ITEMS;
@@ -488,5 +488,5 @@ fn send_batch(client: &Client, batch: Batch) -> Vec<RowOutcome> {
 }
 
 fn exit_for(e: &Error) -> u8 {
-    crate::exit_code(e)
+    crate::exit::exit_code(e)
 }

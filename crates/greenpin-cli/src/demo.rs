@@ -8,7 +8,7 @@ use greenpin_blocking::Client;
 use greenpin_core::{CreateSpec, PartySpec, UpdateSpec};
 use greenpin_emulator::BlockingEmulator;
 
-use crate::Failure;
+use crate::exit::Failure;
 use crate::output::{allocation_lines, print_lines};
 
 fn step(n: u32, title: &str) {

@@ -3,184 +3,22 @@
 //! 0 success · 2 usage or validation error (nothing was sent) · 3 the API answered with an
 //! error · 4 transport failure or timeout.
 
+mod args;
 mod bulk;
 mod demo;
+mod exit;
 mod output;
+mod specs;
 
-use std::io::Read;
-use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
-use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap::{CommandFactory, Parser};
 use greenpin_blocking::Client;
-use greenpin_core::{
-    Country, CreateSpec, Error, GreenPinId, PartySpec, SettingsSpec, UpdateSpec, Usage,
-    ValidationError, ValidationKind,
-};
+use greenpin_core::{Country, CreateSpec, UpdateSpec, ValidationError, ValidationKind};
 
-/// Drive Exotel's GreenPin number-masking API from a shell.
-#[derive(Parser, Debug)]
-#[command(name = "greenpin", version, about, propagate_version = true)]
-struct Cli {
-    #[command(flatten)]
-    global: Global,
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Args, Debug)]
-struct Global {
-    /// Service root, `https://leadassist.exotel.in` by default; plain http only to loopback.
-    #[arg(long, env = "GREENPIN_BASE_URL", global = true)]
-    base_url: Option<String>,
-    /// Account (tenant) SID.
-    #[arg(long, env = "EXOTEL_ACCOUNT_SID", global = true)]
-    account_sid: Option<String>,
-    /// API key.
-    #[arg(long, env = "EXOTEL_API_KEY", global = true, hide_env_values = true)]
-    api_key: Option<String>,
-    /// API token (prefer the environment variable: command lines are visible to others).
-    #[arg(long, env = "EXOTEL_API_TOKEN", global = true, hide_env_values = true)]
-    api_token: Option<String>,
-    /// Country local numbers are read in (ISO 3166-1 alpha-2).
-    #[arg(long, global = true, default_value = "IN")]
-    country: String,
-    /// Whole-request timeout, e.g. 30s, 2m.
-    #[arg(long, global = true, value_parser = humantime::parse_duration)]
-    timeout: Option<Duration>,
-    /// Machine-readable output: the result, or the error, as JSON on stdout.
-    #[arg(long, global = true)]
-    json: bool,
-    /// Tracing on stderr (-v info, -vv debug, -vvv trace).
-    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
-    verbose: u8,
-}
-
-#[derive(Subcommand, Debug)]
-enum Command {
-    /// Create an allocation.
-    Create(CreateArgs),
-    /// Show an allocation.
-    Get {
-        /// The allocation's id.
-        id: String,
-    },
-    /// Change an active allocation (the seed's Update).
-    Update(UpdateArgs),
-    /// Deallocate: the allocation goes to the vault and its PINs are freed.
-    Delete {
-        /// The allocation's id.
-        id: String,
-    },
-    /// Apply one update per row of a CSV or NDJSON file.
-    BulkUpdate(bulk::BulkArgs),
-    /// Read or change the account settings.
-    #[command(subcommand)]
-    Settings(SettingsCommand),
-    /// Print a shell completion script.
-    Completions {
-        /// The shell.
-        shell: clap_complete::Shell,
-    },
-    /// Walk the whole lifecycle against an emulator started in-process.
-    Demo,
-}
-
-#[derive(Subcommand, Debug)]
-enum SettingsCommand {
-    /// Show every setting.
-    Get,
-    /// Change settings: `greenpin settings set timezone=UTC deletion_time=3600`.
-    Set {
-        /// KEY=VALUE pairs; a VALUE that is JSON (numbers, true, false) is sent as such.
-        #[arg(required = true)]
-        pairs: Vec<String>,
-    },
-}
-
-/// The fields of an allocation, as flags.
-#[derive(Args, Debug, Default)]
-struct SpecFlags {
-    /// A-party number (repeatable).
-    #[arg(long = "a-number")]
-    a_numbers: Vec<String>,
-    /// A-party VN (repeatable).
-    #[arg(long = "a-vn")]
-    a_vns: Vec<String>,
-    /// A-party PIN.
-    #[arg(long)]
-    a_pin: Option<String>,
-    /// A-party PIN length (alone: the service generates a PIN).
-    #[arg(long)]
-    a_pin_length: Option<i64>,
-    /// B-party number (repeatable).
-    #[arg(long = "b-number")]
-    b_numbers: Vec<String>,
-    /// B-party VN (repeatable).
-    #[arg(long = "b-vn")]
-    b_vns: Vec<String>,
-    /// B-party PIN.
-    #[arg(long)]
-    b_pin: Option<String>,
-    /// B-party PIN length.
-    #[arg(long)]
-    b_pin_length: Option<i64>,
-    /// oneway (only A calls B) or twoway.
-    #[arg(long)]
-    usage: Option<String>,
-    /// Deallocation duration, e.g. 1200s, 20m, 2h, 3d.
-    #[arg(long)]
-    deallocate_after: Option<String>,
-    /// JSON body in the API's shape instead of flags (`-` for stdin).
-    #[arg(long)]
-    body: Option<PathBuf>,
-}
-
-#[derive(Args, Debug)]
-struct CreateArgs {
-    /// Your own id for the allocation (an order id, say); required unless in --body.
-    #[arg(long)]
-    transaction_id: Option<String>,
-    #[command(flatten)]
-    spec: SpecFlags,
-}
-
-#[derive(Args, Debug)]
-struct UpdateArgs {
-    /// The allocation's id.
-    id: String,
-    #[command(flatten)]
-    spec: SpecFlags,
-}
-
-/// What went wrong, and the exit code it means.
-pub(crate) enum Failure {
-    /// Usage or validation: nothing was sent (2).
-    Usage(String),
-    /// An SDK error.
-    Sdk(Error),
-}
-
-impl From<Error> for Failure {
-    fn from(e: Error) -> Self {
-        Failure::Sdk(e)
-    }
-}
-
-impl From<ValidationError> for Failure {
-    fn from(e: ValidationError) -> Self {
-        Failure::Sdk(Error::Validation(e))
-    }
-}
-
-pub(crate) fn exit_code(e: &Error) -> u8 {
-    match e {
-        Error::Validation(_) => 2,
-        Error::Transport(_) => 4,
-        _ => 3,
-    }
-}
+use crate::args::{Cli, Command, Global, SettingsCommand};
+use crate::exit::{Failure, exit_code};
+use crate::specs::{greenpin_id, parse_body, settings_from_pairs};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -300,72 +138,6 @@ fn run(cli: Cli) -> Result<u8, Failure> {
     }
 }
 
-impl SpecFlags {
-    fn to_spec(&self) -> UpdateSpec {
-        let party = |numbers: &[String], vns: &[String], pin: &Option<String>, len: Option<i64>| {
-            if numbers.is_empty() && vns.is_empty() && pin.is_none() && len.is_none() {
-                return None;
-            }
-            let mut p = PartySpec::new();
-            if !numbers.is_empty() {
-                p = p.numbers(numbers.iter().cloned());
-            }
-            if !vns.is_empty() {
-                p = p.vns(vns.iter().cloned());
-            }
-            if let Some(pin) = pin {
-                p = p.pin(pin.clone());
-            }
-            if let Some(len) = len {
-                p = p.pin_length(len);
-            }
-            Some(p)
-        };
-        let mut spec = UpdateSpec::new();
-        spec.a = party(&self.a_numbers, &self.a_vns, &self.a_pin, self.a_pin_length);
-        spec.b = party(&self.b_numbers, &self.b_vns, &self.b_pin, self.b_pin_length);
-        spec.usage = self.usage.as_deref().map(Usage::from);
-        if let Some(d) = &self.deallocate_after {
-            spec = spec.deallocate_after(d.as_str());
-        }
-        spec
-    }
-
-    fn only_body(&self) -> Result<(), Failure> {
-        if self.to_spec() != UpdateSpec::new() {
-            return Err(Failure::Usage(
-                "--body cannot be combined with field flags (--a-number, --usage, …)".into(),
-            ));
-        }
-        Ok(())
-    }
-}
-
-fn parse_body<T: serde::de::DeserializeOwned>(path: &PathBuf) -> Result<T, Failure> {
-    let text = if path.as_os_str() == "-" {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .map_err(|e| Failure::Usage(format!("--body: cannot read stdin: {e}")))?;
-        s
-    } else {
-        std::fs::read_to_string(path)
-            .map_err(|e| Failure::Usage(format!("--body: cannot read {}: {e}", path.display())))?
-    };
-    serde_json::from_str(&text).map_err(|e| Failure::Usage(format!("--body: {e}")))
-}
-
-fn greenpin_id(id: &str) -> Result<GreenPinId, Failure> {
-    GreenPinId::new(id).map_err(|e| {
-        ValidationError::new(
-            "greenpin_id",
-            ValidationKind::Invalid,
-            format!("{id:?} {e}"),
-        )
-        .into()
-    })
-}
-
 fn country(g: &Global) -> Result<Country, Failure> {
     g.country
         .parse()
@@ -408,22 +180,4 @@ fn client(g: &Global) -> Result<Client, Failure> {
         b = b.timeout(t);
     }
     Ok(b.build()?)
-}
-
-fn settings_from_pairs(pairs: &[String]) -> Result<SettingsSpec, Failure> {
-    let mut map = serde_json::Map::new();
-    for pair in pairs {
-        let (k, v) = pair
-            .split_once('=')
-            .ok_or_else(|| Failure::Usage(format!("{pair:?} is not KEY=VALUE")))?;
-        let k = k.trim();
-        if k.is_empty() {
-            return Err(Failure::Usage(format!("{pair:?} has no key")));
-        }
-        let value =
-            serde_json::from_str(v).unwrap_or_else(|_| serde_json::Value::String(v.to_owned()));
-        map.insert(k.to_owned(), value);
-    }
-    serde_json::from_value(serde_json::Value::Object(map))
-        .map_err(|e| Failure::Usage(format!("settings: {e}")))
 }

@@ -71,7 +71,6 @@ pub use sdk::*;
 /// module whole (`pub use greenpin_core::sdk::*`), so a program that depends on
 /// `greenpin-blocking` or `greenpin-async` alone can name every type in their signatures.
 pub mod sdk {
-    pub use crate::ops;
     pub use crate::allocation::{
         Allocation, DeallocationPolicy, DeallocationPolicySpec, DeallocationTime,
         DeallocationTimeError, DurationText, State, Usage,
@@ -95,6 +94,7 @@ pub mod sdk {
     pub use crate::ids::{
         AccountSid, GreenPinId, IdError, IdProblem, IntoGreenPinId, TransactionId,
     };
+    pub use crate::ops;
     pub use crate::ops::{BulkItemResult, BulkUpdateResults, Operation, OperationKind};
     pub use crate::party::{MAX_NUMBERS_PER_LIST, Party, PartySpec, check_parties_disjoint};
     pub use crate::phone::{Country, PhoneNumber, PhoneNumberError, UnknownCountry};

@@ -1,0 +1,143 @@
+//! The command line: every subcommand, flag and help text (clap derive).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::bulk;
+
+/// Drive Exotel's GreenPin number-masking API from a shell.
+#[derive(Parser, Debug)]
+#[command(name = "greenpin", version, about, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: Global,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct Global {
+    /// Service root, `https://leadassist.exotel.in` by default; plain http only to loopback.
+    #[arg(long, env = "GREENPIN_BASE_URL", global = true)]
+    pub(crate) base_url: Option<String>,
+    /// Account (tenant) SID.
+    #[arg(long, env = "EXOTEL_ACCOUNT_SID", global = true)]
+    pub(crate) account_sid: Option<String>,
+    /// API key.
+    #[arg(long, env = "EXOTEL_API_KEY", global = true, hide_env_values = true)]
+    pub(crate) api_key: Option<String>,
+    /// API token (prefer the environment variable: command lines are visible to others).
+    #[arg(long, env = "EXOTEL_API_TOKEN", global = true, hide_env_values = true)]
+    pub(crate) api_token: Option<String>,
+    /// Country local numbers are read in (ISO 3166-1 alpha-2).
+    #[arg(long, global = true, default_value = "IN")]
+    pub(crate) country: String,
+    /// Whole-request timeout, e.g. 30s, 2m.
+    #[arg(long, global = true, value_parser = humantime::parse_duration)]
+    pub(crate) timeout: Option<Duration>,
+    /// Machine-readable output: the result, or the error, as JSON on stdout.
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+    /// Tracing on stderr (-v info, -vv debug, -vvv trace).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub(crate) verbose: u8,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum Command {
+    /// Create an allocation.
+    Create(CreateArgs),
+    /// Show an allocation.
+    Get {
+        /// The allocation's id.
+        id: String,
+    },
+    /// Change an active allocation (the seed's Update).
+    Update(UpdateArgs),
+    /// Deallocate: the allocation goes to the vault and its PINs are freed.
+    Delete {
+        /// The allocation's id.
+        id: String,
+    },
+    /// Apply one update per row of a CSV or NDJSON file.
+    BulkUpdate(bulk::BulkArgs),
+    /// Read or change the account settings.
+    #[command(subcommand)]
+    Settings(SettingsCommand),
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Walk the whole lifecycle against an emulator started in-process.
+    Demo,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum SettingsCommand {
+    /// Show every setting.
+    Get,
+    /// Change settings: `greenpin settings set timezone=UTC deletion_time=3600`.
+    Set {
+        /// KEY=VALUE pairs; a VALUE that is JSON (numbers, true, false) is sent as such.
+        #[arg(required = true)]
+        pairs: Vec<String>,
+    },
+}
+
+/// The fields of an allocation, as flags.
+#[derive(Args, Debug, Default)]
+pub(crate) struct SpecFlags {
+    /// A-party number (repeatable).
+    #[arg(long = "a-number")]
+    pub(crate) a_numbers: Vec<String>,
+    /// A-party VN (repeatable).
+    #[arg(long = "a-vn")]
+    pub(crate) a_vns: Vec<String>,
+    /// A-party PIN.
+    #[arg(long)]
+    pub(crate) a_pin: Option<String>,
+    /// A-party PIN length (alone: the service generates a PIN).
+    #[arg(long)]
+    pub(crate) a_pin_length: Option<i64>,
+    /// B-party number (repeatable).
+    #[arg(long = "b-number")]
+    pub(crate) b_numbers: Vec<String>,
+    /// B-party VN (repeatable).
+    #[arg(long = "b-vn")]
+    pub(crate) b_vns: Vec<String>,
+    /// B-party PIN.
+    #[arg(long)]
+    pub(crate) b_pin: Option<String>,
+    /// B-party PIN length.
+    #[arg(long)]
+    pub(crate) b_pin_length: Option<i64>,
+    /// oneway (only A calls B) or twoway.
+    #[arg(long)]
+    pub(crate) usage: Option<String>,
+    /// Deallocation duration, e.g. 1200s, 20m, 2h, 3d.
+    #[arg(long)]
+    pub(crate) deallocate_after: Option<String>,
+    /// JSON body in the API's shape instead of flags (`-` for stdin).
+    #[arg(long)]
+    pub(crate) body: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct CreateArgs {
+    /// Your own id for the allocation (an order id, say); required unless in --body.
+    #[arg(long)]
+    pub(crate) transaction_id: Option<String>,
+    #[command(flatten)]
+    pub(crate) spec: SpecFlags,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct UpdateArgs {
+    /// The allocation's id.
+    pub(crate) id: String,
+    #[command(flatten)]
+    pub(crate) spec: SpecFlags,
+}

@@ -1,0 +1,89 @@
+//! Flags and files into the SDK's caller-input types (`UpdateSpec`, `CreateSpec`,
+//! `SettingsSpec`); every rule is then the core's, applied when the client validates.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use greenpin_core::{GreenPinId, PartySpec, SettingsSpec, UpdateSpec, Usage};
+
+use crate::args::SpecFlags;
+use crate::exit::Failure;
+
+impl SpecFlags {
+    pub(crate) fn to_spec(&self) -> UpdateSpec {
+        let party = |numbers: &[String], vns: &[String], pin: &Option<String>, len: Option<i64>| {
+            if numbers.is_empty() && vns.is_empty() && pin.is_none() && len.is_none() {
+                return None;
+            }
+            let mut p = PartySpec::new();
+            if !numbers.is_empty() {
+                p = p.numbers(numbers.iter().cloned());
+            }
+            if !vns.is_empty() {
+                p = p.vns(vns.iter().cloned());
+            }
+            if let Some(pin) = pin {
+                p = p.pin(pin.clone());
+            }
+            if let Some(len) = len {
+                p = p.pin_length(len);
+            }
+            Some(p)
+        };
+        let mut spec = UpdateSpec::new();
+        spec.a = party(&self.a_numbers, &self.a_vns, &self.a_pin, self.a_pin_length);
+        spec.b = party(&self.b_numbers, &self.b_vns, &self.b_pin, self.b_pin_length);
+        spec.usage = self.usage.as_deref().map(Usage::from);
+        if let Some(d) = &self.deallocate_after {
+            spec = spec.deallocate_after(d.as_str());
+        }
+        spec
+    }
+
+    pub(crate) fn only_body(&self) -> Result<(), Failure> {
+        if self.to_spec() != UpdateSpec::new() {
+            return Err(Failure::Usage(
+                "--body cannot be combined with field flags (--a-number, --usage, …)".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn parse_body<T: serde::de::DeserializeOwned>(path: &PathBuf) -> Result<T, Failure> {
+    let text = if path.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| Failure::Usage(format!("--body: cannot read stdin: {e}")))?;
+        s
+    } else {
+        std::fs::read_to_string(path)
+            .map_err(|e| Failure::Usage(format!("--body: cannot read {}: {e}", path.display())))?
+    };
+    // The core reads it, naming the field of any type error (`a.pin_length: …`).
+    greenpin_core::body::from_json(text.as_bytes())
+        .map_err(|e| Failure::Usage(format!("--body: {e}")))
+}
+
+pub(crate) fn greenpin_id(id: &str) -> Result<GreenPinId, Failure> {
+    Ok(GreenPinId::new(id).map_err(greenpin_core::Error::from)?)
+}
+
+pub(crate) fn settings_from_pairs(pairs: &[String]) -> Result<SettingsSpec, Failure> {
+    let mut map = serde_json::Map::new();
+    for pair in pairs {
+        let (k, v) = pair
+            .split_once('=')
+            .ok_or_else(|| Failure::Usage(format!("{pair:?} is not KEY=VALUE")))?;
+        let k = k.trim();
+        if k.is_empty() {
+            return Err(Failure::Usage(format!("{pair:?} has no key")));
+        }
+        let value =
+            serde_json::from_str(v).unwrap_or_else(|_| serde_json::Value::String(v.to_owned()));
+        map.insert(k.to_owned(), value);
+    }
+    serde_json::from_value(serde_json::Value::Object(map))
+        .map_err(|e| Failure::Usage(format!("settings: {e}")))
+}
