@@ -42,7 +42,7 @@ struct PlainUpdate {
 }
 
 #[derive(Deserialize)]
-#[allow(dead_code, reason = "decoded to be measured, never read")]
+#[expect(dead_code, reason = "decoded to be measured, never read")]
 struct PlainAllocation {
     greenpin_id: String,
     transaction_id: Option<String>,
@@ -54,7 +54,7 @@ struct PlainAllocation {
 }
 
 #[derive(Deserialize)]
-#[allow(dead_code, reason = "decoded to be measured, never read")]
+#[expect(dead_code, reason = "decoded to be measured, never read")]
 struct PlainEnvelope {
     request_id: Option<String>,
     success: bool,
