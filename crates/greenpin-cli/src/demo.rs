@@ -82,10 +82,10 @@ pub(crate) fn run(json: bool) -> Result<u8, Failure> {
 
     step(
         5,
-        "The customer calls VN 6292134465 from 9956555625 with a wrong PIN, then with 234",
+        "A stranger calls VN 6292134471 with a wrong PIN; the customer calls VN 6292134465 from 9956555625 (B-party PINs are off: the number is known, no PIN asked)",
     );
     let wrong = emulator
-        .simulate_call("9956555625", "6292134465", Some("999"))
+        .simulate_call("9000000001", "6292134471", Some("999"))
         .map_err(|f| Failure::Usage(f.message))?;
     println!(
         "   PIN 999: {}",
@@ -96,17 +96,17 @@ pub(crate) fn run(json: bool) -> Result<u8, Failure> {
         }
     );
     let right = emulator
-        .simulate_call("9956555625", "6292134465", Some("234"))
+        .simulate_call("9956555625", "6292134465", None)
         .map_err(|f| Failure::Usage(f.message))?;
     println!(
-        "   PIN 234: {}",
+        "   the customer: {}",
         right
             .to
             .as_deref()
             .map(|t| format!("connected to {t} (the A-party)"))
             .unwrap_or_else(|| "not connected".into())
     );
-    transcript.push(serde_json::json!({"step": "calls", "wrong_pin": wrong, "right_pin": right}));
+    transcript.push(serde_json::json!({"step": "calls", "wrong_pin": wrong, "customer": right}));
 
     step(
         6,

@@ -174,8 +174,13 @@ impl From<String> for DurationText {
     }
 }
 impl From<std::time::Duration> for DurationText {
+    /// Whole seconds, `"{n}s"`. A fraction of a second is kept in the text, so validation
+    /// refuses it rather than rounding it away.
     fn from(d: std::time::Duration) -> Self {
-        DurationText(humantime::format_duration(d).to_string())
+        DurationText(match d.subsec_nanos() {
+            0 => format!("{}s", d.as_secs()),
+            nanos => format!("{}.{nanos:09}s", d.as_secs()),
+        })
     }
 }
 impl From<DeallocationDuration> for DurationText {

@@ -6,31 +6,65 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// How long an allocation lives: a positive whole number of seconds, at most
-/// [`DeallocationDuration::MAX`] (170 days, the documented default cap of the
-/// `max_deallocation_time` setting).
+/// How long an allocation lives: GreenPin's `"<count><unit>"`, a positive whole count and
+/// one of the units `s`, `m`, `h`, `d` (`"1200s"`, `"20m"`, `"1h"`, `"170d"`). It is kept,
+/// and written back, in the form it was given.
 ///
-/// Read from a count and a unit (`s`, `m`, `h`, `d`), or any form `humantime` reads
-/// (`"1h 30m"`); written as whole seconds (`"1200s"`), which every reader accepts.
+/// Only that form is read: `"1h 30m"`, `"90min"`, `"1.5h"` and `"10M"` are refused (there
+/// is no unit `M`). Friendlier forms are converted where they are typed: a
+/// `std::time::Duration` becomes whole seconds, and the `greenpin` command reads `2h30m`.
 ///
 /// ```
 /// use greenpin_core::DeallocationDuration;
 /// let d: DeallocationDuration = "20m".parse().unwrap();
 /// assert_eq!(d.as_secs(), 1200);
-/// assert_eq!(d.to_string(), "1200s");
+/// assert_eq!(d.to_string(), "20m");
 /// assert!("0s".parse::<DeallocationDuration>().is_err());
-/// assert!("171d".parse::<DeallocationDuration>().is_err());
+/// assert!("1h 30m".parse::<DeallocationDuration>().is_err());
+/// assert!("10M".parse::<DeallocationDuration>().is_err());
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
-pub struct DeallocationDuration(u64);
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct DeallocationDuration {
+    count: u64,
+    unit: Unit,
+}
+
+/// A unit of a [`DeallocationDuration`].
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+enum Unit {
+    S,
+    M,
+    H,
+    D,
+}
+
+impl Unit {
+    fn secs(self) -> u64 {
+        match self {
+            Unit::S => 1,
+            Unit::M => 60,
+            Unit::H => 3_600,
+            Unit::D => 86_400,
+        }
+    }
+
+    fn letter(self) -> char {
+        match self {
+            Unit::S => 's',
+            Unit::M => 'm',
+            Unit::H => 'h',
+            Unit::D => 'd',
+        }
+    }
+}
 
 /// Why a duration is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DurationError {
-    /// Not a duration at all.
+    /// Not of the form `<count><unit>`.
     #[error(
-        "{0:?} is not a duration; write a count and a unit: \"1200s\", \"20m\", \"1h\", \"2d\""
+        "{0:?} is not a duration; write a whole count and one unit, s, m, h or d: \"1200s\", \"20m\", \"1h\", \"2d\""
     )]
     Syntax(String),
     /// Zero.
@@ -39,8 +73,8 @@ pub enum DurationError {
     /// Has a fraction of a second.
     #[error("must be a whole number of seconds")]
     Fractional,
-    /// Longer than the cap.
-    #[error("{secs}s is longer than the maximum of {max}s ({days} days)", max = DeallocationDuration::MAX.0, days = DeallocationDuration::MAX.0 / 86_400)]
+    /// Longer than any allocation can be asked to live.
+    #[error("{secs}s is longer than the longest accepted, {max} days", max = DeallocationDuration::LONGEST_DAYS)]
     TooLong {
         /// What was asked for, in seconds.
         secs: u64,
@@ -48,26 +82,64 @@ pub enum DurationError {
 }
 
 impl DeallocationDuration {
-    /// The longest duration: 170 days.
-    pub const MAX: DeallocationDuration = DeallocationDuration(170 * 86_400);
+    /// The longest policy any account allows: 170 days, the documented maximum of the
+    /// `max_deallocation_time` setting (which caps shorter). A longer policy is accepted
+    /// only when the setting is `-1` (never expire); then it is honoured.
+    pub const MAX: DeallocationDuration = DeallocationDuration {
+        count: 170,
+        unit: Unit::D,
+    };
 
-    /// A duration of whole seconds.
+    /// The shortest life of an allocation the service documents: 5 minutes. Shorter
+    /// policies are accepted (Exotel's own examples use `"20s"`); the service raises them
+    /// to this.
+    pub const MIN_LIFE: DeallocationDuration = DeallocationDuration {
+        count: 5,
+        unit: Unit::M,
+    };
+
+    /// Upper bound of the wire form, in days: beyond any plausible policy (100 years), so
+    /// that every accepted duration fits every clock.
+    pub const LONGEST_DAYS: u64 = 36_500;
+
+    /// A duration of whole seconds, written `"{secs}s"`.
     pub fn from_secs(secs: u64) -> Result<Self, DurationError> {
-        match secs {
-            0 => Err(DurationError::Zero),
-            s if s > Self::MAX.0 => Err(DurationError::TooLong { secs: s }),
-            s => Ok(DeallocationDuration(s)),
+        Self::new(secs, Unit::S)
+    }
+
+    fn new(count: u64, unit: Unit) -> Result<Self, DurationError> {
+        let secs = count.saturating_mul(unit.secs());
+        if count == 0 {
+            return Err(DurationError::Zero);
         }
+        if secs > Self::LONGEST_DAYS * 86_400 {
+            return Err(DurationError::TooLong { secs });
+        }
+        Ok(DeallocationDuration { count, unit })
     }
 
     /// Seconds.
     pub fn as_secs(self) -> u64 {
-        self.0
+        self.count * self.unit.secs()
     }
 
     /// As a `std` duration.
     pub fn as_duration(self) -> Duration {
-        Duration::from_secs(self.0)
+        Duration::from_secs(self.as_secs())
+    }
+}
+
+impl PartialOrd for DeallocationDuration {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for DeallocationDuration {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_secs()
+            .cmp(&other.as_secs())
+            .then((self.unit.secs()).cmp(&other.unit.secs()))
     }
 }
 
@@ -84,39 +156,26 @@ impl TryFrom<Duration> for DeallocationDuration {
 impl FromStr for DeallocationDuration {
     type Err = DurationError;
     fn from_str(s: &str) -> Result<Self, DurationError> {
-        let t = s.trim();
         let syntax = || DurationError::Syntax(s.to_owned());
-        // The API's own form: digits and one unit letter.
-        if let Some(secs) = count_unit_secs(t) {
-            return DeallocationDuration::from_secs(secs);
+        let unit = match s.chars().last() {
+            Some('s') => Unit::S,
+            Some('m') => Unit::M,
+            Some('h') => Unit::H,
+            Some('d') => Unit::D,
+            _ => return Err(syntax()),
+        };
+        let count = &s[..s.len() - 1];
+        if count.is_empty() || count.len() > 19 || !count.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(syntax());
         }
-        // Anything humantime reads ("1h 30m", "90min").
-        let d = humantime::parse_duration(t).map_err(|_| syntax())?;
-        DeallocationDuration::try_from(d)
+        let count: u64 = count.parse().map_err(|_| syntax())?;
+        DeallocationDuration::new(count, unit)
     }
-}
-
-/// Seconds in GreenPin's `"<count><unit>"` form (unit `s`, `m`, `h` or `d`), or `None`
-/// when `t` is not of that form or overflows.
-pub(crate) fn count_unit_secs(t: &str) -> Option<u64> {
-    let unit = t.chars().last()?;
-    let scale = match unit {
-        's' => 1,
-        'm' => 60,
-        'h' => 3_600,
-        'd' => 86_400,
-        _ => return None,
-    };
-    let count = &t[..t.len() - 1];
-    if count.is_empty() || !count.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    count.parse::<u64>().ok()?.checked_mul(scale)
 }
 
 impl fmt::Display for DeallocationDuration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}s", self.0)
+        write!(f, "{}{}", self.count, self.unit.letter())
     }
 }
 
@@ -138,49 +197,65 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_the_documented_forms() {
+    fn reads_only_the_documented_form_and_keeps_it() {
         for (text, secs) in [
             ("1200s", 1200),
             ("20m", 1200),
             ("1h", 3600),
             ("170d", 170 * 86_400),
-            ("1h 30m", 5400),
-            (" 5s ", 5),
+            ("20s", 20),
         ] {
+            let d = text.parse::<DeallocationDuration>().unwrap();
             assert_eq!(
-                text.parse::<DeallocationDuration>().unwrap().as_secs(),
-                secs,
+                (d.as_secs(), d.to_string()),
+                (secs, text.to_owned()),
                 "{text}"
+            );
+        }
+        for bad in [
+            "1h 30m", "90min", "2weeks", "1.5h", "10M", "1H", " 5s", "5s ", "s", "-5s", "+5s", "5",
+            "",
+        ] {
+            assert!(
+                matches!(
+                    bad.parse::<DeallocationDuration>(),
+                    Err(DurationError::Syntax(_))
+                ),
+                "{bad:?}"
             );
         }
     }
 
     #[test]
-    fn refuses_what_it_must() {
+    fn refuses_zero_and_the_absurd() {
         assert_eq!(
             "0m".parse::<DeallocationDuration>(),
             Err(DurationError::Zero)
         );
         assert_eq!(
-            "1500ms".parse::<DeallocationDuration>(),
-            Err(DurationError::Fractional)
+            "36501d".parse::<DeallocationDuration>(),
+            Err(DurationError::TooLong {
+                secs: 36_501 * 86_400
+            })
         );
-        assert_eq!(
-            "171d".parse::<DeallocationDuration>(),
-            Err(DurationError::TooLong { secs: 171 * 86_400 })
-        );
-        assert!(matches!(
-            "soon".parse::<DeallocationDuration>(),
-            Err(DurationError::Syntax(_))
-        ));
-        assert!(matches!(
-            "-5s".parse::<DeallocationDuration>(),
-            Err(DurationError::Syntax(_))
-        ));
         assert!(
             "99999999999999999999d"
                 .parse::<DeallocationDuration>()
                 .is_err()
+        );
+        assert!(
+            "171d".parse::<DeallocationDuration>().is_ok(),
+            "the setting decides"
+        );
+        assert_eq!(
+            DeallocationDuration::try_from(Duration::from_millis(1500)),
+            Err(DurationError::Fractional)
+        );
+        assert_eq!(
+            DeallocationDuration::try_from(Duration::from_secs(90))
+                .unwrap()
+                .to_string(),
+            "90s"
         );
     }
 }

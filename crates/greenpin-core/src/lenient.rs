@@ -7,17 +7,26 @@ use serde::{Deserialize, Deserializer};
 #[serde(untagged)]
 enum IntOrString {
     Int(i64),
+    Float(f64),
     Str(String),
 }
 
-/// Reads an integer sent as a number or a string of digits (surrounding blanks ignored).
-/// `None` for JSON `null`.
+/// A float that is a whole number (`5.0`, a valid JSON Schema integer) as an integer.
+fn whole(f: f64) -> Option<i64> {
+    (f.fract() == 0.0 && f.abs() < 9.0e15).then_some(f as i64)
+}
+
+/// Reads an integer sent as a number (`3`, or `3.0`) or a string of digits (surrounding
+/// blanks ignored). `None` for JSON `null`.
 pub(crate) fn int_or_digits<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     match Option::<IntOrString>::deserialize(d)
         .map_err(|_| serde::de::Error::custom("expected a number or a string of digits"))?
     {
         None => Ok(None),
         Some(IntOrString::Int(n)) => Ok(Some(n)),
+        Some(IntOrString::Float(f)) => whole(f)
+            .map(Some)
+            .ok_or_else(|| serde::de::Error::custom(format!("{f} is not a whole number"))),
         Some(IntOrString::Str(s)) => s
             .trim()
             .parse()
@@ -37,12 +46,52 @@ pub(crate) fn count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::E
     #[serde(untagged)]
     enum Raw {
         Int(u64),
+        Float(f64),
         Str(String),
     }
     match Option::<Raw>::deserialize(d)? {
         None => Ok(None),
         Some(Raw::Int(n)) => Ok(Some(n)),
+        Some(Raw::Float(f)) => whole(f)
+            .and_then(|n| u64::try_from(n).ok())
+            .map(Some)
+            .ok_or_else(|| serde::de::Error::custom(format!("{f} is not a whole count"))),
         Some(Raw::Str(s)) if s.trim().is_empty() => Ok(None),
         Some(Raw::Str(s)) => s.trim().parse().map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
+/// Reads a flag sent as a JSON boolean or as the strings `"true"` / `"false"` (the form the
+/// settings page documents). `None` for JSON `null`.
+pub(crate) fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Bool(bool),
+        Str(String),
+    }
+    let bad = || serde::de::Error::custom("expected \"true\" or \"false\"");
+    match Option::<Raw>::deserialize(d).map_err(|_| bad())? {
+        None => Ok(None),
+        Some(Raw::Bool(b)) => Ok(Some(b)),
+        Some(Raw::Str(s)) => match s.trim() {
+            "true" => Ok(Some(true)),
+            "false" => Ok(Some(false)),
+            _ => Err(serde::de::Error::custom(format!(
+                "{s:?} is not \"true\" or \"false\""
+            ))),
+        },
+    }
+}
+
+/// Writes a flag as the strings `"true"` / `"false"`.
+pub(crate) fn flag_as_string<S: serde::Serializer>(
+    value: &Option<bool>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(true) => s.serialize_str("true"),
+        Some(false) => s.serialize_str("false"),
+        None => s.serialize_none(),
     }
 }

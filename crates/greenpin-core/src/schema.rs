@@ -25,6 +25,18 @@ pub(crate) fn int_or_digits(_: &mut SchemaGenerator) -> Schema {
     })
 }
 
+/// A flag written as the string `"true"` or `"false"` (read from a boolean too).
+pub(crate) fn string_flag(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "description": "\"true\" or \"false\" (a JSON boolean is read too).",
+        "oneOf": [
+            {"type": "string", "enum": ["true", "false"]},
+            {"type": "boolean"},
+            {"type": "null"}
+        ]
+    })
+}
+
 /// A count, as a JSON number or a string of digits, or empty.
 pub(crate) fn count(_: &mut SchemaGenerator) -> Schema {
     json_schema!({
@@ -70,8 +82,8 @@ schema!(PinLength, "PinLength", {
 
 schema!(DeallocationDuration, "DeallocationDuration", {
     "type": "string",
-    "description": "A count and a unit: s, m, h or d (at most 170 days). Written as whole seconds.",
-    "pattern": "^[0-9]+[smhd]$",
+    "description": "A positive whole count and one unit, s, m, h or d, kept in the form given. The max_deallocation_time setting caps it; the service raises a policy under 5 minutes to 5 minutes.",
+    "pattern": "^[1-9][0-9]{0,3}[smhd]$",
     "examples": ["1200s", "20m", "1h", "170d"]
 });
 
@@ -90,12 +102,10 @@ schema!(TransactionId, "TransactionId", {
 });
 
 schema!(MaxDeallocationTime, "MaxDeallocationTime", {
-    "description": "-1 (never expire), a number of seconds, or a duration like \"170d\".",
-    "oneOf": [
-        {"const": -1},
-        {"type": "integer", "minimum": 1},
-        {"type": "string", "pattern": "^(-1|0*[1-9][0-9]*[smhd]?)$"}
-    ]
+    "description": "\"-1\" (never expire) or a duration of at most 170 days, like \"170d\"; echoed in the form it was set.",
+    "type": "string",
+    "pattern": "^(-1|([1-9]|[1-9][0-9]|1[0-6][0-9]|170)d|[1-9][0-9]{0,2}[hms])$",
+    "examples": ["170d", "-1", "12h"]
 });
 
 impl JsonSchema for ErrorCode {

@@ -71,39 +71,54 @@ impl Timezone {
     }
 }
 
-/// The `max_deallocation_time` setting: a cap on deallocation durations, or never expire.
+/// The `max_deallocation_time` setting: the longest an allocation may live (a longer
+/// deallocation policy is cut to it), or never expire.
 ///
-/// Read from `-1` (never), a number of seconds, or a duration string (`"170d"`); written as
-/// `-1` or whole seconds (`"14688000s"`).
+/// Read from `"-1"` or `-1` (never), a duration (`"170d"`), or a number of seconds; written
+/// as `"-1"` or the duration in the form it was set, as the service echoes it.
+///
+/// ```
+/// use greenpin_core::MaxDeallocationTime;
+/// let m: MaxDeallocationTime = serde_json::from_str(r#""170d""#).unwrap();
+/// assert_eq!(m.secs(), Some(170 * 86_400));
+/// assert_eq!(serde_json::to_string(&m).unwrap(), r#""170d""#);
+/// let never: MaxDeallocationTime = serde_json::from_str("-1").unwrap();
+/// assert_eq!(serde_json::to_string(&never).unwrap(), r#""-1""#);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MaxDeallocationTime {
-    /// `-1`: allocations never expire.
+    /// `-1`: allocations without a policy never expire, and no policy is cut.
     Never,
-    /// Allocations live at most this many seconds.
-    Secs(u64),
+    /// Allocations live at most this long.
+    Cap(crate::DeallocationDuration),
 }
 
 impl MaxDeallocationTime {
     /// The longest cap GreenPin allows: 170 days, in seconds.
     pub const LIMIT_SECS: u64 = 170 * 86_400;
+
+    /// The cap in seconds; `None` for never.
+    pub fn secs(&self) -> Option<u64> {
+        match self {
+            MaxDeallocationTime::Never => None,
+            MaxDeallocationTime::Cap(d) => Some(d.as_secs()),
+        }
+    }
 }
 
 impl fmt::Display for MaxDeallocationTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             MaxDeallocationTime::Never => f.write_str("-1"),
-            MaxDeallocationTime::Secs(s) => write!(f, "{s}s"),
+            MaxDeallocationTime::Cap(d) => write!(f, "{d}"),
         }
     }
 }
 
 impl Serialize for MaxDeallocationTime {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            MaxDeallocationTime::Never => s.serialize_i64(-1),
-            MaxDeallocationTime::Secs(_) => s.collect_str(self),
-        }
+        s.collect_str(self)
     }
 }
 
@@ -113,23 +128,31 @@ impl<'de> Deserialize<'de> for MaxDeallocationTime {
         #[serde(untagged)]
         enum Raw {
             Int(i64),
+            Float(f64),
             Str(String),
         }
-        let bad = || serde::de::Error::custom("expected -1, seconds, or a duration like \"170d\"");
+        let bad =
+            || serde::de::Error::custom("expected \"-1\", a duration like \"170d\", or seconds");
+        let secs = |n: u64| {
+            crate::DeallocationDuration::from_secs(n)
+                .map(MaxDeallocationTime::Cap)
+                .map_err(|_| bad())
+        };
         match Raw::deserialize(d).map_err(|_| bad())? {
             Raw::Int(-1) => Ok(MaxDeallocationTime::Never),
-            Raw::Int(n) if n > 0 => Ok(MaxDeallocationTime::Secs(n as u64)),
-            Raw::Int(_) => Err(bad()),
+            Raw::Int(n) if n > 0 => secs(n as u64),
+            Raw::Float(-1.0) => Ok(MaxDeallocationTime::Never),
+            Raw::Float(f) if f > 0.0 && f.fract() == 0.0 && f < 1e15 => secs(f as u64),
             Raw::Str(s) if s.trim() == "-1" => Ok(MaxDeallocationTime::Never),
-            Raw::Str(s) => {
-                let t = s.trim();
-                t.parse::<u64>()
-                    .ok()
-                    .or_else(|| crate::duration::count_unit_secs(t))
-                    .filter(|&n| n > 0)
-                    .map(MaxDeallocationTime::Secs)
-                    .ok_or_else(bad)
-            }
+            Raw::Str(s) => match s.trim().parse::<u64>() {
+                Ok(n) => secs(n),
+                Err(_) => s
+                    .trim()
+                    .parse()
+                    .map(MaxDeallocationTime::Cap)
+                    .map_err(serde::de::Error::custom),
+            },
+            _ => Err(bad()),
         }
     }
 }
@@ -143,16 +166,29 @@ impl<'de> Deserialize<'de> for MaxDeallocationTime {
 /// let s: Settings = serde_json::from_str(r#"{"timezone":"UTC","deletion_time":3600,"x":1}"#).unwrap();
 /// assert_eq!(s.timezone, Some(Timezone::Utc));
 /// assert_eq!(s.other["x"], 1);
+///
+/// // `intl_num_sup` is the string "true" or "false" on the wire, as documented.
+/// let s: Settings = serde_json::from_str(r#"{"intl_num_sup":"true"}"#).unwrap();
+/// assert_eq!(s.intl_num_sup, Some(true));
+/// assert_eq!(serde_json::to_string(&s).unwrap(), r#"{"intl_num_sup":"true"}"#);
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Settings {
     /// Country local numbers are read in (ISO 3166-1 alpha-2; default `IN`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
-    /// Whether international numbers are allowed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether international numbers are allowed: `"true"` / `"false"` on the wire.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::lenient::flag_as_string"
+    )]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(schema_with = "crate::schema::string_flag")
+    )]
     pub intl_num_sup: Option<bool>,
     /// Cap on deallocation durations (default 170 days).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -187,6 +223,64 @@ pub struct Settings {
     /// Settings this version does not model (some are shared with GreenVN).
     #[serde(flatten)]
     pub other: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read by hand rather than derived: a derived reader with a flattened `other` buffers the
+/// object and loses the path of a type error (`timezone: …` would read `body: …`). This
+/// one reads key by key, so every error names its field, and it reads the loose forms the
+/// service and its docs use (`"true"`, `3600.0`, `"4"`).
+impl<'de> Deserialize<'de> for Settings {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Flag(Option<bool>);
+        impl<'de> Deserialize<'de> for Flag {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                crate::lenient::flag(d).map(Flag)
+            }
+        }
+        struct Count(Option<u64>);
+        impl<'de> Deserialize<'de> for Count {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                crate::lenient::count(d).map(Count)
+            }
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Settings;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a settings object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Settings, A::Error> {
+                let mut s = Settings::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "country" => s.country = map.next_value()?,
+                        "intl_num_sup" => s.intl_num_sup = map.next_value::<Flag>()?.0,
+                        "max_deallocation_time" => s.max_deallocation_time = map.next_value()?,
+                        "timezone" => s.timezone = map.next_value()?,
+                        "deletion_time" => s.deletion_time = map.next_value::<Count>()?.0,
+                        "greenpin_call_complete_event_endpoint" => {
+                            s.greenpin_call_complete_event_endpoint = map.next_value()?
+                        }
+                        "aparty_pin_length" => s.aparty_pin_length = map.next_value()?,
+                        "bparty_pin_length" => s.bparty_pin_length = map.next_value()?,
+                        "aparty_pin_enabled" => s.aparty_pin_enabled = map.next_value::<Flag>()?.0,
+                        "bparty_pin_enabled" => s.bparty_pin_enabled = map.next_value::<Flag>()?.0,
+                        "common_pin_length" => s.common_pin_length = map.next_value()?,
+                        "common_pin_enabled" => s.common_pin_enabled = map.next_value::<Flag>()?.0,
+                        _ => {
+                            let value: serde_json::Value = map.next_value()?;
+                            s.other.insert(key, value);
+                        }
+                    }
+                }
+                Ok(s)
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
 }
 
 impl Settings {

@@ -226,7 +226,7 @@ fn update_rules() {
             ValidationKind::Invalid,
         ),
         (
-            UpdateSpec::new().deallocate_after("171d"),
+            UpdateSpec::new().deallocate_after("36501d"),
             "deallocation_policy.duration",
             ValidationKind::Invalid,
         ),
@@ -273,21 +273,17 @@ fn bulk_body_shape() {
         serde_json::from_slice(op.build_request(&ctx()).unwrap().body()).unwrap();
     assert_eq!(
         body,
-        serde_json::json!({"greenpins":[{"greenpin_id":"g-1","deallocation_policy":{"duration":"1200s"}}]})
+        serde_json::json!({"greenpins":[{"greenpin_id":"g-1","deallocation_policy":{"duration":"20m"}}]})
     );
 }
 
 #[test]
 fn settings_rules() {
-    assert_eq!(
-        field_of(
-            UpdateSettings::new(SettingsSpec::new())
-                .build_request(&ctx())
-                .unwrap_err()
-        )
-        .0,
-        "body"
-    );
+    // A PUT keeps what it omits: an empty change is a valid (no-op) request.
+    let empty = UpdateSettings::new(SettingsSpec::new())
+        .build_request(&ctx())
+        .unwrap();
+    assert_eq!(empty.body(), b"{}");
     assert_eq!(
         field_of(
             UpdateSettings::new(SettingsSpec::new().country("Narnia"))

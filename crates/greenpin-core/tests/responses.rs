@@ -156,7 +156,7 @@ fn settings_parse() {
         .data;
     assert_eq!(
         s.max_deallocation_time,
-        Some(MaxDeallocationTime::Secs(170 * 86_400))
+        Some(MaxDeallocationTime::Cap("170d".parse().unwrap()))
     );
     assert_eq!(s.timezone, Some(Timezone::Ist));
     assert_eq!(s.aparty_pin_length.unwrap().get(), 3);

@@ -72,8 +72,15 @@ fn state() -> impl Strategy<Value = State> {
 }
 
 fn duration() -> impl Strategy<Value = DeallocationDuration> {
-    (1u64..=DeallocationDuration::MAX.as_secs())
-        .prop_map(|s| DeallocationDuration::from_secs(s).unwrap())
+    (
+        1u64..=9999,
+        prop_oneof![Just('s'), Just('m'), Just('h'), Just('d')],
+    )
+        .prop_map(|(n, unit)| {
+            format!("{n}{unit}")
+                .parse::<DeallocationDuration>()
+                .unwrap()
+        })
 }
 
 fn time() -> impl Strategy<Value = DeallocationTime> {
@@ -144,7 +151,7 @@ proptest! {
 
     #[test]
     fn settings(country in prop::option::of("[A-Z]{2}"), intl in prop::option::of(any::<bool>()),
-                max in prop::option::of(prop_oneof![Just(MaxDeallocationTime::Never), (1u64..1u64<<40).prop_map(MaxDeallocationTime::Secs)]),
+                max in prop::option::of(prop_oneof![Just(MaxDeallocationTime::Never), duration().prop_map(MaxDeallocationTime::Cap)]),
                 tz in prop::option::of(prop_oneof![Just(Timezone::Ist), Just(Timezone::Utc)]),
                 deletion in prop::option::of(any::<u64>()), len in prop::option::of(pin_length())) {
         let mut s = Settings::default();

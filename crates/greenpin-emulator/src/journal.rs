@@ -26,6 +26,11 @@ pub struct JournalEntry {
     /// The fault injected into it, when one was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fault: Option<String>,
+    /// Fields of the body the API did not read (a typo such as `deallocation_polcy`), as
+    /// paths. GreenPin ignores unknown fields; the emulator says which it ignored, here and
+    /// in the answer's `X-GreenPin-Ignored-Fields` header.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignored_fields: Vec<String>,
 }
 
 /// A request as received, kept cheaply (reference-counted body, no text conversion) and
@@ -38,7 +43,14 @@ pub(crate) struct RawEntry {
     /// `None`: over the body limit, not kept.
     pub(crate) body: Option<bytes::Bytes>,
     pub(crate) fault: Option<String>,
+    /// Filled in by the route that reads the body, when it ignored fields.
+    pub(crate) ignored: IgnoredFields,
 }
+
+/// Where a route notes the body fields it ignored; shared by the journal entry and the
+/// request (as an extension).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct IgnoredFields(pub(crate) std::sync::Arc<std::sync::OnceLock<Vec<String>>>);
 
 impl JournalEntry {
     fn from_raw(raw: &RawEntry) -> Self {
@@ -70,6 +82,7 @@ impl JournalEntry {
             headers,
             body,
             fault: raw.fault.clone(),
+            ignored_fields: raw.ignored.0.get().cloned().unwrap_or_default(),
         }
     }
 }

@@ -11,7 +11,7 @@ use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, Response, StatusCode, header};
 use axum::routing::{get, post};
-use greenpin_core::body::from_json;
+use greenpin_core::body::from_json_noting_unknown;
 use greenpin_core::{
     BulkItemResult, BulkSpec, BulkUpdateResults, CreateSpec, ErrorCode, GreenPinId, SettingsSpec,
     UpdateSpec, WireBulkItem,
@@ -69,6 +69,8 @@ fn answer<T: serde::Serialize>(
 /// one, so the checks are written once; a refusal is already the envelope answer.
 struct Authorized {
     method: Method,
+    /// Where the body's ignored fields are noted for the journal.
+    ignored: Option<crate::journal::IgnoredFields>,
     /// The `{id}` path segment, on the routes that have one.
     id: Option<String>,
     content_type: Option<HeaderValue>,
@@ -102,6 +104,10 @@ impl FromRequestParts<Arc<Shared>> for Authorized {
         }
         Ok(Authorized {
             method,
+            ignored: parts
+                .extensions
+                .get::<crate::journal::IgnoredFields>()
+                .cloned(),
             id: params.get("id").cloned(),
             content_type: parts.headers.get(header::CONTENT_TYPE).cloned(),
         })
@@ -129,14 +135,27 @@ impl Authorized {
         Ok(())
     }
 
-    /// The body as JSON, read by the core (fields named in errors).
+    /// The body as JSON, read by the core (fields named in errors). Fields the API does
+    /// not know are ignored, as the service does, and noted in the journal.
     fn body<T: serde::de::DeserializeOwned>(&self, body: &[u8]) -> Result<T, Failure> {
         self.json_content()?;
-        Ok(from_json(body)?)
+        let (value, unknown) = from_json_noting_unknown(body)?;
+        if !unknown.is_empty()
+            && let Some(slot) = &self.ignored
+        {
+            let _ = slot.0.set(unknown);
+        }
+        Ok(value)
     }
 
     fn answer<T: serde::Serialize>(&self, sh: &Shared, result: Result<T, Failure>) -> Reply {
-        answer(sh, &self.method, result)
+        let mut reply = answer(sh, &self.method, result);
+        if let Some(fields) = self.ignored.as_ref().and_then(|s| s.0.get())
+            && let Ok(v) = HeaderValue::from_str(&fields.join(", "))
+        {
+            reply.headers_mut().insert("x-greenpin-ignored-fields", v);
+        }
+        reply
     }
 }
 

@@ -28,7 +28,7 @@ use crate::callbacks;
 use crate::failure::Failure;
 use crate::faults::{Fault, Faults};
 use crate::ids::Entropy;
-use crate::journal::{Journal, RawEntry};
+use crate::journal::{IgnoredFields, Journal, RawEntry};
 use crate::store::{Event, Store};
 
 /// Largest request body handled; a larger one is answered 413.
@@ -207,8 +207,10 @@ async fn handle(
     router: Router,
     shared: Arc<Shared>,
 ) -> Result<Response<Body>, Close> {
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
     let method = parts.method.as_str().to_owned();
+    let ignored = IgnoredFields::default();
+    parts.extensions.insert(ignored.clone());
     let is_control = parts.uri.path().starts_with("/__emulator");
     if is_control && !peer.ip().is_loopback() {
         let rid = shared.request_id();
@@ -233,6 +235,7 @@ async fn handle(
             headers: parts.headers.clone(),
             body: body.clone(),
             fault: label,
+            ignored,
         });
         fault
     };

@@ -310,7 +310,13 @@ fn callbacks_reach_a_loopback_listener() {
     let parsed: greenpin_core::CallCompleted = serde_json::from_value(call).unwrap();
     assert_eq!(parsed.direction.as_deref(), Some("incoming"));
 
+    // A 1-minute policy lives the documented minimum, 5 minutes.
     emu.advance_clock(Duration::from_secs(61));
+    assert!(
+        events.recv_timeout(Duration::from_millis(300)).is_err(),
+        "not yet expired"
+    );
+    emu.advance_clock(Duration::from_secs(240));
     let (kind, dealloc) = wait();
     assert_eq!(kind, "deallocation");
     assert_eq!(

@@ -105,7 +105,7 @@ fn cases() -> Vec<(Call, Value, &'static str, ErrorCode)> {
         ),
         (
             Update,
-            json!({"deallocation_policy": {"duration": "171d"}}),
+            json!({"deallocation_policy": {"duration": "36501d"}}),
             "deallocation_policy.duration",
             BadParameters,
         ),
@@ -122,7 +122,6 @@ fn cases() -> Vec<(Call, Value, &'static str, ErrorCode)> {
             "greenpins",
             TooManyInBulk,
         ),
-        (Settings, json!({}), "body", MandatoryParametersMissing),
         (
             Settings,
             json!({"country": "Narnia"}),

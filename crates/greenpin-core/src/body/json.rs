@@ -18,6 +18,24 @@ use crate::validation::{ValidationError, ValidationKind};
 /// assert_eq!(from_json::<UpdateSpec>(b"").unwrap_err().field(), "body");
 /// ```
 pub fn from_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ValidationError> {
+    from_json_noting_unknown(body).map(|(value, _)| value)
+}
+
+/// Like [`from_json`], and also says which fields of the body were not read (a typo such
+/// as `deallocation_polcy`), as paths. The service ignores unknown fields; a server or a
+/// tool says so rather than dropping them without a word.
+///
+/// ```
+/// use greenpin_core::{UpdateSpec, body::from_json_noting_unknown};
+/// let (spec, unknown) = from_json_noting_unknown::<UpdateSpec>(
+///     br#"{"usage":"oneway","deallocation_polcy":{"duration":"1h"},"a":{"pn":"1"}}"#,
+/// ).unwrap();
+/// assert!(spec.deallocation_policy.is_none());
+/// assert_eq!(unknown, ["deallocation_polcy", "a.pn"]);
+/// ```
+pub fn from_json_noting_unknown<T: DeserializeOwned>(
+    body: &[u8],
+) -> Result<(T, Vec<String>), ValidationError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ValidationError::new(
             "body",
@@ -38,8 +56,20 @@ pub fn from_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ValidationError>
             problem,
         ));
     }
+    let mut unknown = Vec::new();
     let de = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    // serde_ignored writes `?` for an `Option`'s `Some`; a field path has no such step.
+    let mut note = |path: serde_ignored::Path<'_>| {
+        let text = path.to_string();
+        unknown.push(
+            text.split('.')
+                .filter(|s| *s != "?")
+                .collect::<Vec<_>>()
+                .join("."),
+        );
+    };
+    let noting = serde_ignored::Deserializer::new(de, &mut note);
+    let value = serde_path_to_error::deserialize(noting).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if inner.is_syntax() || inner.is_eof() {
@@ -52,7 +82,8 @@ pub fn from_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ValidationError>
             let field = if path == "." { "body".to_owned() } else { path };
             ValidationError::new(field, ValidationKind::Invalid, strip_position(&inner))
         }
-    })
+    })?;
+    Ok((value, unknown))
 }
 
 /// Reads a JSON value into `T`, naming fields under `prefix` (an item of a bulk body).

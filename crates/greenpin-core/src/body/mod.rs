@@ -37,7 +37,7 @@ mod settings;
 
 pub use allocation::{CreateBody, CreateSpec, UpdateBody, UpdateSpec};
 pub use bulk::{BulkBody, BulkItemBody, BulkItemSpec, BulkSpec, MAX_BULK_ITEMS, WireBulkItem};
-pub use json::from_json;
+pub use json::{from_json, from_json_noting_unknown};
 pub use settings::{SettingsBody, SettingsSpec};
 
 use crate::phone::Country;

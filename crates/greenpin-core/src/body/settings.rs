@@ -76,15 +76,9 @@ impl SettingsSpec {
         self.settings == Settings::default()
     }
 
-    /// Checks the change: at least one setting, each valid.
+    /// Checks the change: each setting given is valid. An empty change is valid: a PUT
+    /// keeps what it omits, so `{}` changes nothing and answers the settings.
     pub fn validate(&self, _ctx: &ValidationContext) -> Result<SettingsBody, ValidationError> {
-        if self.is_empty() {
-            return Err(ValidationError::new(
-                "body",
-                ValidationKind::Missing,
-                "a settings update must change at least one setting",
-            ));
-        }
         if let Some(c) = &self.settings.country {
             c.parse::<Country>().map_err(|e| {
                 ValidationError::new("country", ValidationKind::Invalid, e.to_string())
@@ -97,7 +91,7 @@ impl SettingsSpec {
                 format!("{tz:?} is not a timezone GreenPin writes in; use \"IST\" or \"UTC\""),
             ));
         }
-        if let Some(MaxDeallocationTime::Secs(secs)) = self.settings.max_deallocation_time
+        if let Some(secs) = self.settings.max_deallocation_time.and_then(|m| m.secs())
             && secs > MaxDeallocationTime::LIMIT_SECS
         {
             return Err(ValidationError::new(

@@ -77,6 +77,18 @@ impl Store {
             return Ok(refused(reason));
         };
         let alloc = self.records[&*id].allocation(&id);
+        // Documented: "any number (other than b-party numbers) … entering the correct pin
+        // [is] considered as a-party". The PIN finds the allocation; the caller's number
+        // says which party is calling.
+        let side = if pin.is_some() {
+            if alloc.b.numbers.contains(&from) {
+                Side::B
+            } else {
+                Side::A
+            }
+        } else {
+            side
+        };
         let mut event = CallCompleted::default();
         event.transaction_id = alloc.transaction_id.clone();
         event.call_sid = Some(self.entropy.uuid());

@@ -8,10 +8,11 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use greenpin_core::{
-    Allocation, CallCompleted, CallType, Country, CreateBody, DeallocationEvent,
-    DeallocationPolicy, DeallocationReason, DeallocationTime, ErrorCode, GreenPinId,
-    MaxDeallocationTime, Party, PhoneNumber, Pin, PinLength, Settings, SettingsBody, SettingsSpec,
-    State, Timezone, TransactionId, UpdateBody, Usage, ValidationContext, check_parties_disjoint,
+    Allocation, CallCompleted, CallType, Country, CreateBody, DeallocationDuration,
+    DeallocationEvent, DeallocationPolicy, DeallocationReason, DeallocationTime, ErrorCode,
+    GreenPinId, MaxDeallocationTime, Party, PhoneNumber, Pin, PinLength, Settings, SettingsBody,
+    SettingsSpec, State, Timezone, TransactionId, UpdateBody, Usage, ValidationContext,
+    check_parties_disjoint,
 };
 use serde::Serialize;
 
@@ -332,20 +333,20 @@ impl Store {
         match policy {
             Some(p) => {
                 // Documented: the setting "will override the deallocation_policy if the
-                // duration in the deallocation_policy is greater than this value".
-                let secs = match max {
-                    Some(MaxDeallocationTime::Secs(m)) => p.duration.as_secs().min(m),
-                    _ => p.duration.as_secs(),
-                };
-                Ok(Some(now + secs as i64 * 1000))
+                // duration in the deallocation_policy is greater than this value"; and
+                // allocations "can last from 5 minutes", so a shorter policy is raised.
+                let cap = max.and_then(|m| m.secs()).unwrap_or(u64::MAX);
+                let secs = p
+                    .duration
+                    .as_secs()
+                    .max(DeallocationDuration::MIN_LIFE.as_secs())
+                    .min(cap);
+                Ok(Some(now.saturating_add((secs as i64).saturating_mul(1000))))
             }
             None if current.is_some() => Ok(current),
-            None => Ok(match max {
-                Some(MaxDeallocationTime::Secs(m)) => {
-                    Some(now.saturating_add((m as i64).saturating_mul(1000)))
-                }
-                _ => None,
-            }),
+            None => Ok(max
+                .and_then(|m| m.secs())
+                .map(|m| now.saturating_add((m as i64).saturating_mul(1000)))),
         }
     }
 

@@ -66,8 +66,13 @@ impl RouteKey {
 }
 
 impl Store {
-    /// Gives the party a PIN when one is asked for (`pin_length` without `pin`, or PINs
-    /// enabled in settings), unique on the party's VNs; `pin_length` is not kept.
+    /// Settles a party's PIN by the account's settings. Documented: PINs exist per party
+    /// only when that party's PIN (or the common PIN) is enabled; the service's own Update
+    /// example answers without `b.pin` although the request sent one. So a PIN of a party
+    /// whose PIN is off is dropped; an enabled party without one gets one generated (at
+    /// `pin_length` when the request gave it, else the setting's length), unique on the
+    /// party's VNs. With the common PIN on, the B-party shares the A-party's PIN.
+    /// `pin_length` is never kept (answers carry the PIN).
     #[expect(
         clippy::expect_used,
         reason = "a PIN of a valid PinLength of digits is always a valid Pin"
@@ -77,22 +82,38 @@ impl Store {
         p: &mut Party,
         side: Side,
         requested: Option<PinLength>,
-        avoid: Option<&Pin>,
+        a_pin: Option<&Pin>,
     ) -> Result<(), Failure> {
         p.pin_length = None;
-        let enabled = match side {
-            Side::A => self.settings.aparty_pin_enabled,
-            Side::B => self.settings.bparty_pin_enabled,
+        let s = &self.settings;
+        let common = s.common_pin_enabled == Some(true);
+        let own = match side {
+            Side::A => s.aparty_pin_enabled,
+            Side::B => s.bparty_pin_enabled,
         } == Some(true);
-        let setting_len = match side {
-            Side::A => self.settings.aparty_pin_length,
-            Side::B => self.settings.bparty_pin_length,
+        if !(common || own) {
+            p.pin = None;
+            return Ok(());
+        }
+        if common
+            && side == Side::B
+            && let Some(pin) = a_pin
+        {
+            p.pin = Some(pin.clone());
+            return Ok(());
+        }
+        let setting_len = if common {
+            s.common_pin_length
+        } else {
+            match side {
+                Side::A => s.aparty_pin_length,
+                Side::B => s.bparty_pin_length,
+            }
         };
         let len = match (&p.pin, requested) {
             (Some(_), _) => return Ok(()),
             (None, Some(len)) => len,
-            (None, None) if enabled => setting_len.unwrap_or(default_pin_length()),
-            (None, None) => return Ok(()),
+            (None, None) => setting_len.unwrap_or(default_pin_length()),
         };
         for _ in 0..PIN_ATTEMPTS {
             let candidate =
@@ -101,7 +122,7 @@ impl Store {
                 .vns
                 .iter()
                 .all(|vn| !self.routes.contains_key(&RouteKey::pin(vn, &candidate)));
-            if free && avoid != Some(&candidate) {
+            if free {
                 p.pin = Some(candidate);
                 return Ok(());
             }
@@ -115,29 +136,23 @@ impl Store {
         ))
     }
 
-    /// The routes `alloc` needs, refused when another active allocation holds one, or
-    /// when the allocation would route one call two ways itself.
+    /// The routes `alloc` needs, refused (409, code 19) when another active allocation
+    /// holds one: a call to a VN with a PIN must resolve to exactly one allocation.
     pub(super) fn check_routes(
         &self,
         alloc: &Allocation,
         id: &str,
     ) -> Result<Vec<(RouteKey, Side)>, Failure> {
         let routes = routes_of(alloc);
-        for (i, (key, side)) in routes.iter().enumerate() {
-            let taken = self
+        for (key, side) in &routes {
+            if self
                 .routes
                 .get(key)
-                .is_some_and(|(owner, _)| &**owner != id);
-            let twice = routes[..i].iter().any(|(k, _)| k == key);
-            if taken || twice {
-                let whose = if taken {
-                    "another active allocation"
-                } else {
-                    "the other party"
-                };
+                .is_some_and(|(owner, _)| &**owner != id)
+            {
                 return Err(Failure::new(
                     ErrorCode::PinClash,
-                    key.describe(*side, whose),
+                    key.describe(*side, "another active allocation"),
                 ));
             }
         }
@@ -145,16 +160,20 @@ impl Store {
     }
 }
 
+/// Every key that reaches `alloc`. A key both parties share (the same PIN on the same VN,
+/// as with the common PIN) is listed once: who is calling is then told by the caller's
+/// number, not by the key.
 pub(super) fn routes_of(alloc: &Allocation) -> Vec<(RouteKey, Side)> {
-    let mut out = Vec::new();
+    let mut out: Vec<(RouteKey, Side)> = Vec::new();
     for (side, p) in [(Side::A, &alloc.a), (Side::B, &alloc.b)] {
         for vn in &p.vns {
-            match &p.pin {
-                Some(pin) => out.push((RouteKey::pin(vn, pin), side)),
-                None => {
-                    for n in &p.numbers {
-                        out.push((RouteKey::caller(vn, n), side));
-                    }
+            let keys: Vec<RouteKey> = match &p.pin {
+                Some(pin) => vec![RouteKey::pin(vn, pin)],
+                None => p.numbers.iter().map(|n| RouteKey::caller(vn, n)).collect(),
+            };
+            for key in keys {
+                if !out.iter().any(|(k, _)| *k == key) {
+                    out.push((key, side));
                 }
             }
         }

@@ -8,12 +8,12 @@ pub fn default_settings() -> Settings {
     let mut s = SettingsSpec::new()
         .country("IN")
         .intl_num_sup(false)
-        .max_deallocation_time(MaxDeallocationTime::Secs(MaxDeallocationTime::LIMIT_SECS))
+        .max_deallocation_time(MaxDeallocationTime::Cap(DeallocationDuration::MAX))
         .timezone(Timezone::Ist)
         .deletion_time(DEFAULT_DELETION_TIME)
         .aparty_pin_length(four)
         .bparty_pin_length(four)
-        .aparty_pin_enabled(false)
+        .aparty_pin_enabled(true)
         .bparty_pin_enabled(false)
         .settings;
     s.common_pin_length = Some(four);
