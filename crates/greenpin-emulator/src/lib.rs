@@ -43,6 +43,9 @@ mod ids;
 mod journal;
 mod routes;
 mod server;
+mod stats;
+
+pub use stats::{OperationStats, Stats};
 pub mod store;
 
 use std::io;
@@ -172,6 +175,7 @@ impl Emulator {
             credentials: config.credentials,
             runtime: tokio::runtime::Handle::current(),
             entropy: ids::Entropy::default(),
+            stats: Mutex::default(),
         });
         let (tx, rx) = oneshot::channel();
         tokio::spawn(server::serve(listener, shared.clone(), rx));

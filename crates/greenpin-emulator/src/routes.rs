@@ -49,6 +49,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/__emulator/calls", post(simulate_call))
         .route("/__emulator/health", get(health))
+        .route("/__emulator/stats", get(stats))
         .route("/__emulator/openapi.json", get(openapi))
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
@@ -202,19 +203,27 @@ async fn bulk_update(State(sh): S, call: Authorized, body: Bytes) -> Reply {
         .json_content()
         .and_then(|()| Ok(BulkSpec::read_wire(&body)?))
         .map(|items| {
-            sh.with_store(|store| {
+            let applied = std::sync::atomic::AtomicU64::new(0);
+            let results = sh.with_store(|store| {
                 let results = items
                     .into_iter()
                     .enumerate()
-                    .map(|(i, item)| bulk_item(store, i, item))
+                    .map(|(i, item)| bulk_item(store, i, item, &applied))
                     .collect();
                 BulkUpdateResults::new(results)
-            })
+            });
+            lock(&sh.stats).bulk_items_applied += applied.into_inner();
+            results
         });
     call.answer(&sh, result)
 }
 
-fn bulk_item(store: &mut crate::store::Store, i: usize, item: WireBulkItem) -> BulkItemResult {
+fn bulk_item(
+    store: &mut crate::store::Store,
+    i: usize,
+    item: WireBulkItem,
+    applied: &std::sync::atomic::AtomicU64,
+) -> BulkItemResult {
     let prefix = format!("greenpins[{i}]");
     let outcome = item.spec.map_err(Failure::from).and_then(|spec| {
         let valid = spec
@@ -223,7 +232,10 @@ fn bulk_item(store: &mut crate::store::Store, i: usize, item: WireBulkItem) -> B
         store.update(valid.greenpin_id.as_str(), valid.fields)
     });
     match outcome {
-        Ok(a) => BulkItemResult::applied(a.greenpin_id.to_string(), a),
+        Ok(a) => {
+            applied.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            BulkItemResult::applied(a.greenpin_id.to_string(), a)
+        }
         Err(f) => BulkItemResult::refused(item.greenpin_id, f.status.as_u16(), f.code, f.message),
     }
 }
@@ -355,6 +367,11 @@ async fn openapi() -> Reply {
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(OPENAPI_JSON))
         .expect("static parts")
+}
+
+async fn stats(State(sh): S, method: Method) -> Reply {
+    let stats = lock(&sh.stats).clone();
+    answer(&sh, &method, Ok(stats))
 }
 
 async fn health(State(sh): S, method: Method) -> Reply {

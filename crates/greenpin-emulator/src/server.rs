@@ -46,6 +46,7 @@ pub(crate) struct Shared {
     pub(crate) credentials: Credentials,
     pub(crate) runtime: tokio::runtime::Handle,
     pub(crate) entropy: Entropy,
+    pub(crate) stats: Mutex<crate::stats::Stats>,
 }
 
 /// Locks, shrugging off poisoning: a panic elsewhere must not take the emulator down, and
@@ -270,11 +271,15 @@ async fn handle(
         _ => {}
     }
 
+    let api = (!is_control).then(|| (parts.method.clone(), parts.uri.path().to_owned()));
     let req = Request::from_parts(parts, Body::from(body));
     let resp = match router.oneshot(req).await {
         Ok(r) => r,
         Err(never) => match never {},
     };
+    if let Some((method, path)) = api {
+        lock(&shared.stats).count(&method, &path, resp.status());
+    }
     if matches!(fault, Some(Fault::Truncate)) {
         let (mut parts, body) = resp.into_parts();
         let bytes = body

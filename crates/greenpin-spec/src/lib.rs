@@ -122,6 +122,7 @@ pub fn openapi() -> Value {
             "required": ["greenpins"],
             "properties": {"greenpins": {
                 "type": "array", "items": bulk_item, "minItems": 1,
+                "maxItems": greenpin_core::MAX_BULK_ITEMS,
                 "description": "At most 100 items; more is answered 413, code 17."
             }}
         }),
@@ -148,7 +149,10 @@ pub fn openapi() -> Value {
     create_ok["links"] = json!({
         "GetAllocation": {"operationId": "getAllocation", "parameters": by_id},
         "UpdateAllocation": {"operationId": "updateAllocation", "parameters": by_id},
-        "DeleteAllocation": {"operationId": "deleteAllocation", "parameters": by_id}
+        "DeleteAllocation": {"operationId": "deleteAllocation", "parameters": by_id},
+        "BulkUpdate": {"operationId": "bulkUpdate", "requestBody": {
+            "greenpins": [{"greenpin_id": "$response.body#/data/greenpin_id", "usage": "twoway"}]
+        }, "x-schemathesis": {"merge_body": false}}
     });
 
     let id_param = json!({
@@ -206,23 +210,170 @@ pub fn openapi() -> Value {
     })
 }
 
-/// Rules the Rust types hold as `Option` (so that a server can name what is missing) but
-/// the API requires: the wire schema says what a valid request is.
+/// Numbers a generator may use: 10-digit Indian mobile numbers under prefixes that are
+/// valid (checked by `request_schemas_describe_valid_requests`). The service accepts any
+/// valid number; the schema narrows to these so that generated requests reach the logic
+/// instead of dying on number validity, which a pattern cannot express.
+pub const NUMBER_PATTERN: &str = "^(987654|798768|629213|995655|700000|900000)[0-9]{4}$";
+
+/// The request schemas as the API's rules say, from the core's own constants: patterns,
+/// sizes, item counts, uniqueness, required-one-of, at-least-one. The Rust types hold
+/// fields as `Option` (so that a server can name what is missing); a request schema says
+/// what a valid request is, so that generated data reaches the logic.
 fn refine(schemas: &mut Map<String, Value>) {
-    // A create needs a transaction id (code 3 otherwise).
-    if let Some(create) = schemas.get_mut("CreateSpec") {
-        create["properties"]["transaction_id"] =
-            json!({"$ref": "#/components/schemas/TransactionId"});
-        create["required"] = json!(["transaction_id"]);
+    use greenpin_core::{GreenPinId, MAX_NUMBERS_PER_LIST, PinLength, TransactionId};
+    // Every field of a request may be null, read as absent, and a field the API does not
+    // know is ignored (docs/DECISIONS.md): the schemas say so, so that "schema-violating"
+    // generated bodies are truly invalid ones.
+    let nullable = |v: Value| json!({"anyOf": [v, {"type": "null"}]});
+    let list = json!({
+        "type": "array",
+        "items": {"type": "string", "pattern": NUMBER_PATTERN},
+        "minItems": 1,
+        "maxItems": MAX_NUMBERS_PER_LIST,
+        "uniqueItems": true
+    });
+    let pin_length = json!({"oneOf": [
+        {"type": "integer", "minimum": PinLength::MIN, "maximum": PinLength::MAX},
+        {"type": "string", "pattern": "^([1-9]|10)$"}
+    ]});
+    if let Some(party) = schemas.get_mut("PartySpec") {
+        party["properties"]["numbers"] = nullable(list.clone());
+        party["properties"]["vns"] = nullable(list.clone());
+        party["properties"]["pin"] = nullable(json!({"$ref": "#/components/schemas/Pin"}));
+        party["properties"]["pin_length"] = nullable(pin_length.clone());
+        // A pin and a pin_length must agree, which a schema cannot say: a valid request
+        // gives one or the other.
+        party["not"] = json!({
+            "required": ["pin", "pin_length"],
+            "properties": {"pin": {"type": "string"}, "pin_length": {"not": {"type": "null"}}}
+        });
     }
+    let party_schema = schemas.get("PartySpec").cloned().unwrap_or_default();
+    // "At least one field": present and not null (an empty party is no field).
+    let non_empty_party = json!({"type": "object", "anyOf": [
+        {"required": ["numbers"], "properties": {"numbers": list}},
+        {"required": ["vns"], "properties": {"vns": list}},
+        {"required": ["pin"], "properties": {"pin": {"type": "string"}}},
+        {"required": ["pin_length"], "properties": {"pin_length": pin_length}}
+    ]});
+    let some_field = json!({"anyOf": [
+        {"required": ["usage"], "properties": {"usage": {"type": "string"}}},
+        {"required": ["deallocation_policy"], "properties": {"deallocation_policy": {"type": "object"}}},
+        {"required": ["a"], "properties": {"a": non_empty_party}},
+        {"required": ["b"], "properties": {"b": non_empty_party}}
+    ]});
+    let usage = nullable(json!({"type": "string", "enum": ["oneway", "twoway"]}));
+    if let Some(update) = schemas.get_mut("UpdateSpec") {
+        update["properties"]["usage"] = usage.clone();
+        update["allOf"] = json!([some_field]);
+    }
+    // A create needs a transaction id, numbers in a or b, and VNs in a or b.
+    if let Some(create) = schemas.get_mut("CreateSpec") {
+        create["properties"]["usage"] = usage.clone();
+        create["properties"]["transaction_id"] = json!({
+            "type": "string",
+            "maxLength": TransactionId::MAX_LEN,
+            "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$",
+            "description": "The client's own id for the allocation (an order id, say): any text with something other than blanks and no control characters; unique among active allocations."
+        });
+        // Numbers and VNs must each be given for a or b. Generators handle combinators
+        // ("a has them" or "b has them") unreliably, so the schema states the common
+        // case: the A-party carries both; the B-party may add its own.
+        create["required"] = json!(["transaction_id", "a"]);
+        let mut a = party_schema.clone();
+        a["required"] = json!(["numbers", "vns"]);
+        a["properties"]["numbers"] = list.clone();
+        a["properties"]["vns"] = list.clone();
+        create["properties"]["a"] = a;
+    }
+    // A bulk item names its allocation and changes at least one field.
+    if let Some(item) = schemas.get_mut("BulkItemSpec") {
+        item["properties"]["usage"] = usage.clone();
+        item["properties"]["greenpin_id"] = json!({"$ref": "#/components/schemas/GreenPinId"});
+        item["required"] = json!(["greenpin_id"]);
+        item["allOf"] = json!([some_field]);
+    }
+    schemas.insert(
+        "GreenPinId".into(),
+        json!({"type": "string", "pattern": format!("^[A-Za-z0-9_-][A-Za-z0-9._-]{{0,{}}}$", GreenPinId::MAX_LEN - 1)}),
+    );
     // A deallocation policy, when given, has a duration (code 3 otherwise).
     if let Some(policy) = schemas.get_mut("DeallocationPolicySpec") {
-        policy["properties"]["duration"] = json!({
-            "type": "string",
-            "pattern": "^[0-9]+[smhd]$",
-            "description": "A count and a unit: s, m, h or d; positive, at most 170 days."
-        });
+        policy["properties"]["duration"] =
+            json!({"$ref": "#/components/schemas/DeallocationDuration"});
         policy["required"] = json!(["duration"]);
+    }
+    schemas.insert(
+        "DeallocationDuration".into(),
+        json!({
+            "type": "string",
+            "pattern": "^[1-9][0-9]{0,3}[smhd]$",
+            "description": "A positive whole count and one unit, s, m, h or d. The max_deallocation_time setting caps it; a policy under 5 minutes lives 5 minutes.",
+            "examples": ["1200s", "20m", "1h", "2d"]
+        }),
+    );
+    // The change is a settings object of its own, not a reference to the answer's schema
+    // (whose stricter types would apply too).
+    if let Some(base) = schemas.get("Settings").cloned()
+        && let Some(settings) = schemas.get_mut("SettingsSpec")
+    {
+        let description = settings["description"].clone();
+        *settings = base;
+        settings["description"] = description;
+        let p = &mut settings["properties"];
+        p["country"] = nullable(json!({"type": "string", "enum": ["IN", "US", "GB", "SG", "AE"]}));
+        p["timezone"] = nullable(json!({"type": "string", "enum": ["IST", "UTC"]}));
+        p["deletion_time"] = nullable(json!({"type": "integer", "minimum": 0}));
+        p["greenpin_call_complete_event_endpoint"] = nullable(json!({
+            "type": "string",
+            "pattern": "^(https://[a-z]{1,20}\\.example(/[a-z0-9]{0,10})?)?$",
+            "description": "An http or https URL; empty to stop callbacks."
+        }));
+        p["max_deallocation_time"] =
+            nullable(json!({"$ref": "#/components/schemas/MaxDeallocationTime"}));
+        // Documented as the strings "true"/"false"; a JSON boolean is read too.
+        p["intl_num_sup"] = json!({"anyOf": [
+            {"type": "string", "enum": ["true", "false"]},
+            {"type": "boolean"},
+            {"type": "null"}
+        ]});
+        for flag in [
+            "aparty_pin_enabled",
+            "bparty_pin_enabled",
+            "common_pin_enabled",
+        ] {
+            p[flag] = nullable(json!({"type": "boolean"}));
+        }
+        for len in [
+            "aparty_pin_length",
+            "bparty_pin_length",
+            "common_pin_length",
+        ] {
+            p[len] = nullable(
+                json!({"type": "integer", "minimum": PinLength::MIN, "maximum": PinLength::MAX}),
+            );
+        }
+    }
+    for schema in schemas.values_mut() {
+        strip_code_blocks(schema);
+    }
+}
+
+/// Drops the Rust examples that rustdoc comments carry from the schemas' descriptions:
+/// the document speaks to API users, not to readers of the SDK's source.
+fn strip_code_blocks(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            if let Some(Value::String(d)) = map.get_mut("description")
+                && let Some(i) = d.find("```")
+            {
+                *d = d[..i].trim_end().to_owned();
+            }
+            map.values_mut().for_each(strip_code_blocks);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_code_blocks),
+        _ => {}
     }
 }
 

@@ -129,3 +129,37 @@ fn operations_and_statuses() {
         greenpin_core::ERROR_CODES.len()
     );
 }
+
+/// The number pattern the request schemas give generators names only valid numbers: every
+/// prefix it lists, with any four digits, is a valid Indian number to the core.
+#[test]
+fn request_schemas_describe_valid_requests() {
+    let pattern = greenpin_spec::NUMBER_PATTERN;
+    let inner = &pattern[pattern.find('(').unwrap() + 1..pattern.find(')').unwrap()];
+    let prefixes: Vec<&str> = inner.split('|').collect();
+    assert!(prefixes.len() >= 4);
+    for prefix in prefixes {
+        for tail in ["0000", "5555", "9999"] {
+            let n = format!("{prefix}{tail}");
+            assert!(
+                greenpin_core::PhoneNumber::parse(&n, greenpin_core::Country::IN).is_ok(),
+                "{n} is not valid"
+            );
+        }
+    }
+    let doc = greenpin_spec::openapi();
+    let text = serde_json::to_string(&doc).unwrap();
+    assert!(
+        !text.contains("```"),
+        "rustdoc examples leaked into the document"
+    );
+    let create = &doc["components"]["schemas"]["CreateSpec"];
+    assert_eq!(
+        create["required"],
+        serde_json::json!(["transaction_id", "a"])
+    );
+    assert_eq!(
+        create["properties"]["a"]["required"],
+        serde_json::json!(["numbers", "vns"])
+    );
+}

@@ -95,16 +95,28 @@ pub(crate) fn validate_fields(
 #[non_exhaustive]
 pub struct UpdateSpec {
     /// The A-party.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::lenient::object"
+    )]
     pub a: Option<PartySpec>,
     /// The B-party.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::lenient::object"
+    )]
     pub b: Option<PartySpec>,
     /// Who may call whom.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
     /// When the allocation ends.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::lenient::object"
+    )]
     pub deallocation_policy: Option<DeallocationPolicySpec>,
 }
 
@@ -189,16 +201,28 @@ pub struct CreateSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<String>,
     /// The A-party.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::lenient::object"
+    )]
     pub a: Option<PartySpec>,
     /// The B-party.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::lenient::object"
+    )]
     pub b: Option<PartySpec>,
     /// Who may call whom (`twoway` when left out).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
     /// When the allocation ends (the `max_deallocation_time` setting when left out).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::lenient::object"
+    )]
     pub deallocation_policy: Option<DeallocationPolicySpec>,
 }
 

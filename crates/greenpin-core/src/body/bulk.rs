@@ -37,16 +37,28 @@ pub struct BulkItemSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub greenpin_id: Option<String>,
     /// The A-party.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::lenient::object"
+    )]
     pub a: Option<PartySpec>,
     /// The B-party.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::lenient::object"
+    )]
     pub b: Option<PartySpec>,
     /// Who may call whom.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
     /// When the allocation ends.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::lenient::object"
+    )]
     pub deallocation_policy: Option<DeallocationPolicySpec>,
 }
 
