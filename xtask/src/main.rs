@@ -82,7 +82,7 @@ const DIRECT_DEPENDENCY_RULES: &[(&str, &[&str])] = &[("greenpin-emulator", &["p
 
 /// Examples CI runs (each must exit 0).
 const EXAMPLES: &[(&str, &str)] = &[
-    ("greenpin-core", "seed_update"),
+    ("greenpin-core", "documented_update"),
     ("greenpin-async", "async_update"),
     ("greenpin-blocking", "blocking_update"),
 ];

@@ -85,9 +85,12 @@ impl Transport for Reqwest {
         if config.is_loopback() {
             builder = builder.no_proxy();
         }
-        let http = builder
-            .build()
-            .map_err(|e| TransportError::new(TransportErrorKind::Other, false).with_source(e))?;
+        let http = builder.build().map_err(|e| {
+            ConfigError::new(
+                "http_client",
+                format!("reqwest could not build a client: {e}"),
+            )
+        })?;
         Ok(Reqwest { http })
     }
 

@@ -155,9 +155,18 @@ fn transport_error(e: ureq::Error) -> TransportError {
             (TransportErrorKind::Timeout, false)
         }
         ureq::Error::Timeout(_) => (TransportErrorKind::Timeout, true),
-        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => {
-            (TransportErrorKind::Connect, false)
-        }
+        // Nothing reached the service: no host, no connection, no TLS session, no proxy
+        // tunnel (reqwest reports the same failures as connect errors).
+        ureq::Error::HostNotFound
+        | ureq::Error::ConnectionFailed
+        | ureq::Error::ConnectProxyFailed(_)
+        | ureq::Error::TlsRequired
+        | ureq::Error::Tls(_) => (TransportErrorKind::Connect, false),
+        #[cfg(feature = "rustls")]
+        ureq::Error::Rustls(_) => (TransportErrorKind::Connect, false),
+        #[cfg(feature = "native-tls")]
+        ureq::Error::NativeTls(_) => (TransportErrorKind::Connect, false),
+        ureq::Error::BodyStalled => (TransportErrorKind::Timeout, true),
         ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
             (TransportErrorKind::Connect, false)
         }

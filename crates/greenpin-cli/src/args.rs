@@ -54,7 +54,7 @@ pub(crate) enum Command {
         /// The allocation's id.
         id: String,
     },
-    /// Change an active allocation (the seed's Update).
+    /// Change an active allocation (PUT /greenpin/{greenpin_id}): what is left out keeps its value.
     Update(UpdateArgs),
     /// Deallocate: the allocation goes to the vault and its PINs are freed.
     Delete {

@@ -36,8 +36,8 @@ pub(crate) struct BulkArgs {
     /// Bulk requests in flight at once.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     concurrency: u16,
-    /// Rows per bulk request (at most 100).
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=100))]
+    /// Rows per bulk request (at most 100, the service's limit).
+    #[arg(long, default_value_t = MAX_BATCH as u16, value_parser = clap::value_parser!(u16).range(1..=MAX_BATCH as i64))]
     batch_size: u16,
     /// Where to write each row's outcome (NDJSON).
     #[arg(long)]

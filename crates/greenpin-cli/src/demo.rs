@@ -1,5 +1,5 @@
 //! `greenpin demo`: the whole lifecycle against an emulator started in-process — create,
-//! the seed's Update, get, a call through the VN with the PIN, and the clock run past the
+//! Exotel's documented Update example, get, a call through the VN with the PIN, and the clock run past the
 //! deallocation time — each step printed.
 
 use std::time::Duration;

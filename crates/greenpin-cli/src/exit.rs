@@ -26,7 +26,7 @@ impl From<ValidationError> for Failure {
 
 pub(crate) fn exit_code(e: &Error) -> u8 {
     match e {
-        Error::Validation(_) => 2,
+        Error::Validation(_) | Error::Config(_) => 2,
         Error::Transport(_) => 4,
         _ => 3,
     }

@@ -37,10 +37,12 @@ impl ServiceRoot {
     /// Checks a service root URL.
     pub fn parse(url: &str) -> Result<Self, ConfigError> {
         let bad = |why: &str| ConfigError::new("base_url", why.to_owned());
-        let uri: http::Uri = url
-            .trim()
-            .parse()
-            .map_err(|_| bad(&format!("{url:?} is not a URL")))?;
+        let uri: http::Uri = url.trim().parse().map_err(|_| {
+            bad(&format!(
+                "{:?} is not a URL",
+                crate::secret::redact_userinfo(url)
+            ))
+        })?;
         let scheme = uri
             .scheme_str()
             .ok_or_else(|| bad("needs a scheme (https://…)"))?;

@@ -1,6 +1,6 @@
 //! PINs and PIN lengths.
 //!
-//! The seed sends `pin_length` as `3` for one party and `"3"` for the other, so a PIN length
+//! Exotel's Update example sends `pin_length` as `3` for one party and `"3"` for the other, so a PIN length
 //! is read from either a JSON number or a string of digits, and always written as a number.
 
 use std::fmt;

@@ -16,7 +16,7 @@ use crate::settings::MaxDeallocationTime;
 /// An integer, sent as a JSON number or a string of digits (`3` or `"3"`), or null.
 pub(crate) fn int_or_digits(_: &mut SchemaGenerator) -> Schema {
     json_schema!({
-        "description": "A whole number, as a JSON number or a string of digits (the seed sends both 3 and \"3\").",
+        "description": "A whole number, as a JSON number or a string of digits (Exotel's Update example sends both 3 and \"3\").",
         "oneOf": [
             {"type": "integer"},
             {"type": "string", "pattern": "^\\s*-?[0-9]+\\s*$"},

@@ -155,6 +155,26 @@ impl fmt::Debug for Credentials {
     }
 }
 
+/// A URL as it may be shown in a message: any `user:password@` part replaced, so a
+/// credential carried in a URL never reaches an error, a log or a screen.
+///
+/// ```
+/// use greenpin_core::secret::redact_userinfo;
+/// assert_eq!(redact_userinfo("https://key:tok@host/x"), "https://[redacted]@host/x");
+/// assert_eq!(redact_userinfo("https://host/x?a=b@c"), "https://host/x?a=b@c");
+/// ```
+pub fn redact_userinfo(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_owned();
+    };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}[redacted]{}", &url[..scheme_end + 3], &rest[at..]),
+        None => url.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -116,7 +116,7 @@ fn check_endpoint(url: &str) -> Result<(), ValidationError> {
         ValidationError::new(
             "greenpin_call_complete_event_endpoint",
             ValidationKind::Invalid,
-            format!("{url:?} {why}"),
+            format!("{:?} {why}", crate::secret::redact_userinfo(url)),
         )
     };
     let uri: http::Uri = url.parse().map_err(|_| bad("is not a URL"))?;

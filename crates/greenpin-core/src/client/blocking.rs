@@ -83,7 +83,7 @@ impl<T: BlockingSend> BlockingClient<T> {
     ///
     /// # Errors
     /// Whatever the operation can answer; see the seven methods.
-    pub fn execute<O: Operation>(&self, op: &O) -> Result<Reply<O::Output>, Error> {
+    pub fn execute<O: Operation + Sync>(&self, op: &O) -> Result<Reply<O::Output>, Error> {
         let mut call = Call::new(op, &self.config, &self.budget)?;
         let span = call.span().clone();
         let _entered = span.enter();

@@ -1,6 +1,6 @@
 //! Phone numbers: validation and E.164 normalisation.
 //!
-//! GreenPin's docs say "E.164", yet the seed request sends 10-digit Indian numbers and the
+//! GreenPin's docs say "E.164", yet its Update example sends 10-digit Indian numbers and the
 //! service answers with `+91…`. So every number a caller gives us is read in a default
 //! country (the account's `country` setting, `IN` unless changed) and written as E.164.
 //!
@@ -16,7 +16,7 @@
 //! generated corpus proves the two paths agree.
 //!
 //! Letters are refused before either path: libphonenumber maps them to keypad digits, which
-//! would silently turn the seed's masked `629XXXXX71` into some other number.
+//! would silently turn the documentation's masked `629XXXXX71` into some other number.
 
 mod in_prefixes;
 

@@ -1,7 +1,7 @@
-//! The seed's Update call, built with greenpin-core and printed: what would go on the wire,
-//! and what the SDK says about the seed's own masked placeholders.
+//! Exotel's documented Update call, built with greenpin-core and printed: what would go on
+//! the wire, and what the SDK says about the documentation's own masked placeholders.
 //!
-//! Run: `cargo run -p greenpin-core --example seed_update`
+//! Run: `cargo run -p greenpin-core --example documented_update`
 
 use greenpin_core::ops::UpdateAllocation;
 use greenpin_core::{
@@ -15,7 +15,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let id = GreenPinId::new("d7ffd4b3-5c1e-4bda-a024-0b1d2a3b4c5d")?;
 
-    // The seed's body with the docs' real numbers in place of its placeholders.
+    // The documented body with real numbers in place of its placeholders.
     let update = UpdateAllocation::new(
         id.clone(),
         UpdateSpec::new()
@@ -45,12 +45,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let body: serde_json::Value = serde_json::from_slice(request.body())?;
     println!("\n{}", serde_json::to_string_pretty(&body)?);
 
-    // The seed as published, placeholders and all: refused before anything is sent.
-    let seed: UpdateSpec =
+    // The example as published, placeholders and all: refused before anything is sent.
+    let published: UpdateSpec =
         serde_json::from_str(include_str!("../tests/fixtures/seed_update_request.json"))?;
-    match UpdateAllocation::new(id, seed).build_request(&ctx) {
-        Ok(_) => return Err("the seed's placeholders were accepted".into()),
-        Err(e) => println!("\nthe seed's placeholders: {e}"),
+    match UpdateAllocation::new(id, published).build_request(&ctx) {
+        Ok(_) => return Err("the documentation's placeholders were accepted".into()),
+        Err(e) => println!("\nthe documentation's placeholders: {e}"),
     }
     Ok(())
 }
