@@ -38,7 +38,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(Failure::Usage(message)) => {
-            eprintln!("greenpin: {message}");
+            eprintln!("greenpin: {}", output::printable(&message));
             if json {
                 output::print_json(
                     &serde_json::json!({"error": {"kind": "usage", "message": message}}),
@@ -47,7 +47,13 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
         Err(Failure::Sdk(e)) => {
-            eprintln!("greenpin: {e}");
+            eprintln!("greenpin: {}", output::printable(&e.to_string()));
+            // The cause (a refused connection, a TLS error), once, below the summary.
+            let mut cause = std::error::Error::source(&e);
+            while let Some(c) = cause {
+                eprintln!("  caused by: {}", output::printable(&c.to_string()));
+                cause = c.source();
+            }
             if json {
                 output::print_json(&output::error_json(&e));
             }

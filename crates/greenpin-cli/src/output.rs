@@ -57,10 +57,25 @@ pub(crate) fn allocation_lines(a: &Allocation) -> Vec<(String, String)> {
     v
 }
 
+/// Text from the service made safe for a terminal: control characters (an escape sequence
+/// could set the title or clear the screen) are shown escaped, `\u{1b}`. JSON output needs
+/// no such care: serde_json escapes them itself.
+pub(crate) fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 pub(crate) fn print_lines(lines: &[(String, String)], indent: &str) {
     let width = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     for (k, v) in lines {
-        println!("{indent}{k:<width$}  {v}");
+        println!("{indent}{:<width$}  {}", printable(k), printable(v));
     }
 }
 
@@ -98,6 +113,7 @@ pub(crate) fn settings(s: &Settings, json: bool) {
 /// An error as a JSON object: `{"error": {kind, message, status?, code?, request_id?, field?}}`.
 pub(crate) fn error_json(e: &Error) -> Value {
     let kind = match e {
+        Error::Config(_) => "config",
         Error::Validation(_) => "validation",
         Error::Api(_) => "api",
         Error::Decode(_) => "decode",
@@ -123,4 +139,18 @@ pub(crate) fn error_json(e: &Error) -> Value {
         obj["api_message"] = json!(m);
     }
     json!({ "error": obj })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn control_characters_from_the_service_are_escaped() {
+        assert_eq!(
+            printable("ok\u{1b}]0;pwned\u{7}\u{1b}[2J"),
+            "ok\\u{1b}]0;pwned\\u{7}\\u{1b}[2J"
+        );
+        assert_eq!(printable("+919956555625 é"), "+919956555625 é");
+    }
 }

@@ -527,3 +527,81 @@ fn verbose_tracing_never_shows_the_token() {
     e.run(&["--help"]);
     e.run(&["update", "--help"]);
 }
+
+/// A one-shot loopback server that answers every request with `status` and `body`.
+fn answering(status: u16, body: &'static str) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(8).flatten() {
+            let mut stream = stream;
+            let mut buf = [0u8; 8192];
+            let _ = std::io::Read::read(&mut stream, &mut buf);
+            let _ = stream.write_all(
+                format!(
+                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+                .as_bytes(),
+            );
+        }
+    });
+    url
+}
+
+#[test]
+fn text_from_the_service_cannot_drive_the_terminal() {
+    let e = env();
+    let url = answering(
+        404,
+        "{\"success\":false,\"status\":404,\"code\":1,\"message\":\"gone\\u001b]0;pwned\\u0007\\u001b[2J\",\"data\":null}",
+    );
+    let out = e
+        .cmd()
+        .env("GREENPIN_BASE_URL", &url)
+        .args(["get", "g-1"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 3);
+    let err = stderr(&out);
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+    assert!(err.contains("\\u{1b}]0;pwned"), "{err}");
+    // JSON output stays exact JSON, escapes and all.
+    let out = e
+        .cmd()
+        .env("GREENPIN_BASE_URL", &url)
+        .args(["--json", "get", "g-1"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["error"]["api_message"],
+        "gone\u{1b}]0;pwned\u{7}\u{1b}[2J"
+    );
+}
+
+#[test]
+fn an_absurd_timeout_is_refused_not_a_panic() {
+    let e = env();
+    let out = e.run(&["--timeout", "18446744073709551615s", "settings", "get"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("timeout"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_loopback_service_is_never_reached_through_a_proxy() {
+    let e = env();
+    let proxy = answering(502, "{}");
+    let out = e
+        .cmd()
+        .env("HTTP_PROXY", &proxy)
+        .env("http_proxy", &proxy)
+        .env("ALL_PROXY", &proxy)
+        .env("all_proxy", &proxy)
+        .args(["--json", "settings", "get"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "went through the proxy: {}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["country"], "IN");
+}

@@ -45,6 +45,11 @@ pub(crate) struct RawEntry {
     pub(crate) fault: Option<String>,
     /// Filled in by the route that reads the body, when it ignored fields.
     pub(crate) ignored: IgnoredFields,
+    /// The body's full length, when only its start was kept.
+    pub(crate) truncated_from: Option<usize>,
+    /// Whether the request carried the account's credentials; the body of one that did
+    /// not is never kept.
+    pub(crate) authenticated: bool,
 }
 
 /// Where a route notes the body fields it ignored; shared by the journal entry and the
@@ -54,9 +59,13 @@ pub(crate) struct IgnoredFields(pub(crate) std::sync::Arc<std::sync::OnceLock<Ve
 
 impl JournalEntry {
     fn from_raw(raw: &RawEntry) -> Self {
-        let body = match &raw.body {
-            Some(b) => String::from_utf8_lossy(b).into_owned(),
-            None => format!("[body over {} bytes: not kept]", crate::MAX_BODY),
+        let body = match (&raw.body, raw.truncated_from) {
+            _ if !raw.authenticated => "[not authenticated: body not kept]".to_owned(),
+            (Some(b), None) => String::from_utf8_lossy(b).into_owned(),
+            (Some(b), Some(full)) => {
+                format!("{}[… cut: {full} bytes in all]", String::from_utf8_lossy(b))
+            }
+            (None, _) => format!("[body over {} bytes: not kept]", crate::MAX_BODY),
         };
         let mut headers = BTreeMap::new();
         for (name, value) in &raw.headers {
@@ -87,17 +96,48 @@ impl JournalEntry {
     }
 }
 
-#[derive(Debug, Default)]
+/// The last requests, bounded in count ([`JOURNAL_LIMIT`]) and in bytes of body kept
+/// ([`crate::Limits`]): a body is cut to `journal_body_bytes` (copied, so the cut-off part
+/// is freed), and the oldest entries go while the total is over `journal_bytes`.
+#[derive(Debug)]
 pub(crate) struct Journal {
     entries: VecDeque<RawEntry>,
+    bytes: usize,
+    limits: crate::Limits,
 }
 
 impl Journal {
-    pub(crate) fn push(&mut self, e: RawEntry) {
-        if self.entries.len() == JOURNAL_LIMIT {
-            self.entries.pop_front();
+    pub(crate) fn new(limits: crate::Limits) -> Self {
+        Journal {
+            entries: VecDeque::new(),
+            bytes: 0,
+            limits,
         }
+    }
+
+    pub(crate) fn push(&mut self, mut e: RawEntry) {
+        if let Some(body) = &e.body
+            && body.len() > self.limits.journal_body_bytes
+        {
+            e.truncated_from = Some(body.len());
+            e.body = Some(bytes::Bytes::copy_from_slice(
+                &body[..self.limits.journal_body_bytes],
+            ));
+        }
+        self.bytes += e.body.as_ref().map_or(0, |b| b.len());
         self.entries.push_back(e);
+        while self.entries.len() > JOURNAL_LIMIT
+            || (self.bytes > self.limits.journal_bytes && self.entries.len() > 1)
+        {
+            if let Some(old) = self.entries.pop_front() {
+                self.bytes -= old.body.as_ref().map_or(0, |b| b.len());
+            }
+        }
+    }
+
+    /// Bytes of bodies kept.
+    pub(crate) fn bytes(&self) -> usize {
+        self.bytes
     }
 
     pub(crate) fn list(&self) -> Vec<JournalEntry> {
@@ -106,5 +146,6 @@ impl Journal {
 
     pub(crate) fn clear(&mut self) {
         self.entries.clear();
+        self.bytes = 0;
     }
 }

@@ -88,6 +88,46 @@ pub struct EmulatorConfig {
     listen: SocketAddr,
     account_sid: String,
     credentials: Credentials,
+    limits: Limits,
+}
+
+/// What the emulator allows a client, so a slow or abusive one cannot take it down.
+///
+/// ```
+/// use std::time::Duration;
+/// use greenpin_emulator::Limits;
+/// let l = Limits::default();
+/// assert_eq!(l.header_timeout, Duration::from_secs(10));
+/// assert_eq!(l.max_connections, 512);
+/// assert_eq!(l.journal_bytes, 16 << 20);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Time for a client to send a request's headers, and for an idle kept-alive
+    /// connection to start its next request (10 s); then the connection is closed.
+    pub header_timeout: std::time::Duration,
+    /// Time for a client to send a request's body (30 s).
+    pub body_timeout: std::time::Duration,
+    /// Connections served at once (512); more wait to be accepted.
+    pub max_connections: usize,
+    /// Bytes of request bodies the journal keeps in all (16 MiB); the oldest entries go
+    /// first.
+    pub journal_bytes: usize,
+    /// Bytes of one request body the journal keeps (64 KiB); the rest is cut.
+    pub journal_body_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_timeout: std::time::Duration::from_secs(10),
+            body_timeout: std::time::Duration::from_secs(30),
+            max_connections: 512,
+            journal_bytes: 16 << 20,
+            journal_body_bytes: 64 << 10,
+        }
+    }
 }
 
 impl Default for EmulatorConfig {
@@ -103,7 +143,14 @@ impl EmulatorConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             account_sid: DEFAULT_ACCOUNT_SID.to_owned(),
             credentials: Credentials::new(DEFAULT_API_KEY, DEFAULT_API_TOKEN),
+            limits: Limits::default(),
         }
+    }
+
+    /// What clients are allowed (timeouts, connections, journal size).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// Listens here.
@@ -169,18 +216,23 @@ impl Emulator {
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             store: Mutex::new(store::Store::new()),
-            journal: Mutex::default(),
+            journal: Mutex::new(journal::Journal::new(config.limits)),
             faults: Mutex::default(),
             account_sid,
             credentials: config.credentials,
             runtime: tokio::runtime::Handle::current(),
             entropy: ids::Entropy::default(),
             stats: Mutex::default(),
+            limits: config.limits,
         });
         let (tx, rx) = oneshot::channel();
         tokio::spawn(server::serve(listener, shared.clone(), rx));
+        // A wildcard address is not one to connect to: name loopback, which it includes,
+        // so the printed URL is always one the SDK accepts.
         let host = match addr {
+            SocketAddr::V4(v4) if v4.ip().is_unspecified() => "127.0.0.1".to_owned(),
             SocketAddr::V4(v4) => v4.ip().to_string(),
+            SocketAddr::V6(v6) if v6.ip().is_unspecified() => "[::1]".to_owned(),
             SocketAddr::V6(v6) => format!("[{}]", v6.ip()),
         };
         Ok(Emulator {
@@ -247,6 +299,14 @@ impl Emulator {
     }
 
     /// The API requests received so far (controls excluded), oldest first.
+    /// What the API answered so far, per operation, and the journal's size in bytes.
+    pub fn stats(&self) -> Stats {
+        let mut stats = lock(&self.shared.stats).clone();
+        stats.journal_bytes = lock(&self.shared.journal).bytes();
+        stats
+    }
+
+    /// The requests received, oldest first (credentials reduced to their scheme).
     pub fn requests(&self) -> Vec<JournalEntry> {
         lock(&self.shared.journal).list()
     }

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use greenpin_emulator::{
     DEFAULT_ACCOUNT_SID, DEFAULT_API_KEY, DEFAULT_API_TOKEN, DEFAULT_LISTEN, Emulator,
-    EmulatorConfig,
+    EmulatorConfig, Limits,
 };
 
 /// A faithful, stateful local GreenPin server.
@@ -27,12 +27,31 @@ struct Args {
     /// API token accepted.
     #[arg(long, env = "EXOTEL_API_TOKEN", default_value = DEFAULT_API_TOKEN, hide_env_values = true, hide_default_value = true)]
     api_token: String,
+    /// Seconds a client has to send a request's headers (and an idle connection to start
+    /// its next request).
+    #[arg(long, default_value_t = Limits::default().header_timeout.as_secs())]
+    header_timeout_secs: u64,
+    /// Seconds a client has to send a request's body.
+    #[arg(long, default_value_t = Limits::default().body_timeout.as_secs())]
+    body_timeout_secs: u64,
+    /// Connections served at once; more wait to be accepted.
+    #[arg(long, default_value_t = Limits::default().max_connections)]
+    max_connections: usize,
+    /// Bytes of request bodies the request journal keeps in all.
+    #[arg(long, default_value_t = Limits::default().journal_bytes)]
+    journal_bytes: usize,
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    let mut limits = Limits::default();
+    limits.header_timeout = std::time::Duration::from_secs(args.header_timeout_secs.max(1));
+    limits.body_timeout = std::time::Duration::from_secs(args.body_timeout_secs.max(1));
+    limits.max_connections = args.max_connections.max(1);
+    limits.journal_bytes = args.journal_bytes;
     let config = EmulatorConfig::new()
+        .limits(limits)
         .listen(args.listen)
         .account_sid(args.account_sid)
         .api_key(args.api_key)

@@ -296,8 +296,23 @@ struct Advance {
     seconds: u64,
 }
 
+/// The longest single advance of the clock: ten years. More is refused (400), so the
+/// clock cannot be wrapped past what a date can say.
+pub const MAX_CLOCK_ADVANCE_SECS: u64 = 10 * 365 * 86_400;
+
 async fn advance_clock(State(sh): S, method: Method, body: Bytes) -> Reply {
-    let result = parse_json::<Advance>(&body).map(|a| {
+    let result = parse_json::<Advance>(&body)
+        .and_then(|a| {
+            if a.seconds > MAX_CLOCK_ADVANCE_SECS {
+                Err(Failure::bad(format!(
+                    "seconds: {} is more than the longest advance, {MAX_CLOCK_ADVANCE_SECS} (ten years)",
+                    a.seconds
+                )))
+            } else {
+                Ok(a)
+            }
+        })
+        .map(|a| {
         sh.with_store(|s| {
             s.advance(a.seconds);
             Clock {
@@ -370,7 +385,8 @@ async fn openapi() -> Reply {
 }
 
 async fn stats(State(sh): S, method: Method) -> Reply {
-    let stats = lock(&sh.stats).clone();
+    let mut stats = lock(&sh.stats).clone();
+    stats.journal_bytes = lock(&sh.journal).bytes();
     answer(&sh, &method, Ok(stats))
 }
 

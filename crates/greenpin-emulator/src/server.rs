@@ -47,6 +47,7 @@ pub(crate) struct Shared {
     pub(crate) runtime: tokio::runtime::Handle,
     pub(crate) entropy: Entropy,
     pub(crate) stats: Mutex<crate::stats::Stats>,
+    pub(crate) limits: crate::Limits,
 }
 
 /// Locks, shrugging off poisoning: a panic elsewhere must not take the emulator down, and
@@ -144,7 +145,19 @@ pub(crate) async fn serve(
 ) {
     let router = crate::routes::router(shared.clone());
     let mut conns = JoinSet::new();
+    // A connection holds a permit; past the cap, new connections wait in the listen
+    // backlog instead of starving the ones being served.
+    let permits = Arc::new(tokio::sync::Semaphore::new(
+        shared.limits.max_connections.max(1),
+    ));
     loop {
+        let permit = tokio::select! {
+            _ = &mut shutdown => break,
+            permit = permits.clone().acquire_owned() => match permit {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+        };
         tokio::select! {
             _ = &mut shutdown => break,
             accepted = listener.accept() => {
@@ -159,15 +172,55 @@ pub(crate) async fn serve(
                 let _ = stream.set_nodelay(true);
                 let router = router.clone();
                 let shared = shared.clone();
+                let header_timeout = shared.limits.header_timeout;
                 conns.spawn(async move {
+                    let _permit = permit;
                     let svc = service_fn(move |req| handle(req, peer, router.clone(), shared.clone()));
-                    let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
+                    let _ = http1::Builder::new()
+                        .timer(hyper_util::rt::TokioTimer::new())
+                        .header_read_timeout(header_timeout)
+                        .serve_connection(TokioIo::new(stream), svc)
+                        .await;
                 });
             }
-            Some(_) = conns.join_next(), if !conns.is_empty() => {}
         }
+        while conns.try_join_next().is_some() {}
     }
     conns.abort_all();
+}
+
+/// The controls change the emulator's state, so a web page must not drive them: a request
+/// from another origin (a browser sends `Origin`), or a state-changing one whose body is
+/// not declared JSON (what a page can send without a preflight), is refused (403, code 8).
+fn refuse_cross_site(parts: &http::request::Parts) -> Option<Failure> {
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok());
+    if let Some(origin) = parts.headers.get(header::ORIGIN) {
+        let origin = origin.to_str().unwrap_or("");
+        let authority = origin.strip_prefix("http://").unwrap_or("");
+        if host.is_none() || Some(authority) != host {
+            return Some(Failure::new(
+                ErrorCode::NotPermitted,
+                format!("the /__emulator controls answer their own origin only, not {origin:?}"),
+            ));
+        }
+    }
+    let changes_state = !matches!(parts.method, http::Method::GET | http::Method::HEAD);
+    let json = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if changes_state && parts.method != http::Method::DELETE && !json {
+        return Some(Failure::new(
+            ErrorCode::NotPermitted,
+            "a /__emulator control that changes state takes Content-Type: application/json",
+        ));
+    }
+    None
 }
 
 /// Reads a body: `Ok(Some)` within the limit, `Ok(None)` too large (drained), `Err` broken.
@@ -213,7 +266,8 @@ async fn handle(
     let ignored = IgnoredFields::default();
     parts.extensions.insert(ignored.clone());
     let is_control = parts.uri.path().starts_with("/__emulator");
-    if is_control && !peer.ip().is_loopback() {
+    // `::ffff:127.0.0.1` (a dual-stack listener's view of an IPv4 client) is loopback too.
+    if is_control && !peer.ip().to_canonical().is_loopback() {
         let rid = shared.request_id();
         let f = Failure::new(
             ErrorCode::NotPermitted,
@@ -221,7 +275,17 @@ async fn handle(
         );
         return Ok(envelope::<()>(StatusCode::FORBIDDEN, &method, rid, Err(f)));
     }
-    let body = read_body(body).await?;
+    if is_control && let Some(f) = refuse_cross_site(&parts) {
+        let rid = shared.request_id();
+        return Ok(envelope::<()>(f.status, &method, rid, Err(f)));
+    }
+    let body = tokio::time::timeout(shared.limits.body_timeout, read_body(body))
+        .await
+        .map_err(|_| Close)??;
+    let authenticated = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .is_some_and(|v| shared.credentials.matches_authorization(v.as_bytes()));
 
     let fault = if is_control {
         None
@@ -234,9 +298,11 @@ async fn handle(
             method: parts.method.clone(),
             uri: parts.uri.clone(),
             headers: parts.headers.clone(),
-            body: body.clone(),
+            body: if authenticated { body.clone() } else { None },
             fault: label,
             ignored,
+            truncated_from: None,
+            authenticated,
         });
         fault
     };

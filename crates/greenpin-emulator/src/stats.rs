@@ -25,6 +25,8 @@ pub struct Stats {
     pub operations: BTreeMap<&'static str, OperationStats>,
     /// Bulk update items applied.
     pub bulk_items_applied: u64,
+    /// Bytes of request bodies the journal holds now.
+    pub journal_bytes: usize,
 }
 
 impl Stats {

@@ -19,9 +19,12 @@ impl Store {
     }
 
     /// Moves the clock forward; expiries and purges happen as it passes them.
+    /// The clock never runs more than a hundred years ahead of real time, however often
+    /// it is advanced, so every date stays writable.
     pub fn advance(&mut self, secs: u64) {
-        let ms = i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX / 4);
-        self.clock_offset_ms = self.clock_offset_ms.saturating_add(ms);
+        const MAX_OFFSET_MS: i64 = 100 * 365 * 86_400 * 1000;
+        let ms = i64::try_from(secs.saturating_mul(1000)).unwrap_or(MAX_OFFSET_MS);
+        self.clock_offset_ms = self.clock_offset_ms.saturating_add(ms).min(MAX_OFFSET_MS);
         self.sweep();
     }
 
