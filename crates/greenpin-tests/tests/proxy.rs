@@ -1,0 +1,63 @@
+//! Proxy variables never apply to a loopback service root: with `HTTP_PROXY` and
+//! `ALL_PROXY` pointing at a catcher, both flavours still talk to the emulator directly,
+//! and the Basic header never reaches the proxy. The clients run in a child process that
+//! starts with those variables set (the environment is not changed in a running process).
+
+use std::process::Command;
+
+use greenpin_tests::Opts;
+use greenpin_tests::hostile::{Hostile, Misbehaviour};
+
+const CHILD: &str = "GREENPIN_PROXY_TEST_CHILD";
+
+#[test]
+fn loopback_is_never_reached_through_a_proxy() {
+    let catcher = Hostile::start(Misbehaviour::Redirect {
+        status: 502,
+        location: "http://127.0.0.1:9/".into(),
+    });
+    let mut child = Command::new(std::env::current_exe().unwrap());
+    child
+        .args([
+            "clients_talk_to_the_emulator_directly",
+            "--exact",
+            "--nocapture",
+        ])
+        .env(CHILD, "1");
+    for var in [
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+    ] {
+        child.env(var, catcher.url());
+    }
+    let out = child.output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("1 passed"), "the child ran no test: {text}");
+    assert_eq!(catcher.requests(), 0, "{:?}", catcher.received());
+}
+
+/// Runs only in the child, with the proxy variables set.
+#[test]
+fn clients_talk_to_the_emulator_directly() {
+    if std::env::var_os(CHILD).is_none() {
+        return;
+    }
+    assert!(std::env::var_os("HTTP_PROXY").is_some());
+    let emu = greenpin_tests::emulator();
+    for make in [greenpin_tests::blocking, greenpin_tests::asynchronous] {
+        let sdk = make(&emu, &Opts::default());
+        let s = sdk
+            .settings()
+            .unwrap_or_else(|e| panic!("{}: {e}", sdk.flavor()));
+        assert_eq!(s.country.as_deref(), Some("IN"));
+    }
+}
