@@ -28,13 +28,17 @@ pub(crate) struct Global {
     /// API key.
     #[arg(long, env = "EXOTEL_API_KEY", global = true, hide_env_values = true)]
     pub(crate) api_key: Option<String>,
-    /// API token (prefer the environment variable: command lines are visible to others).
+    /// API token (prefer --api-token-file or the environment variable: command lines are
+    /// visible to others).
     #[arg(long, env = "EXOTEL_API_TOKEN", global = true, hide_env_values = true)]
     pub(crate) api_token: Option<String>,
+    /// Read the API token from this file (its first line), or from standard input with `-`.
+    #[arg(long, global = true, value_name = "PATH", conflicts_with = "api_token")]
+    pub(crate) api_token_file: Option<std::path::PathBuf>,
     /// Country local numbers are read in (ISO 3166-1 alpha-2).
     #[arg(long, global = true, default_value = "IN")]
     pub(crate) country: String,
-    /// Whole-request timeout, e.g. 30s, 2m.
+    /// Time for the whole call, retries and waits included, e.g. 30s, 2m (60s by default).
     #[arg(long, global = true, value_parser = humantime::parse_duration)]
     pub(crate) timeout: Option<Duration>,
     /// Machine-readable output: the result, or the error, as JSON on stdout.

@@ -254,6 +254,8 @@ struct Summary {
     applied: usize,
     invalid: usize,
     failed: usize,
+    /// Rows the service's answer did not account for: not known to be applied.
+    unknown: usize,
     already_done: usize,
 }
 
@@ -343,6 +345,7 @@ pub(crate) fn run(
         match o.outcome.as_str() {
             "applied" => summary.applied += 1,
             "invalid" => summary.invalid += 1,
+            "unknown" => summary.unknown += 1,
             _ => summary.failed += 1,
         }
         if o.outcome != "applied" {
@@ -412,9 +415,14 @@ pub(crate) fn run(
     if json {
         crate::output::print_json(&serde_json::to_value(&summary).unwrap_or_default());
     } else {
-        println!(
-            "{} rows: {} applied, {} invalid, {} failed, {} already done",
-            summary.rows, summary.applied, summary.invalid, summary.failed, summary.already_done
+        crate::output::out!(
+            "{} rows: {} applied, {} invalid, {} failed, {} unknown, {} already done",
+            summary.rows,
+            summary.applied,
+            summary.invalid,
+            summary.failed,
+            summary.unknown,
+            summary.already_done
         );
     }
     Ok(if worst_failure > 0 {
@@ -436,11 +444,20 @@ fn send_batch(client: &Client, batch: Batch) -> Vec<RowOutcome> {
     spec.greenpins = Some(items);
     match client.bulk_update(&spec) {
         Ok(results) => {
-            let mut results = results.greenpins.into_iter();
+            // The documented contract does not promise the order of item results: each
+            // carries its greenpin_id, so rows are matched by id (in order, for an id sent
+            // twice). A row the answer does not account for is unknown, never applied.
+            let mut by_id: std::collections::HashMap<String, std::collections::VecDeque<_>> =
+                std::collections::HashMap::new();
+            for r in results.greenpins {
+                if let Some(id) = r.greenpin_id.clone() {
+                    by_id.entry(id).or_default().push_back(r);
+                }
+            }
             lines
                 .into_iter()
                 .zip(ids)
-                .map(|(line, id)| match results.next() {
+                .map(|(line, id)| match by_id.get_mut(&id).and_then(|q| q.pop_front()) {
                     Some(r) if r.success => RowOutcome {
                         line,
                         greenpin_id: Some(id),
@@ -462,10 +479,13 @@ fn send_batch(client: &Client, batch: Batch) -> Vec<RowOutcome> {
                     None => RowOutcome {
                         line,
                         greenpin_id: Some(id),
-                        outcome: "failed".into(),
+                        outcome: "unknown".into(),
                         status: None,
                         code: None,
-                        message: Some("the service sent no result for this row".into()),
+                        message: Some(
+                            "the service's answer has no result for this row; it may or may not have been applied"
+                                .into(),
+                        ),
                         exit: Some(3),
                     },
                 })

@@ -12,7 +12,7 @@ use crate::exit::Failure;
 use crate::output::{allocation_lines, print_lines};
 
 fn step(n: u32, title: &str) {
-    println!("\n{n}. {title}");
+    crate::output::out!("\n{n}. {title}");
 }
 
 pub(crate) fn run(json: bool) -> Result<u8, Failure> {
@@ -20,7 +20,7 @@ pub(crate) fn run(json: bool) -> Result<u8, Failure> {
         .map_err(|e| Failure::Usage(format!("cannot start the emulator: {e}")))?;
     let client = emulator.configure(Client::builder()).build()?;
     let mut transcript = Vec::new();
-    println!(
+    crate::output::out!(
         "GreenPin emulator listening on {} (account {}); every step below is a real HTTP call to it.",
         emulator.base_url(),
         emulator.account_sid()
@@ -55,7 +55,7 @@ pub(crate) fn run(json: bool) -> Result<u8, Failure> {
 
     step(3, "Get it back (GET /greenpin/{id})");
     let got = client.get(&id)?;
-    println!(
+    crate::output::out!(
         "   state {}, usage {}, deallocates at {}",
         got.state,
         got.usage,
@@ -74,9 +74,11 @@ pub(crate) fn run(json: bool) -> Result<u8, Failure> {
         .map_err(|f| Failure::Usage(f.message))?;
     match (&call.to, call.connected) {
         (Some(to), true) => {
-            println!("   connected to {to} (the B-party), neither side sees the other's number")
+            crate::output::out!(
+                "   connected to {to} (the B-party), neither side sees the other's number"
+            )
         }
-        _ => println!("   not connected: {}", call.reason.unwrap_or("unknown")),
+        _ => crate::output::out!("   not connected: {}", call.reason.unwrap_or("unknown")),
     }
     transcript.push(serde_json::json!({"step": "call", "outcome": call}));
 
@@ -87,7 +89,7 @@ pub(crate) fn run(json: bool) -> Result<u8, Failure> {
     let wrong = emulator
         .simulate_call("9000000001", "6292134471", Some("999"))
         .map_err(|f| Failure::Usage(f.message))?;
-    println!(
+    crate::output::out!(
         "   PIN 999: {}",
         if wrong.connected {
             "connected".to_owned()
@@ -98,7 +100,7 @@ pub(crate) fn run(json: bool) -> Result<u8, Failure> {
     let right = emulator
         .simulate_call("9956555625", "6292134465", None)
         .map_err(|f| Failure::Usage(f.message))?;
-    println!(
+    crate::output::out!(
         "   the customer: {}",
         right
             .to
@@ -114,14 +116,14 @@ pub(crate) fn run(json: bool) -> Result<u8, Failure> {
     );
     emulator.advance_clock(Duration::from_secs(1201));
     let after = client.get(&id)?;
-    println!(
+    crate::output::out!(
         "   state {} — the allocation has gone to the vault",
         after.state
     );
     let late = emulator
         .simulate_call("7987686144", "6292134471", Some("123"))
         .map_err(|f| Failure::Usage(f.message))?;
-    println!(
+    crate::output::out!(
         "   a call now: {}",
         if late.connected {
             "connected".into()
@@ -134,7 +136,7 @@ pub(crate) fn run(json: bool) -> Result<u8, Failure> {
     if json {
         crate::output::print_json(&serde_json::Value::Array(transcript));
     }
-    println!(
+    crate::output::out!(
         "\nDone: create → update → get → calls → expiry, against {}.",
         emulator.base_url()
     );

@@ -66,12 +66,9 @@ fn run(cli: Cli) -> Result<u8, Failure> {
     let g = &cli.global;
     match cli.command {
         Command::Completions { shell } => {
-            clap_complete::generate(
-                shell,
-                &mut Cli::command(),
-                "greenpin",
-                &mut std::io::stdout(),
-            );
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "greenpin", &mut script);
+            output::out!("{}", String::from_utf8_lossy(&script).trim_end());
             Ok(0)
         }
         Command::Demo => demo::run(g.json),
@@ -89,7 +86,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 None if g.json => output::print_json(
                     &serde_json::json!({"greenpin_id": id.as_str(), "deleted": true}),
                 ),
-                None => println!("deleted {id}"),
+                None => crate::output::out!("deleted {id}"),
             }
             Ok(0)
         }
@@ -152,6 +149,31 @@ fn country(g: &Global) -> Result<Country, Failure> {
         })
 }
 
+/// The token from a file's first line, or standard input's for `-`.
+fn read_token(path: &std::path::Path) -> Result<String, Failure> {
+    let text = if path.as_os_str() == "-" {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|e| Failure::Usage(format!("--api-token-file: cannot read stdin: {e}")))?;
+        line
+    } else {
+        std::fs::read_to_string(path).map_err(|e| {
+            Failure::Usage(format!(
+                "--api-token-file: cannot read {}: {e}",
+                path.display()
+            ))
+        })?
+    };
+    let token = text.lines().next().unwrap_or("").trim().to_owned();
+    if token.is_empty() {
+        return Err(Failure::Usage(
+            "--api-token-file: the token is empty".into(),
+        ));
+    }
+    Ok(token)
+}
+
 /// The client, from flags and environment. Building it loads no number metadata, starts
 /// no runtime and sets up no TLS until an https request needs it.
 fn client(g: &Global) -> Result<Client, Failure> {
@@ -171,10 +193,16 @@ fn client(g: &Global) -> Result<Client, Failure> {
         .api_key
         .clone()
         .ok_or_else(|| missing("api_key", "--api-key", "EXOTEL_API_KEY"))?;
-    let token = g
-        .api_token
-        .clone()
-        .ok_or_else(|| missing("api_token", "--api-token", "EXOTEL_API_TOKEN"))?;
+    let token = match &g.api_token_file {
+        Some(path) => read_token(path)?,
+        None => g.api_token.clone().ok_or_else(|| {
+            missing(
+                "api_token",
+                "--api-token-file, --api-token",
+                "EXOTEL_API_TOKEN",
+            )
+        })?,
+    };
     let mut b = Client::builder()
         .account_sid(sid)
         .credentials(key, token)

@@ -3,8 +3,35 @@
 use greenpin_core::{Allocation, Error, Party, Settings};
 use serde_json::{Value, json};
 
+/// Writes one line to stdout. A closed stdout (`greenpin … | head -1`) ends the command
+/// quietly, as a Unix tool does, instead of a panic.
+pub(crate) fn write_line(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let written = out
+        .write_fmt(args)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
+    if let Err(e) = written
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+}
+
+/// `println!`, but quiet on a closed stdout (see [`write_line`]).
+macro_rules! out {
+    () => {
+        $crate::output::write_line(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::output::write_line(format_args!($($arg)*))
+    };
+}
+pub(crate) use out;
+
 pub(crate) fn print_json(v: &Value) {
-    println!(
+    crate::output::out!(
         "{}",
         serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
     );
@@ -75,7 +102,7 @@ pub(crate) fn printable(text: &str) -> String {
 pub(crate) fn print_lines(lines: &[(String, String)], indent: &str) {
     let width = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     for (k, v) in lines {
-        println!("{indent}{:<width$}  {}", printable(k), printable(v));
+        crate::output::out!("{indent}{:<width$}  {}", printable(k), printable(v));
     }
 }
 

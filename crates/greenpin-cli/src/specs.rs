@@ -80,10 +80,17 @@ pub(crate) fn settings_from_pairs(pairs: &[String]) -> Result<SettingsSpec, Fail
         if k.is_empty() {
             return Err(Failure::Usage(format!("{pair:?} has no key")));
         }
+        if !greenpin_core::Settings::FIELDS.contains(&k) {
+            return Err(Failure::Usage(format!(
+                "{k}: not a GreenPin setting; the settings are {}",
+                greenpin_core::Settings::FIELDS.join(", ")
+            )));
+        }
         let value =
             serde_json::from_str(v).unwrap_or_else(|_| serde_json::Value::String(v.to_owned()));
         map.insert(k.to_owned(), value);
     }
-    serde_json::from_value(serde_json::Value::Object(map))
-        .map_err(|e| Failure::Usage(format!("settings: {e}")))
+    // The core reads it, naming the key of a bad value (`intl_num_sup: "yes" is not …`).
+    let text = serde_json::Value::Object(map).to_string();
+    greenpin_core::body::from_json(text.as_bytes()).map_err(|e| Failure::Usage(e.to_string()))
 }

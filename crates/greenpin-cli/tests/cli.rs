@@ -296,6 +296,16 @@ fn settings_get_and_set() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("timezone"));
     assert_eq!(code(&e.run(&["settings", "set", "timezone"])), 2);
     assert_eq!(code(&e.run(&["settings", "set", "deletion_time=soon"])), 2);
+    let bogus = e.run(&["settings", "set", "bogus=1"]);
+    assert_eq!(code(&bogus), 2);
+    assert!(
+        stderr(&bogus).contains("bogus: not a GreenPin setting"),
+        "{}",
+        stderr(&bogus)
+    );
+    let yes = e.run(&["settings", "set", "intl_num_sup=yes"]);
+    assert_eq!(code(&yes), 2);
+    assert!(stderr(&yes).contains("intl_num_sup: "), "{}", stderr(&yes));
     // Refused before sending, by the same rule the service applies.
     assert_eq!(code(&e.run(&["settings", "set", "timezone=PST"])), 2);
 }
@@ -604,4 +614,122 @@ fn a_loopback_service_is_never_reached_through_a_proxy() {
     assert_eq!(code(&out), 0, "went through the proxy: {}", stderr(&out));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["country"], "IN");
+}
+
+#[test]
+fn bulk_results_are_matched_by_id_not_by_position() {
+    let e = env();
+    // Results in another order than the items, and one item not accounted for.
+    let url = answering(
+        200,
+        r#"{"success":true,"status":200,"data":{"greenpins":[
+            {"greenpin_id":"g-3","success":true,"status":200,"data":{"greenpin_id":"g-3","usage":"oneway","state":"active"}},
+            {"greenpin_id":"g-1","success":false,"status":404,"code":1,"message":"no such allocation","data":null}
+        ]}}"#,
+    );
+    let input = e.dir.join("order.ndjson");
+    let results = e.dir.join("order-results.ndjson");
+    write_rows(
+        &input,
+        &[
+            r#"{"greenpin_id":"g-1","usage":"oneway"}"#.to_owned(),
+            r#"{"greenpin_id":"g-2","usage":"oneway"}"#.to_owned(),
+            r#"{"greenpin_id":"g-3","usage":"oneway"}"#.to_owned(),
+        ],
+    );
+    let out = e
+        .cmd()
+        .env("GREENPIN_BASE_URL", &url)
+        .args([
+            "bulk-update",
+            input.to_str().unwrap(),
+            "--results",
+            results.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let by_id: std::collections::HashMap<String, String> = read_results(&results)
+        .into_iter()
+        .map(|r| {
+            (
+                r["greenpin_id"].as_str().unwrap().to_owned(),
+                r["outcome"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by_id["g-1"], "failed",
+        "the refused row is not recorded applied"
+    );
+    assert_eq!(
+        by_id["g-2"], "unknown",
+        "an unaccounted row is never applied"
+    );
+    assert_eq!(by_id["g-3"], "applied");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("1 applied, 0 invalid, 1 failed, 1 unknown"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn a_closed_stdout_ends_the_command_quietly() {
+    let e = env();
+    for args in [
+        &["completions", "zsh"][..],
+        &["--json", "settings", "get"][..],
+    ] {
+        let mut child = e
+            .cmd()
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader goes away before anything is written
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn the_token_can_come_from_a_file_or_stdin() {
+    let e = env();
+    let file = e.dir.join("token");
+    std::fs::write(&file, format!("{TOKEN}\n")).unwrap();
+    let out = e
+        .cmd()
+        .env_remove("EXOTEL_API_TOKEN")
+        .args([
+            "--api-token-file",
+            file.to_str().unwrap(),
+            "settings",
+            "get",
+        ])
+        .output()
+        .unwrap();
+    assert_clean(&out);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let mut child = e
+        .cmd()
+        .env_remove("EXOTEL_API_TOKEN")
+        .args(["--api-token-file", "-", "settings", "get"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(TOKEN.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_clean(&out);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
 }

@@ -284,6 +284,22 @@ impl<'de> Deserialize<'de> for Settings {
 }
 
 impl Settings {
+    /// The settings this version models, by their names on the wire.
+    pub const FIELDS: &'static [&'static str] = &[
+        "country",
+        "intl_num_sup",
+        "max_deallocation_time",
+        "timezone",
+        "deletion_time",
+        "greenpin_call_complete_event_endpoint",
+        "aparty_pin_length",
+        "bparty_pin_length",
+        "aparty_pin_enabled",
+        "bparty_pin_enabled",
+        "common_pin_length",
+        "common_pin_enabled",
+    ];
+
     /// Whether nothing is set.
     pub fn is_empty(&self) -> bool {
         self == &Settings::default()
