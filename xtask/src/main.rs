@@ -170,6 +170,7 @@ fn ci() -> Result<(), String> {
         }
         Ok(format!("{} run", EXAMPLES.len()))
     });
+    s.step("package", package);
     s.step("codegen freshness", || {
         codegen(true).map(|_| format!("{} generator(s)", GENERATORS.len()))
     });
@@ -185,6 +186,56 @@ fn ci() -> Result<(), String> {
     } else {
         Ok(())
     }
+}
+
+/// The crates users install, packaged and verified as crates.io would (each `.crate` built
+/// on its own), then the CLI installed from its packaged crate and run. `--offline`: the
+/// dependencies are in cargo's cache once the workspace has built.
+const PUBLISHED: &[&str] = &[
+    "greenpin-core",
+    "greenpin-emulator",
+    "greenpin-async",
+    "greenpin-blocking",
+    "greenpin-cli",
+];
+
+fn package() -> Result<String, String> {
+    let mut cmd = cargo();
+    cmd.args(["package", "--offline", "--allow-dirty"]);
+    for krate in PUBLISHED {
+        cmd.args(["-p", krate]);
+    }
+    run(&mut cmd)?;
+    let version = std::fs::read_to_string("Cargo.toml")
+        .map_err(|e| e.to_string())?
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("version = "))
+        .map(|v| v.trim_matches('"').to_owned())
+        .ok_or("no workspace version")?;
+    let unpacked = format!("target/package/greenpin-cli-{version}");
+    run(cargo().args([
+        "install",
+        "--offline",
+        "--debug",
+        "--path",
+        &unpacked,
+        "--root",
+        "target/install-check",
+        "--target-dir",
+        "target/install-check/target",
+    ]))?;
+    let out = Command::new("target/install-check/bin/greenpin")
+        .arg("--version")
+        .output()
+        .map_err(|e| format!("running the installed greenpin: {e}"))?;
+    if !out.status.success() {
+        return Err("the installed greenpin did not run".into());
+    }
+    Ok(format!(
+        "{} crates packaged and verified; installed {}",
+        PUBLISHED.len(),
+        String::from_utf8_lossy(&out.stdout).trim()
+    ))
 }
 
 fn dependency_rules() -> Result<String, String> {

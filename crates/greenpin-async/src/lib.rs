@@ -33,6 +33,8 @@
 //! apply. To configure reqwest yourself, build a [`reqwest::Client`] and pass
 //! [`Reqwest::with_client`] to [`ClientBuilder::build_with`].
 
+// Feature badges on docs.rs (its nightly rustdoc); nothing changes for other builds.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // Library code states the invariant that makes a panic impossible (`#[expect]` with a
 // reason) rather than unwrapping silently; tests unwrap freely.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
@@ -146,3 +148,8 @@ fn transport_error(e: reqwest::Error) -> TransportError {
     let sent = !e.is_connect() && !e.is_builder();
     TransportError::new(kind, sent).with_source(e.without_url())
 }
+
+/// The README's examples, compiled and run as doctests so they cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -28,6 +28,8 @@
 //! (`HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`) apply. To configure ureq yourself, build an
 //! [`ureq::Agent`] and pass [`Ureq::with_agent`] to [`ClientBuilder::build_with`].
 
+// Feature badges on docs.rs (its nightly rustdoc); nothing changes for other builds.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // Library code states the invariant that makes a panic impossible (`#[expect]` with a
 // reason) rather than unwrapping silently; tests unwrap freely.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
@@ -179,3 +181,8 @@ fn transport_error(e: ureq::Error) -> TransportError {
     };
     TransportError::new(kind, sent).with_source(e)
 }
+
+/// The README's examples, compiled and run as doctests so they cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -76,6 +76,7 @@ pub(crate) enum Command {
         shell: clap_complete::Shell,
     },
     /// Walk the whole lifecycle against an emulator started in-process.
+    #[cfg(feature = "demo")]
     Demo,
 }
 

@@ -78,7 +78,10 @@ pub(crate) fn run(json: bool) -> Result<u8, Failure> {
                 "   connected to {to} (the B-party), neither side sees the other's number"
             )
         }
-        _ => crate::output::out!("   not connected: {}", call.reason.unwrap_or("unknown")),
+        _ => crate::output::out!(
+            "   not connected: {}",
+            call.reason.map_or("unknown", |r| r.as_str())
+        ),
     }
     transcript.push(serde_json::json!({"step": "call", "outcome": call}));
 
@@ -94,7 +97,7 @@ pub(crate) fn run(json: bool) -> Result<u8, Failure> {
         if wrong.connected {
             "connected".to_owned()
         } else {
-            format!("refused ({})", wrong.reason.unwrap_or("?"))
+            format!("refused ({})", wrong.reason.map_or("?", |r| r.as_str()))
         }
     );
     let right = emulator
@@ -128,7 +131,7 @@ pub(crate) fn run(json: bool) -> Result<u8, Failure> {
         if late.connected {
             "connected".into()
         } else {
-            format!("refused ({})", late.reason.unwrap_or("?"))
+            format!("refused ({})", late.reason.map_or("?", |r| r.as_str()))
         }
     );
     transcript.push(serde_json::json!({"step": "expired", "allocation": after, "call": late}));

@@ -5,6 +5,7 @@
 
 mod args;
 mod bulk;
+#[cfg(feature = "demo")]
 mod demo;
 mod exit;
 mod output;
@@ -71,6 +72,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             output::out!("{}", String::from_utf8_lossy(&script).trim_end());
             Ok(0)
         }
+        #[cfg(feature = "demo")]
         Command::Demo => demo::run(g.json),
         Command::Get { id } => {
             let id = greenpin_id(&id)?;

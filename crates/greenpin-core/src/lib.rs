@@ -36,6 +36,8 @@
 //! assert!(err.to_string().contains("a.vns[0]"));
 //! ```
 
+// Feature badges on docs.rs (its nightly rustdoc); nothing changes for other builds.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // Library code states the invariant that makes a panic impossible (`#[expect]` with a
 // reason) rather than unwrapping silently; tests unwrap freely.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
@@ -107,3 +109,8 @@ pub mod sdk {
 
 /// The `User-Agent` the clients send: `greenpin-rs/VERSION`.
 pub const USER_AGENT: &str = concat!("greenpin-rs/", env!("CARGO_PKG_VERSION"));
+
+/// The README's examples, compiled and run as doctests so they cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -52,6 +52,21 @@ impl Failure {
     }
 }
 
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "GreenPin emulator answered {}, code {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
+    }
+}
+
+/// So a test returning `Result<(), Box<dyn Error>>` can use `?` on the emulator's calls.
+impl std::error::Error for Failure {}
+
 impl From<ValidationError> for Failure {
     fn from(e: ValidationError) -> Self {
         Failure::new(e.kind().error_code(), e.to_string())

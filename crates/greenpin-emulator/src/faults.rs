@@ -40,6 +40,33 @@ pub enum Fault {
     Truncate,
 }
 
+impl Fault {
+    /// An answer of `status` with the API's error envelope, no `Retry-After`.
+    ///
+    /// ```
+    /// use greenpin_emulator::Fault;
+    /// assert!(matches!(Fault::status(503), Fault::Status { status: 503, .. }));
+    /// ```
+    pub fn status(status: u16) -> Fault {
+        Fault::Status {
+            status,
+            retry_after: None,
+            body: None,
+            content_type: None,
+        }
+    }
+
+    /// An answer of `status` with a `Retry-After` of `seconds`.
+    pub fn status_retry_after(status: u16, seconds: u64) -> Fault {
+        Fault::Status {
+            status,
+            retry_after: Some(seconds.to_string()),
+            body: None,
+            content_type: None,
+        }
+    }
+}
+
 /// A queued fault: which requests it hits, and how many times.
 ///
 /// ```

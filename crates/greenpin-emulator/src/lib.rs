@@ -29,6 +29,8 @@
 //! assert!(url.ends_with("/v1/tenants/demo/settings"));
 //! ```
 
+// Feature badges on docs.rs (its nightly rustdoc); nothing changes for other builds.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // Library code states the invariant that makes a panic impossible (`#[expect]` with a
 // reason) rather than unwrapping silently; tests unwrap freely.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
@@ -63,7 +65,7 @@ pub use failure::Failure;
 pub use faults::{Fault, FaultRule};
 pub use journal::{JOURNAL_LIMIT, JournalEntry};
 pub use server::MAX_BODY;
-pub use store::{CallOutcome, Side};
+pub use store::{CallOutcome, CallRefusal, Side};
 
 use server::{Shared, lock};
 
@@ -184,6 +186,11 @@ impl EmulatorConfig {
 }
 
 /// A running emulator on the current tokio runtime. Shuts down when dropped.
+///
+/// Its server runs on the caller's runtime, so a *blocking* client must not call it from
+/// a current-thread runtime (the runtime cannot serve while its only thread blocks): use
+/// [`BlockingEmulator`] there, which has a runtime of its own and works from any test,
+/// `#[tokio::test]` included.
 #[derive(Debug)]
 pub struct Emulator {
     shared: Arc<Shared>,
@@ -281,9 +288,17 @@ impl Emulator {
             )
     }
 
-    /// Moves the virtual clock forward; expiries and purges happen as it passes them.
+    /// The virtual clock's now, in milliseconds since the Unix epoch (real time plus every
+    /// advance).
+    pub fn clock_ms(&self) -> i64 {
+        lock(&self.shared.store).now_ms()
+    }
+
+    /// Moves the virtual clock forward, to the millisecond; expiries and purges happen as it
+    /// passes them.
     pub fn advance_clock(&self, by: Duration) {
-        self.shared.with_store(|s| s.advance(by.as_secs()));
+        let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+        self.shared.with_store(|s| s.advance_ms(ms));
     }
 
     /// Queues a fault.
@@ -373,13 +388,24 @@ impl BlockingEmulator {
     }
 
     /// Starts with `config`.
+    ///
+    /// Usable anywhere, a `#[tokio::test]` included: the emulator's runtime is built and
+    /// started on a thread of its own, and shut down in the background when dropped.
     pub fn try_start(config: EmulatorConfig) -> io::Result<BlockingEmulator> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("greenpin-emulator")
-            .enable_all()
-            .build()?;
-        let emulator = runtime.block_on(Emulator::try_start(config))?;
+        let (runtime, emulator) = std::thread::scope(|scope| {
+            scope
+                .spawn(|| -> io::Result<_> {
+                    let runtime = tokio::runtime::Builder::new_multi_thread()
+                        .worker_threads(2)
+                        .thread_name("greenpin-emulator")
+                        .enable_all()
+                        .build()?;
+                    let emulator = runtime.block_on(Emulator::try_start(config))?;
+                    Ok((runtime, emulator))
+                })
+                .join()
+                .map_err(|_| io::Error::other("the emulator's start-up thread panicked"))?
+        })?;
         Ok(BlockingEmulator {
             emulator: Some(emulator),
             runtime: Some(runtime),
@@ -403,3 +429,8 @@ impl Drop for BlockingEmulator {
         }
     }
 }
+
+/// The README's examples, compiled and run as doctests so they cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -299,7 +299,10 @@ fn expiry_runs_on_the_virtual_clock() {
     let out = emu
         .simulate_call("7987686144", "6292134471", Some("42"))
         .unwrap();
-    assert_eq!((out.connected, out.reason), (false, Some("not_active")));
+    assert_eq!(
+        (out.connected, out.reason),
+        (false, Some(greenpin_emulator::CallRefusal::NotActive))
+    );
     raw.create(json!({"transaction_id": "t", "a": {"numbers": ["7987686144"], "vns": ["6292134471"], "pin": "42"}}));
 }
 

@@ -205,7 +205,10 @@ fn a_b_party_number_entering_the_a_pin_is_not_the_a_party() {
     let refused = emu
         .simulate_call("9956555625", "6292134471", Some("1234"))
         .unwrap();
-    assert_eq!((refused.connected, refused.reason), (false, Some("oneway")));
+    assert_eq!(
+        (refused.connected, refused.reason),
+        (false, Some(greenpin_emulator::CallRefusal::Oneway))
+    );
 }
 
 #[test]

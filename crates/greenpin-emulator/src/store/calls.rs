@@ -17,9 +17,42 @@ pub struct CallOutcome {
     /// The number it connects to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
-    /// Why not: `no_match`, `wrong_pin`, `oneway`, `not_active`.
+    /// Why not, when it was not put through.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<&'static str>,
+    pub reason: Option<CallRefusal>,
+}
+
+/// Why a simulated call was not put through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CallRefusal {
+    /// No active allocation has this VN with this PIN (or this caller, without a PIN).
+    NoMatch,
+    /// The VN takes PINs, and this one matches no active allocation on it.
+    WrongPin,
+    /// The B-party called a one-way allocation.
+    Oneway,
+    /// The allocation is in the vault: deallocated.
+    NotActive,
+}
+
+impl CallRefusal {
+    /// The reason as the emulator writes it: `no_match`, `wrong_pin`, `oneway`, `not_active`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallRefusal::NoMatch => "no_match",
+            CallRefusal::WrongPin => "wrong_pin",
+            CallRefusal::Oneway => "oneway",
+            CallRefusal::NotActive => "not_active",
+        }
+    }
+}
+
+impl std::fmt::Display for CallRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl Store {
@@ -68,11 +101,11 @@ impl Store {
                     && routes_of(&r.allocation(id)).iter().any(|(k, _)| k == &key)
             });
             let reason = if in_vault {
-                "not_active"
+                CallRefusal::NotActive
             } else if vn_has_pins {
-                "wrong_pin"
+                CallRefusal::WrongPin
             } else {
-                "no_match"
+                CallRefusal::NoMatch
             };
             return Ok(refused(reason));
         };
@@ -104,7 +137,7 @@ impl Store {
         if side == Side::B && alloc.usage == Usage::Oneway {
             event.call_type = Some(CallType::CallAttempt);
             self.events.push(Event::CallCompleted(Box::new(event)));
-            let mut out = refused("oneway");
+            let mut out = refused(CallRefusal::Oneway);
             out.greenpin_id = Some(id.to_string());
             out.party = Some(side);
             return Ok(out);

@@ -22,8 +22,13 @@ impl Store {
     /// The clock never runs more than a hundred years ahead of real time, however often
     /// it is advanced, so every date stays writable.
     pub fn advance(&mut self, secs: u64) {
+        self.advance_ms(secs.saturating_mul(1000));
+    }
+
+    /// Moves the clock forward by milliseconds (see [`Store::advance`]).
+    pub fn advance_ms(&mut self, ms: u64) {
         const MAX_OFFSET_MS: i64 = 100 * 365 * 86_400 * 1000;
-        let ms = i64::try_from(secs.saturating_mul(1000)).unwrap_or(MAX_OFFSET_MS);
+        let ms = i64::try_from(ms).unwrap_or(MAX_OFFSET_MS);
         self.clock_offset_ms = self.clock_offset_ms.saturating_add(ms).min(MAX_OFFSET_MS);
         self.sweep();
     }

@@ -22,7 +22,7 @@ mod record;
 mod routing;
 mod settings;
 
-pub use calls::CallOutcome;
+pub use calls::{CallOutcome, CallRefusal};
 pub use settings::default_settings;
 
 use crate::failure::Failure;
