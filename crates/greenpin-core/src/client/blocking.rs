@@ -97,5 +97,11 @@ impl<T: BlockingSend> BlockingClient<T> {
         }
     }
 
-    client_methods!(;);
+    client_methods!(
+        ctor = "blocking",
+        open = "",
+        close = "# Ok::<(), greenpin_core::Error>(())",
+        awaiting = "";
+        ;
+    );
 }

@@ -4,7 +4,13 @@
 /// Expands to the seven methods. `$($async)?` is `async` or nothing; `$($await)*` is
 /// `.await` or nothing.
 macro_rules! client_methods {
-    ($($async:ident)? ; $($await:tt)*) => {
+    (
+        ctor = $ctor:literal,
+        open = $open:literal,
+        close = $close:literal,
+        awaiting = $aw:literal;
+        $($async:ident)? ; $($await:tt)*
+    ) => {
         /// Creates an allocation (`POST /greenpin`). Never retried once it may have
         /// reached the service, since a second create would make a second allocation.
         ///
@@ -13,6 +19,9 @@ macro_rules! client_methods {
         /// 409 code 18 (an allocation exists for this `transaction_id`), 409 code 19 (a
         /// PIN clash on a VN), 409 codes 13 and 14 (duplicate numbers), 403 code 15 (an
         /// international number without `intl_num_sup`), 452 code 4 (no free VNs).
+        ///
+        /// # Examples
+        #[doc = concat!("```\n", $open, "# let client = greenpin_core::client::doc_support::", $ctor, "(greenpin_core::client::doc_support::ALLOCATION);\n", "use greenpin_core::{CreateSpec, PartySpec};\nlet allocation = client.create(\n    &CreateSpec::new(\"order-42\")\n        .a(PartySpec::new().number(\"7987686144\").vn(\"6292134471\").pin_length(4))\n        .b(PartySpec::new().number(\"9956555625\"))\n        .deallocate_after(\"2h\"),\n)", $aw, "?;\nassert_eq!(allocation.a.pin.unwrap().len(), 4);\n", $close, "\n```")]
         pub $($async)? fn create(&self, spec: &CreateSpec) -> Result<Allocation, Error> {
             self.execute(&CreateAllocation::new(spec.clone()))$($await)*.map(|r| r.data)
         }
@@ -22,6 +31,9 @@ macro_rules! client_methods {
         /// # Errors
         /// [`Error::Validation`] for an id that cannot be one; 404 code 1 for an unknown
         /// (or purged) allocation.
+        ///
+        /// # Examples
+        #[doc = concat!("```\n", $open, "# let client = greenpin_core::client::doc_support::", $ctor, "(greenpin_core::client::doc_support::ALLOCATION);\n", "let allocation = client.get(\"d7ffd4b3-5c1e-4bda-a024-0b1d2a3b4c5d\")", $aw, "?;\nassert_eq!(allocation.state, greenpin_core::State::Active);\n", $close, "\n```")]
         pub $($async)? fn get(&self, greenpin_id: impl IntoGreenPinId) -> Result<Allocation, Error> {
             let op = GetAllocation::new(greenpin_id.into_greenpin_id()?);
             self.execute(&op)$($await)*.map(|r| r.data)
@@ -33,6 +45,9 @@ macro_rules! client_methods {
         /// # Errors
         /// [`Error::Validation`] before sending; 404 code 1 (unknown), 410 code 22 (no
         /// longer active), 409 code 19 (a PIN clash), 409 code 14 (a number on both sides).
+        ///
+        /// # Examples
+        #[doc = concat!("```\n", $open, "# let client = greenpin_core::client::doc_support::", $ctor, "(greenpin_core::client::doc_support::ALLOCATION);\n", "use greenpin_core::{UpdateSpec, Usage};\nlet id = \"d7ffd4b3-5c1e-4bda-a024-0b1d2a3b4c5d\";\nlet allocation = client.update(id, &UpdateSpec::new().usage(Usage::Twoway).deallocate_after(\"20m\"))", $aw, "?;\nassert_eq!(allocation.usage, Usage::Twoway);\n", $close, "\n```")]
         pub $($async)? fn update(
             &self,
             greenpin_id: impl IntoGreenPinId,
@@ -49,6 +64,9 @@ macro_rules! client_methods {
         /// # Errors
         /// [`Error::Validation`] when any item is invalid (nothing is sent); 413 code 17
         /// for more than 100 items. Per-item refusals are results, not errors.
+        ///
+        /// # Examples
+        #[doc = concat!("```\n", $open, "# let client = greenpin_core::client::doc_support::", $ctor, "(greenpin_core::client::doc_support::BULK);\n", "use greenpin_core::{BulkItemSpec, BulkSpec, Usage};\nlet spec = BulkSpec::new()\n    .item(BulkItemSpec::new(\"d7ffd4b3-5c1e-4bda-a024-0b1d2a3b4c5d\").usage(Usage::Oneway));\nlet results = client.bulk_update(&spec)", $aw, "?;\nfor r in &results.greenpins {\n    println!(\"{:?} applied: {}\", r.greenpin_id, r.success); // match by id, not position\n}\n", $close, "\n```")]
         pub $($async)? fn bulk_update(&self, spec: &BulkSpec) -> Result<BulkUpdateResults, Error> {
             self.execute(&BulkUpdate::new(spec.clone()))$($await)*.map(|r| r.data)
         }
@@ -59,6 +77,9 @@ macro_rules! client_methods {
         ///
         /// # Errors
         /// 404 code 1 (unknown), 410 code 22 (already deallocated).
+        ///
+        /// # Examples
+        #[doc = concat!("```\n", $open, "# let client = greenpin_core::client::doc_support::", $ctor, "(greenpin_core::client::doc_support::ALLOCATION);\n", "let now = client.delete(\"d7ffd4b3-5c1e-4bda-a024-0b1d2a3b4c5d\")", $aw, "?;\nprintln!(\"{:?}\", now.map(|a| a.state));\n", $close, "\n```")]
         pub $($async)? fn delete(
             &self,
             greenpin_id: impl IntoGreenPinId,
@@ -71,6 +92,9 @@ macro_rules! client_methods {
         ///
         /// # Errors
         /// 401 code 7 (credentials), 403 code 8 (another tenant), transport failures.
+        ///
+        /// # Examples
+        #[doc = concat!("```\n", $open, "# let client = greenpin_core::client::doc_support::", $ctor, "(greenpin_core::client::doc_support::SETTINGS);\n", "let settings = client.settings()", $aw, "?;\nassert_eq!(settings.country.as_deref(), Some(\"IN\"));\n", $close, "\n```")]
         pub $($async)? fn settings(&self) -> Result<Settings, Error> {
             self.execute(&GetSettings::new())$($await)*.map(|r| r.data)
         }
@@ -81,6 +105,9 @@ macro_rules! client_methods {
         /// # Errors
         /// [`Error::Validation`] before sending (an unknown timezone, a callback endpoint
         /// that is not an http(s) URL, …); 400 code 5 from the service.
+        ///
+        /// # Examples
+        #[doc = concat!("```\n", $open, "# let client = greenpin_core::client::doc_support::", $ctor, "(greenpin_core::client::doc_support::SETTINGS);\n", "use greenpin_core::{SettingsSpec, Timezone};\nlet settings = client.update_settings(&SettingsSpec::new().timezone(Timezone::Ist))", $aw, "?;\nassert_eq!(settings.timezone, Some(Timezone::Ist));\n", $close, "\n```")]
         pub $($async)? fn update_settings(&self, spec: &SettingsSpec) -> Result<Settings, Error> {
             self.execute(&UpdateSettings::new(spec.clone()))$($await)*.map(|r| r.data)
         }

@@ -17,6 +17,8 @@ mod blocking;
 mod budget;
 mod call;
 mod config;
+#[doc(hidden)]
+pub mod doc_support;
 mod methods;
 mod nonblocking;
 mod transport;

@@ -107,5 +107,11 @@ impl<T: AsyncSend> AsyncClient<T> {
         .await
     }
 
-    client_methods!(async; .await);
+    client_methods!(
+        ctor = "nonblocking",
+        open = "# greenpin_core::client::doc_support::block_on(async {\n",
+        close = "# Ok::<(), greenpin_core::Error>(())\n# }).unwrap();",
+        awaiting = ".await";
+        async; .await
+    );
 }

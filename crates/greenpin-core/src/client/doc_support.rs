@@ -1,0 +1,78 @@
+//! Support for the rustdoc examples of the clients' methods: clients over a canned
+//! transport that answers every request with one documented body, and a minimal executor
+//! for the async client (its canned futures are ready at once). Not part of the API.
+
+use std::future::Future;
+use std::time::Duration;
+
+use http::{Request, Response};
+
+use crate::client::config::{ClientBuilder, ClientConfig};
+use crate::client::transport::{AsyncSend, AttemptLimits, BlockingSend};
+use crate::client::{AsyncClient, BlockingClient};
+use crate::error::TransportError;
+
+/// An allocation, as the service answers create, get, update and delete.
+pub const ALLOCATION: &str = r#"{"request_id":"r-1","success":true,"status":200,"data":{"greenpin_id":"d7ffd4b3-5c1e-4bda-a024-0b1d2a3b4c5d","transaction_id":"order-42","a":{"vns":["+916292134471"],"numbers":["+917987686144"],"pin":"1234"},"b":{"numbers":["+919956555625"]},"usage":"twoway","state":"active","deallocation_time":"2026-11-29 18:00:00"}}"#;
+/// A bulk answer with one applied item.
+pub const BULK: &str = r#"{"success":true,"status":200,"data":{"greenpins":[{"greenpin_id":"d7ffd4b3-5c1e-4bda-a024-0b1d2a3b4c5d","success":true,"status":200,"data":{"greenpin_id":"d7ffd4b3-5c1e-4bda-a024-0b1d2a3b4c5d","usage":"oneway","state":"active"}}]}}"#;
+/// The account settings.
+pub const SETTINGS: &str = r#"{"success":true,"status":200,"data":{"country":"IN","intl_num_sup":"false","max_deallocation_time":"170d","timezone":"IST"}}"#;
+
+/// A transport that answers every request with the same body.
+#[derive(Debug, Clone, Copy)]
+pub struct Canned(pub &'static str);
+
+impl BlockingSend for Canned {
+    fn send(
+        &self,
+        _: Request<Vec<u8>>,
+        _: AttemptLimits,
+    ) -> Result<Response<Vec<u8>>, TransportError> {
+        Ok(Response::new(self.0.as_bytes().to_vec()))
+    }
+}
+
+impl AsyncSend for Canned {
+    async fn send(
+        &self,
+        _: Request<Vec<u8>>,
+        _: AttemptLimits,
+    ) -> Result<Response<Vec<u8>>, TransportError> {
+        Ok(Response::new(self.0.as_bytes().to_vec()))
+    }
+
+    async fn sleep(&self, _: Duration) {}
+}
+
+fn config() -> ClientConfig {
+    match ClientBuilder::<Canned>::new()
+        .account_sid("your_sid")
+        .credentials("api_key", "api_token")
+        .build_config()
+    {
+        Ok(c) => c,
+        Err(e) => unreachable!("a fixed, valid configuration: {e}"),
+    }
+}
+
+/// A blocking client answering `body` to everything.
+pub fn blocking(body: &'static str) -> BlockingClient<Canned> {
+    BlockingClient::new(config(), Canned(body))
+}
+
+/// An async client answering `body` to everything.
+pub fn nonblocking(body: &'static str) -> AsyncClient<Canned> {
+    AsyncClient::new(config(), Canned(body))
+}
+
+/// Runs a future whose awaits are all ready at once (the canned client's).
+pub fn block_on<F: Future>(fut: F) -> F::Output {
+    let mut fut = std::pin::pin!(fut);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
+            return out;
+        }
+    }
+}
