@@ -200,6 +200,9 @@ const PUBLISHED: &[&str] = &[
 ];
 
 fn package() -> Result<String, String> {
+    // Verification resolves the crates among each other through target/package: start from
+    // nothing, so a crate packaged by an earlier run can never stand in for this one.
+    let _ = std::fs::remove_dir_all("target/package");
     let mut cmd = cargo();
     cmd.args(["package", "--offline", "--allow-dirty"]);
     for krate in PUBLISHED {

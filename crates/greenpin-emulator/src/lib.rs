@@ -296,12 +296,37 @@ impl Emulator {
 
     /// Moves the virtual clock forward, to the millisecond; expiries and purges happen as it
     /// passes them.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use greenpin_blocking::{Client, CreateSpec, PartySpec, State};
+    /// let emulator = greenpin_emulator::BlockingEmulator::start();
+    /// let client = emulator.configure(Client::builder()).build()?;
+    /// let a = client.create(&CreateSpec::new("order-1")
+    ///     .a(PartySpec::new().number("7987686144").vn("6292134471"))
+    ///     .deallocate_after("1h"))?;
+    /// emulator.advance_clock(Duration::from_secs(3601));
+    /// assert_eq!(client.get(&a.greenpin_id)?.state, State::Vault);
+    /// # Ok::<(), greenpin_blocking::Error>(())
+    /// ```
     pub fn advance_clock(&self, by: Duration) {
         let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
         self.shared.with_store(|s| s.advance_ms(ms));
     }
 
-    /// Queues a fault.
+    /// Queues a fault: the next matching API request gets it.
+    ///
+    /// ```
+    /// use greenpin_emulator::{Fault, FaultRule};
+    /// let emulator = greenpin_emulator::BlockingEmulator::start();
+    /// let client = emulator
+    ///     .configure(greenpin_blocking::Client::builder())
+    ///     .retry_policy(greenpin_blocking::RetryPolicy::none())
+    ///     .build()?;
+    /// emulator.add_fault(FaultRule::new(Fault::status(503)))?;
+    /// assert_eq!(client.settings().unwrap_err().status().map(|s| s.as_u16()), Some(503));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn add_fault(&self, rule: FaultRule) -> Result<(), Failure> {
         rule.check().map_err(Failure::bad)?;
         lock(&self.shared.faults).push(rule);
@@ -332,6 +357,21 @@ impl Emulator {
     }
 
     /// A caller dials `vn` from `from`, entering `pin` if given: where does it go?
+    ///
+    /// ```
+    /// use greenpin_blocking::{Client, CreateSpec, PartySpec};
+    /// use greenpin_emulator::CallRefusal;
+    /// let emulator = greenpin_emulator::BlockingEmulator::start();
+    /// let client = emulator.configure(Client::builder()).build()?;
+    /// client.create(&CreateSpec::new("order-1")
+    ///     .a(PartySpec::new().number("7987686144").vn("6292134471").pin("1234"))
+    ///     .b(PartySpec::new().number("9956555625")))?;
+    /// let call = emulator.simulate_call("7000000001", "6292134471", Some("1234"))?;
+    /// assert_eq!(call.to.as_deref(), Some("+919956555625"));
+    /// let wrong = emulator.simulate_call("7000000001", "6292134471", Some("9999"))?;
+    /// assert_eq!(wrong.reason, Some(CallRefusal::WrongPin));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn simulate_call(
         &self,
         from: &str,
