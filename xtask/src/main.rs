@@ -19,10 +19,11 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("codegen") => codegen(args.iter().any(|a| a == "--check")),
         Some("conformance") => conformance(true).map(|_| ()),
+        Some("package") => package().map(|n| eprintln!("package: {n}")),
         Some("deps") => dependency_rules().map(|n| eprintln!("dependency rules: {n}")),
         _ => {
             eprintln!(
-                "usage: cargo xtask ci | cargo xtask codegen [--check] | cargo xtask conformance | cargo xtask deps"
+                "usage: cargo xtask ci | cargo xtask codegen [--check] | cargo xtask conformance | cargo xtask deps | cargo xtask package"
             );
             return ExitCode::from(2);
         }
@@ -200,42 +201,29 @@ const PUBLISHED: &[&str] = &[
 ];
 
 fn package() -> Result<String, String> {
-    // Verification resolves the crates among each other through target/package: start from
-    // nothing, so a crate packaged by an earlier run can never stand in for this one.
-    let _ = std::fs::remove_dir_all("target/package");
+    // A target directory of its own, emptied first: verification resolves the packaged
+    // crates among each other as registry crates, which cargo treats as immutable, so a
+    // build of an earlier `greenpin-emulator 0.1.0` would otherwise stand in for this one.
+    let _ = std::fs::remove_dir_all("target/package-check");
     let mut cmd = cargo();
-    cmd.args(["package", "--offline", "--allow-dirty"]);
+    cmd.args(["package", "--offline", "--allow-dirty"])
+        .env("CARGO_TARGET_DIR", "target/package-check");
     for krate in PUBLISHED {
         cmd.args(["-p", krate]);
     }
     run(&mut cmd)?;
-    let version = std::fs::read_to_string("Cargo.toml")
-        .map_err(|e| e.to_string())?
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("version = "))
-        .map(|v| v.trim_matches('"').to_owned())
-        .ok_or("no workspace version")?;
-    let unpacked = format!("target/package/greenpin-cli-{version}");
-    run(cargo().args([
-        "install",
-        "--offline",
-        "--debug",
-        "--path",
-        &unpacked,
-        "--root",
-        "target/install-check",
-        "--target-dir",
-        "target/install-check/target",
-    ]))?;
-    let out = Command::new("target/install-check/bin/greenpin")
+    // Verification built the CLI from its packaged crate against the other packaged
+    // crates, as `cargo install greenpin-cli` will once they are published: run that binary.
+    // (A `cargo install` of the unpacked crate cannot resolve the unpublished crates.)
+    let out = Command::new("target/package-check/debug/greenpin")
         .arg("--version")
         .output()
-        .map_err(|e| format!("running the installed greenpin: {e}"))?;
+        .map_err(|e| format!("running the packaged greenpin: {e}"))?;
     if !out.status.success() {
-        return Err("the installed greenpin did not run".into());
+        return Err("the packaged greenpin did not run".into());
     }
     Ok(format!(
-        "{} crates packaged and verified; installed {}",
+        "{} crates packaged and verified; the packaged CLI runs: {}",
         PUBLISHED.len(),
         String::from_utf8_lossy(&out.stdout).trim()
     ))
