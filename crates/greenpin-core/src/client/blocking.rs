@@ -1,13 +1,12 @@
 //! The blocking client: the call loop, with a thread sleep between attempts.
 
-use std::fmt;
 use std::sync::Arc;
 
 use crate::body::{BulkSpec, CreateSpec, SettingsSpec, UpdateSpec};
 use crate::client::budget::RetryBudget;
 use crate::client::call::{Call, Step};
 use crate::client::config::{ClientBuilder, ClientConfig};
-use crate::client::methods::client_methods;
+use crate::client::methods::{client_common, client_methods};
 use crate::client::transport::BlockingSend;
 use crate::envelope::Reply;
 use crate::error::Error;
@@ -27,57 +26,9 @@ pub struct BlockingClient<T> {
     budget: Arc<RetryBudget>,
 }
 
-impl<T> Clone for BlockingClient<T> {
-    fn clone(&self) -> Self {
-        BlockingClient {
-            transport: Arc::clone(&self.transport),
-            config: Arc::clone(&self.config),
-            budget: Arc::clone(&self.budget),
-        }
-    }
-}
-
-impl<T> fmt::Debug for BlockingClient<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BlockingClient")
-            .field("config", &self.config)
-            .field("retry_budget", &self.budget.available())
-            .finish_non_exhaustive()
-    }
-}
+client_common!(BlockingClient, BlockingSend);
 
 impl<T: BlockingSend> BlockingClient<T> {
-    /// A client of `config` over `transport`.
-    pub fn new(config: ClientConfig, transport: T) -> Self {
-        let budget = Arc::new(RetryBudget::new(&config.retry));
-        BlockingClient {
-            transport: Arc::new(transport),
-            config: Arc::new(config),
-            budget,
-        }
-    }
-
-    /// A builder with the defaults.
-    pub fn builder() -> ClientBuilder<T> {
-        ClientBuilder::new()
-    }
-
-    /// A builder reading `EXOTEL_ACCOUNT_SID`, `EXOTEL_API_KEY`, `EXOTEL_API_TOKEN` and
-    /// `GREENPIN_BASE_URL`.
-    pub fn from_env() -> ClientBuilder<T> {
-        ClientBuilder::from_env()
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &ClientConfig {
-        &self.config
-    }
-
-    /// The retry budget this client and its clones share.
-    pub fn retry_budget(&self) -> &RetryBudget {
-        &self.budget
-    }
-
     /// Runs any operation, retrying as the policy, the deadline and the budget allow. The
     /// [`Reply`] carries the service's `request_id` beside the data.
     ///

@@ -11,7 +11,7 @@
 //! | one call across its attempts | `call.rs` |
 //! | the retry budget | `budget.rs` |
 //! | the blocking and async loops | `blocking.rs`, `nonblocking.rs` |
-//! | the seven methods, written once | `methods.rs` |
+//! | the seven methods and the constructors, written once for both | `methods.rs` |
 
 mod blocking;
 mod budget;

@@ -1,7 +1,6 @@
 //! The async client: the call loop, with the transport's timer between attempts. Its
 //! futures are `Send` whenever the transport's are.
 
-use std::fmt;
 use std::sync::Arc;
 
 use tracing::Instrument;
@@ -10,7 +9,7 @@ use crate::body::{BulkSpec, CreateSpec, SettingsSpec, UpdateSpec};
 use crate::client::budget::RetryBudget;
 use crate::client::call::{Call, Step};
 use crate::client::config::{ClientBuilder, ClientConfig};
-use crate::client::methods::client_methods;
+use crate::client::methods::{client_common, client_methods};
 use crate::client::transport::AsyncSend;
 use crate::envelope::Reply;
 use crate::error::Error;
@@ -30,57 +29,9 @@ pub struct AsyncClient<T> {
     budget: Arc<RetryBudget>,
 }
 
-impl<T> Clone for AsyncClient<T> {
-    fn clone(&self) -> Self {
-        AsyncClient {
-            transport: Arc::clone(&self.transport),
-            config: Arc::clone(&self.config),
-            budget: Arc::clone(&self.budget),
-        }
-    }
-}
-
-impl<T> fmt::Debug for AsyncClient<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AsyncClient")
-            .field("config", &self.config)
-            .field("retry_budget", &self.budget.available())
-            .finish_non_exhaustive()
-    }
-}
+client_common!(AsyncClient, AsyncSend);
 
 impl<T: AsyncSend> AsyncClient<T> {
-    /// A client of `config` over `transport`.
-    pub fn new(config: ClientConfig, transport: T) -> Self {
-        let budget = Arc::new(RetryBudget::new(&config.retry));
-        AsyncClient {
-            transport: Arc::new(transport),
-            config: Arc::new(config),
-            budget,
-        }
-    }
-
-    /// A builder with the defaults.
-    pub fn builder() -> ClientBuilder<T> {
-        ClientBuilder::new()
-    }
-
-    /// A builder reading `EXOTEL_ACCOUNT_SID`, `EXOTEL_API_KEY`, `EXOTEL_API_TOKEN` and
-    /// `GREENPIN_BASE_URL`.
-    pub fn from_env() -> ClientBuilder<T> {
-        ClientBuilder::from_env()
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &ClientConfig {
-        &self.config
-    }
-
-    /// The retry budget this client and its clones share.
-    pub fn retry_budget(&self) -> &RetryBudget {
-        &self.budget
-    }
-
     /// Runs any operation, retrying as the policy, the deadline and the budget allow. The
     /// [`Reply`] carries the service's `request_id` beside the data.
     ///
