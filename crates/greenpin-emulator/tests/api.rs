@@ -4,19 +4,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Raw, SEED_UPDATE_MASKED, SEED_UPDATE_REAL};
-use greenpin_emulator::BlockingEmulator;
+use common::{SEED_UPDATE_MASKED, SEED_UPDATE_REAL, id_of, setup};
 use serde_json::{Value, json};
-
-fn setup() -> (BlockingEmulator, Raw) {
-    let emu = BlockingEmulator::start();
-    let raw = Raw::new(&emu);
-    (emu, raw)
-}
-
-fn id_of(v: &Value) -> String {
-    v["greenpin_id"].as_str().unwrap().to_owned()
-}
 
 #[test]
 fn seed_update_on_an_active_allocation() {

@@ -8,15 +8,9 @@ use std::net::TcpListener;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::Raw;
-use greenpin_emulator::{BlockingEmulator, Fault, FaultRule};
+use common::{Raw, setup};
+use greenpin_emulator::{Fault, FaultRule};
 use serde_json::{Value, json};
-
-fn setup() -> (BlockingEmulator, Raw) {
-    let emu = BlockingEmulator::start();
-    let raw = Raw::new(&emu);
-    (emu, raw)
-}
 
 #[test]
 fn status_fault_with_retry_after_then_normal_service() {

@@ -5,19 +5,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::Raw;
-use greenpin_emulator::BlockingEmulator;
-use serde_json::{Value, json};
-
-fn setup() -> (BlockingEmulator, Raw) {
-    let emu = BlockingEmulator::start();
-    let raw = Raw::new(&emu);
-    (emu, raw)
-}
-
-fn id_of(v: &Value) -> String {
-    v["greenpin_id"].as_str().unwrap().to_owned()
-}
+use common::{id_of, setup};
+use serde_json::json;
 
 #[test]
 fn intl_num_sup_is_the_strings_true_and_false() {

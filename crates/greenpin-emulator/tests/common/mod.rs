@@ -165,3 +165,15 @@ pub const SEED_UPDATE_MASKED: &str = r#"{
 "usage": "twoway",
 "deallocation_policy": {"duration": "1200s"}
 }"#;
+
+/// An emulator with the defaults, and a raw HTTP client for it.
+pub fn setup() -> (BlockingEmulator, Raw) {
+    let emu = BlockingEmulator::start();
+    let raw = Raw::new(&emu);
+    (emu, raw)
+}
+
+/// The `greenpin_id` of an allocation's JSON.
+pub fn id_of(v: &Value) -> String {
+    v["greenpin_id"].as_str().unwrap().to_owned()
+}
