@@ -17,7 +17,9 @@ pub(crate) struct Cli {
     pub(crate) command: Command,
 }
 
+/// Options every command takes, listed under their own heading in each command's help.
 #[derive(Args, Debug)]
+#[command(next_help_heading = "Global options")]
 pub(crate) struct Global {
     /// Service root, `https://leadassist.exotel.in` by default; plain http only to loopback.
     #[arg(long, env = "GREENPIN_BASE_URL", global = true)]

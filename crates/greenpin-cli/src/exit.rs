@@ -5,6 +5,7 @@
 use greenpin_core::{Error, ValidationError};
 
 /// What went wrong, and the exit code it means.
+#[derive(Debug)]
 pub(crate) enum Failure {
     /// Usage or validation: nothing was sent (2).
     Usage(String),

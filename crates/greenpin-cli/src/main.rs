@@ -128,7 +128,14 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             output::allocation(&a, g.json);
             Ok(0)
         }
-        Command::BulkUpdate(args) => bulk::run(&client(g)?, country(g)?, args, g.json),
+        Command::BulkUpdate(args) => {
+            // Bulk runs wait and retry themselves, slowing every worker down together
+            // (bulk::pace); the client's own retries would hide the service's signals.
+            let client = builder(g)?
+                .retry_policy(greenpin_core::RetryPolicy::none())
+                .build()?;
+            bulk::run(&client, country(g)?, args, g.json)
+        }
         Command::Settings(SettingsCommand::Get) => {
             let s = client(g)?.settings()?;
             output::settings(&s, g.json);
@@ -179,6 +186,10 @@ fn read_token(path: &std::path::Path) -> Result<String, Failure> {
 /// The client, from flags and environment. Building it loads no number metadata, starts
 /// no runtime and sets up no TLS until an https request needs it.
 fn client(g: &Global) -> Result<Client, Failure> {
+    Ok(builder(g)?.build()?)
+}
+
+fn builder(g: &Global) -> Result<greenpin_core::ClientBuilder<greenpin_blocking::Ureq>, Failure> {
     let missing = |field: &str, flag: &str, env: &str| -> Failure {
         ValidationError::new(
             field,
@@ -215,5 +226,5 @@ fn client(g: &Global) -> Result<Client, Failure> {
     if let Some(t) = g.timeout {
         b = b.timeout(t);
     }
-    Ok(b.build()?)
+    Ok(b)
 }

@@ -217,6 +217,25 @@ impl RetryPolicy {
     }
 }
 
+/// A number in `[0, 1)` for [`RetryPolicy::decide`]'s full jitter: std's randomly keyed
+/// hasher over a counter, so no random-number crate is needed.
+///
+/// ```
+/// let j = greenpin_core::retry::jitter();
+/// assert!((0.0..1.0).contains(&j));
+/// ```
+pub fn jitter() -> f64 {
+    use std::hash::BuildHasher;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static STATE: std::sync::OnceLock<std::collections::hash_map::RandomState> =
+        std::sync::OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let h = STATE
+        .get_or_init(std::collections::hash_map::RandomState::new)
+        .hash_one(COUNTER.fetch_add(1, Ordering::Relaxed));
+    (h >> 11) as f64 / (1u64 << 53) as f64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,8 +3,6 @@
 //! deadline and the client's retry budget. It owns the call's tracing too, so the two
 //! clients' loops are a few lines each and cannot differ in behaviour.
 
-use std::hash::{BuildHasher, RandomState};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use http::{Request, Response};
@@ -184,7 +182,7 @@ impl<'a, O: Operation> Call<'a, O> {
         let Decision::Retry(wait) =
             self.config
                 .retry
-                .decide(self.attempt, &outcome, idempotent, jitter())
+                .decide(self.attempt, &outcome, idempotent, crate::retry::jitter())
         else {
             return None;
         };
@@ -200,16 +198,6 @@ impl<'a, O: Operation> Call<'a, O> {
         self.spent += cost;
         Some(wait)
     }
-}
-
-/// A number in `[0, 1)` for full jitter: std's randomly keyed hasher over a counter.
-fn jitter() -> f64 {
-    static STATE: std::sync::OnceLock<RandomState> = std::sync::OnceLock::new();
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let h = STATE
-        .get_or_init(RandomState::new)
-        .hash_one(COUNTER.fetch_add(1, Ordering::Relaxed));
-    (h >> 11) as f64 / (1u64 << 53) as f64
 }
 
 #[cfg(test)]
@@ -369,7 +357,7 @@ mod tests {
 
     #[test]
     fn jitter_is_in_range_and_varies() {
-        let xs: Vec<f64> = (0..100).map(|_| jitter()).collect();
+        let xs: Vec<f64> = (0..100).map(|_| crate::retry::jitter()).collect();
         assert!(xs.iter().all(|x| (0.0..1.0).contains(x)));
         assert!(xs.windows(2).any(|w| w[0] != w[1]));
     }

@@ -1,0 +1,279 @@
+//! The `--results` file: a header naming the input it belongs to, then one NDJSON line per
+//! row as soon as the row's outcome is known.
+//!
+//! ```text
+//! {"greenpin_bulk_results":1,"input":"/data/rows.csv","fingerprint":"fnv1a64:…","rows":3}
+//! {"line":2,"key":"4f0c…","greenpin_id":"…","outcome":"applied","status":200}
+//! ```
+//!
+//! `--resume` reads it back: rows recorded `applied` are skipped by their content key (an
+//! edited row has a new key and is sent), a file written for another input is refused, a
+//! damaged line is refused naming it, and a last line cut short by a crash is dropped.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, BufWriter, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::input::{RowKey, Survey};
+use crate::exit::Failure;
+
+/// The results format's version, in the header.
+const VERSION: u32 = 1;
+
+/// The first line of a results file.
+#[derive(Debug, Serialize, Deserialize)]
+struct Header {
+    greenpin_bulk_results: u32,
+    /// The input file, as an absolute path.
+    input: PathBuf,
+    /// The input's bytes, hashed, when the run started.
+    fingerprint: String,
+    /// Rows in the input when the run started.
+    rows: u64,
+}
+
+/// One row's outcome, as written to `--results`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub(crate) struct RowOutcome {
+    /// The line of the input the row starts on.
+    pub line: u64,
+    /// The row's content key (what `--resume` matches on).
+    pub key: String,
+    /// The row's allocation id, when it had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub greenpin_id: Option<String>,
+    /// `applied`, `invalid`, `failed` or `unknown`.
+    pub outcome: String,
+    /// HTTP status, for rows the service answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// API code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<i64>,
+    /// Why not applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// For failed rows: 3 (API) or 4 (transport).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit: Option<u8>,
+}
+
+/// Rows an earlier run applied, by content key, with how many times each (a file may hold
+/// the same row twice).
+#[derive(Debug, Default)]
+pub(crate) struct Applied(HashMap<RowKey, u32>);
+
+impl Applied {
+    /// Whether a row with this key was applied by the earlier run; each recorded row
+    /// answers yes once.
+    pub(crate) fn take(&mut self, key: RowKey) -> bool {
+        match self.0.get_mut(&key) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The open results file.
+pub(crate) struct Results {
+    out: BufWriter<File>,
+    path: PathBuf,
+}
+
+impl Results {
+    /// Appends outcomes and flushes them, so what is on disk is what was learnt.
+    pub(crate) fn write(&mut self, outcomes: &[RowOutcome]) -> Result<(), Failure> {
+        let fail = |e: std::io::Error| {
+            Failure::Usage(format!(
+                "--results: cannot write {}: {e}",
+                self.path.display()
+            ))
+        };
+        for o in outcomes {
+            serde_json::to_writer(&mut self.out, o).map_err(|e| fail(std::io::Error::other(e)))?;
+            self.out.write_all(b"\n").map_err(fail)?;
+        }
+        self.out.flush().map_err(fail)
+    }
+}
+
+fn usage(path: &Path, what: impl std::fmt::Display) -> Failure {
+    Failure::Usage(format!("--results: {}: {what}", path.display()))
+}
+
+/// Whether two paths name one file (the second may not exist yet).
+fn same_file(existing: &Path, other: &Path) -> bool {
+    let canonical = |p: &Path| -> Option<PathBuf> {
+        p.canonicalize().ok().or_else(|| {
+            let parent = match p.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d.canonicalize().ok()?,
+                _ => std::env::current_dir().ok()?,
+            };
+            Some(parent.join(p.file_name()?))
+        })
+    };
+    if canonical(existing).is_some_and(|a| Some(a) == canonical(other)) {
+        return true;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(a), Ok(b)) = (std::fs::metadata(existing), std::fs::metadata(other)) {
+            return a.dev() == b.dev() && a.ino() == b.ino();
+        }
+    }
+    false
+}
+
+/// How to treat an existing results file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Refuse to replace one that holds results.
+    Fresh,
+    /// Continue it.
+    Resume,
+    /// Replace it.
+    Overwrite,
+}
+
+/// Opens `path` for the run over `input`: refuses the input file itself, refuses to
+/// replace results unless told, and on resume reads what the earlier run applied.
+pub(crate) fn open(
+    path: &Path,
+    input: &Path,
+    survey: &Survey,
+    mode: Mode,
+) -> Result<(Results, Applied), Failure> {
+    if same_file(input, path) {
+        return Err(usage(
+            path,
+            "is the input file; name another file for the results",
+        ));
+    }
+    let input_abs = input
+        .canonicalize()
+        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", input.display())))?;
+    let holds_results = std::fs::metadata(path).is_ok_and(|m| m.len() > 0);
+    let mut applied = Applied::default();
+    let file = match (mode, holds_results) {
+        (Mode::Fresh, true) => {
+            return Err(usage(
+                path,
+                "already holds results; add --resume to continue that run, or --overwrite to start again",
+            ));
+        }
+        (Mode::Resume, true) => {
+            let mut file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(path)
+                .map_err(|e| usage(path, e))?;
+            let keep = read_applied(path, &file, &input_abs, survey, &mut applied)?;
+            // A last line cut short (the run was killed mid-write) is dropped, so appended
+            // lines start on a line of their own.
+            file.set_len(keep).map_err(|e| usage(path, e))?;
+            file.seek(SeekFrom::End(0)).map_err(|e| usage(path, e))?;
+            file
+        }
+        _ => {
+            let mut file = File::create(path).map_err(|e| usage(path, e))?;
+            let header = Header {
+                greenpin_bulk_results: VERSION,
+                input: input_abs,
+                fingerprint: survey.fingerprint.clone(),
+                rows: survey.rows,
+            };
+            let mut line = serde_json::to_vec(&header).map_err(|e| usage(path, e))?;
+            line.push(b'\n');
+            file.write_all(&line).map_err(|e| usage(path, e))?;
+            file
+        }
+    };
+    Ok((
+        Results {
+            out: BufWriter::new(file),
+            path: path.to_owned(),
+        },
+        applied,
+    ))
+}
+
+/// Reads an earlier run's results; returns the length of its complete lines.
+fn read_applied(
+    path: &Path,
+    file: &File,
+    input: &Path,
+    survey: &Survey,
+    applied: &mut Applied,
+) -> Result<u64, Failure> {
+    let mut reader = BufReader::new(file);
+    let mut buf = Vec::new();
+    let mut kept = 0u64;
+    let mut line_no = 0u64;
+    loop {
+        buf.clear();
+        let n = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| usage(path, e))?;
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        if buf.last() != Some(&b'\n') {
+            // Cut short by a crash: not a result, and dropped.
+            break;
+        }
+        if line_no == 1 {
+            let header: Header = serde_json::from_slice(&buf).map_err(|_| {
+                usage(path, "is not a results file of greenpin bulk-update (line 1 is not its header); name another file")
+            })?;
+            if header.greenpin_bulk_results != VERSION {
+                return Err(usage(
+                    path,
+                    format_args!(
+                        "results format {} is not known to this version",
+                        header.greenpin_bulk_results
+                    ),
+                ));
+            }
+            // The same input is the same file, or the same bytes moved elsewhere. An edited
+            // file at the same path is the same input: its changed rows have new keys.
+            if header.input != input && header.fingerprint != survey.fingerprint {
+                return Err(usage(
+                    path,
+                    format_args!(
+                        "was written for another input ({}); resume with that file, or name another results file",
+                        header.input.display()
+                    ),
+                ));
+            }
+        } else if !buf.iter().all(u8::is_ascii_whitespace) {
+            let o: RowOutcome = serde_json::from_slice(&buf).map_err(|e| {
+                usage(path, format_args!("line {line_no} is not a result ({e}); the file is damaged: move it aside, or use --overwrite to start again"))
+            })?;
+            let key = o.key.parse::<RowKey>().map_err(|_| {
+                usage(
+                    path,
+                    format_args!("line {line_no}: key {:?} is not a row key", o.key),
+                )
+            })?;
+            if o.outcome == "applied" {
+                *applied.0.entry(key).or_default() += 1;
+            }
+        }
+        kept += n as u64;
+    }
+    if line_no == 0 || kept == 0 {
+        return Err(usage(
+            path,
+            "has no header line; name another file, or use --overwrite",
+        ));
+    }
+    Ok(kept)
+}

@@ -1,0 +1,202 @@
+//! `greenpin bulk-update` at scale, against the emulator, beside a plain load generator.
+//!
+//! ```text
+//! cargo build --release -p greenpin-cli
+//! cargo bench -p greenpin-tests --bench bulk_cli             # 1,000,000 rows
+//! BULK_ROWS=100000 cargo bench -p greenpin-tests --bench bulk_cli
+//! ```
+//!
+//! 1. An emulator in this process holds 10,000 allocations (over 50 VNs, so their PINs
+//!    do not run out).
+//! 2. A plain load generator (ureq, pre-serialised bodies of 100 items, as many threads as
+//!    the CLI's concurrency) measures how many bulk items per second the emulator applies.
+//! 3. The release `greenpin` reads a CSV of `BULK_ROWS` rows (each a real update of one of
+//!    those allocations) and sends it; its wall time and peak RSS (`VmHWM`) are read.
+//!
+//! It prints the figures recorded in docs/BENCHMARKS.md and exits non-zero if a row was
+//! not applied. Not a timed test: nothing here passes or fails on speed.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use greenpin_core::{CreateSpec, PartySpec};
+use greenpin_emulator::{BlockingEmulator, EmulatorConfig};
+
+const ALLOCATIONS: usize = 10_000;
+const CONCURRENCY: usize = 4;
+const TOKEN: &str = "bench-token";
+
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; nothing else is read from the command line.
+    let rows: usize = std::env::var("BULK_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let cli = root.join("target/release/greenpin");
+    assert!(
+        cli.exists(),
+        "build the CLI first: cargo build --release -p greenpin-cli"
+    );
+
+    let emu = BlockingEmulator::try_start(EmulatorConfig::new().api_token(TOKEN)).unwrap();
+    let client = greenpin_blocking::Client::builder()
+        .base_url(emu.base_url())
+        .account_sid(emu.account_sid())
+        .credentials(emu.credentials().key().clone(), TOKEN)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let ids: Vec<String> = std::thread::scope(|s| {
+        let per = ALLOCATIONS / CONCURRENCY;
+        let handles: Vec<_> = (0..CONCURRENCY)
+            .map(|t| {
+                let client = &client;
+                s.spawn(move || {
+                    (t * per..(t + 1) * per)
+                        .map(|i| {
+                            client
+                                .create(
+                                    &CreateSpec::new(format!("bench-{i}")).a(PartySpec::new()
+                                        .number(format!("70{i:08}"))
+                                        .vn(format!("629213{:04}", 4400 + i % 50))),
+                                )
+                                .unwrap()
+                                .greenpin_id
+                                .to_string()
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    println!(
+        "set-up: {} allocations in {:.1} s",
+        ids.len(),
+        started.elapsed().as_secs_f64()
+    );
+
+    // The plain load generator: the same kind of bulk body, pre-serialised.
+    let url = format!(
+        "{}/v1/tenants/{}/greenpin",
+        emu.base_url(),
+        emu.account_sid()
+    );
+    let auth = emu.credentials().authorization();
+    let auth = auth.to_str().unwrap().to_owned();
+    let bodies: Vec<Vec<u8>> = ids
+        .chunks(100)
+        .enumerate()
+        .map(|(n, chunk)| {
+            let items: Vec<_> = chunk
+                .iter()
+                .map(|id| {
+                    serde_json::json!({
+                        "greenpin_id": id,
+                        "usage": if n.is_multiple_of(2) { "oneway" } else { "twoway" }
+                    })
+                })
+                .collect();
+            serde_json::to_vec(&serde_json::json!({ "greenpins": items })).unwrap()
+        })
+        .collect();
+    let generator_items = (rows / 2).clamp(100_000, 400_000) as u64;
+    let sent = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    std::thread::scope(|s| {
+        for t in 0..CONCURRENCY {
+            let (sent, bodies, url, auth) = (&sent, &bodies, &url, &auth);
+            s.spawn(move || {
+                let agent = ureq::Agent::new_with_defaults();
+                let mut n = t;
+                while sent.load(Ordering::Relaxed) < generator_items {
+                    let body = &bodies[n % bodies.len()];
+                    let mut answer = agent
+                        .put(url)
+                        .header("authorization", auth)
+                        .header("content-type", "application/json")
+                        .send(&body[..])
+                        .unwrap();
+                    let _ = answer.body_mut().read_to_vec().unwrap();
+                    sent.fetch_add(100, Ordering::Relaxed);
+                    n += CONCURRENCY;
+                }
+            });
+        }
+    });
+    let generator_secs = started.elapsed().as_secs_f64();
+    let capacity = sent.load(Ordering::Relaxed) as f64 / generator_secs;
+    println!(
+        "load generator: {} items in {generator_secs:.2} s = {capacity:.0} items/s ({CONCURRENCY} connections)",
+        sent.load(Ordering::Relaxed)
+    );
+
+    // The CSV: every row a real update of one of the allocations.
+    let dir = std::env::temp_dir().join(format!("greenpin-bulk-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("rows.csv");
+    let results = dir.join("results.ndjson");
+    {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&input).unwrap());
+        writeln!(f, "greenpin_id,usage,deallocate_after").unwrap();
+        for i in 0..rows {
+            let usage = if (i / ids.len()).is_multiple_of(2) {
+                "twoway"
+            } else {
+                "oneway"
+            };
+            writeln!(f, "{},{usage},{}h", ids[i % ids.len()], 1 + i % 48).unwrap();
+        }
+    }
+    let input_mb = std::fs::metadata(&input).unwrap().len() as f64 / 1e6;
+    let started = Instant::now();
+    let mut child = Command::new(&cli)
+        .env("GREENPIN_BASE_URL", emu.base_url())
+        .env("EXOTEL_ACCOUNT_SID", emu.account_sid())
+        .env("EXOTEL_API_KEY", emu.credentials().key().expose())
+        .env("EXOTEL_API_TOKEN", TOKEN)
+        .args(["--json", "bulk-update"])
+        .arg(&input)
+        .arg("--results")
+        .arg(&results)
+        .args(["--concurrency", &CONCURRENCY.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut peak = 0;
+    while child.try_wait().unwrap().is_none() {
+        if let Some(kib) = peak_rss_kib(child.id()) {
+            peak = peak.max(kib);
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    let out = child.wait_with_output().unwrap();
+    let secs = started.elapsed().as_secs_f64();
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let applied = summary["applied"].as_u64().unwrap_or(0);
+    let rate = rows as f64 / secs;
+    println!(
+        "greenpin bulk-update: {rows} rows ({input_mb:.1} MB CSV) in {secs:.2} s = {rate:.0} rows/s; peak RSS {:.1} MiB; {applied} applied",
+        peak as f64 / 1024.0
+    );
+    println!(
+        "CLI / load generator: {:.2}× (goal ≥ 0.5×); peak RSS goal < 64 MiB",
+        rate / capacity
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(applied, rows as u64, "{summary}");
+}
