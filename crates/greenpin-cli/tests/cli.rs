@@ -392,3 +392,18 @@ fn the_token_can_come_from_a_file_or_stdin() {
     assert_clean(&out);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
 }
+
+#[test]
+fn help_groups_global_options_and_usage_shows_only_what_is_required() {
+    let e = env();
+    let out = e.run(&["bulk-update", "--help"]);
+    let help = String::from_utf8_lossy(&out.stdout);
+    let own = help.find("--resume").expect("the command's own option");
+    let heading = help.find("Global options:").expect("a heading for global options");
+    let global = help.find("--account-sid").expect("a global option");
+    assert!(own < heading && heading < global, "{help}");
+    let out = e.run(&["settings", "set", "--help"]);
+    let help = String::from_utf8_lossy(&out.stdout);
+    let usage = help.lines().find(|l| l.starts_with("Usage:")).unwrap();
+    assert_eq!(usage, "Usage: greenpin settings set [OPTIONS] <PAIRS>...");
+}
