@@ -44,6 +44,9 @@ use std::time::Duration;
 use http::{Request, Response};
 
 pub use greenpin_core;
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub mod receiver;
 pub use greenpin_core::sdk::*;
 pub use reqwest;
 

@@ -399,7 +399,9 @@ fn help_groups_global_options_and_usage_shows_only_what_is_required() {
     let out = e.run(&["bulk-update", "--help"]);
     let help = String::from_utf8_lossy(&out.stdout);
     let own = help.find("--resume").expect("the command's own option");
-    let heading = help.find("Global options:").expect("a heading for global options");
+    let heading = help
+        .find("Global options:")
+        .expect("a heading for global options");
     let global = help.find("--account-sid").expect("a global option");
     assert!(own < heading && heading < global, "{help}");
     let out = e.run(&["settings", "set", "--help"]);

@@ -57,7 +57,18 @@ pub(crate) fn count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::E
             .map(Some)
             .ok_or_else(|| serde::de::Error::custom(format!("{f} is not a whole count"))),
         Some(Raw::Str(s)) if s.trim().is_empty() => Ok(None),
-        Some(Raw::Str(s)) => s.trim().parse().map(Some).map_err(serde::de::Error::custom),
+        // Digits, or a whole decimal ("40.0", as form-encoded callbacks may carry it).
+        Some(Raw::Str(s)) => match s.trim().parse::<u64>() {
+            Ok(n) => Ok(Some(n)),
+            Err(_) => s
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .and_then(whole)
+                .and_then(|n| u64::try_from(n).ok())
+                .map(Some)
+                .ok_or_else(|| serde::de::Error::custom(format!("{s:?} is not a whole count"))),
+        },
     }
 }
 

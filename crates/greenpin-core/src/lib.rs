@@ -82,7 +82,10 @@ pub mod sdk {
         BulkBody, BulkItemBody, BulkItemSpec, BulkSpec, CreateBody, CreateSpec, MAX_BULK_ITEMS,
         SettingsBody, SettingsSpec, UpdateBody, UpdateSpec, ValidationContext, WireBulkItem,
     };
-    pub use crate::callbacks::{CallCompleted, CallType, DeallocationEvent, DeallocationReason};
+    pub use crate::callbacks::{
+        CallCompleted, CallType, Callback, CallbackEvent, CallbackReceiver, CallbackSecret,
+        DeallocationEvent, DeallocationReason, EventKey, Rejection, SecretPlacement,
+    };
     pub use crate::client::{
         AsyncClient, AsyncSend, AttemptLimits, BlockingClient, BlockingSend, ClientBuilder,
         ClientConfig, RetryBudget, Transport,

@@ -91,6 +91,37 @@ pub struct EmulatorConfig {
     account_sid: String,
     credentials: Credentials,
     limits: Limits,
+    callback_encoding: CallbackEncoding,
+}
+
+/// How the emulator encodes the callbacks it sends. GreenPin's events page does not say;
+/// Exotel's voice callbacks are forms and its newer webhooks JSON, so a receiver should read
+/// both, and the emulator can send either.
+///
+/// ```
+/// use greenpin_emulator::{CallbackEncoding, EmulatorConfig};
+/// let c = EmulatorConfig::new().callback_encoding(CallbackEncoding::Form);
+/// assert_eq!("form".parse::<CallbackEncoding>(), Ok(CallbackEncoding::Form));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CallbackEncoding {
+    /// `application/json` (the default).
+    #[default]
+    Json,
+    /// `application/x-www-form-urlencoded`, every value as text.
+    Form,
+}
+
+impl std::str::FromStr for CallbackEncoding {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "json" => Ok(CallbackEncoding::Json),
+            "form" => Ok(CallbackEncoding::Form),
+            other => Err(format!("{other:?} is not json or form")),
+        }
+    }
 }
 
 /// What the emulator allows a client, so a slow or abusive one cannot take it down.
@@ -146,7 +177,14 @@ impl EmulatorConfig {
             account_sid: DEFAULT_ACCOUNT_SID.to_owned(),
             credentials: Credentials::new(DEFAULT_API_KEY, DEFAULT_API_TOKEN),
             limits: Limits::default(),
+            callback_encoding: CallbackEncoding::Json,
         }
+    }
+
+    /// How callbacks are encoded (JSON by default).
+    pub fn callback_encoding(mut self, encoding: CallbackEncoding) -> Self {
+        self.callback_encoding = encoding;
+        self
     }
 
     /// What clients are allowed (timeouts, connections, journal size).
@@ -231,6 +269,7 @@ impl Emulator {
             entropy: ids::Entropy::default(),
             stats: Mutex::default(),
             limits: config.limits,
+            callback_encoding: config.callback_encoding,
         });
         let (tx, rx) = oneshot::channel();
         tokio::spawn(server::serve(listener, shared.clone(), rx));

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use greenpin_emulator::{
-    DEFAULT_ACCOUNT_SID, DEFAULT_API_KEY, DEFAULT_API_TOKEN, DEFAULT_LISTEN, Emulator,
-    EmulatorConfig, Limits,
+    CallbackEncoding, DEFAULT_ACCOUNT_SID, DEFAULT_API_KEY, DEFAULT_API_TOKEN, DEFAULT_LISTEN,
+    Emulator, EmulatorConfig, Limits,
 };
 
 /// A faithful, stateful local GreenPin server.
@@ -40,6 +40,9 @@ struct Args {
     /// Bytes of request bodies the request journal keeps in all.
     #[arg(long, default_value_t = Limits::default().journal_bytes)]
     journal_bytes: usize,
+    /// How callbacks are encoded: json or form.
+    #[arg(long, default_value = "json")]
+    callback_encoding: CallbackEncoding,
 }
 
 #[tokio::main]
@@ -51,6 +54,7 @@ async fn main() -> ExitCode {
     limits.max_connections = args.max_connections.max(1);
     limits.journal_bytes = args.journal_bytes;
     let config = EmulatorConfig::new()
+        .callback_encoding(args.callback_encoding)
         .limits(limits)
         .listen(args.listen)
         .account_sid(args.account_sid)

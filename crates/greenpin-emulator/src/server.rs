@@ -48,6 +48,7 @@ pub(crate) struct Shared {
     pub(crate) entropy: Entropy,
     pub(crate) stats: Mutex<crate::stats::Stats>,
     pub(crate) limits: crate::Limits,
+    pub(crate) callback_encoding: crate::CallbackEncoding,
 }
 
 /// Locks, shrugging off poisoning: a panic elsewhere must not take the emulator down, and
@@ -85,7 +86,8 @@ impl Shared {
         if events.is_empty() {
             return;
         }
-        self.runtime.spawn(callbacks::deliver(url, events));
+        self.runtime
+            .spawn(callbacks::deliver(url, events, self.callback_encoding));
     }
 }
 

@@ -1,4 +1,55 @@
-//! Payloads GreenPin POSTs to the account's endpoints: call completed, and deallocation.
+//! Receiving GreenPin's callbacks: the only way call records reach a business.
+//!
+//! GreenPin has no call-record endpoint. What happened on a masked call reaches the
+//! account as a POST to its `greenpin_call_complete_event_endpoint`, and so do
+//! deallocations. This module reads those requests, sans-IO:
+//!
+//! - [`CallbackReceiver::receive`] takes a request (method, URI, headers, body) and returns
+//!   the typed [`Callback`] — [`CallbackEvent::CallCompleted`],
+//!   [`CallbackEvent::Deallocated`], or an unknown kind kept whole — reading JSON and
+//!   form-encoded bodies, both spellings of the transaction id (`transaction_id`, and
+//!   `transation_id` as Exotel's callback table spells it), numbers normalised to E.164
+//!   where they can be, and every other field (passthru parameters) kept in
+//!   [`Callback::fields`]. What cannot be read is a [`Rejection`] naming the field.
+//! - Exotel does not sign callbacks: whoever learns the URL can forge call records. A
+//!   [`CallbackSecret`] carried in the URL you register (a path segment, a query
+//!   parameter, or Basic userinfo) and checked in constant time on every request keeps
+//!   forgeries out; [`CallbackSecret::url`] builds the URL to register.
+//! - Exotel warns that delivery may be delayed or repeated: [`Callback::key`] is a stable
+//!   key (kind and call SID, or kind and allocation) to drop duplicates by.
+//!
+//! ```
+//! use greenpin_core::callbacks::{CallbackEvent, CallbackReceiver, CallbackSecret, SecretPlacement};
+//!
+//! let secret = CallbackSecret::new("s3cr3t-0123456789abcdef").unwrap();
+//! // Register this as greenpin_call_complete_event_endpoint:
+//! let url = secret.url("https://example.com/hooks/greenpin", SecretPlacement::Path).unwrap();
+//! assert_eq!(url, "https://example.com/hooks/greenpin/s3cr3t-0123456789abcdef");
+//!
+//! let receiver = CallbackReceiver::new().secret(secret);
+//! let request = http::Request::post("/hooks/greenpin/s3cr3t-0123456789abcdef")
+//!     .header("content-type", "application/x-www-form-urlencoded")
+//!     .body("call_sid=c-1&greenpin_id=g-1&call_type=completed&from=09876543210&order=42")
+//!     .unwrap();
+//! let callback = receiver.receive_request(&request).unwrap();
+//! let CallbackEvent::CallCompleted(call) = &callback.event else { panic!() };
+//! assert_eq!(call.from.as_ref().unwrap().as_str(), "+919876543210");
+//! assert_eq!(callback.key().unwrap().as_str(), "call_completed:c-1");
+//! assert_eq!(callback.extra().collect::<Vec<_>>(), [("order", &serde_json::json!("42"))]);
+//!
+//! // A forged request, without the secret, is refused.
+//! let forged = http::Request::post("/hooks/greenpin/guess").body("call_sid=c-2").unwrap();
+//! assert_eq!(receiver.receive_request(&forged).unwrap_err().status(), 403);
+//! ```
+
+mod receive;
+mod secret;
+
+pub use receive::{
+    Callback, CallbackEvent, CallbackReceiver, Encoding, EventKey, MAX_CALLBACK_BYTES, Rejection,
+    read_callback,
+};
+pub use secret::{CallbackSecret, SECRET_PARAMETER, SECRET_USER, SecretError, SecretPlacement};
 
 use serde::{Deserialize, Serialize};
 
@@ -34,8 +85,13 @@ string_enum!(
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CallCompleted {
-    /// The allocation's transaction id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The allocation's transaction id (read from `transaction_id` or, as Exotel's callback
+    /// table spells it, `transation_id`).
+    #[serde(
+        default,
+        alias = "transation_id",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub transaction_id: Option<TransactionId>,
     /// The call's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -109,8 +165,12 @@ string_enum!(
 pub struct DeallocationEvent {
     /// The allocation.
     pub greenpin_id: GreenPinId,
-    /// Its transaction id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Its transaction id (also read as `transation_id`).
+    #[serde(
+        default,
+        alias = "transation_id",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub transaction_id: Option<TransactionId>,
     /// Expired or deleted.
     pub reason: DeallocationReason,
@@ -121,7 +181,41 @@ pub struct DeallocationEvent {
     pub deallocation_time: Option<DeallocationTime>,
 }
 
+impl CallCompleted {
+    /// The documented field names (with both spellings of the transaction id): what is not
+    /// among them is a passthru or unknown field, kept in [`Callback::fields`].
+    pub const FIELDS: &'static [&'static str] = &[
+        "transaction_id",
+        "transation_id",
+        "call_sid",
+        "vn",
+        "greenpin_id",
+        "from",
+        "to",
+        "call_type",
+        "start_time",
+        "current_time",
+        "dial_call_duration",
+        "on_call_duration",
+        "direction",
+        "recording_url",
+        "dial_call_status",
+        "source",
+    ];
+}
+
 impl DeallocationEvent {
+    /// The field names read (see [`CallCompleted::FIELDS`]).
+    pub const FIELDS: &'static [&'static str] = &[
+        "greenpin_id",
+        "transaction_id",
+        "transation_id",
+        "reason",
+        "state",
+        "deallocation_time",
+        "source",
+    ];
+
     /// An event for `greenpin_id`.
     pub fn new(greenpin_id: GreenPinId, reason: DeallocationReason) -> Self {
         DeallocationEvent {

@@ -1,0 +1,437 @@
+//! Reading a callback request into a typed event.
+
+use std::fmt;
+
+use http::{HeaderMap, Method, StatusCode, Uri, header};
+use serde_json::{Map, Value};
+
+use super::{CallCompleted, CallbackSecret, DeallocationEvent};
+use crate::phone::{Country, PhoneNumber};
+use crate::validation::{ValidationError, ValidationKind};
+
+/// Largest callback body read (64 KiB); a call record is well under 2 KiB.
+pub const MAX_CALLBACK_BYTES: usize = 64 * 1024;
+
+/// What a callback was about.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum CallbackEvent {
+    /// A masked call ended.
+    CallCompleted(Box<CallCompleted>),
+    /// An allocation was deallocated (expired or deleted).
+    Deallocated(DeallocationEvent),
+    /// Neither: a kind this version does not know, kept whole in [`Callback::fields`].
+    Unknown,
+}
+
+impl CallbackEvent {
+    /// `call_completed`, `deallocation` or `unknown`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CallbackEvent::CallCompleted(_) => "call_completed",
+            CallbackEvent::Deallocated(_) => "deallocation",
+            CallbackEvent::Unknown => "unknown",
+        }
+    }
+}
+
+/// A key that is the same each time one event is delivered: `call_completed:<call_sid>`,
+/// `deallocation:<greenpin_id>`, or `unknown:<call_sid>`. Exotel may deliver a callback
+/// more than once; a receiver drops the events whose key it has seen.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EventKey(String);
+
+impl EventKey {
+    /// The key as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for EventKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// How the body was encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Encoding {
+    /// `application/json`.
+    Json,
+    /// `application/x-www-form-urlencoded`.
+    Form,
+}
+
+/// A callback, read.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Callback {
+    /// What it was about.
+    pub event: CallbackEvent,
+    /// Every field as received (form values as strings), the documented ones and any
+    /// passthru parameters alike.
+    pub fields: Map<String, Value>,
+    /// How the body was encoded.
+    pub encoding: Encoding,
+}
+
+impl Callback {
+    /// The key to drop duplicate deliveries by; `None` when the fields that identify the
+    /// event (its `call_sid`, or a deallocation's `greenpin_id`) are missing.
+    pub fn key(&self) -> Option<EventKey> {
+        let text = |name: &str| {
+            self.fields
+                .get(name)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+        };
+        let (kind, id) = match &self.event {
+            CallbackEvent::CallCompleted(c) => ("call_completed", c.call_sid.as_deref()),
+            CallbackEvent::Deallocated(d) => ("deallocation", Some(d.greenpin_id.as_str())),
+            CallbackEvent::Unknown => ("unknown", text("call_sid")),
+        };
+        id.map(|id| EventKey(format!("{kind}:{id}")))
+    }
+
+    /// The fields the event's type does not read: passthru parameters and fields newer
+    /// than this version. All fields, for an unknown kind.
+    pub fn extra(&self) -> impl Iterator<Item = (&str, &Value)> {
+        let known: &[&str] = match &self.event {
+            CallbackEvent::CallCompleted(_) => CallCompleted::FIELDS,
+            CallbackEvent::Deallocated(_) => DeallocationEvent::FIELDS,
+            CallbackEvent::Unknown => &[],
+        };
+        self.fields
+            .iter()
+            .filter(move |(k, _)| !known.contains(&k.as_str()))
+            .map(|(k, v)| (k.as_str(), v))
+    }
+}
+
+/// Why a callback request was not accepted. Its [`status`](Rejection::status) is what to
+/// answer; its message never holds the secret.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Rejection {
+    /// Not a POST.
+    #[error("callbacks are POSTed; this request used {0}")]
+    Method(Method),
+    /// The shared secret was missing or wrong: a forgery, or a URL registered without it.
+    #[error("the callback secret is missing or wrong")]
+    Secret,
+    /// The body is larger than [`MAX_CALLBACK_BYTES`].
+    #[error("the body is {0} bytes; a callback is at most {MAX_CALLBACK_BYTES}")]
+    TooLarge(usize),
+    /// The body cannot be read: the field and what is wrong with it.
+    #[error(transparent)]
+    Unreadable(ValidationError),
+}
+
+impl Rejection {
+    /// The HTTP status to answer with: 405, 403, 413 or 400.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Rejection::Method(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Rejection::Secret => StatusCode::FORBIDDEN,
+            Rejection::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Rejection::Unreadable(_) => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+/// Reads callbacks, checking a shared secret when one is set.
+///
+/// Without a secret every well-formed request is accepted: anyone who learns the URL can
+/// forge call records. Set one ([`CallbackReceiver::secret`]) in production.
+///
+/// ```
+/// use greenpin_core::callbacks::{CallbackEvent, CallbackReceiver};
+/// let receiver = CallbackReceiver::new();
+/// let request = http::Request::post("/hook")
+///     .header("content-type", "application/json")
+///     .body(r#"{"greenpin_id":"g-1","reason":"expired","state":"vault"}"#)
+///     .unwrap();
+/// let callback = receiver.receive_request(&request).unwrap();
+/// assert!(matches!(callback.event, CallbackEvent::Deallocated(_)));
+/// assert_eq!(callback.key().unwrap().as_str(), "deallocation:g-1");
+/// ```
+#[derive(Debug, Clone)]
+pub struct CallbackReceiver {
+    secret: Option<CallbackSecret>,
+    country: Country,
+}
+
+impl Default for CallbackReceiver {
+    fn default() -> Self {
+        CallbackReceiver::new()
+    }
+}
+
+impl CallbackReceiver {
+    /// A receiver with no secret, reading local numbers as Indian (`IN`).
+    pub fn new() -> Self {
+        CallbackReceiver {
+            secret: None,
+            country: Country::IN,
+        }
+    }
+
+    /// Requires `secret` on every request (see [`CallbackSecret`]).
+    pub fn secret(mut self, secret: CallbackSecret) -> Self {
+        self.secret = Some(secret);
+        self
+    }
+
+    /// The country local numbers in callbacks are read in.
+    pub fn country(mut self, country: Country) -> Self {
+        self.country = country;
+        self
+    }
+
+    /// Whether a secret is required.
+    pub fn is_protected(&self) -> bool {
+        self.secret.is_some()
+    }
+
+    /// Reads a callback request: its method, the URI it was sent to (for the secret), its
+    /// headers and body.
+    pub fn receive(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<Callback, Rejection> {
+        if method != Method::POST {
+            return Err(Rejection::Method(method.clone()));
+        }
+        if let Some(secret) = &self.secret
+            && !secret.verify(uri, headers)
+        {
+            return Err(Rejection::Secret);
+        }
+        read(headers, body, self.country)
+    }
+
+    /// [`receive`](Self::receive) for an [`http::Request`].
+    pub fn receive_request<B: AsRef<[u8]>>(
+        &self,
+        request: &http::Request<B>,
+    ) -> Result<Callback, Rejection> {
+        self.receive(
+            request.method(),
+            request.uri(),
+            request.headers(),
+            request.body().as_ref(),
+        )
+    }
+}
+
+/// Reads a callback request with no secret check and numbers read as Indian: the sans-IO
+/// entry point, for a receiver that checks its own way.
+///
+/// ```
+/// use greenpin_core::callbacks::{CallbackEvent, read_callback};
+/// let headers = http::HeaderMap::new();
+/// let cb = read_callback(&http::Method::POST, &headers,
+///     b"transation_id=order-7&call_sid=c-9&call_type=call-attempt&dial_call_duration=0").unwrap();
+/// let CallbackEvent::CallCompleted(call) = cb.event else { panic!() };
+/// assert_eq!(call.transaction_id.unwrap().as_str(), "order-7");
+/// ```
+pub fn read_callback(
+    method: &Method,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Callback, Rejection> {
+    CallbackReceiver::new().receive(method, &Uri::from_static("/"), headers, body)
+}
+
+fn unreadable(field: &str, problem: impl Into<String>) -> Rejection {
+    Rejection::Unreadable(ValidationError::new(
+        field,
+        ValidationKind::Invalid,
+        problem.into(),
+    ))
+}
+
+fn read(headers: &HeaderMap, body: &[u8], country: Country) -> Result<Callback, Rejection> {
+    if body.len() > MAX_CALLBACK_BYTES {
+        return Err(Rejection::TooLarge(body.len()));
+    }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    // The declared type decides; without one, a body starting with `{` is JSON.
+    let json = if content_type.contains("json") {
+        true
+    } else if content_type.contains("x-www-form-urlencoded") {
+        false
+    } else if content_type.is_empty() || content_type.starts_with("text/plain") {
+        first == Some(&b'{')
+    } else {
+        return Err(unreadable(
+            "content-type",
+            format!("{content_type:?} is neither JSON nor a form"),
+        ));
+    };
+    let (fields, encoding) = if json {
+        match serde_json::from_slice::<Value>(body) {
+            Ok(Value::Object(map)) => (map, Encoding::Json),
+            Ok(_) => return Err(unreadable("body", "expected a JSON object")),
+            Err(e) => return Err(unreadable("body", format!("is not well-formed JSON ({e})"))),
+        }
+    } else {
+        if std::str::from_utf8(body).is_err() {
+            return Err(unreadable("body", "is not UTF-8 text"));
+        }
+        let mut map = Map::new();
+        for (k, v) in form_urlencoded::parse(body) {
+            // A repeated field keeps its first value, as most form readers do.
+            map.entry(k.into_owned())
+                .or_insert_with(|| Value::String(v.into_owned()));
+        }
+        (map, Encoding::Form)
+    };
+    let has = |name: &str| fields.contains_key(name);
+    let hinted = headers
+        .get("x-greenpin-event")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let event = if hinted == "call_completed"
+        || (hinted.is_empty()
+            && has("call_sid")
+            && ["call_type", "dial_call_status", "greenpin_id", "vn", "from"]
+                .iter()
+                .any(|f| has(f)))
+    {
+        let mut call: CallCompleted = typed(&fields)?;
+        for n in [&mut call.from, &mut call.to, &mut call.vn]
+            .into_iter()
+            .flatten()
+        {
+            // Numbers the SDK can read are normalised (`09876543210` → `+919876543210`);
+            // masked or unusual ones are kept as sent.
+            if let Ok(parsed) = PhoneNumber::parse(n.as_str(), country) {
+                *n = parsed;
+            }
+        }
+        CallbackEvent::CallCompleted(Box::new(call))
+    } else if hinted == "deallocation"
+        || (hinted.is_empty() && has("greenpin_id") && (has("reason") || has("state")))
+    {
+        CallbackEvent::Deallocated(typed(&fields)?)
+    } else {
+        CallbackEvent::Unknown
+    };
+    Ok(Callback {
+        event,
+        fields,
+        encoding,
+    })
+}
+
+/// The fields as `T`, a field that cannot be read named by its path.
+fn typed<T: serde::de::DeserializeOwned>(fields: &Map<String, Value>) -> Result<T, Rejection> {
+    // Empty form values mean "not given" (`recording_url=` on an unrecorded call).
+    let cleaned: Map<String, Value> = fields
+        .iter()
+        .filter(|(_, v)| v.as_str() != Some(""))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    serde_path_to_error::deserialize(Value::Object(cleaned)).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        let field = if path == "." || path.is_empty() {
+            // A missing field: serde names it in the message.
+            inner.split('`').nth(1).unwrap_or("body").to_owned()
+        } else {
+            path
+        };
+        unreadable(&field, inner)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(body: &str) -> Result<Callback, Rejection> {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded".parse().unwrap(),
+        );
+        read(&h, body.as_bytes(), Country::IN)
+    }
+
+    fn json(body: &str) -> Result<Callback, Rejection> {
+        let mut h = HeaderMap::new();
+        h.insert(header::CONTENT_TYPE, "application/json".parse().unwrap());
+        read(&h, body.as_bytes(), Country::IN)
+    }
+
+    #[test]
+    fn both_encodings_and_both_spellings_read_the_same_call() {
+        let f = form("transation_id=t-1&call_sid=c-1&vn=06292134471&greenpin_id=g-1&from=%2B919876543210&to=09956555625&call_type=completed&dial_call_duration=42&on_call_duration=40.0&recording_url=&cf_order=77").unwrap();
+        let j = json(r#"{"transaction_id":"t-1","call_sid":"c-1","vn":"+916292134471","greenpin_id":"g-1","from":"+919876543210","to":"+919956555625","call_type":"completed","dial_call_duration":42,"on_call_duration":40,"cf_order":"77"}"#).unwrap();
+        assert_eq!(f.event, j.event);
+        assert_eq!((f.encoding, j.encoding), (Encoding::Form, Encoding::Json));
+        let CallbackEvent::CallCompleted(c) = &f.event else {
+            panic!("{f:?}")
+        };
+        assert_eq!(c.to.as_ref().unwrap().as_str(), "+919956555625");
+        assert_eq!(c.on_call_duration, Some(40));
+        assert_eq!(c.recording_url, None);
+        assert_eq!(f.key(), j.key());
+        assert_eq!(f.extra().map(|(k, _)| k).collect::<Vec<_>>(), ["cf_order"]);
+    }
+
+    #[test]
+    fn what_cannot_be_read_is_named() {
+        let e = form("call_sid=c-1&call_type=completed&dial_call_duration=forty").unwrap_err();
+        assert_eq!(e.status(), StatusCode::BAD_REQUEST);
+        assert!(e.to_string().starts_with("dial_call_duration:"), "{e}");
+        let e = json(r#"{"greenpin_id":"g","reason":"expired","state":5}"#).unwrap_err();
+        assert!(e.to_string().starts_with("state:"), "{e}");
+        let e = json("[1]").unwrap_err();
+        assert!(e.to_string().contains("expected a JSON object"), "{e}");
+        let mut h = HeaderMap::new();
+        h.insert(header::CONTENT_TYPE, "application/xml".parse().unwrap());
+        let e = read(&h, b"<x/>", Country::IN).unwrap_err();
+        assert!(e.to_string().starts_with("content-type:"), "{e}");
+        let big = vec![b'a'; MAX_CALLBACK_BYTES + 1];
+        assert_eq!(
+            read(&HeaderMap::new(), &big, Country::IN)
+                .unwrap_err()
+                .status(),
+            StatusCode::PAYLOAD_TOO_LARGE
+        );
+    }
+
+    #[test]
+    fn unknown_kinds_are_kept_whole_and_masked_numbers_as_sent() {
+        let u = json(r#"{"event":"recording_ready","call_sid":"c-5","url":"x"}"#).unwrap();
+        assert_eq!(u.event, CallbackEvent::Unknown);
+        assert_eq!(u.key().unwrap().as_str(), "unknown:c-5");
+        assert_eq!(u.extra().count(), 3);
+        let m = form("call_sid=c-6&from=%2B9162XXXXX471").unwrap();
+        let CallbackEvent::CallCompleted(c) = m.event else {
+            panic!()
+        };
+        assert_eq!(c.from.unwrap().as_str(), "+9162XXXXX471");
+    }
+
+    #[test]
+    fn only_post_is_read() {
+        let r = CallbackReceiver::new();
+        let e = r
+            .receive(&Method::GET, &Uri::from_static("/"), &HeaderMap::new(), b"")
+            .unwrap_err();
+        assert_eq!(e.status(), StatusCode::METHOD_NOT_ALLOWED);
+    }
+}
