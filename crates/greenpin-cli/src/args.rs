@@ -77,6 +77,9 @@ pub(crate) enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
+    /// Receive GreenPin's callbacks locally and print each as it arrives.
+    #[cfg(feature = "listen")]
+    Listen(crate::listen::ListenArgs),
     /// Walk the whole lifecycle against an emulator started in-process.
     #[cfg(feature = "demo")]
     Demo,

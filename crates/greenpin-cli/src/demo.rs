@@ -20,6 +20,21 @@ pub(crate) fn run(json: bool) -> Result<u8, Failure> {
         .map_err(|e| Failure::Usage(format!("cannot start the emulator: {e}")))?;
     let client = emulator.configure(Client::builder()).build()?;
     let mut transcript = Vec::new();
+    // A callback receiver, as `greenpin listen` runs it, registered as the account's
+    // endpoint: the simulated call's record arrives there.
+    let mut callbacks = crate::listen::start(
+        "127.0.0.1:0"
+            .parse()
+            .map_err(|_| Failure::Usage("loopback".into()))?,
+        greenpin_core::callbacks::CallbackSecret::generate(),
+        greenpin_core::callbacks::SecretPlacement::Path,
+        greenpin_core::Country::IN,
+        None,
+        None,
+    )?;
+    client.update_settings(
+        &greenpin_core::SettingsSpec::new().call_complete_endpoint(&callbacks.url),
+    )?;
     crate::output::out!(
         "GreenPin emulator listening on {} (account {}); every step below is a real HTTP call to it.",
         emulator.base_url(),
@@ -83,7 +98,19 @@ pub(crate) fn run(json: bool) -> Result<u8, Failure> {
             call.reason.map_or("unknown", |r| r.as_str())
         ),
     }
-    transcript.push(serde_json::json!({"step": "call", "outcome": call}));
+    match callbacks.next(std::time::Duration::from_secs(5)) {
+        Some(cb) => {
+            crate::output::out!(
+                "   callback received (secret checked): {}",
+                crate::listen::describe(&cb)
+            );
+            transcript.push(serde_json::json!({"step": "call", "outcome": call, "callback": crate::listen::to_json(&cb, false)}));
+        }
+        None => {
+            crate::output::out!("   no callback arrived within 5 s");
+            transcript.push(serde_json::json!({"step": "call", "outcome": call, "callback": null}));
+        }
+    }
 
     step(
         5,

@@ -8,6 +8,8 @@ mod bulk;
 #[cfg(feature = "demo")]
 mod demo;
 mod exit;
+#[cfg(feature = "listen")]
+mod listen;
 mod output;
 mod specs;
 
@@ -74,6 +76,8 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         }
         #[cfg(feature = "demo")]
         Command::Demo => demo::run(g.json),
+        #[cfg(feature = "listen")]
+        Command::Listen(args) => listen::run(|| client(g), country(g)?, args, g.json),
         Command::Get { id } => {
             let id = greenpin_id(&id)?;
             let a = client(g)?.get(&id)?;

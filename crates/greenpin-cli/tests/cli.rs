@@ -409,3 +409,97 @@ fn help_groups_global_options_and_usage_shows_only_what_is_required() {
     let usage = help.lines().find(|l| l.starts_with("Usage:")).unwrap();
     assert_eq!(usage, "Usage: greenpin settings set [OPTIONS] <PAIRS>...");
 }
+
+/// POSTs `body` to `url` (plain http on loopback) and returns the status code.
+fn post_status(url: &str, body: &str) -> u16 {
+    use std::io::Read;
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_once('/').unwrap();
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        s,
+        "POST /{path} HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    answer.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn listen_registers_itself_prints_events_and_refuses_forgeries() {
+    use std::io::BufRead;
+    let e = env();
+    let mut child = e
+        .cmd()
+        .args(["--json", "listen", "--register", "--count", "2"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr_lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let url = loop {
+        let line = stderr_lines.next().expect("listen ended early").unwrap();
+        if let Some(url) = line.strip_prefix("receiving callbacks at ") {
+            break url.to_owned();
+        }
+    };
+    assert_eq!(
+        e.emu
+            .settings()
+            .greenpin_call_complete_event_endpoint
+            .as_deref(),
+        Some(url.as_str())
+    );
+    // Forgeries: the base URL without the secret, and a guessed one.
+    let base = url.rsplit_once('/').unwrap().0;
+    let forged = r#"{"call_sid":"forged","greenpin_id":"x","call_type":"completed"}"#;
+    assert_eq!(post_status(base, forged), 403);
+    assert_eq!(
+        post_status(&format!("{base}/0123456789abcdef0123"), forged),
+        403
+    );
+
+    // A call and a deletion: two events, then the command ends by itself.
+    let id = e
+        .sdk
+        .create(
+            &greenpin_core::CreateSpec::new("listen-1")
+                .a(greenpin_core::PartySpec::new()
+                    .number("7987686144")
+                    .vn("6292134471")
+                    .pin("1234"))
+                .b(greenpin_core::PartySpec::new().number("9956555625")),
+        )
+        .unwrap()
+        .greenpin_id;
+    let call = e
+        .emu
+        .simulate_call("9956555625", "6292134471", Some("1234"))
+        .unwrap();
+    assert!(call.connected);
+    // In order: the call's record first, then the deallocation.
+    std::thread::sleep(Duration::from_millis(300));
+    e.sdk.delete(&id).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_clean(&out);
+    assert_eq!(code(&out), 0);
+    let events: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(events[0]["kind"], "call_completed");
+    assert_eq!(events[0]["event"]["from"], "+919956555625");
+    assert_eq!(events[0]["event"]["transaction_id"], "listen-1");
+    assert_eq!(events[0]["fields"]["source"], "exotel");
+    assert_eq!(events[1]["kind"], "deallocation");
+    assert_eq!(events[1]["key"], format!("deallocation:{id}"));
+    let rest: Vec<String> = stderr_lines.map_while(Result::ok).collect();
+    assert!(
+        rest.iter()
+            .any(|l| l.contains("refused a request: the callback secret is missing or wrong")),
+        "{rest:?}"
+    );
+}
