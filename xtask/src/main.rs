@@ -205,6 +205,37 @@ fn package() -> Result<String, String> {
     // crates among each other as registry crates, which cargo treats as immutable, so a
     // build of an earlier `greenpin-emulator 0.1.0` would otherwise stand in for this one.
     let _ = std::fs::remove_dir_all("target/package-check");
+    // Cargo also extracts those registry crates under $CARGO_HOME/registry/src/-<hash of
+    // the overlay's path>/ and reuses an extraction that exists: the same path every run
+    // means an earlier run's sources would be compiled. Our own crates' extractions go.
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cargo")));
+    if let Some(src) = cargo_home.map(|h| h.join("registry/src"))
+        && let Ok(registries) = std::fs::read_dir(&src)
+    {
+        for registry in registries.flatten() {
+            // Overlays are named `-<hash>`; crates.io's own index directory is not touched.
+            if !registry.file_name().to_string_lossy().starts_with('-') {
+                continue;
+            }
+            for entry in std::fs::read_dir(registry.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let ours = PUBLISHED.iter().any(|k| {
+                    name.strip_prefix(k)
+                        .and_then(|rest| rest.strip_prefix('-'))
+                        .is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit()))
+                });
+                if ours {
+                    let _ = std::fs::remove_dir_all(entry.path());
+                }
+            }
+        }
+    }
     let mut cmd = cargo();
     cmd.args(["package", "--offline", "--allow-dirty"])
         .env("CARGO_TARGET_DIR", "target/package-check");

@@ -704,3 +704,29 @@ fn memory_does_not_grow_with_the_file() {
     // The whole-file version held ~130 MB here; streaming stays far below.
     assert!(peak < 48 * 1024, "peak RSS {peak} KiB");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_pipe_is_refused_rather_than_half_read() {
+    let e = env();
+    let mut child = e
+        .cmd()
+        .args(["bulk-update", "/dev/stdin", "--format", "csv"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        let _ = stdin.write_all(b"greenpin_id,usage\nx,oneway\n");
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not a regular file"),
+        "{}",
+        stderr(&out)
+    );
+}

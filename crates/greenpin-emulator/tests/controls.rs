@@ -284,7 +284,8 @@ fn callbacks_reach_a_loopback_listener() {
     assert_eq!(
         (
             call["greenpin_id"].as_str(),
-            call["transaction_id"].as_str()
+            // As Exotel's callback table spells it.
+            call["transation_id"].as_str()
         ),
         (Some(id.as_str()), Some("order-7"))
     );

@@ -164,7 +164,17 @@ impl<R: Read> Read for Tracked<R> {
 }
 
 fn open(path: &Path) -> Result<File, Failure> {
-    File::open(path).map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))
+    let file = File::open(path)
+        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?;
+    // The file is read twice (a check, then the rows): a pipe would be empty the second
+    // time and its rows silently not sent.
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return Err(Failure::Usage(format!(
+            "{} is not a regular file; bulk-update reads its input twice, so save it to a file first",
+            path.display()
+        )));
+    }
+    Ok(file)
 }
 
 fn csv_reader<R: Read>(source: R) -> csv::Reader<R> {
