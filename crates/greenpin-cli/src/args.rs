@@ -68,6 +68,11 @@ pub(crate) enum Command {
         id: String,
     },
     /// Apply one update per row of a CSV or NDJSON file.
+    #[command(
+        after_help = "Exit: 0 every row applied · 2 some rows invalid (the valid ones were sent) · \
+3 the API refused some rows · 4 some requests got no answer · 130 interrupted (--resume finishes). \
+--timeout applies to each bulk request; waits asked for by the service come between requests."
+    )]
     BulkUpdate(bulk::BulkArgs),
     /// Read or change the account settings.
     #[command(subcommand)]

@@ -575,7 +575,7 @@ fn a_second_ctrl_c_exits_at_once() {
         .cmd()
         .args(["bulk-update", input.to_str().unwrap()])
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     while bulk_items_sent(&e).is_empty() {
@@ -592,8 +592,19 @@ fn a_second_ctrl_c_exits_at_once() {
         "the first Ctrl-C did not wait for the request in flight"
     );
     signal(&child, "-INT");
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130));
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(code(&out), 130);
+    // Both signals are answered in words: what happens next, and what exiting leaves.
+    assert!(
+        stderr(&out).contains("stopping: no more requests"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("exiting now: requests in flight are not recorded"),
+        "{}",
+        stderr(&out)
+    );
     assert!(
         started.elapsed() < Duration::from_secs(25),
         "the second Ctrl-C waited for the 30 s request"
@@ -729,4 +740,162 @@ fn a_pipe_is_refused_rather_than_half_read() {
         "{}",
         stderr(&out)
     );
+}
+
+#[test]
+fn rows_for_one_allocation_are_applied_in_file_order() {
+    let e = env();
+    let id = allocations(&e, "o", 1).remove(0);
+    let input = e.dir.join("order.ndjson");
+    write_rows(
+        &input,
+        &[
+            format!(r#"{{"greenpin_id":"{id}","a":{{"pin":"6661"}}}}"#),
+            format!(r#"{{"greenpin_id":"{id}","a":{{"pin":"6662"}}}}"#),
+        ],
+    );
+    // The first request is slow: a second worker sending the later row would overtake it.
+    e.emu
+        .add_fault(
+            FaultRule::new(Fault::Delay { ms: 800 })
+                .method("PUT")
+                .times(1),
+        )
+        .unwrap();
+    let out = e.run(&[
+        "bulk-update",
+        input.to_str().unwrap(),
+        "--concurrency",
+        "2",
+        "--batch-size",
+        "1",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(e.sdk.get(&id).unwrap().a.pin.unwrap().as_str(), "6662");
+}
+
+#[test]
+fn a_row_changed_back_is_sent_again_on_resume() {
+    let e = env();
+    let id = allocations(&e, "b", 1).remove(0);
+    let input = e.dir.join("flip.ndjson");
+    let results = e.dir.join("flip-results.ndjson");
+    let path = |p: &Path| p.to_str().unwrap().to_owned();
+    let row = |pin: &str| vec![format!(r#"{{"greenpin_id":"{id}","a":{{"pin":"{pin}"}}}}"#)];
+    write_rows(&input, &row("4441"));
+    assert_eq!(
+        code(&e.run(&["bulk-update", &path(&input), "--results", &path(&results)])),
+        0
+    );
+    write_rows(&input, &row("4442"));
+    assert_eq!(
+        code(&e.run(&[
+            "bulk-update",
+            &path(&input),
+            "--results",
+            &path(&results),
+            "--resume"
+        ])),
+        0
+    );
+    write_rows(&input, &row("4441"));
+    let out = e.run(&[
+        "bulk-update",
+        &path(&input),
+        "--results",
+        &path(&results),
+        "--resume",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("1 applied"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(e.sdk.get(&id).unwrap().a.pin.unwrap().as_str(), "4441");
+    // Each line says which run wrote it.
+    let runs: Vec<u64> = read_results(&results)
+        .iter()
+        .map(|o| o["run"].as_u64().unwrap())
+        .collect();
+    assert_eq!(runs, [1, 2, 3]);
+}
+
+#[test]
+fn refused_credentials_stop_the_run() {
+    let e = env();
+    let input = e.dir.join("auth.ndjson");
+    let rows: Vec<String> = (0..50)
+        .map(|i| format!(r#"{{"greenpin_id":"gp-{i}","usage":"oneway"}}"#))
+        .collect();
+    write_rows(&input, &rows);
+    let out = e
+        .cmd()
+        .env("EXOTEL_API_TOKEN", "wrong-token")
+        .args([
+            "bulk-update",
+            input.to_str().unwrap(),
+            "--batch-size",
+            "5",
+            "--concurrency",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("refused the credentials"),
+        "{}",
+        stderr(&out)
+    );
+    let sent = e
+        .emu
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PUT")
+        .count();
+    assert_eq!(sent, 1, "bulk requests sent after a 401");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("45 not sent"));
+}
+
+#[test]
+fn odd_inputs_get_plain_answers() {
+    let e = env();
+    let id = allocations(&e, "q", 1).remove(0);
+    // A byte-order mark before the first NDJSON line is not part of the row.
+    let bom = e.dir.join("bom.ndjson");
+    std::fs::write(
+        &bom,
+        format!("\u{feff}{{\"greenpin_id\":\"{id}\",\"usage\":\"oneway\"}}\n"),
+    )
+    .unwrap();
+    let out = e.run(&["bulk-update", bom.to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // A 3 MB line is refused without being echoed or held.
+    let long = e.dir.join("long.ndjson");
+    std::fs::write(
+        &long,
+        format!(
+            "{{\"greenpin_id\":\"{id}\",\"a\":{{\"pin\":\"{}\"}}}}\n",
+            "7".repeat(3 << 20)
+        ),
+    )
+    .unwrap();
+    let out = e.run(&["bulk-update", long.to_str().unwrap()]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("line 1: invalid: the line is longer than 1024 KiB"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).len() < 2000, "the value was echoed");
+    // A directory for --results is named as such.
+    let out = e.run(&[
+        "bulk-update",
+        bom.to_str().unwrap(),
+        "--results",
+        e.dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("is a directory"), "{}", stderr(&out));
 }

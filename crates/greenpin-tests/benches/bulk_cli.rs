@@ -162,31 +162,35 @@ fn main() {
         }
     }
     let input_mb = std::fs::metadata(&input).unwrap().len() as f64 / 1e6;
-    let started = Instant::now();
-    let mut child = Command::new(&cli)
-        .env("GREENPIN_BASE_URL", emu.base_url())
-        .env("EXOTEL_ACCOUNT_SID", emu.account_sid())
-        .env("EXOTEL_API_KEY", emu.credentials().key().expose())
-        .env("EXOTEL_API_TOKEN", TOKEN)
-        .args(["--json", "bulk-update"])
-        .arg(&input)
-        .arg("--results")
-        .arg(&results)
-        .args(["--concurrency", &CONCURRENCY.to_string()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut peak = 0;
-    while child.try_wait().unwrap().is_none() {
-        if let Some(kib) = peak_rss_kib(child.id()) {
-            peak = peak.max(kib);
+    let run = |extra: &[&str]| -> (f64, u64, serde_json::Value) {
+        let started = Instant::now();
+        let mut child = Command::new(&cli)
+            .env("GREENPIN_BASE_URL", emu.base_url())
+            .env("EXOTEL_ACCOUNT_SID", emu.account_sid())
+            .env("EXOTEL_API_KEY", emu.credentials().key().expose())
+            .env("EXOTEL_API_TOKEN", TOKEN)
+            .args(["--json", "bulk-update"])
+            .arg(&input)
+            .arg("--results")
+            .arg(&results)
+            .args(["--concurrency", &CONCURRENCY.to_string()])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut peak = 0;
+        while child.try_wait().unwrap().is_none() {
+            if let Some(kib) = peak_rss_kib(child.id()) {
+                peak = peak.max(kib);
+            }
+            std::thread::sleep(Duration::from_millis(25));
         }
-        std::thread::sleep(Duration::from_millis(25));
-    }
-    let out = child.wait_with_output().unwrap();
-    let secs = started.elapsed().as_secs_f64();
-    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let secs = started.elapsed().as_secs_f64();
+        (secs, peak, serde_json::from_slice(&out.stdout).unwrap())
+    };
+    let (secs, peak, summary) = run(&[]);
     let applied = summary["applied"].as_u64().unwrap_or(0);
     let rate = rows as f64 / secs;
     println!(
@@ -197,6 +201,14 @@ fn main() {
         "CLI / load generator: {:.2}× (goal ≥ 0.5×); peak RSS goal < 64 MiB",
         rate / capacity
     );
-    let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(applied, rows as u64, "{summary}");
+    // A resume of the finished run: every row is already done, and the applied rows of the
+    // results file are held to be matched.
+    let (secs, peak, summary) = run(&["--resume"]);
+    println!(
+        "resume of the finished run: {} already done in {secs:.2} s; peak RSS {:.1} MiB",
+        summary["already_done"],
+        peak as f64 / 1024.0
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -252,6 +252,35 @@ fn error_line<R: Read>(reader: &mut csv::Reader<Tracked<R>>, e: &csv::Error) -> 
     reader.get_mut().line_at(from)
 }
 
+/// Longest NDJSON line read whole (1 MiB); a longer one is an invalid row, read past
+/// without being held.
+const MAX_LINE: usize = 1 << 20;
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// One line into `buf`, holding at most [`MAX_LINE`] + 1 bytes of it (the rest is read
+/// and dropped); returns the bytes consumed.
+fn read_line_capped<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>) -> io::Result<usize> {
+    let mut consumed = 0;
+    loop {
+        let available = reader.fill_buf()?;
+        if available.is_empty() {
+            return Ok(consumed);
+        }
+        let (take, done) = match available.iter().position(|b| *b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        let room = (MAX_LINE + 1).saturating_sub(buf.len());
+        buf.extend_from_slice(&available[..take.min(room)]);
+        reader.consume(take);
+        consumed += take;
+        if done {
+            return Ok(consumed);
+        }
+    }
+}
+
 /// The first pass: structure, row count and fingerprint.
 pub(crate) fn survey(path: &Path, format: Format) -> Result<Survey, Failure> {
     let source = Tracked::new(open(path)?);
@@ -305,8 +334,7 @@ pub(crate) fn survey(path: &Path, format: Format) -> Result<Survey, Failure> {
             let mut rows = 0;
             loop {
                 buf.clear();
-                let n = reader
-                    .read_until(b'\n', &mut buf)
+                let n = read_line_capped(&mut reader, &mut buf)
                     .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?;
                 if n == 0 {
                     break;
@@ -369,7 +397,7 @@ pub(crate) fn rows(
             Ok(Box::new(std::iter::from_fn(move || {
                 loop {
                     buf.clear();
-                    match reader.read_until(b'\n', &mut buf) {
+                    match read_line_capped(&mut reader, &mut buf) {
                         Ok(0) => return None,
                         Ok(_) => {}
                         Err(e) => {
@@ -379,8 +407,24 @@ pub(crate) fn rows(
                         }
                     }
                     line_no += 1;
+                    if line_no == 1 && buf.starts_with(UTF8_BOM) {
+                        buf.drain(..UTF8_BOM.len());
+                    }
                     if buf.iter().all(u8::is_ascii_whitespace) {
                         continue;
+                    }
+                    if buf.len() > MAX_LINE {
+                        return Some(Ok(Row {
+                            line: line_no,
+                            key: RowKey(Fnv::new().0 ^ line_no),
+                            item: Err(Refusal {
+                                greenpin_id: None,
+                                message: format!(
+                                    "the line is longer than {} KiB; no update is that long",
+                                    MAX_LINE >> 10
+                                ),
+                            }),
+                        }));
                     }
                     return Some(Ok(ndjson_row(line_no, buf.trim_ascii())));
                 }

@@ -20,7 +20,7 @@ use std::collections::{HashMap, VecDeque};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
@@ -83,6 +83,8 @@ enum Msg {
     },
     /// The input cannot be read on.
     Fatal(Failure),
+    /// Nothing more can succeed (the credentials were refused): stop sending.
+    Halt(String),
 }
 
 #[derive(Default, Serialize)]
@@ -103,18 +105,38 @@ struct Summary {
     interrupted: bool,
 }
 
-/// The first Ctrl-C (or SIGTERM) sets the flag; a second exits at once with 130.
-fn stop_on_signal() -> Arc<AtomicBool> {
+/// The first Ctrl-C (or SIGTERM) sets the flag and says what happens next; a second exits
+/// at once with 130, saying what that leaves. A thread reads the signals, so nothing runs
+/// in a signal handler but signal-hook's own.
+fn stop_on_signal(recording: bool) -> Arc<AtomicBool> {
     let stop = Arc::new(AtomicBool::new(false));
     #[cfg(unix)]
     let signals = [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM];
     #[cfg(not(unix))]
     let signals = [signal_hook::consts::SIGINT];
-    for signal in signals {
-        // Registered first, so it sees the flag as it was before this signal set it.
-        let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, stop.clone());
-        let _ = signal_hook::flag::register(signal, stop.clone());
-    }
+    let Ok(mut incoming) = signal_hook::iterator::Signals::new(signals) else {
+        return stop;
+    };
+    let flag = stop.clone();
+    std::thread::spawn(move || {
+        for _ in incoming.forever() {
+            if !flag.swap(true, Ordering::SeqCst) {
+                eprintln!(
+                    "greenpin: stopping: no more requests; waiting for those in flight (Ctrl-C again to exit now)"
+                );
+            } else {
+                eprintln!(
+                    "greenpin: exiting now: requests in flight are not recorded{}",
+                    if recording {
+                        "; a resume will send them again"
+                    } else {
+                        ""
+                    }
+                );
+                std::process::exit(130);
+            }
+        }
+    });
     stop
 }
 
@@ -151,7 +173,7 @@ pub(crate) fn run(
         None => (None, results::Applied::default()),
     };
     let rows = input::rows(&args.file, format)?;
-    let stop = stop_on_signal();
+    let stop = stop_on_signal(args.results.is_some());
 
     let progress = (std::io::stderr().is_terminal() && survey.rows > 0).then(|| {
         let bar = indicatif::ProgressBar::new(survey.rows);
@@ -179,11 +201,15 @@ pub(crate) fn run(
     };
     let mut worst_failure: u8 = 0;
     let mut fatal: Option<Failure> = None;
+    let mut halted = false;
 
-    // Bounded channels: at most `concurrency` batches wait to be sent, so memory does not
-    // grow with the file.
-    let (batch_tx, batch_rx) = mpsc::sync_channel::<Vec<Row>>(concurrency);
-    let batch_rx = Mutex::new(batch_rx);
+    // One queue per worker, and every row of one allocation goes to the same worker, in
+    // file order: two rows for one id are applied in the order the file gives them, never
+    // raced. Queues are bounded (one batch waiting each), so memory does not grow with the
+    // file.
+    let (batch_txs, batch_rxs): (Vec<_>, Vec<_>) = (0..concurrency)
+        .map(|_| mpsc::sync_channel::<Vec<Row>>(1))
+        .unzip();
     let (msg_tx, msg_rx) = mpsc::sync_channel::<Msg>(4 * concurrency + 16);
     std::thread::scope(|scope| -> Result<(), Failure> {
         // The reader.
@@ -192,7 +218,9 @@ pub(crate) fn run(
             let stop = &stop;
             let applied = &mut applied;
             scope.spawn(move || {
-                let mut chunk = Vec::with_capacity(batch);
+                let mut chunks: Vec<Vec<Row>> = (0..concurrency)
+                    .map(|_| Vec::with_capacity(batch))
+                    .collect();
                 let mut skipped = 0u64;
                 for row in rows {
                     if stop.load(Ordering::Relaxed) {
@@ -209,28 +237,30 @@ pub(crate) fn run(
                         skipped += 1;
                         continue;
                     }
+                    let shard = shard_of(&row, concurrency);
+                    let chunk = &mut chunks[shard];
                     chunk.push(row);
                     if chunk.len() == batch {
-                        let full = std::mem::replace(&mut chunk, Vec::with_capacity(batch));
-                        if batch_tx.send(full).is_err() {
+                        let full = std::mem::replace(chunk, Vec::with_capacity(batch));
+                        if batch_txs[shard].send(full).is_err() {
                             break;
                         }
                     }
                 }
-                if !chunk.is_empty() && !stop.load(Ordering::Relaxed) {
-                    let _ = batch_tx.send(chunk);
+                for (chunk, tx) in chunks.into_iter().zip(&batch_txs) {
+                    if !chunk.is_empty() && !stop.load(Ordering::Relaxed) {
+                        let _ = tx.send(chunk);
+                    }
                 }
                 let _ = msg_tx.send(Msg::AlreadyDone(skipped));
             });
         }
         // The workers.
-        for _ in 0..concurrency {
+        for batch_rx in batch_rxs {
             let msg_tx = msg_tx.clone();
-            let (stop, pace, batch_rx, context) = (&stop, &pace, &batch_rx, &context);
+            let (stop, pace, context) = (&stop, &pace, &context);
             scope.spawn(move || {
-                loop {
-                    let next = batch_rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
-                    let Ok(rows) = next else { break };
+                for rows in batch_rx {
                     if stop.load(Ordering::Relaxed) {
                         break;
                     }
@@ -254,7 +284,7 @@ pub(crate) fn run(
         // Recording, here: the only writer of the results file and the terminal.
         for msg in msg_rx {
             match msg {
-                Msg::Outcomes(outcomes) => {
+                Msg::Outcomes(mut outcomes) => {
                     for o in &outcomes {
                         match o.outcome.as_str() {
                             "applied" => summary.applied += 1,
@@ -278,7 +308,7 @@ pub(crate) fn run(
                         bar.inc(outcomes.len() as u64);
                     }
                     if let Some(f) = results_file.as_mut()
-                        && let Err(e) = f.write(&outcomes)
+                        && let Err(e) = f.write(&mut outcomes)
                     {
                         // Nothing more may be sent that could not be recorded.
                         stop.store(true, Ordering::Relaxed);
@@ -296,12 +326,19 @@ pub(crate) fn run(
                         .map(|c| format!("; concurrency {} → {}", c.from, c.to))
                         .unwrap_or_default();
                     say(format!(
-                        "the service asked to slow down ({why}): waiting {}{change}",
+                        "{why}: waiting {}{change}",
                         humantime::format_duration(Duration::from_millis(wait.as_millis() as u64))
                     ));
                     if let Some(bar) = &progress {
                         bar.set_message(format!("concurrency {}", pace.limit()));
                     }
+                }
+                Msg::Halt(why) => {
+                    if !halted {
+                        say(format!("greenpin: {why}"));
+                    }
+                    halted = true;
+                    stop.store(true, Ordering::Relaxed);
                 }
                 Msg::Fatal(failure) => {
                     stop.store(true, Ordering::Relaxed);
@@ -318,7 +355,7 @@ pub(crate) fn run(
         return Err(failure);
     }
     (summary.lowest_concurrency, summary.slowed_down) = pace.report();
-    summary.interrupted = stop.load(Ordering::Relaxed);
+    summary.interrupted = stop.load(Ordering::Relaxed) && !halted;
     summary.not_sent = summary.rows.saturating_sub(
         summary.applied + summary.invalid + summary.failed + summary.unknown + summary.already_done,
     );
@@ -342,7 +379,7 @@ pub(crate) fn run(
         );
         if summary.slowed_down > 0 {
             crate::output::out!(
-                "the service asked to slow down {} times; concurrency went down to {}",
+                "the service asked to slow down or could not be reached {} times; concurrency went down to {}",
                 summary.slowed_down,
                 summary.lowest_concurrency
             );
@@ -369,6 +406,17 @@ pub(crate) fn run(
     })
 }
 
+/// The worker a row goes to: by its allocation id, so one id's rows keep their order.
+fn shard_of(row: &Row, shards: usize) -> usize {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    let id = match &row.item {
+        Ok(item) => item.greenpin_id.as_deref(),
+        Err(refusal) => refusal.greenpin_id.as_deref(),
+    };
+    let h = BuildHasherDefault::<DefaultHasher>::default().hash_one(id);
+    (h % shards as u64) as usize
+}
+
 fn outcome(row_line: u64, key: input::RowKey, id: Option<String>, what: &str) -> RowOutcome {
     RowOutcome {
         line: row_line,
@@ -379,7 +427,19 @@ fn outcome(row_line: u64, key: input::RowKey, id: Option<String>, what: &str) ->
         code: None,
         message: None,
         exit: None,
+        run: 0,
     }
+}
+
+/// A message cut to 500 characters: a row's bad value can be megabytes long, and the
+/// terminal and the results file need only enough to find it.
+fn brief(mut message: String) -> String {
+    const MAX: usize = 500;
+    if let Some((cut, _)) = message.char_indices().nth(MAX) {
+        message.truncate(cut);
+        message.push_str("… (cut)");
+    }
+    message
 }
 
 /// Splits a batch into the rows to send and the outcomes of those refused before sending.
@@ -396,7 +456,7 @@ fn validate(rows: Vec<Row>, context: &ValidationContext) -> (Vec<Row>, Vec<RowOu
         };
         match refusal {
             Some(r) => invalid.push(RowOutcome {
-                message: Some(r.message),
+                message: Some(brief(r.message)),
                 ..outcome(row.line, row.key, r.greenpin_id, "invalid")
             }),
             None => valid.push(row),
@@ -465,14 +525,21 @@ fn send_batch(
                             matches!(&e, Error::Transport(t) if t.may_have_been_sent);
                         let change = pace.throttled(wait);
                         let why = match e.status() {
-                            Some(s) => s.to_string(),
-                            None => e.to_string(),
+                            Some(s) => format!("the service asked to slow down ({s})"),
+                            None => format!("the service could not be reached ({e})"),
                         };
                         let _ = say.send(Msg::Slowdown { why, wait, change });
                         attempt += 1;
                     }
                     _ => {
                         pace.finished();
+                        if matches!(e.status().map(|s| s.as_u16()), Some(401 | 403)) {
+                            // Every other batch would be refused the same way.
+                            stop.store(true, Ordering::SeqCst);
+                            let _ = say.send(Msg::Halt(format!(
+                                "the service refused the credentials ({e}); nothing more is sent"
+                            )));
+                        }
                         return Some(failed(&lines, &e));
                     }
                 }
@@ -494,7 +561,13 @@ fn unknown(lines: &[Sent], why: &str) -> Vec<RowOutcome> {
         .collect()
 }
 
+/// Rows whose request ended in `e`: failed, or unknown when the request may have reached
+/// the service (a timeout after sending), so that they are never taken as not applied.
 fn failed(lines: &[Sent], e: &Error) -> Vec<RowOutcome> {
+    let what = match e {
+        Error::Transport(t) if t.may_have_been_sent => "unknown",
+        _ => "failed",
+    };
     lines
         .iter()
         .map(|(line, key, id)| RowOutcome {
@@ -502,7 +575,7 @@ fn failed(lines: &[Sent], e: &Error) -> Vec<RowOutcome> {
             code: e.code().map(|c| c.code()),
             message: Some(e.to_string()),
             exit: Some(crate::exit::exit_code(e)),
-            ..outcome(*line, *key, Some(id.clone()), "failed")
+            ..outcome(*line, *key, Some(id.clone()), what)
         })
         .collect()
 }

@@ -59,19 +59,47 @@ pub(crate) struct RowOutcome {
     /// For failed rows: 3 (API) or 4 (transport).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exit: Option<u8>,
+    /// Which run wrote it: 1, then one more for each `--resume`.
+    #[serde(default)]
+    pub run: u32,
 }
 
-/// Rows an earlier run applied, by content key, with how many times each (a file may hold
+/// Rows earlier runs applied, by content key, with how many times each (a file may hold
 /// the same row twice).
+///
+/// Only an allocation's *latest* applied rows count: a row applied in run 1 (pin 4441),
+/// changed and applied in run 2 (4442), then changed back, is sent again in run 3 — its
+/// key is that of run 1, which run 2 superseded. Allocations are told apart by a 32-bit
+/// hash of their id: a collision can only make a row be sent again, never skipped.
 #[derive(Debug, Default)]
-pub(crate) struct Applied(HashMap<RowKey, u32>);
+pub(crate) struct Applied {
+    keys: HashMap<RowKey, (u32, u32, u32)>,
+    latest: HashMap<u32, u32>,
+}
+
+fn id_hash(id: Option<&str>) -> u32 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(id) as u32
+}
 
 impl Applied {
-    /// Whether a row with this key was applied by the earlier run; each recorded row
-    /// answers yes once.
+    fn record(&mut self, key: RowKey, id: Option<&str>, run: u32) {
+        let id = id_hash(id);
+        let latest = self.latest.entry(id).or_insert(run);
+        *latest = (*latest).max(run);
+        let entry = self.keys.entry(key).or_insert((0, run, id));
+        if entry.1 == run {
+            entry.0 += 1;
+        } else if run > entry.1 {
+            *entry = (1, run, id);
+        }
+    }
+
+    /// Whether a row with this key was applied by an earlier run and not superseded; each
+    /// recorded row answers yes once.
     pub(crate) fn take(&mut self, key: RowKey) -> bool {
-        match self.0.get_mut(&key) {
-            Some(n) if *n > 0 => {
+        match self.keys.get_mut(&key) {
+            Some((n, run, id)) if *n > 0 && self.latest.get(id) == Some(run) => {
                 *n -= 1;
                 true
             }
@@ -84,11 +112,12 @@ impl Applied {
 pub(crate) struct Results {
     out: BufWriter<File>,
     path: PathBuf,
+    run: u32,
 }
 
 impl Results {
     /// Appends outcomes and flushes them, so what is on disk is what was learnt.
-    pub(crate) fn write(&mut self, outcomes: &[RowOutcome]) -> Result<(), Failure> {
+    pub(crate) fn write(&mut self, outcomes: &mut [RowOutcome]) -> Result<(), Failure> {
         let fail = |e: std::io::Error| {
             Failure::Usage(format!(
                 "--results: cannot write {}: {e}",
@@ -96,7 +125,9 @@ impl Results {
             ))
         };
         for o in outcomes {
-            serde_json::to_writer(&mut self.out, o).map_err(|e| fail(std::io::Error::other(e)))?;
+            o.run = self.run;
+            serde_json::to_writer(&mut self.out, &*o)
+                .map_err(|e| fail(std::io::Error::other(e)))?;
             self.out.write_all(b"\n").map_err(fail)?;
         }
         self.out.flush().map_err(fail)
@@ -159,8 +190,12 @@ pub(crate) fn open(
     let input_abs = input
         .canonicalize()
         .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", input.display())))?;
+    if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        return Err(usage(path, "is a directory; name a file for the results"));
+    }
     let holds_results = std::fs::metadata(path).is_ok_and(|m| m.len() > 0);
     let mut applied = Applied::default();
+    let mut runs = 0;
     let file = match (mode, holds_results) {
         (Mode::Fresh, true) => {
             return Err(usage(
@@ -174,7 +209,7 @@ pub(crate) fn open(
                 .write(true)
                 .open(path)
                 .map_err(|e| usage(path, e))?;
-            let keep = read_applied(path, &file, &input_abs, survey, &mut applied)?;
+            let keep = read_applied(path, &file, &input_abs, survey, &mut applied, &mut runs)?;
             // A last line cut short (the run was killed mid-write) is dropped, so appended
             // lines start on a line of their own.
             file.set_len(keep).map_err(|e| usage(path, e))?;
@@ -199,6 +234,7 @@ pub(crate) fn open(
         Results {
             out: BufWriter::new(file),
             path: path.to_owned(),
+            run: runs + 1,
         },
         applied,
     ))
@@ -211,6 +247,7 @@ fn read_applied(
     input: &Path,
     survey: &Survey,
     applied: &mut Applied,
+    runs: &mut u32,
 ) -> Result<u64, Failure> {
     let mut reader = BufReader::new(file);
     let mut buf = Vec::new();
@@ -263,8 +300,9 @@ fn read_applied(
                     format_args!("line {line_no}: key {:?} is not a row key", o.key),
                 )
             })?;
+            *runs = (*runs).max(o.run);
             if o.outcome == "applied" {
-                *applied.0.entry(key).or_default() += 1;
+                applied.record(key, o.greenpin_id.as_deref(), o.run);
             }
         }
         kept += n as u64;
