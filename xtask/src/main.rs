@@ -125,6 +125,56 @@ impl Steps {
     }
 }
 
+/// Debian's Chromium and its WebDriver, for the dashboard's browser test: installed when
+/// missing and this machine can (root with apt-get); otherwise said plainly, and the test
+/// prints SKIPPED.
+fn browser() -> Result<String, String> {
+    const CHROMIUM: &str = "/usr/bin/chromium";
+    const DRIVER: &str = "/usr/bin/chromedriver";
+    let present =
+        || std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(DRIVER).exists();
+    if present() {
+        return Ok("present".into());
+    }
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    if !root || !std::path::Path::new("/usr/bin/apt-get").exists() {
+        return Ok("SKIPPED: not installed, and this machine cannot install it (needs root and apt-get); the dashboard test will say SKIPPED".into());
+    }
+    let install = || {
+        Command::new("apt-get")
+            .args([
+                "install",
+                "-y",
+                "-q",
+                "--no-install-recommends",
+                "chromium",
+                "chromium-driver",
+            ])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdout(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !install() {
+        let _ = Command::new("apt-get")
+            .args(["update", "-q"])
+            .stdout(std::process::Stdio::null())
+            .status();
+        install();
+    }
+    if present() {
+        Ok("installed chromium and chromium-driver".into())
+    } else {
+        Ok(
+            "SKIPPED: apt-get could not install chromium; the dashboard test will say SKIPPED"
+                .into(),
+        )
+    }
+}
+
 fn ci() -> Result<(), String> {
     let mut s = Steps {
         lines: Vec::new(),
@@ -146,6 +196,7 @@ fn ci() -> Result<(), String> {
         .map(|_| String::new())
     });
     s.step("dependency rules", dependency_rules);
+    s.step("browser for the dashboard test", browser);
     s.step("tests", || {
         run(cargo().args(["test", "--workspace", "--all-features"])).map(|_| String::new())
     });

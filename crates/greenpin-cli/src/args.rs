@@ -87,7 +87,11 @@ pub(crate) enum Command {
     Listen(crate::listen::ListenArgs),
     /// Walk the whole lifecycle against an emulator started in-process.
     #[cfg(feature = "demo")]
-    Demo,
+    Demo {
+        /// Leave the emulator and its dashboard running at the end, until Ctrl-C.
+        #[arg(long)]
+        keep: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -15,7 +15,7 @@ fn step(n: u32, title: &str) {
     crate::output::out!("\n{n}. {title}");
 }
 
-pub(crate) fn run(json: bool) -> Result<u8, Failure> {
+pub(crate) fn run(json: bool, keep: bool) -> Result<u8, Failure> {
     let emulator = BlockingEmulator::try_start(greenpin_emulator::EmulatorConfig::new())
         .map_err(|e| Failure::Usage(format!("cannot start the emulator: {e}")))?;
     let client = emulator.configure(Client::builder()).build()?;
@@ -39,6 +39,15 @@ pub(crate) fn run(json: bool) -> Result<u8, Failure> {
         "GreenPin emulator listening on {} (account {}); every step below is a real HTTP call to it.",
         emulator.base_url(),
         emulator.account_sid()
+    );
+    crate::output::out!(
+        "Watch it in a browser: {}{}",
+        emulator.dashboard_url(),
+        if keep {
+            ""
+        } else {
+            " (add --keep to leave it running after the demo)"
+        }
     );
 
     step(
@@ -170,5 +179,23 @@ pub(crate) fn run(json: bool) -> Result<u8, Failure> {
         "\nDone: create → update → get → calls → expiry, against {}.",
         emulator.base_url()
     );
+    if keep {
+        crate::output::out!(
+            "The emulator keeps running: dashboard at {} · API at {} (account {}, key {}, token {}: the emulator's public defaults). Ctrl-C to stop.",
+            emulator.dashboard_url(),
+            emulator.base_url(),
+            emulator.account_sid(),
+            greenpin_emulator::DEFAULT_API_KEY,
+            greenpin_emulator::DEFAULT_API_TOKEN
+        );
+        #[cfg(unix)]
+        let signals = [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM];
+        #[cfg(not(unix))]
+        let signals = [signal_hook::consts::SIGINT];
+        let mut incoming = signal_hook::iterator::Signals::new(signals)
+            .map_err(|e| Failure::Usage(format!("cannot wait for Ctrl-C: {e}")))?;
+        let _ = incoming.forever().next();
+        drop(callbacks);
+    }
     Ok(0)
 }

@@ -75,7 +75,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             Ok(0)
         }
         #[cfg(feature = "demo")]
-        Command::Demo => demo::run(g.json),
+        Command::Demo { keep } => demo::run(g.json, keep),
         #[cfg(feature = "listen")]
         Command::Listen(args) => listen::run(|| client(g), country(g)?, args, g.json),
         Command::Get { id } => {

@@ -503,3 +503,38 @@ fn listen_registers_itself_prints_events_and_refuses_forgeries() {
         "{rest:?}"
     );
 }
+
+#[test]
+fn demo_keep_leaves_the_dashboard_running_until_ctrl_c() {
+    use std::io::{BufRead, Read};
+    let e = env();
+    let mut child = e
+        .cmd()
+        .args(["demo", "--keep"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = loop {
+        let line = lines.next().expect("the demo ended early").unwrap();
+        if let Some(rest) = line.strip_prefix("The emulator keeps running: dashboard at ") {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    // The page answers after the demo is over.
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_once('/').unwrap();
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    write!(s, "GET /{path} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n").unwrap();
+    let mut page = String::new();
+    let _ = s.read_to_string(&mut page);
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(page.contains("<h1>GreenPin emulator</h1>"));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}

@@ -144,6 +144,16 @@ impl Journal {
         self.entries.iter().map(JournalEntry::from_raw).collect()
     }
 
+    /// The newest `n` entries, newest first.
+    pub(crate) fn recent(&self, n: usize) -> Vec<JournalEntry> {
+        self.entries
+            .iter()
+            .rev()
+            .take(n)
+            .map(JournalEntry::from_raw)
+            .collect()
+    }
+
     pub(crate) fn clear(&mut self) {
         self.entries.clear();
         self.bytes = 0;

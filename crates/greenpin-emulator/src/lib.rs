@@ -36,6 +36,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
 mod callbacks;
+mod dashboard;
 mod failure;
 mod faults;
 #[cfg(feature = "fuzzing")]
@@ -47,6 +48,7 @@ mod routes;
 mod server;
 mod stats;
 
+pub use dashboard::DASHBOARD_PATH;
 pub use stats::{OperationStats, Stats};
 pub mod store;
 
@@ -293,6 +295,11 @@ impl Emulator {
     /// `https://leadassist.exotel.in`; the API lives under `/v1/tenants/{sid}/…`.
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// The dashboard's address: open it in a browser to see and drive the emulator.
+    pub fn dashboard_url(&self) -> String {
+        format!("{}{DASHBOARD_PATH}", self.base_url())
     }
 
     /// The socket address.

@@ -1,5 +1,6 @@
 //! `greenpin-emulator`: the emulator as a program. Its first line on stdout is exactly
-//! `listening on http://HOST:PORT`, so a script can read the port.
+//! `listening on http://HOST:PORT`, so a script can read the port; its second is
+//! `dashboard at http://HOST:PORT/__emulator/dashboard`, the page to open in a browser.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -69,6 +70,7 @@ async fn main() -> ExitCode {
     };
     let mut out = std::io::stdout();
     let _ = writeln!(out, "listening on {}", emulator.base_url());
+    let _ = writeln!(out, "dashboard at {}", emulator.dashboard_url());
     let _ = out.flush();
     eprintln!(
         "account {}; API under {}/v1/tenants/{}/; controls under {}/__emulator/",

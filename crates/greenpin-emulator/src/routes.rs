@@ -51,6 +51,20 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/__emulator/health", get(health))
         .route("/__emulator/stats", get(stats))
         .route("/__emulator/openapi.json", get(openapi))
+        .route("/__emulator/state", get(state))
+        .route("/__emulator/dashboard", get(crate::dashboard::page))
+        .route(
+            "/__emulator/dashboard/app.js",
+            get(crate::dashboard::script),
+        )
+        .route(
+            "/__emulator/dashboard/app.css",
+            get(crate::dashboard::style),
+        )
+        .route(
+            "/__emulator/dashboard/icon.svg",
+            get(crate::dashboard::icon),
+        )
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
         .with_state(shared)
@@ -388,6 +402,32 @@ async fn stats(State(sh): S, method: Method) -> Reply {
     let mut stats = lock(&sh.stats).clone();
     stats.journal_bytes = lock(&sh.journal).bytes();
     answer(&sh, &method, Ok(stats))
+}
+
+/// Everything the dashboard shows, in one answer: the account (allocations, routes,
+/// callbacks fired, clock), its settings, the queued faults, the newest requests and the
+/// counts.
+async fn state(State(sh): S, method: Method) -> Reply {
+    let (snapshot, settings) = sh.with_store(|s| (s.snapshot(), s.settings().clone()));
+    let faults = lock(&sh.faults).list();
+    let requests = lock(&sh.journal).recent(crate::dashboard::JOURNAL_SHOWN);
+    let mut stats = lock(&sh.stats).clone();
+    stats.journal_bytes = lock(&sh.journal).bytes();
+    answer(
+        &sh,
+        &method,
+        Ok(serde_json::json!({
+            "account": sh.account_sid.as_str(),
+            "clock": {"now": snapshot.now, "now_ms": snapshot.now_ms},
+            "allocations": snapshot.allocations,
+            "routes": snapshot.routes,
+            "callbacks": snapshot.events,
+            "settings": settings,
+            "faults": faults,
+            "requests": requests,
+            "stats": stats,
+        })),
+    )
 }
 
 async fn health(State(sh): S, method: Method) -> Reply {

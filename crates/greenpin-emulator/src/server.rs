@@ -199,6 +199,25 @@ fn refuse_cross_site(parts: &http::request::Parts) -> Option<Failure> {
         .headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok());
+    // A page of another site whose name was made to resolve to 127.0.0.1 (DNS rebinding)
+    // would be "same origin" with itself: the controls answer loopback names only.
+    if let Some(h) = host {
+        let name = match h.rsplit_once(':') {
+            Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
+            _ => h,
+        };
+        let name = name.trim_start_matches('[').trim_end_matches(']');
+        let loopback = name.eq_ignore_ascii_case("localhost")
+            || name
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.to_canonical().is_loopback());
+        if !loopback {
+            return Some(Failure::new(
+                ErrorCode::NotPermitted,
+                format!("the /__emulator controls answer loopback host names only, not {h:?}"),
+            ));
+        }
+    }
     if let Some(origin) = parts.headers.get(header::ORIGIN) {
         let origin = origin.to_str().unwrap_or("");
         let authority = origin.strip_prefix("http://").unwrap_or("");

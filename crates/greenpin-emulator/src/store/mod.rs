@@ -18,11 +18,13 @@ use serde::Serialize;
 
 mod calls;
 mod clock;
+mod dashboard;
 mod record;
 mod routing;
 mod settings;
 
 pub use calls::{CallOutcome, CallRefusal};
+pub use dashboard::{AllocationView, EventView, RouteView, Snapshot};
 pub use settings::default_settings;
 
 use crate::failure::Failure;
@@ -78,6 +80,8 @@ pub struct Store {
     country: Country,
     entropy: Entropy,
     events: Vec<Event>,
+    /// Callbacks fired lately, newest first, for the dashboard.
+    recent_events: std::collections::VecDeque<dashboard::EventView>,
 }
 
 impl Default for Store {
@@ -100,6 +104,7 @@ impl Store {
             country: Country::IN,
             entropy: Entropy::default(),
             events: Vec::new(),
+            recent_events: std::collections::VecDeque::new(),
         }
     }
 
