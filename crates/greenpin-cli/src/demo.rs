@@ -180,6 +180,13 @@ pub(crate) fn run(json: bool, keep: bool) -> Result<u8, Failure> {
         emulator.base_url()
     );
     if keep {
+        // Ready for Ctrl-C before saying so.
+        #[cfg(unix)]
+        let signals = [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM];
+        #[cfg(not(unix))]
+        let signals = [signal_hook::consts::SIGINT];
+        let mut incoming = signal_hook::iterator::Signals::new(signals)
+            .map_err(|e| Failure::Usage(format!("cannot wait for Ctrl-C: {e}")))?;
         crate::output::out!(
             "The emulator keeps running: dashboard at {} · API at {} (account {}, key {}, token {}: the emulator's public defaults). Ctrl-C to stop.",
             emulator.dashboard_url(),
@@ -188,12 +195,6 @@ pub(crate) fn run(json: bool, keep: bool) -> Result<u8, Failure> {
             greenpin_emulator::DEFAULT_API_KEY,
             greenpin_emulator::DEFAULT_API_TOKEN
         );
-        #[cfg(unix)]
-        let signals = [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM];
-        #[cfg(not(unix))]
-        let signals = [signal_hook::consts::SIGINT];
-        let mut incoming = signal_hook::iterator::Signals::new(signals)
-            .map_err(|e| Failure::Usage(format!("cannot wait for Ctrl-C: {e}")))?;
         let _ = incoming.forever().next();
         drop(callbacks);
     }
