@@ -57,3 +57,16 @@ pub(crate) async fn style() -> Response<Body> {
 pub(crate) async fn icon() -> Response<Body> {
     asset("image/svg+xml", ICON)
 }
+
+/// A URL as the dashboard shows it: userinfo and a `greenpin_secret` query value (where a
+/// callback secret is carried) replaced by `***`. A secret in the path cannot be told from
+/// the path, and is shown.
+pub(crate) fn shown_url(url: &str) -> String {
+    let mut shown = greenpin_core::secret::redact_userinfo(url);
+    if let Some(at) = shown.find("greenpin_secret=") {
+        let start = at + "greenpin_secret=".len();
+        let end = shown[start..].find('&').map_or(shown.len(), |i| start + i);
+        shown.replace_range(start..end, "***");
+    }
+    shown
+}

@@ -69,10 +69,18 @@ impl JournalEntry {
         };
         let mut headers = BTreeMap::new();
         for (name, value) in &raw.headers {
-            let shown = if name == http::header::AUTHORIZATION || name == http::header::COOKIE {
+            let shown = if name == http::header::AUTHORIZATION
+                || name == http::header::PROXY_AUTHORIZATION
+            {
+                // The scheme only, and only when there is one (`Basic …`); a bare value
+                // is all credential.
                 let v = String::from_utf8_lossy(value.as_bytes());
-                let scheme = v.split_whitespace().next().unwrap_or("");
-                format!("{scheme} [redacted]").trim_start().to_owned()
+                match v.split_once(char::is_whitespace) {
+                    Some((scheme, _)) if scheme.len() <= 16 => format!("{scheme} [redacted]"),
+                    _ => "[redacted]".to_owned(),
+                }
+            } else if sensitive(name.as_str()) {
+                "[redacted]".to_owned()
             } else {
                 String::from_utf8_lossy(value.as_bytes()).into_owned()
             };
@@ -87,13 +95,42 @@ impl JournalEntry {
         JournalEntry {
             method: raw.method.as_str().to_owned(),
             path: raw.uri.path().to_owned(),
-            query: raw.uri.query().map(str::to_owned),
+            query: raw.uri.query().map(redact_query),
             headers,
             body,
             fault: raw.fault.clone(),
             ignored_fields: raw.ignored.0.get().cloned().unwrap_or_default(),
         }
     }
+}
+
+/// Header or parameter names that carry credentials by their name.
+fn sensitive(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    [
+        "cookie",
+        "token",
+        "secret",
+        "password",
+        "passwd",
+        "auth",
+        "key",
+        "signature",
+    ]
+    .iter()
+    .any(|w| n.contains(w))
+}
+
+/// A query string with the values of credential-like parameters replaced.
+fn redact_query(query: &str) -> String {
+    query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((k, _)) if sensitive(k) => format!("{k}=[redacted]"),
+            _ => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 /// The last requests, bounded in count ([`JOURNAL_LIMIT`]) and in bytes of body kept

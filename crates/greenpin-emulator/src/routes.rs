@@ -408,7 +408,10 @@ async fn stats(State(sh): S, method: Method) -> Reply {
 /// callbacks fired, clock), its settings, the queued faults, the newest requests and the
 /// counts.
 async fn state(State(sh): S, method: Method) -> Reply {
-    let (snapshot, settings) = sh.with_store(|s| (s.snapshot(), s.settings().clone()));
+    let (snapshot, mut settings) = sh.with_store(|s| (s.snapshot(), s.settings().clone()));
+    if let Some(url) = settings.greenpin_call_complete_event_endpoint.as_mut() {
+        *url = crate::dashboard::shown_url(url);
+    }
     let faults = lock(&sh.faults).list();
     let requests = lock(&sh.journal).recent(crate::dashboard::JOURNAL_SHOWN);
     let mut stats = lock(&sh.stats).clone();

@@ -72,7 +72,17 @@ impl Shared {
             let endpoint = store
                 .settings()
                 .greenpin_call_complete_event_endpoint
-                .clone();
+                .clone()
+                .filter(|u| !u.is_empty());
+            let delivery = match endpoint.as_deref() {
+                None => "not sent: no greenpin_call_complete_event_endpoint is set".to_owned(),
+                Some(url) if callbacks::deliverable(url).is_none() => format!(
+                    "not sent: the emulator delivers to loopback http URLs only, not {}",
+                    crate::dashboard::shown_url(url)
+                ),
+                Some(url) => format!("sent to {}", crate::dashboard::shown_url(url)),
+            };
+            store.remember_events(&events, &delivery);
             (out, events, endpoint)
         };
         self.send(events, endpoint);
@@ -191,6 +201,31 @@ pub(crate) async fn serve(
     conns.abort_all();
 }
 
+/// Whether a request names this machine by a loopback name (`localhost`, `127.0.0.1`,
+/// `[::1]`, with any port), or names no host. A page of another site whose name was made
+/// to resolve to 127.0.0.1 (DNS rebinding) sends its own name: from this machine, such a
+/// request is refused — API and controls alike — so that no web page can use the
+/// emulator's public default credentials or make it send callbacks. Clients on other
+/// machines (a container network, say) may use any name.
+fn names_loopback(parts: &http::request::Parts) -> bool {
+    let Some(h) = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return true;
+    };
+    let name = match h.rsplit_once(':') {
+        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
+        _ => h,
+    };
+    let name = name.trim_start_matches('[').trim_end_matches(']');
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.to_canonical().is_loopback())
+}
+
 /// The controls change the emulator's state, so a web page must not drive them: a request
 /// from another origin (a browser sends `Origin`), or a state-changing one whose body is
 /// not declared JSON (what a page can send without a preflight), is refused (403, code 8).
@@ -199,25 +234,6 @@ fn refuse_cross_site(parts: &http::request::Parts) -> Option<Failure> {
         .headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok());
-    // A page of another site whose name was made to resolve to 127.0.0.1 (DNS rebinding)
-    // would be "same origin" with itself: the controls answer loopback names only.
-    if let Some(h) = host {
-        let name = match h.rsplit_once(':') {
-            Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
-            _ => h,
-        };
-        let name = name.trim_start_matches('[').trim_end_matches(']');
-        let loopback = name.eq_ignore_ascii_case("localhost")
-            || name
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.to_canonical().is_loopback());
-        if !loopback {
-            return Some(Failure::new(
-                ErrorCode::NotPermitted,
-                format!("the /__emulator controls answer loopback host names only, not {h:?}"),
-            ));
-        }
-    }
     if let Some(origin) = parts.headers.get(header::ORIGIN) {
         let origin = origin.to_str().unwrap_or("");
         let authority = origin.strip_prefix("http://").unwrap_or("");
@@ -293,6 +309,14 @@ async fn handle(
         let f = Failure::new(
             ErrorCode::NotPermitted,
             "the /__emulator controls answer loopback clients only",
+        );
+        return Ok(envelope::<()>(StatusCode::FORBIDDEN, &method, rid, Err(f)));
+    }
+    if peer.ip().to_canonical().is_loopback() && !names_loopback(&parts) {
+        let rid = shared.request_id();
+        let f = Failure::new(
+            ErrorCode::NotPermitted,
+            "from this machine, name the emulator by a loopback host (127.0.0.1, localhost or [::1])",
         );
         return Ok(envelope::<()>(StatusCode::FORBIDDEN, &method, rid, Err(f)));
     }

@@ -70,7 +70,7 @@ fn close_fault_sends_no_answer() {
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     write!(
         s,
-        "GET /v1/tenants/demo/settings HTTP/1.1\r\nhost: x\r\nauthorization: {}\r\n\r\n",
+        "GET /v1/tenants/demo/settings HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: {}\r\n\r\n",
         raw.auth
     )
     .unwrap();
@@ -544,8 +544,43 @@ fn the_dashboard_is_served_locked_down_with_its_state() {
     );
     assert_eq!(rebound.status, 403);
     assert!(
-        rebound.text.contains("loopback host names only"),
+        rebound
+            .text
+            .contains("name the emulator by a loopback host"),
         "{}",
         rebound.text
     );
+}
+
+#[test]
+fn the_journal_redacts_credentials_wherever_they_are_sent() {
+    let (emu, raw) = setup();
+    let token = emu.credentials().token().expose().to_owned();
+    let bare = emu.credentials().authorization();
+    let bare = bare
+        .to_str()
+        .unwrap()
+        .trim_start_matches("Basic ")
+        .to_owned();
+    raw.send(
+        "GET",
+        &format!(
+            "/v1/tenants/{}/settings?api_token={token}&page=2",
+            emu.account_sid()
+        ),
+        &[
+            ("authorization", bare.as_str()),
+            ("proxy-authorization", &format!("Basic {bare}")),
+            ("x-api-token", &token),
+        ],
+        None,
+    );
+    let state = raw.control("GET", "/state", None).expect_ok();
+    let text = state["requests"].to_string();
+    assert!(!text.contains(&token) && !text.contains(&bare), "{text}");
+    let r = &state["requests"][0];
+    assert_eq!(r["headers"]["authorization"], "[redacted]");
+    assert_eq!(r["headers"]["proxy-authorization"], "Basic [redacted]");
+    assert_eq!(r["headers"]["x-api-token"], "[redacted]");
+    assert_eq!(r["query"], "api_token=[redacted]&page=2");
 }

@@ -76,7 +76,7 @@ fn a_slow_client_is_cut_off_and_the_others_are_served() {
         .filter_map(|_| TcpStream::connect(addr(&emu)).ok())
         .collect();
     for s in &mut slow {
-        let _ = s.write_all(b"GET /__emulator/health HTTP/1.1\r\nHost: x\r\n");
+        let _ = s.write_all(b"GET /__emulator/health HTTP/1.1\r\nHost: 127.0.0.1\r\n");
     }
     let started = Instant::now();
     raw.control("GET", "/health", None).expect_ok();

@@ -223,7 +223,13 @@ fn the_dashboard_shows_and_drives_the_emulator() {
     );
     // The routing table names the VN and the PIN.
     let routing = browser.wait_text("#routing-map", |t| t.contains("+916292134471"));
-    assert!(routing.contains("PIN 4321 → party A"), "{routing}");
+    // As documented: the PIN picks the allocation, the caller's number the party.
+    assert!(
+        routing.contains("PIN 4321 (A's)")
+            && routing.contains("from B's numbers, party B, put through to party A")
+            && routing.contains("from any other number, party A, put through to party B"),
+        "{routing}"
+    );
 
     // The dial pad places a call and shows its outcome and the callback it fired.
     browser.fill("#dial-from", "9956555625");
@@ -247,6 +253,8 @@ fn the_dashboard_shows_and_drives_the_emulator() {
     // Filters: by state, and by number.
     browser.fill("#filter-number", "99565");
     browser.wait_text("#allocations-count", |t| t.starts_with("1 of"));
+    browser.fill("#filter-number", "order-browser");
+    browser.wait_text("#allocations-count", |t| t.starts_with("1 of"));
     browser.fill("#filter-number", "123123");
     browser.wait_text("#allocations-count", |t| t.starts_with("0 of"));
     browser.fill("#filter-number", "");
@@ -256,7 +264,11 @@ fn the_dashboard_shows_and_drives_the_emulator() {
     browser.click("#clock-button");
     browser.wait_text(&row, |t| t.contains("vault"));
     assert_eq!(client.get(&a.greenpin_id).unwrap().state, State::Vault);
-    browser.wait_text("#callbacks-list", |t| t.contains("deallocation"));
+    let callbacks = browser.wait_text("#callbacks-list", |t| t.contains("deallocation"));
+    assert!(
+        callbacks.contains("not sent: no greenpin_call_complete_event_endpoint is set"),
+        "{callbacks}"
+    );
 
     // A fault added in the page fails the SDK's next call.
     browser.fill("#fault-status", "503");

@@ -41,18 +41,32 @@ function duration(ms) {
   return (d ? d + "d " : "") + (d || h ? h + "h " : "") + (d || h || m ? m + "m " : "") + s + "s";
 }
 
-function renderAllocations(state) {
+const MAX_ROWS = 200;
+
+/// Whether an allocation passes the filters: its state, and a number, VN, id or
+/// transaction id containing the text typed.
+function passes(a) {
   const want = $("filter-state").value;
-  const needle = $("filter-number").value.replace(/[^0-9+]/g, "").replace(/^\+/, "");
+  if (want && a.state !== want) return false;
+  const text = $("filter-number").value.trim().toLowerCase();
+  if (!text) return true;
+  if (a.greenpin_id.toLowerCase().includes(text)) return true;
+  if ((a.transaction_id || "").toLowerCase().includes(text)) return true;
+  const digits = text.replace(/[^0-9]/g, "");
+  if (!digits) return false;
+  const all = [a.a, a.b].flatMap((p) => [...((p && p.numbers) || []), ...((p && p.vns) || [])]);
+  return all.some((n) => n.replace(/^\+/, "").includes(digits));
+}
+
+function renderAllocations(state) {
   const body = $("allocations-body");
   body.replaceChildren();
   let shown = 0;
+  let matching = 0;
   for (const a of state.allocations) {
-    if (want && a.state !== want) continue;
-    if (needle) {
-      const all = [a.a, a.b].flatMap((p) => [...((p && p.numbers) || []), ...((p && p.vns) || [])]);
-      if (!all.some((n) => n.replace(/^\+/, "").includes(needle))) continue;
-    }
+    if (!passes(a)) continue;
+    matching += 1;
+    if (shown === MAX_ROWS) continue;
     shown += 1;
     const tr = el("tr");
     tr.dataset.greenpinId = a.greenpin_id;
@@ -62,30 +76,44 @@ function renderAllocations(state) {
       el("td", a.state === "active" ? duration(a.ms_left) : "purged in " + duration(a.ms_left)));
     body.append(tr);
   }
-  $("allocations-count").textContent = shown + " of " + state.allocations.length + " shown";
+  setText("allocations-count", matching + " of " + state.allocations.length + " match" +
+    (shown < matching ? "; the first " + shown + " are shown, filter to narrow" : ""));
 }
 
 function renderRouting(state) {
   const map = $("routing-map");
   map.replaceChildren();
+  const byId = new Map(state.allocations.map((a) => [a.greenpin_id, a]));
   const byVn = new Map();
   for (const r of state.routes) {
+    const a = byId.get(r.greenpin_id);
+    if (!a || !passes(a)) continue;
     if (!byVn.has(r.vn)) byVn.set(r.vn, []);
-    byVn.get(r.vn).push(r);
+    byVn.get(r.vn).push([r, a]);
   }
-  if (byVn.size === 0) map.append(el("p", "No active allocation: no VN reaches anyone.", "hint"));
-  const usage = new Map(state.allocations.map((a) => [a.greenpin_id, a.usage]));
+  if (byVn.size === 0) map.append(el("p", "No active allocation matches: no VN reaches anyone.", "hint"));
+  let cards = 0;
   for (const [vn, routes] of byVn) {
+    if (cards === MAX_ROWS) {
+      map.append(el("p", "More VNs than shown: filter to narrow.", "hint"));
+      break;
+    }
+    cards += 1;
     const card = el("article", null, "vn");
     card.append(el("h3", "VN " + vn));
     const ul = el("ul", null, "plain");
-    for (const r of routes) {
-      const who = r.pin ? "PIN " + r.pin : "caller " + r.caller;
-      const other = r.party === "a" ? "B" : "A";
-      const oneway = r.party === "b" && usage.get(r.greenpin_id) === "oneway";
-      ul.append(el("li", who + " → party " + r.party.toUpperCase() + " of " +
-        r.greenpin_id.slice(0, 8) + "…, " +
-        (oneway ? "refused: oneway (only A calls B)" : "put through to party " + other)));
+    for (const [r, a] of routes) {
+      const id = r.greenpin_id.slice(0, 8) + "…";
+      const oneway = a.usage === "oneway";
+      const reachB = "party A, put through to party B";
+      const reachA = oneway ? "party B, refused (oneway: only A calls B)" : "party B, put through to party A";
+      if (r.pin) {
+        ul.append(el("li", "PIN " + r.pin + " (" + r.pin_of.toUpperCase() + "'s) → " + id +
+          ": from B's numbers, " + reachA + "; from any other number, " + reachB));
+      } else {
+        ul.append(el("li", "caller " + r.caller + ", no PIN → " + id + ": " +
+          (r.party === "b" ? reachA : reachB)));
+      }
     }
     card.append(ul);
     map.append(card);
@@ -100,7 +128,7 @@ function renderCallbacks(state) {
     const what = c.kind === "call_completed"
       ? "call " + (p.call_type || "") + " from " + (p.from || "?") + " via " + (p.vn || "?")
       : "deallocated " + (p.greenpin_id || "") + " (" + (p.reason || "") + ")";
-    list.append(el("li", c.at + " · " + c.kind + " · " + what));
+    list.append(el("li", c.at + " · " + c.kind + " · " + what + " · " + c.delivery));
   }
   if (state.callbacks.length === 0) list.append(el("li", "none yet", "hint"));
 }
@@ -139,32 +167,54 @@ function renderSettings(state) {
   }
 }
 
+// Each section is redrawn only when its data changed, so a selection, a focused element or
+// a scroll position survives the polling.
+const drawn = {};
+function changed(key, data) {
+  const text = JSON.stringify(data);
+  if (drawn[key] === text) return false;
+  drawn[key] = text;
+  return true;
+}
+
+function setText(id, text) {
+  if ($(id).textContent !== text) $(id).textContent = text;
+}
+
 function render(state) {
   last = state;
-  $("account").textContent = state.account;
-  $("clock-now").textContent = state.clock.now;
-  $("clock-now").dateTime = new Date(state.clock.now_ms).toISOString();
-  renderAllocations(state);
-  renderRouting(state);
-  renderCallbacks(state);
-  renderFaults(state);
-  renderRequests(state);
-  renderSettings(state);
+  setText("account", state.account);
+  setText("clock-now", state.clock.now + " " + (state.settings.timezone || ""));
+  if (changed("allocations", [state.allocations, filterKey()])) renderAllocations(state);
+  if (changed("routes", [state.routes, state.allocations.length, filterKey()])) renderRouting(state);
+  if (changed("callbacks", state.callbacks)) renderCallbacks(state);
+  if (changed("faults", state.faults)) renderFaults(state);
+  if (changed("requests", state.requests)) renderRequests(state);
+  if (changed("settings", state.settings)) renderSettings(state);
+}
+
+function filterKey() {
+  return [$("filter-state").value, $("filter-number").value];
 }
 
 async function refresh() {
   try {
     render(await control("GET", "state"));
-    $("live").textContent = "live";
+    setText("live", "live");
   } catch (e) {
-    $("live").textContent = "not connected: " + e.message;
+    setText("live", "not connected: " + e.message);
   }
 }
 
+/// Seconds in "90", "90s", "20m", "1h30m", "1.5h" or "3d 4h"; null when unreadable.
 function seconds(text) {
-  const m = /^\s*(\d+)\s*(s|m|h|d)?\s*$/.exec(text);
-  if (!m) return null;
-  return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2] || "s"];
+  const t = text.trim().toLowerCase();
+  if (/^\d+$/.test(t)) return Number(t);
+  const unit = { s: 1, m: 60, h: 3600, d: 86400 };
+  let total = 0;
+  let rest = t.replace(/(\d+(?:\.\d+)?)\s*([smhd])/g, (_, n, u) => { total += Number(n) * unit[u]; return ""; });
+  if (rest.trim() !== "" || total === 0) return null;
+  return Math.round(total);
 }
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -186,7 +236,8 @@ document.addEventListener("DOMContentLoaded", () => {
         : "refused: " + r.reason;
       await refresh();
       const fired = ((last && last.callbacks) || []).find((c) => c.kind === "call_completed" && !before.has(c.payload.call_sid));
-      $("dial-callback").textContent = fired ? "callback fired:\n" + JSON.stringify(fired.payload, null, 2) : "";
+      $("dial-callback").textContent = fired
+        ? "callback (" + fired.delivery + "):\n" + JSON.stringify(fired.payload, null, 2) : "";
     } catch (err) {
       out.className = "refused";
       out.textContent = "not placed: " + err.message;
@@ -195,7 +246,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("clock-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     const s = seconds($("clock-by").value);
-    if (s === null) { $("clock-outcome").textContent = "write a duration such as 90s, 20m, 2h or 3d"; return; }
+    if (s === null) { $("clock-outcome").textContent = "write a duration such as 90s, 20m, 1h30m or 3d"; return; }
     try {
       const c = await control("POST", "clock/advance", { seconds: s });
       $("clock-outcome").textContent = "now " + c.now;
@@ -207,18 +258,28 @@ document.addEventListener("DOMContentLoaded", () => {
     const kind = $("fault-kind").value;
     const fault = { kind };
     if (kind === "status") {
+      if (!$("fault-status").value) { $("fault-outcome").textContent = "a status is needed"; return; }
       fault.status = Number($("fault-status").value);
       if ($("fault-retry-after").value) fault.retry_after = $("fault-retry-after").value;
     }
     if (kind === "delay") fault.ms = Number($("fault-ms").value);
     const rule = { fault, times: Number($("fault-times").value) || 1 };
     if ($("fault-method").value) rule.method = $("fault-method").value.toUpperCase();
+    if ($("fault-path").value) rule.path = $("fault-path").value;
     try {
       await control("POST", "faults", rule);
       $("fault-outcome").textContent = "added";
       await refresh();
     } catch (err) { $("fault-outcome").textContent = err.message; }
   });
+  const kindFields = () => {
+    const kind = $("fault-kind").value;
+    $("fault-status").disabled = kind !== "status";
+    $("fault-retry-after").disabled = kind !== "status";
+    $("fault-ms").disabled = kind !== "delay";
+  };
+  $("fault-kind").addEventListener("change", kindFields);
+  kindFields();
   $("fault-clear").addEventListener("click", async () => {
     try { await control("DELETE", "faults"); $("fault-outcome").textContent = "cleared"; await refresh(); }
     catch (err) { $("fault-outcome").textContent = err.message; }

@@ -78,11 +78,6 @@ impl Store {
 
     /// Takes the events produced since the last call.
     pub fn take_events(&mut self) -> Vec<Event> {
-        let events = std::mem::take(&mut self.events);
-        if !events.is_empty() {
-            let at = self.now_text();
-            Store::remember(&mut self.recent_events, &events, &at);
-        }
-        events
+        std::mem::take(&mut self.events)
     }
 }

@@ -1,8 +1,6 @@
 //! What the dashboard shows of the account: every allocation with the time it has left on
 //! the virtual clock, the routing table, and the callbacks fired lately.
 
-use std::collections::VecDeque;
-
 use serde::Serialize;
 
 use super::*;
@@ -21,8 +19,11 @@ pub struct AllocationView {
     pub ms_left: Option<i64>,
 }
 
-/// One row of the routing table: a caller who dials `vn` and enters `pin` (or calls from
-/// `caller`) is the `party` of `greenpin_id`, and is put through to the other party.
+/// One row of the routing table. A caller who dials `vn` and enters `pin` reaches
+/// `greenpin_id` (the PIN is `pin_of`'s); which party the caller *is* depends on the
+/// caller's own number, as documented — one of B's numbers is party B, any other number
+/// party A. A caller from `caller`, with no PIN, is `party` of `greenpin_id`. Either way
+/// the call goes to the other party (for party B of a `oneway` allocation: refused).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct RouteView {
     /// The VN dialled.
@@ -30,22 +31,29 @@ pub struct RouteView {
     /// The PIN entered, for a party with a PIN.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pin: Option<String>,
+    /// Whose PIN it is: `a` or `b`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pin_of: Option<&'static str>,
     /// The caller's number, for a party without a PIN.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub caller: Option<String>,
+    /// Which party that caller is: `a` or `b`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub party: Option<&'static str>,
     /// The allocation.
     pub greenpin_id: String,
-    /// Which party the caller is: `a` or `b`.
-    pub party: &'static str,
 }
 
-/// A callback fired, with when (emulator clock, ms) and its payload.
+/// A callback, with when it happened (emulator clock), whether it was sent, and its
+/// payload.
 #[derive(Debug, Clone, Serialize)]
 pub struct EventView {
     /// `call_completed` or `deallocation`.
     pub kind: &'static str,
-    /// When it fired, on the emulator's clock.
+    /// When it happened, on the emulator's clock.
     pub at: String,
+    /// `sent to <endpoint>` (delivery is best effort), or why it was not sent.
+    pub delivery: String,
     /// Its payload, as sent (JSON form).
     pub payload: serde_json::Value,
 }
@@ -66,7 +74,7 @@ pub struct Snapshot {
 }
 
 impl EventView {
-    pub(super) fn new(event: &Event, at: String) -> Self {
+    pub(super) fn new(event: &Event, at: String, delivery: String) -> Self {
         let (kind, payload) = match event {
             Event::CallCompleted(c) => ("call_completed", serde_json::to_value(c)),
             Event::Deallocated(d) => ("deallocation", serde_json::to_value(d)),
@@ -74,19 +82,26 @@ impl EventView {
         EventView {
             kind,
             at,
+            delivery,
             payload: payload.unwrap_or_default(),
         }
     }
 }
 
 impl Store {
-    /// Notes events for the dashboard as they are taken for delivery.
-    pub(super) fn remember(recent: &mut VecDeque<EventView>, events: &[Event], at: &str) {
+    /// Notes events for the dashboard as they are taken for delivery, with what became of
+    /// them (`delivery`).
+    pub fn remember_events(&mut self, events: &[Event], delivery: &str) {
+        if events.is_empty() {
+            return;
+        }
+        let at = self.now_text();
         for e in events {
-            if recent.len() == RECENT_EVENTS {
-                recent.pop_back();
+            if self.recent_events.len() == RECENT_EVENTS {
+                self.recent_events.pop_back();
             }
-            recent.push_front(EventView::new(e, at.to_owned()));
+            self.recent_events
+                .push_front(EventView::new(e, at.clone(), delivery.to_owned()));
         }
     }
 
@@ -126,9 +141,10 @@ impl Store {
                 pin: key
                     .is_pin()
                     .then(|| format!("{:0width$}", key.who, width = usize::from(key.pin_len))),
+                pin_of: key.is_pin().then(|| side.name()),
                 caller: (!key.is_pin()).then(|| format!("+{}", key.who)),
+                party: (!key.is_pin()).then(|| side.name()),
                 greenpin_id: id.to_string(),
-                party: side.name(),
             })
             .collect();
         routes.sort();
