@@ -102,9 +102,9 @@ schema!(TransactionId, "TransactionId", {
 });
 
 schema!(MaxDeallocationTime, "MaxDeallocationTime", {
-    "description": "\"-1\" (never expire) or a duration of at most 170 days, like \"170d\"; echoed in the form it was set.",
+    "description": "\"-1\" (never expire) or a duration from 5 minutes to 170 days, like \"170d\"; echoed in the form it was set.",
     "type": "string",
-    "pattern": "^(-1|([1-9]|[1-9][0-9]|1[0-6][0-9]|170)d|[1-9][0-9]{0,2}[hms])$",
+    "pattern": "^(-1|([1-9]|[1-9][0-9]|1[0-6][0-9]|170)d|[1-9][0-9]{0,2}h|([5-9]|[1-9][0-9]{1,2})m|[3-9][0-9]{2}s)$",
     "examples": ["170d", "-1", "12h"]
 });
 

@@ -97,6 +97,8 @@ pub enum MaxDeallocationTime {
 impl MaxDeallocationTime {
     /// The longest cap GreenPin allows: 170 days, in seconds.
     pub const LIMIT_SECS: u64 = 170 * 86_400;
+    /// The shortest cap GreenPin allows: 5 minutes ("as low as 5 minutes up to 170 days").
+    pub const MIN_SECS: u64 = 5 * 60;
 
     /// The cap in seconds; `None` for never.
     pub fn secs(&self) -> Option<u64> {
@@ -196,7 +198,9 @@ pub struct Settings {
     /// Timezone of `deallocation_time` (default IST).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<Timezone>,
-    /// Seconds a vault allocation is kept before it is purged.
+    /// The vault, or cool-off, period in seconds (0 to 86,400; default 0): how long a
+    /// deallocated allocation's VN and PIN (and VN and numbers) stay reserved before another
+    /// allocation may use them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deletion_time: Option<u64>,
     /// Where the call-completed callback is POSTed.
@@ -220,6 +224,52 @@ pub struct Settings {
     /// Whether a common PIN is on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub common_pin_enabled: Option<bool>,
+    /// Whether the parties' tags travel in call callbacks (`"true"` / `"false"`; default
+    /// `"false"`). Shared with GreenVN.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::lenient::flag_as_string"
+    )]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(schema_with = "crate::schema::string_flag")
+    )]
+    pub tag_enabled: Option<bool>,
+    /// The A-party's tag (default `aparty`). Shared with GreenVN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aparty_tag: Option<String>,
+    /// The B-party's tag (default `bparty`). Shared with GreenVN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bparty_tag: Option<String>,
+    /// SMS configuration, kept as sent (its shape is not published). Shared with GreenVN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms_config: Option<serde_json::Value>,
+    /// Whether sticky-agent routing is on (`"true"` / `"false"`). Shared with GreenVN.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::lenient::flag_as_string"
+    )]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(schema_with = "crate::schema::string_flag")
+    )]
+    pub sticky_agent_enabled: Option<bool>,
+    /// Whether least-cost routing is on (`"true"` / `"false"`). Shared with GreenVN.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::lenient::flag_as_string"
+    )]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(schema_with = "crate::schema::string_flag")
+    )]
+    pub lcr_enabled: Option<bool>,
+    /// The default telecom region. Shared with GreenVN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_region: Option<String>,
     /// Settings this version does not model (some are shared with GreenVN).
     #[serde(flatten)]
     pub other: serde_json::Map<String, serde_json::Value>,
@@ -270,6 +320,19 @@ impl<'de> Deserialize<'de> for Settings {
                         "bparty_pin_enabled" => s.bparty_pin_enabled = map.next_value::<Flag>()?.0,
                         "common_pin_length" => s.common_pin_length = map.next_value()?,
                         "common_pin_enabled" => s.common_pin_enabled = map.next_value::<Flag>()?.0,
+                        "tag_enabled" => s.tag_enabled = map.next_value::<Flag>()?.0,
+                        "aparty_tag" => s.aparty_tag = map.next_value()?,
+                        "bparty_tag" => s.bparty_tag = map.next_value()?,
+                        "sms_config" => {
+                            s.sms_config = map
+                                .next_value::<Option<serde_json::Value>>()?
+                                .filter(|v| !v.is_null())
+                        }
+                        "sticky_agent_enabled" => {
+                            s.sticky_agent_enabled = map.next_value::<Flag>()?.0
+                        }
+                        "lcr_enabled" => s.lcr_enabled = map.next_value::<Flag>()?.0,
+                        "default_region" => s.default_region = map.next_value()?,
                         _ => {
                             let value: serde_json::Value = map.next_value()?;
                             s.other.insert(key, value);
@@ -298,7 +361,18 @@ impl Settings {
         "bparty_pin_enabled",
         "common_pin_length",
         "common_pin_enabled",
+        "tag_enabled",
+        "aparty_tag",
+        "bparty_tag",
+        "sms_config",
+        "sticky_agent_enabled",
+        "lcr_enabled",
+        "default_region",
     ];
+
+    /// The longest vault (cool-off) period GreenPin allows for `deletion_time`: 86,400
+    /// seconds, one day.
+    pub const MAX_DELETION_TIME: u64 = 86_400;
 
     /// Whether nothing is set.
     pub fn is_empty(&self) -> bool {

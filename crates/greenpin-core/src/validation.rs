@@ -15,7 +15,9 @@ pub enum ValidationKind {
     Invalid,
     /// Not a valid phone number (API code 16).
     InvalidNumber,
-    /// A number listed twice in one list (API code 13).
+    /// A number listed twice in one list (API code 5: a malformed request; code 13, "all
+    /// numbers are duplicates", is the service's answer when every number a party gives is
+    /// already registered on its VNs).
     Duplicate,
     /// The same number in both parties (API code 14).
     SameNumberInBothParties,
@@ -33,7 +35,7 @@ impl ValidationKind {
             ValidationKind::Missing => ErrorCode::MandatoryParametersMissing,
             ValidationKind::Invalid => ErrorCode::BadParameters,
             ValidationKind::InvalidNumber => ErrorCode::InvalidNumber,
-            ValidationKind::Duplicate => ErrorCode::AllNumbersDuplicate,
+            ValidationKind::Duplicate => ErrorCode::BadParameters,
             ValidationKind::SameNumberInBothParties => ErrorCode::SamePartyNumbers,
             ValidationKind::RegionNotSupported => ErrorCode::RegionNotSupported,
             ValidationKind::TooManyInBulk => ErrorCode::TooManyInBulk,

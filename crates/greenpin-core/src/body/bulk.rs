@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::allocation::{DeallocationPolicySpec, DurationText, Usage};
 use crate::body::allocation::{UpdateBody, allocation_setters, validate_fields};
-use crate::body::json::from_value;
+use crate::body::json::{from_value, refuse_newer_shape};
 use crate::body::{ValidationContext, from_json};
 use crate::ids::GreenPinId;
 use crate::party::PartySpec;
@@ -63,6 +63,10 @@ pub struct BulkItemSpec {
 }
 
 impl BulkItemSpec {
+    /// The fields an item has on the wire.
+    pub const FIELDS: &'static [&'static str] =
+        &["greenpin_id", "a", "b", "usage", "deallocation_policy"];
+
     /// An item for the allocation `greenpin_id`, changing nothing yet.
     pub fn new(greenpin_id: impl AsRef<str>) -> Self {
         BulkItemSpec {
@@ -239,8 +243,14 @@ impl BulkSpec {
                         .and_then(|v| v.as_str())
                         .map(str::to_owned),
                     // Derived structs also read arrays (as tuples); an item is an object.
-                    spec: if value.is_object() {
-                        from_value(value, &field)
+                    spec: if let Some(object) = value.as_object() {
+                        let unknown: Vec<String> = object
+                            .keys()
+                            .filter(|k| !BulkItemSpec::FIELDS.contains(&k.as_str()))
+                            .cloned()
+                            .collect();
+                        refuse_newer_shape(&unknown, &field)
+                            .and_then(|()| from_value(value, &field))
                     } else {
                         Err(ValidationError::new(
                             field,

@@ -21,9 +21,56 @@ pub fn from_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ValidationError>
     from_json_noting_unknown(body).map(|(value, _)| value)
 }
 
+/// Top-level fields of the request shape described by a newer set of Exotel's Lead Assist
+/// pages (`caller_id_number`, `from`/`to`, an integer `duration`, …), which contradicts the
+/// established GreenPin pages and Exotel's own Update example. They are refused rather than
+/// ignored: an ignored `"duration": 7200` would leave an allocation living for the
+/// account's maximum (170 days by default) without a word.
+pub const NEWER_SHAPE_FIELDS: &[&str] = &[
+    "caller_id_number",
+    "from",
+    "to",
+    "duration",
+    "max_pin_attempts",
+    "record",
+    "custom_field",
+];
+
+/// Refuses a field of the newer request shape ([`NEWER_SHAPE_FIELDS`]) among `unknown`
+/// (paths of fields not read), naming it with what GreenPin reads instead. `prefix` is put
+/// before the field (`greenpins[3]`), or nothing.
+pub(crate) fn refuse_newer_shape(unknown: &[String], prefix: &str) -> Result<(), ValidationError> {
+    let Some(field) = unknown
+        .iter()
+        .find(|f| NEWER_SHAPE_FIELDS.contains(&f.as_str()))
+    else {
+        return Ok(());
+    };
+    let instead = match field.as_str() {
+        "caller_id_number" => "a.vns or b.vns",
+        "from" => "a.numbers",
+        "to" => "b.numbers",
+        "duration" => "deallocation_policy.duration (\"2h\", \"1200s\")",
+        _ => "nothing: GreenPin has no such setting",
+    };
+    let path = if prefix.is_empty() {
+        field.clone()
+    } else {
+        format!("{prefix}.{field}")
+    };
+    Err(ValidationError::new(
+        path,
+        ValidationKind::Invalid,
+        format!(
+            "is a field of another request shape, which GreenPin's API does not read; use {instead}"
+        ),
+    ))
+}
+
 /// Like [`from_json`], and also says which fields of the body were not read (a typo such
 /// as `deallocation_polcy`), as paths. The service ignores unknown fields; a server or a
-/// tool says so rather than dropping them without a word.
+/// tool says so rather than dropping them without a word. A field of the newer request
+/// shape ([`NEWER_SHAPE_FIELDS`]) is refused, naming it.
 ///
 /// ```
 /// use greenpin_core::{UpdateSpec, body::from_json_noting_unknown};
@@ -32,6 +79,10 @@ pub fn from_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ValidationError>
 /// ).unwrap();
 /// assert!(spec.deallocation_policy.is_none());
 /// assert_eq!(unknown, ["deallocation_polcy", "a.pn"]);
+///
+/// let err = from_json_noting_unknown::<UpdateSpec>(br#"{"usage":"oneway","duration":7200}"#)
+///     .unwrap_err();
+/// assert_eq!(err.field(), "duration");
 /// ```
 pub fn from_json_noting_unknown<T: DeserializeOwned>(
     body: &[u8],
@@ -83,6 +134,7 @@ pub fn from_json_noting_unknown<T: DeserializeOwned>(
             ValidationError::new(field, ValidationKind::Invalid, strip_position(&inner))
         }
     })?;
+    refuse_newer_shape(&unknown, "")?;
     Ok((value, unknown))
 }
 

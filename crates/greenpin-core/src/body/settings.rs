@@ -53,7 +53,7 @@ impl SettingsSpec {
         timezone(timezone: Timezone);
         /// Sets `country` (ISO 3166-1 alpha-2, e.g. `IN`).
         country(country: &str);
-        /// Sets `deletion_time`, in seconds.
+        /// Sets `deletion_time`: the vault (cool-off) period in seconds, 0 to 86,400.
         deletion_time(deletion_time: u64);
         /// Sets `max_deallocation_time`.
         max_deallocation_time(max_deallocation_time: MaxDeallocationTime);
@@ -69,6 +69,24 @@ impl SettingsSpec {
         aparty_pin_length(aparty_pin_length: PinLength);
         /// Sets `bparty_pin_length`.
         bparty_pin_length(bparty_pin_length: PinLength);
+        /// Sets `common_pin_enabled`: one PIN for both parties.
+        common_pin_enabled(common_pin_enabled: bool);
+        /// Sets `common_pin_length`.
+        common_pin_length(common_pin_length: PinLength);
+        /// Sets `tag_enabled`: the parties' tags travel in call callbacks.
+        tag_enabled(tag_enabled: bool);
+        /// Sets `aparty_tag`.
+        aparty_tag(aparty_tag: &str);
+        /// Sets `bparty_tag`.
+        bparty_tag(bparty_tag: &str);
+        /// Sets `sms_config` (kept as given; its shape is not published).
+        sms_config(sms_config: serde_json::Value);
+        /// Sets `sticky_agent_enabled`.
+        sticky_agent_enabled(sticky_agent_enabled: bool);
+        /// Sets `lcr_enabled` (least-cost routing).
+        lcr_enabled(lcr_enabled: bool);
+        /// Sets `default_region`.
+        default_region(default_region: &str);
     }
 
     /// Whether nothing is set.
@@ -91,16 +109,37 @@ impl SettingsSpec {
                 format!("{tz:?} is not a timezone GreenPin writes in; use \"IST\" or \"UTC\""),
             ));
         }
-        if let Some(secs) = self.settings.max_deallocation_time.and_then(|m| m.secs())
-            && secs > MaxDeallocationTime::LIMIT_SECS
+        if let Some(max) = self.settings.max_deallocation_time
+            && let Some(secs) = max.secs()
+            && !(MaxDeallocationTime::MIN_SECS..=MaxDeallocationTime::LIMIT_SECS).contains(&secs)
         {
             return Err(ValidationError::new(
                 "max_deallocation_time",
                 ValidationKind::Invalid,
                 format!(
-                    "{secs}s is more than the 170 days GreenPin allows; use at most \"170d\", or \"-1\" for never"
+                    "\"{max}\" is outside what GreenPin allows: from \"5m\" to \"170d\", or \"-1\" for never"
                 ),
             ));
+        }
+        if let Some(secs) = self.settings.deletion_time
+            && secs > Settings::MAX_DELETION_TIME
+        {
+            return Err(ValidationError::new(
+                "deletion_time",
+                ValidationKind::Invalid,
+                format!(
+                    "{secs} is more than GreenPin's longest vault period, 86400 seconds (one day)"
+                ),
+            ));
+        }
+        for (field, value) in [
+            ("aparty_tag", &self.settings.aparty_tag),
+            ("bparty_tag", &self.settings.bparty_tag),
+            ("default_region", &self.settings.default_region),
+        ] {
+            if let Some(text) = value {
+                check_label(field, text)?;
+            }
         }
         if let Some(url) = &self.settings.greenpin_call_complete_event_endpoint
             && !url.is_empty()
@@ -109,6 +148,24 @@ impl SettingsSpec {
         }
         Ok(SettingsBody(self.settings.clone()))
     }
+}
+
+/// The longest tag or region name accepted.
+const MAX_LABEL: usize = 64;
+
+/// A tag or a region: a short, printable, non-blank name (it travels in callbacks).
+fn check_label(field: &str, text: &str) -> Result<(), ValidationError> {
+    let bad = |why: &str| ValidationError::new(field, ValidationKind::Invalid, why.to_owned());
+    if text.trim().is_empty() {
+        return Err(bad("must not be blank"));
+    }
+    if text.chars().count() > MAX_LABEL {
+        return Err(bad("is longer than 64 characters"));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(bad("must not hold control characters"));
+    }
+    Ok(())
 }
 
 fn check_endpoint(url: &str) -> Result<(), ValidationError> {

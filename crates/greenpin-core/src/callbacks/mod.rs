@@ -145,6 +145,13 @@ pub struct CallCompleted {
     /// What produced the event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// The caller's party tag (the account's `aparty_tag` or `bparty_tag`), sent when the
+    /// `tag_enabled` setting is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_tag: Option<String>,
+    /// The tag of the party called, sent when `tag_enabled` is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_tag: Option<String>,
 }
 
 string_enum!(
@@ -201,6 +208,8 @@ impl CallCompleted {
         "recording_url",
         "dial_call_status",
         "source",
+        "from_tag",
+        "to_tag",
     ];
 }
 

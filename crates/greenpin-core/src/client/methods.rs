@@ -17,8 +17,10 @@ macro_rules! client_methods {
         /// # Errors
         /// [`Error::Validation`] before sending (the field is named); from the service:
         /// 409 code 18 (an allocation exists for this `transaction_id`), 409 code 19 (a
-        /// PIN clash on a VN), 409 codes 13 and 14 (duplicate numbers), 403 code 15 (an
-        /// international number without `intl_num_sup`), 452 code 4 (no free VNs).
+        /// number or PIN already registered on the VN by another allocation, or still in
+        /// its vault period), 409 code 13 (every number already registered there), 409
+        /// code 14 (a number on both sides), 403 code 15 (an international number without
+        /// `intl_num_sup`), 452 code 4 (no free VNs).
         ///
         /// # Examples
         #[doc = concat!("```\n", $open, "# let client = greenpin_core::client::doc_support::", $ctor, "(greenpin_core::client::doc_support::ALLOCATION);\n", "use greenpin_core::{CreateSpec, PartySpec};\nlet allocation = client.create(\n    &CreateSpec::new(\"order-42\")\n        .a(PartySpec::new().number(\"7987686144\").vn(\"6292134471\").pin_length(4))\n        .b(PartySpec::new().number(\"9956555625\"))\n        .deallocate_after(\"2h\"),\n)", $aw, "?;\nassert_eq!(allocation.a.pin.unwrap().len(), 4);\n", $close, "\n```")]
