@@ -1,6 +1,9 @@
 //! Update throughput with 100,000 live allocations, and resident memory per allocation,
 //! against the limit: a bare axum handler returning a fixed JSON body, measured the same
 //! way in the same run. A load generator of keep-alive HTTP/1.1 connections on loopback.
+//! Then the dashboard over the same 100,000: what one `GET /__emulator/state` poll costs
+//! (bytes, time, unfiltered and filtered), and the latency of API calls while a dashboard
+//! polls, against the same calls with none polling.
 //!
 //! Run: `cargo bench -p greenpin-emulator --bench throughput` (figures: docs/BENCHMARKS.md).
 //! Knobs: GREENPIN_BENCH_ALLOCATIONS (100000), GREENPIN_BENCH_SECONDS (5),
@@ -199,7 +202,12 @@ fn main() {
         })
         .await;
 
+        let (polls, latencies) = dashboard(addr, &sid, auth.clone(), ids.clone()).await;
+
         println!("allocations created        {allocations} in {:.2?} ({:.0}/s)", fill, allocations as f64 / fill.as_secs_f64());
+        for line in polls.iter().chain(&latencies) {
+            println!("{line}");
+        }
                 println!(
             "resident memory growth     {:.1} MiB from {first} to {allocations} live: {per_alloc:.0} bytes per live allocation",
             (rss_after - rss_before) as f64 / 1048576.0
@@ -208,4 +216,99 @@ fn main() {
         println!("bare axum fixed JSON       {bare_rps:.0} req/s (same load generator)");
         println!("emulator / bare            {:.2}", emulator_rps / bare_rps);
     });
+}
+
+/// GET `path`; the status and the body's length.
+async fn fetch(sender: &mut Sender, path: &str, auth: &str) -> (u16, usize) {
+    sender.ready().await.expect("ready");
+    let req = Request::get(path)
+        .header("host", "127.0.0.1")
+        .header("authorization", auth)
+        .body(Full::new(Bytes::new()))
+        .unwrap();
+    let resp = sender.send_request(req).await.expect("send");
+    let status = resp.status().as_u16();
+    let len = resp
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes().len())
+        .unwrap_or(0);
+    (status, len)
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// The dashboard's poll over everything the emulator holds, and API latency beside it.
+async fn dashboard(
+    addr: SocketAddr,
+    sid: &str,
+    auth: Arc<str>,
+    ids: Arc<Vec<String>>,
+) -> (Vec<String>, Vec<String>) {
+    let mut out = Vec::new();
+    let mut sender = connect(addr).await;
+    for (what, query) in [
+        ("unfiltered", "/__emulator/state"),
+        ("filtered to one", "/__emulator/state?q=t99999"),
+    ] {
+        let mut times = Vec::new();
+        let mut size = 0;
+        for _ in 0..10 {
+            let start = Instant::now();
+            let (status, len) = fetch(&mut sender, query, "").await;
+            assert_eq!(status, 200);
+            times.push(start.elapsed());
+            size = len;
+        }
+        out.push(format!(
+            "dashboard poll, {what:<16} median {:.2?}, {size} bytes",
+            median(times)
+        ));
+    }
+    let mut lat = Vec::new();
+    for polling in [false, true] {
+        let stop = Arc::new(AtomicBool::new(false));
+        let poller = polling.then(|| {
+            let stop = stop.clone();
+            tokio::spawn(async move {
+                let mut sender = connect(addr).await;
+                // Ten times the dashboard's own rate, to be harsh.
+                while !stop.load(Ordering::Relaxed) {
+                    let _ = fetch(&mut sender, "/__emulator/state", "").await;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            })
+        });
+        let mut times = Vec::new();
+        let mut api = connect(addr).await;
+        for i in 0..300u64 {
+            let id = &ids[(i.wrapping_mul(2_654_435_761) % ids.len() as u64) as usize];
+            let start = Instant::now();
+            let (status, _) =
+                fetch(&mut api, &format!("/v1/tenants/{sid}/greenpin/{id}"), &auth).await;
+            assert_eq!(status, 200);
+            times.push(start.elapsed());
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        stop.store(true, Ordering::Relaxed);
+        if let Some(p) = poller {
+            let _ = p.await;
+        }
+        let max = times.iter().max().copied().unwrap_or_default();
+        lat.push(format!(
+            "GET allocation, {}  median {:.2?}, max {:.2?} (300 calls)",
+            if polling {
+                "dashboard polling 10/s"
+            } else {
+                "no dashboard          "
+            },
+            median(times),
+            max
+        ));
+    }
+    (out, lat)
 }

@@ -178,6 +178,9 @@ fn glob(pattern: &[u8], text: &[u8]) -> bool {
     pattern[p..].iter().all(|&b| b == b'*')
 }
 
+/// At most this many fault rules wait at once.
+pub(crate) const MAX_QUEUED: usize = 100;
+
 /// The queue of rules.
 #[derive(Debug, Default)]
 pub(crate) struct Faults {
@@ -185,8 +188,13 @@ pub(crate) struct Faults {
 }
 
 impl Faults {
-    pub(crate) fn push(&mut self, rule: FaultRule) {
+    /// Queues a rule; at most [`MAX_QUEUED`] wait at once.
+    pub(crate) fn push(&mut self, rule: FaultRule) -> Result<(), String> {
+        if self.rules.len() >= MAX_QUEUED {
+            return Err(format!("at most {MAX_QUEUED} faults may wait at once"));
+        }
         self.rules.push(rule);
+        Ok(())
     }
 
     pub(crate) fn clear(&mut self) {
@@ -233,8 +241,9 @@ mod tests {
     #[test]
     fn rules_are_spent_in_order() {
         let mut f = Faults::default();
-        f.push(FaultRule::new(Fault::Close).method("get").times(2));
-        f.push(FaultRule::new(Fault::Delay { ms: 5 }));
+        f.push(FaultRule::new(Fault::Close).method("get").times(2))
+            .unwrap();
+        f.push(FaultRule::new(Fault::Delay { ms: 5 })).unwrap();
         assert_eq!(f.take("PUT", "/x"), Some(Fault::Delay { ms: 5 }));
         assert_eq!(f.take("GET", "/x"), Some(Fault::Close));
         assert_eq!(f.take("GET", "/x"), Some(Fault::Close));

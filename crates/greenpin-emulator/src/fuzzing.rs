@@ -1,13 +1,15 @@
 //! The emulator's request handling in-process, for the fuzz target and its corpus replay:
-//! arbitrary bytes are parsed as the routes parse bodies, validated with greenpin-core and
-//! applied to a store, whose invariants must hold afterwards. Must never panic.
+//! arbitrary bytes go through the very functions the routes call ([`crate::api`]) on a
+//! store, whose invariants must hold afterwards. Must never panic.
 
-use greenpin_core::{CreateSpec, GreenPinId, PartySpec, SettingsSpec, UpdateSpec};
+use std::sync::Arc;
 
-use crate::failure::parse_json;
-use crate::store::Store;
+use crate::ids::Entropy;
+use crate::store::{Capacity, Store};
 
-/// The first byte chooses the operation; the rest is its body.
+/// The first byte chooses the operation; the rest is its body. The store holds one
+/// allocation first, and runs with a vault period, so updates, deletes and calls meet
+/// live keys and reserved ones.
 #[expect(
     clippy::expect_used,
     reason = "fuzz harness: a broken invariant must crash the run"
@@ -16,46 +18,33 @@ pub fn handle_body(data: &[u8]) {
     let Some((&which, body)) = data.split_first() else {
         return;
     };
-    let mut store = Store::new();
-    let seeded = store
-        .create(
-            CreateSpec::new("first")
-                .a(PartySpec::new()
-                    .number("7987686144")
-                    .vn("6292134471")
-                    .pin("123"))
-                .b(PartySpec::new().number("9956555625"))
-                .validate(&store.validation())
-                .expect("a valid first allocation"),
-        )
-        .expect("the first allocation");
-    let id = seeded.greenpin_id.clone();
-    let _ = match which % 5 {
-        0 => parse_json::<CreateSpec>(body)
-            .and_then(|spec| Ok(spec.validate(&store.validation())?))
-            .and_then(|valid| store.create(valid))
-            .map(drop),
-        1 => parse_json::<UpdateSpec>(body)
-            .and_then(|spec| Ok(spec.validate(&store.validation())?))
-            .and_then(|valid| store.update(id.as_str(), valid))
-            .map(drop),
-        2 => parse_json::<SettingsSpec>(body)
-            .and_then(|spec| Ok(spec.validate(&store.validation())?))
-            .map(|valid| drop(store.update_settings(valid))),
-        3 => {
-            let text = String::from_utf8_lossy(body);
-            let mut parts = text.splitn(3, ' ');
-            let (from, vn, pin) = (
-                parts.next().unwrap_or(""),
-                parts.next().unwrap_or(""),
-                parts.next(),
-            );
-            store.call(from, vn, pin).map(drop)
+    let capacity = Capacity {
+        max_active: 16,
+        max_vault: 16,
+        vault_retention_ms: 3_600_000,
+    };
+    let mut store = Store::new(Arc::new(Entropy::seeded(1)), capacity);
+    let mut ignored = Vec::new();
+    crate::api::put_settings(&mut store, br#"{"deletion_time": 600}"#, &mut ignored)
+        .expect("a valid setting");
+    let seeded = crate::api::create(
+        &mut store,
+        br#"{"transaction_id":"first","a":{"numbers":["7987686144"],"vns":["6292134471"],"pin":"123"},"b":{"numbers":["9956555625"]}}"#,
+        &mut ignored,
+    )
+    .expect("the first allocation");
+    let id = seeded.greenpin_id.to_string();
+    let _ = match which % 7 {
+        0 => crate::api::create(&mut store, body, &mut ignored).map(drop),
+        1 => crate::api::update(&mut store, &id, body, &mut ignored).map(drop),
+        2 => crate::api::put_settings(&mut store, body, &mut ignored).map(drop),
+        3 => crate::api::call(&mut store, body).map(drop),
+        4 => crate::api::bulk_update(&mut store, body).map(drop),
+        5 => {
+            let _ = crate::api::delete(&mut store, &id);
+            crate::api::create(&mut store, body, &mut ignored).map(drop)
         }
-        _ => {
-            let id = GreenPinId::new(String::from_utf8_lossy(body).into_owned()).unwrap_or(id);
-            store.delete(id.as_str()).map(drop)
-        }
+        _ => crate::api::delete(&mut store, &String::from_utf8_lossy(body)).map(drop),
     };
     store
         .check_invariants()

@@ -1,21 +1,43 @@
-//! Fresh ids and PINs without a random-number dependency: std's `RandomState` is seeded
-//! from the OS per process; hashing a counter with it gives unpredictable, non-repeating
-//! streams. Uniqueness of ids is still checked against the store.
+//! Fresh ids and PINs without a random-number dependency: a SplitMix64 stream over a
+//! counter, keyed from std's `RandomState` (seeded from the OS per process) or, for runs
+//! that must repeat, from a seed the user gives. Uniqueness of ids is still checked against
+//! the store.
 
 use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A source of random-looking numbers.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Entropy {
-    state: RandomState,
+    key: u64,
     counter: AtomicU64,
 }
 
+impl Default for Entropy {
+    fn default() -> Self {
+        Entropy::seeded(RandomState::new().hash_one(0x5eed_u64))
+    }
+}
+
 impl Entropy {
+    /// A stream that repeats for the same seed.
+    pub(crate) fn seeded(seed: u64) -> Self {
+        Entropy {
+            key: seed,
+            counter: AtomicU64::new(0),
+        }
+    }
+
     pub(crate) fn next_u64(&self) -> u64 {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
-        self.state.hash_one(n)
+        // SplitMix64 of key + n * golden ratio: every counter value gives a distinct,
+        // well-mixed output.
+        let mut z = self
+            .key
+            .wrapping_add(n.wrapping_add(1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
     }
 
     /// A version-4-shaped UUID.
@@ -32,11 +54,6 @@ impl Entropy {
             lo >> 48,
             lo & 0xffff_ffff_ffff
         )
-    }
-
-    /// A request id: 16 hex digits.
-    pub(crate) fn request_id(&self) -> String {
-        format!("{:016x}", self.next_u64())
     }
 
     /// `len` random decimal digits.
@@ -68,6 +85,15 @@ mod tests {
         assert_eq!(&a[14..15], "4");
         assert!(matches!(&a[19..20], "8" | "9" | "a" | "b"));
         assert!(greenpin_core::GreenPinId::new(a).is_ok());
+    }
+
+    #[test]
+    fn a_seed_repeats_and_another_does_not() {
+        let (a, b, c) = (Entropy::seeded(7), Entropy::seeded(7), Entropy::seeded(8));
+        let run = |e: &Entropy| (0..5).map(|_| e.uuid()).collect::<Vec<_>>();
+        let first = run(&a);
+        assert_eq!(first, run(&b));
+        assert_ne!(first, run(&c));
     }
 
     #[test]

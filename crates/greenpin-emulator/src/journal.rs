@@ -21,7 +21,8 @@ pub struct JournalEntry {
     pub query: Option<String>,
     /// Headers, lower-case names; `authorization` shows only its scheme.
     pub headers: BTreeMap<String, String>,
-    /// The body, lossily decoded (over 1 MiB: a note instead).
+    /// The body, lossily decoded; a note in brackets where it was cut or not kept (over
+    /// 1 MiB, or sent without the account's credentials).
     pub body: String,
     /// The fault injected into it, when one was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -33,42 +34,47 @@ pub struct JournalEntry {
     pub ignored_fields: Vec<String>,
 }
 
-/// A request as received, kept cheaply (reference-counted body, no text conversion) and
-/// turned into a redacted [`JournalEntry`] only when someone reads the journal.
+/// A request as kept: owned, redacted copies of its parts — never slices of the server's
+/// read buffers, which would keep a whole buffer alive for every entry — and what it costs
+/// in bytes, counted against the journal's budget.
 #[derive(Debug)]
-pub(crate) struct RawEntry {
-    pub(crate) method: http::Method,
-    pub(crate) uri: http::Uri,
-    pub(crate) headers: http::HeaderMap,
-    /// `None`: over the body limit, not kept.
-    pub(crate) body: Option<bytes::Bytes>,
-    pub(crate) fault: Option<String>,
-    /// Filled in by the route that reads the body, when it ignored fields.
-    pub(crate) ignored: IgnoredFields,
-    /// The body's full length, when only its start was kept.
-    pub(crate) truncated_from: Option<usize>,
+pub(crate) struct Kept {
+    method: String,
+    path: String,
+    query: Option<String>,
+    headers: Vec<(String, String)>,
+    /// `None`: not kept (over the body limit, or not authenticated).
+    body: Option<Box<[u8]>>,
+    body_note: Option<String>,
+    fault: Option<String>,
+    ignored: IgnoredFields,
+    cost: usize,
+}
+
+/// Longest header value kept; the rest is cut.
+const HEADER_VALUE_KEPT: usize = 1024;
+/// Most headers kept of one request.
+const HEADERS_KEPT: usize = 64;
+/// What an entry costs beyond the bytes of its text: the allocations that hold it.
+const ENTRY_OVERHEAD: usize = 256;
+
+/// A request as received, for [`Journal::push`].
+pub(crate) struct Received<'a> {
+    pub(crate) parts: &'a http::request::Parts,
+    /// The body, `None` when over the limit (not read).
+    pub(crate) body: Option<&'a [u8]>,
     /// Whether the request carried the account's credentials; the body of one that did
     /// not is never kept.
     pub(crate) authenticated: bool,
+    pub(crate) fault: Option<String>,
+    /// Filled in by the route that reads the body, when it ignored fields.
+    pub(crate) ignored: IgnoredFields,
 }
 
-/// Where a route notes the body fields it ignored; shared by the journal entry and the
-/// request (as an extension).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct IgnoredFields(pub(crate) std::sync::Arc<std::sync::OnceLock<Vec<String>>>);
-
-impl JournalEntry {
-    fn from_raw(raw: &RawEntry) -> Self {
-        let body = match (&raw.body, raw.truncated_from) {
-            _ if !raw.authenticated => "[not authenticated: body not kept]".to_owned(),
-            (Some(b), None) => String::from_utf8_lossy(b).into_owned(),
-            (Some(b), Some(full)) => {
-                format!("{}[… cut: {full} bytes in all]", String::from_utf8_lossy(b))
-            }
-            (None, _) => format!("[body over {} bytes: not kept]", crate::MAX_BODY),
-        };
-        let mut headers = BTreeMap::new();
-        for (name, value) in &raw.headers {
+impl Kept {
+    fn new(r: Received<'_>, body_limit: usize) -> Self {
+        let mut headers = Vec::new();
+        for (name, value) in r.parts.headers.iter().take(HEADERS_KEPT) {
             let shown = if name == http::header::AUTHORIZATION
                 || name == http::header::PROXY_AUTHORIZATION
             {
@@ -82,24 +88,102 @@ impl JournalEntry {
             } else if sensitive(name.as_str()) {
                 "[redacted]".to_owned()
             } else {
-                String::from_utf8_lossy(value.as_bytes()).into_owned()
+                let bytes = value.as_bytes();
+                let cut = &bytes[..bytes.len().min(HEADER_VALUE_KEPT)];
+                String::from_utf8_lossy(cut).into_owned()
             };
-            headers
-                .entry(name.as_str().to_owned())
-                .and_modify(|v: &mut String| {
-                    v.push_str(", ");
-                    v.push_str(&shown)
-                })
-                .or_insert(shown);
+            headers.push((name.as_str().to_owned(), shown));
         }
-        JournalEntry {
-            method: raw.method.as_str().to_owned(),
-            path: raw.uri.path().to_owned(),
-            query: raw.uri.query().map(redact_query),
+        let (body, body_note) = match r.body {
+            _ if !r.authenticated => (None, Some("[not authenticated: body not kept]".to_owned())),
+            None => (
+                None,
+                Some(format!("[body over {} bytes: not kept]", crate::MAX_BODY)),
+            ),
+            Some(b) if b.len() > body_limit => (
+                Some(Box::from(&b[..body_limit])),
+                Some(format!("[… cut: {} bytes in all]", b.len())),
+            ),
+            Some(b) => (Some(Box::from(b)), None),
+        };
+        let path = cut(r.parts.uri.path(), HEADER_VALUE_KEPT);
+        let query = r
+            .parts
+            .uri
+            .query()
+            .map(|q| cut(&redact_query(q), HEADER_VALUE_KEPT));
+        let cost = ENTRY_OVERHEAD
+            + path.len()
+            + query.as_ref().map_or(0, String::len)
+            + headers
+                .iter()
+                .map(|(k, v)| k.len() + v.len() + 48)
+                .sum::<usize>()
+            + body.as_deref().map_or(0, <[u8]>::len)
+            + body_note.as_ref().map_or(0, String::len)
+            + r.fault.as_ref().map_or(0, String::len);
+        Kept {
+            method: r.parts.method.as_str().to_owned(),
+            path,
+            query,
             headers,
             body,
-            fault: raw.fault.clone(),
-            ignored_fields: raw.ignored.0.get().cloned().unwrap_or_default(),
+            body_note,
+            fault: r.fault,
+            ignored: r.ignored,
+            cost,
+        }
+    }
+}
+
+fn cut(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_owned()
+}
+
+/// Where a route notes the body fields it ignored; shared by the journal entry and the
+/// request (as an extension).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct IgnoredFields(pub(crate) std::sync::Arc<std::sync::OnceLock<Vec<String>>>);
+
+impl JournalEntry {
+    fn from_kept(k: &Kept, body_shown: usize) -> Self {
+        let mut body = match &k.body {
+            Some(b) => String::from_utf8_lossy(&b[..b.len().min(body_shown)]).into_owned(),
+            None => String::new(),
+        };
+        if let Some(b) = &k.body
+            && b.len() > body_shown
+        {
+            body.push_str(&format!("[… {} bytes kept]", b.len()));
+        }
+        if let Some(note) = &k.body_note {
+            body.push_str(note);
+        }
+        let mut headers = BTreeMap::new();
+        for (name, shown) in &k.headers {
+            headers
+                .entry(name.clone())
+                .and_modify(|v: &mut String| {
+                    v.push_str(", ");
+                    v.push_str(shown)
+                })
+                .or_insert_with(|| shown.clone());
+        }
+        JournalEntry {
+            method: k.method.clone(),
+            path: k.path.clone(),
+            query: k.query.clone(),
+            headers,
+            body,
+            fault: k.fault.clone(),
+            ignored_fields: k.ignored.0.get().cloned().unwrap_or_default(),
         }
     }
 }
@@ -133,12 +217,12 @@ fn redact_query(query: &str) -> String {
         .join("&")
 }
 
-/// The last requests, bounded in count ([`JOURNAL_LIMIT`]) and in bytes of body kept
-/// ([`crate::Limits`]): a body is cut to `journal_body_bytes` (copied, so the cut-off part
-/// is freed), and the oldest entries go while the total is over `journal_bytes`.
+/// The last requests, bounded in count ([`JOURNAL_LIMIT`]) and in bytes ([`crate::Limits`]):
+/// everything an entry holds is counted (headers, path, query and body, cut to
+/// `journal_body_bytes`), and the oldest entries go while the total is over `journal_bytes`.
 #[derive(Debug)]
 pub(crate) struct Journal {
-    entries: VecDeque<RawEntry>,
+    entries: VecDeque<Kept>,
     bytes: usize,
     limits: crate::Limits,
 }
@@ -152,42 +236,38 @@ impl Journal {
         }
     }
 
-    pub(crate) fn push(&mut self, mut e: RawEntry) {
-        if let Some(body) = &e.body
-            && body.len() > self.limits.journal_body_bytes
-        {
-            e.truncated_from = Some(body.len());
-            e.body = Some(bytes::Bytes::copy_from_slice(
-                &body[..self.limits.journal_body_bytes],
-            ));
-        }
-        self.bytes += e.body.as_ref().map_or(0, |b| b.len());
+    pub(crate) fn push(&mut self, r: Received<'_>) {
+        let e = Kept::new(r, self.limits.journal_body_bytes);
+        self.bytes += e.cost;
         self.entries.push_back(e);
         while self.entries.len() > JOURNAL_LIMIT
-            || (self.bytes > self.limits.journal_bytes && self.entries.len() > 1)
+            || (self.bytes > self.limits.journal_bytes && !self.entries.is_empty())
         {
             if let Some(old) = self.entries.pop_front() {
-                self.bytes -= old.body.as_ref().map_or(0, |b| b.len());
+                self.bytes -= old.cost;
             }
         }
     }
 
-    /// Bytes of bodies kept.
+    /// Bytes the entries hold, as counted against the budget.
     pub(crate) fn bytes(&self) -> usize {
         self.bytes
     }
 
     pub(crate) fn list(&self) -> Vec<JournalEntry> {
-        self.entries.iter().map(JournalEntry::from_raw).collect()
+        self.entries
+            .iter()
+            .map(|k| JournalEntry::from_kept(k, usize::MAX))
+            .collect()
     }
 
-    /// The newest `n` entries, newest first.
-    pub(crate) fn recent(&self, n: usize) -> Vec<JournalEntry> {
+    /// The newest `n` entries, newest first, bodies cut to `body_shown` bytes.
+    pub(crate) fn recent(&self, n: usize, body_shown: usize) -> Vec<JournalEntry> {
         self.entries
             .iter()
             .rev()
             .take(n)
-            .map(JournalEntry::from_raw)
+            .map(|k| JournalEntry::from_kept(k, body_shown))
             .collect()
     }
 

@@ -35,7 +35,9 @@
 // reason) rather than unwrapping silently; tests unwrap freely.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+mod api;
 mod callbacks;
+mod config;
 mod dashboard;
 mod failure;
 mod faults;
@@ -44,13 +46,12 @@ mod faults;
 pub mod fuzzing;
 mod ids;
 mod journal;
+mod respond;
 mod routes;
 mod server;
+mod state;
 mod stats;
-
-pub use dashboard::DASHBOARD_PATH;
-pub use stats::{OperationStats, Stats};
-pub mod store;
+mod store;
 
 use std::io;
 use std::net::SocketAddr;
@@ -63,167 +64,23 @@ use greenpin_core::{AccountSid, Credentials, Settings};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+pub use callbacks::{
+    ATTEMPTS as CALLBACK_ATTEMPTS, AttemptResult, CallbackFault, CallbackFaultKind, CallbackKind,
+    CallbackRecord, CallbackStatus, DeliveryAttempt,
+};
+pub use config::{
+    CallbackEncoding, DEFAULT_ACCOUNT_SID, DEFAULT_API_KEY, DEFAULT_API_TOKEN, DEFAULT_LISTEN,
+    EmulatorConfig, Limits, TransactionIdSpelling,
+};
+pub use dashboard::DASHBOARD_PATH;
 pub use failure::Failure;
 pub use faults::{Fault, FaultRule};
 pub use journal::{JOURNAL_LIMIT, JournalEntry};
 pub use server::MAX_BODY;
-pub use store::{CallOutcome, CallRefusal, Side};
+pub use stats::{OperationStats, Stats};
+pub use store::{CallAnswer, CallOutcome, CallRefusal, CallSpec, Side};
 
-use server::{Shared, lock};
-
-/// Default account SID.
-pub const DEFAULT_ACCOUNT_SID: &str = "demo";
-/// Default API key.
-pub const DEFAULT_API_KEY: &str = "demo-key";
-/// Default API token.
-pub const DEFAULT_API_TOKEN: &str = "demo-token";
-/// Default address of the binary.
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:4010";
-
-/// How to start an emulator.
-///
-/// ```
-/// use greenpin_emulator::EmulatorConfig;
-/// let c = EmulatorConfig::new().account_sid("acme").api_key("k").api_token("t");
-/// assert_eq!(c.listen_addr().port(), 0);
-/// ```
-#[derive(Clone, Debug)]
-pub struct EmulatorConfig {
-    listen: SocketAddr,
-    account_sid: String,
-    credentials: Credentials,
-    limits: Limits,
-    callback_encoding: CallbackEncoding,
-}
-
-/// How the emulator encodes the callbacks it sends. GreenPin's events page does not say;
-/// Exotel's voice callbacks are forms and its newer webhooks JSON, so a receiver should read
-/// both, and the emulator can send either.
-///
-/// ```
-/// use greenpin_emulator::{CallbackEncoding, EmulatorConfig};
-/// let c = EmulatorConfig::new().callback_encoding(CallbackEncoding::Form);
-/// assert_eq!("form".parse::<CallbackEncoding>(), Ok(CallbackEncoding::Form));
-/// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum CallbackEncoding {
-    /// `application/json` (the default).
-    #[default]
-    Json,
-    /// `application/x-www-form-urlencoded`, every value as text.
-    Form,
-}
-
-impl std::str::FromStr for CallbackEncoding {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "json" => Ok(CallbackEncoding::Json),
-            "form" => Ok(CallbackEncoding::Form),
-            other => Err(format!("{other:?} is not json or form")),
-        }
-    }
-}
-
-/// What the emulator allows a client, so a slow or abusive one cannot take it down.
-///
-/// ```
-/// use std::time::Duration;
-/// use greenpin_emulator::Limits;
-/// let l = Limits::default();
-/// assert_eq!(l.header_timeout, Duration::from_secs(10));
-/// assert_eq!(l.max_connections, 512);
-/// assert_eq!(l.journal_bytes, 16 << 20);
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Limits {
-    /// Time for a client to send a request's headers, and for an idle kept-alive
-    /// connection to start its next request (10 s); then the connection is closed.
-    pub header_timeout: std::time::Duration,
-    /// Time for a client to send a request's body (30 s).
-    pub body_timeout: std::time::Duration,
-    /// Connections served at once (512); more wait to be accepted.
-    pub max_connections: usize,
-    /// Bytes of request bodies the journal keeps in all (16 MiB); the oldest entries go
-    /// first.
-    pub journal_bytes: usize,
-    /// Bytes of one request body the journal keeps (64 KiB); the rest is cut.
-    pub journal_body_bytes: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            header_timeout: std::time::Duration::from_secs(10),
-            body_timeout: std::time::Duration::from_secs(30),
-            max_connections: 512,
-            journal_bytes: 16 << 20,
-            journal_body_bytes: 64 << 10,
-        }
-    }
-}
-
-impl Default for EmulatorConfig {
-    fn default() -> Self {
-        EmulatorConfig::new()
-    }
-}
-
-impl EmulatorConfig {
-    /// `127.0.0.1:0` (a free port), account `demo`, key `demo-key`, token `demo-token`.
-    pub fn new() -> Self {
-        EmulatorConfig {
-            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            account_sid: DEFAULT_ACCOUNT_SID.to_owned(),
-            credentials: Credentials::new(DEFAULT_API_KEY, DEFAULT_API_TOKEN),
-            limits: Limits::default(),
-            callback_encoding: CallbackEncoding::Json,
-        }
-    }
-
-    /// How callbacks are encoded (JSON by default).
-    pub fn callback_encoding(mut self, encoding: CallbackEncoding) -> Self {
-        self.callback_encoding = encoding;
-        self
-    }
-
-    /// What clients are allowed (timeouts, connections, journal size).
-    pub fn limits(mut self, limits: Limits) -> Self {
-        self.limits = limits;
-        self
-    }
-
-    /// Listens here.
-    pub fn listen(mut self, addr: SocketAddr) -> Self {
-        self.listen = addr;
-        self
-    }
-
-    /// The address it will listen on.
-    pub fn listen_addr(&self) -> SocketAddr {
-        self.listen
-    }
-
-    /// Serves this account SID.
-    pub fn account_sid(mut self, sid: impl Into<String>) -> Self {
-        self.account_sid = sid.into();
-        self
-    }
-
-    /// Accepts this API key.
-    pub fn api_key(mut self, key: impl Into<String>) -> Self {
-        self.credentials = Credentials::new(key.into(), self.credentials.token().clone());
-        self
-    }
-
-    /// Accepts this API token.
-    pub fn api_token(mut self, token: impl Into<String>) -> Self {
-        self.credentials = Credentials::new(self.credentials.key().clone(), token.into());
-        self
-    }
-}
+use state::{Shared, lock};
 
 /// A running emulator on the current tokio runtime. Shuts down when dropped.
 ///
@@ -261,17 +118,39 @@ impl Emulator {
         })?;
         let listener = TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
+        let entropy = Arc::new(match config.seed {
+            Some(seed) => ids::Entropy::seeded(seed),
+            None => ids::Entropy::default(),
+        });
+        let request_ids = match config.seed {
+            Some(seed) => ids::Entropy::seeded(seed ^ 0x7265_7175_6573_7473),
+            None => ids::Entropy::default(),
+        };
+        let limits = config.limits;
+        let capacity = store::Capacity {
+            max_active: limits.max_allocations.max(1),
+            max_vault: limits.max_allocations.max(1),
+            vault_retention_ms: i64::try_from(limits.vault_retention.as_millis())
+                .unwrap_or(i64::MAX / 4),
+        };
+        let hub = callbacks::Hub::start(
+            config.callback_encoding,
+            config.transaction_id_spelling,
+            callbacks::target::TargetPolicy {
+                own: addr,
+                allowed: config.callback_targets.clone(),
+            },
+        );
         let shared = Arc::new(Shared {
-            store: Mutex::new(store::Store::new()),
-            journal: Mutex::new(journal::Journal::new(config.limits)),
+            store: Mutex::new(store::Store::new(entropy, capacity)),
+            journal: Mutex::new(journal::Journal::new(limits)),
             faults: Mutex::default(),
+            callbacks: hub,
             account_sid,
             credentials: config.credentials,
-            runtime: tokio::runtime::Handle::current(),
-            entropy: ids::Entropy::default(),
+            request_ids,
             stats: Mutex::default(),
-            limits: config.limits,
-            callback_encoding: config.callback_encoding,
+            limits,
         });
         let (tx, rx) = oneshot::channel();
         tokio::spawn(server::serve(listener, shared.clone(), rx));
@@ -375,8 +254,7 @@ impl Emulator {
     /// ```
     pub fn add_fault(&self, rule: FaultRule) -> Result<(), Failure> {
         rule.check().map_err(Failure::bad)?;
-        lock(&self.shared.faults).push(rule);
-        Ok(())
+        lock(&self.shared.faults).push(rule).map_err(Failure::bad)
     }
 
     /// Drops every queued fault.
@@ -384,15 +262,13 @@ impl Emulator {
         lock(&self.shared.faults).clear();
     }
 
-    /// The API requests received so far (controls excluded), oldest first.
-    /// What the API answered so far, per operation, and the journal's size in bytes.
+    /// What the API answered so far, per operation, and what the journal and the store
+    /// hold now.
     pub fn stats(&self) -> Stats {
-        let mut stats = lock(&self.shared.stats).clone();
-        stats.journal_bytes = lock(&self.shared.journal).bytes();
-        stats
+        stats::current(&self.shared)
     }
 
-    /// The requests received, oldest first (credentials reduced to their scheme).
+    /// The API requests received, oldest first (credentials reduced to their scheme).
     pub fn requests(&self) -> Vec<JournalEntry> {
         lock(&self.shared.journal).list()
     }
@@ -402,29 +278,26 @@ impl Emulator {
         lock(&self.shared.journal).clear();
     }
 
-    /// A caller dials `vn` from `from`, entering `pin` if given: where does it go?
+    /// Places a simulated call: a caller dials a VN (entering a PIN if given) and the call
+    /// ends as `call` says. Answers where it went; its callback follows asynchronously
+    /// (see [`Emulator::wait_for_callback`]).
     ///
     /// ```
     /// use greenpin_blocking::{Client, CreateSpec, PartySpec};
-    /// use greenpin_emulator::CallRefusal;
+    /// use greenpin_emulator::{CallRefusal, CallSpec};
     /// let emulator = greenpin_emulator::BlockingEmulator::start();
     /// let client = emulator.configure(Client::builder()).build()?;
     /// client.create(&CreateSpec::new("order-1")
     ///     .a(PartySpec::new().number("7987686144").vn("6292134471").pin("1234"))
     ///     .b(PartySpec::new().number("9956555625")))?;
-    /// let call = emulator.simulate_call("7000000001", "6292134471", Some("1234"))?;
+    /// let call = emulator.simulate_call(&CallSpec::new("7000000001", "6292134471").pin("1234"))?;
     /// assert_eq!(call.to.as_deref(), Some("+919956555625"));
-    /// let wrong = emulator.simulate_call("7000000001", "6292134471", Some("9999"))?;
+    /// let wrong = emulator.simulate_call(&CallSpec::new("7000000001", "6292134471").pin("9999"))?;
     /// assert_eq!(wrong.reason, Some(CallRefusal::WrongPin));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn simulate_call(
-        &self,
-        from: &str,
-        vn: &str,
-        pin: Option<&str>,
-    ) -> Result<CallOutcome, Failure> {
-        self.shared.with_store(|s| s.call(from, vn, pin))
+    pub fn simulate_call(&self, call: &CallSpec) -> Result<CallOutcome, Failure> {
+        self.shared.with_store(|s| s.call(call))
     }
 
     /// The account settings.
@@ -432,8 +305,65 @@ impl Emulator {
         lock(&self.shared.store).settings().clone()
     }
 
-    /// Checks the store's invariants: every route of an active allocation is in the table
-    /// exactly once, and nothing else is. `Err` names what broke.
+    /// Every callback kept (the newest 1,000), oldest first, with its delivery attempts.
+    pub fn callbacks(&self) -> Vec<CallbackRecord> {
+        self.shared.callbacks.list()
+    }
+
+    /// Forgets the callbacks kept so far.
+    pub fn clear_callbacks(&self) {
+        self.shared.callbacks.clear();
+    }
+
+    /// Waits until a callback that `matches` has settled (delivered, failed, not sent or
+    /// dropped), at most `timeout`; `None` when none did. Callbacks are delivered
+    /// asynchronously, after the request that produced them has been answered: wait for
+    /// them here rather than sleeping.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use std::time::Duration;
+    /// let emulator = greenpin_emulator::Emulator::start().await;
+    /// let none = emulator.wait_for_callback(|_| true, Duration::from_millis(10)).await;
+    /// assert!(none.is_none());
+    /// # }
+    /// ```
+    pub async fn wait_for_callback(
+        &self,
+        matches: impl Fn(&CallbackRecord) -> bool + Sync,
+        timeout: Duration,
+    ) -> Option<CallbackRecord> {
+        self.shared.callbacks.wait(&matches, timeout).await
+    }
+
+    /// Queues a callback fault: the next matching callback is delivered twice, late, out of
+    /// order or not at all.
+    pub fn add_callback_fault(&self, fault: CallbackFault) -> Result<(), Failure> {
+        self.shared
+            .callbacks
+            .add_fault(fault)
+            .map(drop)
+            .map_err(Failure::bad)
+    }
+
+    /// Drops every queued callback fault.
+    pub fn clear_callback_faults(&self) {
+        self.shared.callbacks.clear_faults();
+    }
+
+    /// Delivers a kept callback again, to the account's endpoint now.
+    pub fn redeliver_callback(&self, id: u64) -> Result<(), Failure> {
+        self.shared
+            .callbacks
+            .redeliver(id, self.shared.endpoint().as_deref())
+            .map_err(Failure::bad)
+    }
+
+    /// Checks the store's invariants: every key of a live allocation (active, or in its
+    /// vault period) is in the table exactly once, held by it, and nothing else is; the
+    /// counts and schedules agree. `Err` names what broke. For property tests that drive
+    /// the emulator hard.
     pub fn check_invariants(&self) -> Result<(), String> {
         lock(&self.shared.store).check_invariants()
     }
@@ -496,6 +426,36 @@ impl BlockingEmulator {
             emulator: Some(emulator),
             runtime: Some(runtime),
         })
+    }
+}
+
+impl BlockingEmulator {
+    /// Waits, blocking the thread, until a callback that `matches` has settled, at most
+    /// `timeout` (see [`Emulator::wait_for_callback`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use greenpin_blocking::{Client, CreateSpec, PartySpec};
+    /// use greenpin_emulator::{CallbackStatus, CallSpec};
+    /// let emulator = greenpin_emulator::BlockingEmulator::start();
+    /// let client = emulator.configure(Client::builder()).build()?;
+    /// client.create(&CreateSpec::new("order-1")
+    ///     .a(PartySpec::new().number("7987686144").vn("6292134471").pin("1234"))
+    ///     .b(PartySpec::new().number("9956555625")))?;
+    /// let call = emulator.simulate_call(&CallSpec::new("7987686144", "6292134471").pin("1234"))?;
+    /// // No endpoint is set, so it settles at once as not sent.
+    /// let record = emulator
+    ///     .wait_for_callback(|c| c.call_sid() == Some(&call.call_sid), Duration::from_secs(5))
+    ///     .expect("the call's callback");
+    /// assert_eq!(record.status, CallbackStatus::NotSent);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn wait_for_callback(
+        &self,
+        matches: impl Fn(&CallbackRecord) -> bool,
+        timeout: Duration,
+    ) -> Option<CallbackRecord> {
+        self.shared.callbacks.wait_blocking(&matches, timeout)
     }
 }
 

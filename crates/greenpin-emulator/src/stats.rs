@@ -10,6 +10,7 @@ use serde::Serialize;
 
 /// Counts of one operation.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct OperationStats {
     /// Requests answered.
     pub total: u64,
@@ -20,13 +21,27 @@ pub struct OperationStats {
 /// Counts of every operation, by name (`create`, `get`, `update`, `bulk_update`, `delete`,
 /// `get_settings`, `update_settings`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Stats {
     /// Per operation.
     pub operations: BTreeMap<&'static str, OperationStats>,
     /// Bulk update items applied.
     pub bulk_items_applied: u64,
-    /// Bytes of request bodies the journal holds now.
+    /// Bytes the request journal holds now (headers, paths and bodies).
     pub journal_bytes: usize,
+    /// Allocations active now.
+    pub allocations_active: usize,
+    /// Deallocated allocations kept readable now.
+    pub allocations_kept: usize,
+}
+
+/// The counts now: what was answered, and what the journal and the store hold.
+pub(crate) fn current(sh: &crate::state::Shared) -> Stats {
+    use crate::state::lock;
+    let mut stats = lock(&sh.stats).clone();
+    stats.journal_bytes = lock(&sh.journal).bytes();
+    (stats.allocations_active, stats.allocations_kept) = lock(&sh.store).counts();
+    stats
 }
 
 impl Stats {

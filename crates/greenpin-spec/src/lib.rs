@@ -324,7 +324,11 @@ fn refine(schemas: &mut Map<String, Value>) {
         let p = &mut settings["properties"];
         p["country"] = nullable(json!({"type": "string", "enum": ["IN", "US", "GB", "SG", "AE"]}));
         p["timezone"] = nullable(json!({"type": "string", "enum": ["IST", "UTC"]}));
-        p["deletion_time"] = nullable(json!({"type": "integer", "minimum": 0}));
+        p["deletion_time"] = nullable(json!({"type": "integer", "minimum": 0, "maximum": 86400}));
+        for label in ["aparty_tag", "bparty_tag", "default_region"] {
+            p[label] = nullable(json!({"type": "string", "pattern": "^[a-z]{1,20}$"}));
+        }
+        p["sms_config"] = json!({"type": ["object", "null"]});
         p["greenpin_call_complete_event_endpoint"] = nullable(json!({
             "type": "string",
             "pattern": "^(https://[a-z]{1,20}\\.example(/[a-z0-9]{0,10})?)?$",
@@ -333,11 +337,18 @@ fn refine(schemas: &mut Map<String, Value>) {
         p["max_deallocation_time"] =
             nullable(json!({"$ref": "#/components/schemas/MaxDeallocationTime"}));
         // Documented as the strings "true"/"false"; a JSON boolean is read too.
-        p["intl_num_sup"] = json!({"anyOf": [
-            {"type": "string", "enum": ["true", "false"]},
-            {"type": "boolean"},
-            {"type": "null"}
-        ]});
+        for flag in [
+            "intl_num_sup",
+            "tag_enabled",
+            "sticky_agent_enabled",
+            "lcr_enabled",
+        ] {
+            p[flag] = json!({"anyOf": [
+                {"type": "string", "enum": ["true", "false"]},
+                {"type": "boolean"},
+                {"type": "null"}
+            ]});
+        }
         for flag in [
             "aparty_pin_enabled",
             "bparty_pin_enabled",

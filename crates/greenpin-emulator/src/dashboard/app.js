@@ -43,51 +43,44 @@ function duration(ms) {
 
 const MAX_ROWS = 200;
 
-/// Whether an allocation passes the filters: its state, and a number, VN, id or
-/// transaction id containing the text typed.
-function passes(a) {
-  const want = $("filter-state").value;
-  if (want && a.state !== want) return false;
-  const text = $("filter-number").value.trim().toLowerCase();
-  if (!text) return true;
-  if (a.greenpin_id.toLowerCase().includes(text)) return true;
-  if ((a.transaction_id || "").toLowerCase().includes(text)) return true;
-  const digits = text.replace(/[^0-9]/g, "");
-  if (!digits) return false;
-  const all = [a.a, a.b].flatMap((p) => [...((p && p.numbers) || []), ...((p && p.vns) || [])]);
-  return all.some((n) => n.replace(/^\+/, "").includes(digits));
+/// The page asked of the server: the filters typed, at most MAX_ROWS rows. The server
+/// filters, so a poll costs the page, whatever the emulator holds.
+function query() {
+  const p = new URLSearchParams();
+  const text = $("filter-number").value.trim();
+  if (text) p.set("q", text);
+  if ($("filter-state").value) p.set("state", $("filter-state").value);
+  p.set("limit", String(MAX_ROWS));
+  return "state?" + p.toString();
 }
 
 function renderAllocations(state) {
   const body = $("allocations-body");
   body.replaceChildren();
-  let shown = 0;
-  let matching = 0;
-  for (const a of state.allocations) {
-    if (!passes(a)) continue;
-    matching += 1;
-    if (shown === MAX_ROWS) continue;
-    shown += 1;
+  const page = state.allocations;
+  for (const a of page.items) {
     const tr = el("tr");
     tr.dataset.greenpinId = a.greenpin_id;
+    const left = a.state === "active" ? duration(a.ms_left)
+      : (a.reserved_ms_left ? "keys reserved " + duration(a.reserved_ms_left) + "; " : "") +
+        "forgotten in " + duration(a.ms_left);
     tr.append(el("td", a.greenpin_id), el("td", a.transaction_id || "—"),
       el("td", a.state, "state-" + a.state), el("td", a.usage),
-      el("td", party(a.a)), el("td", party(a.b)),
-      el("td", a.state === "active" ? duration(a.ms_left) : "purged in " + duration(a.ms_left)));
+      el("td", party(a.a)), el("td", party(a.b)), el("td", left));
     body.append(tr);
   }
-  setText("allocations-count", matching + " of " + state.allocations.length + " match" +
-    (shown < matching ? "; the first " + shown + " are shown, filter to narrow" : ""));
+  setText("allocations-count", page.matching + " of " + page.total + " match" +
+    (page.items.length < page.matching ? "; the first " + page.items.length + " are shown, filter to narrow" : ""));
 }
 
 function renderRouting(state) {
   const map = $("routing-map");
   map.replaceChildren();
-  const byId = new Map(state.allocations.map((a) => [a.greenpin_id, a]));
+  const byId = new Map(state.allocations.items.map((a) => [a.greenpin_id, a]));
   const byVn = new Map();
   for (const r of state.routes) {
     const a = byId.get(r.greenpin_id);
-    if (!a || !passes(a)) continue;
+    if (!a) continue;
     if (!byVn.has(r.vn)) byVn.set(r.vn, []);
     byVn.get(r.vn).push([r, a]);
   }
@@ -104,6 +97,11 @@ function renderRouting(state) {
     const ul = el("ul", null, "plain");
     for (const [r, a] of routes) {
       const id = r.greenpin_id.slice(0, 8) + "…";
+      if (r.reserved) {
+        ul.append(el("li", (r.pin ? "PIN " + r.pin : "caller " + r.caller) + " → " + id +
+          ": deallocated, reserved for its vault period (deletion_time): refused"));
+        continue;
+      }
       const oneway = a.usage === "oneway";
       const reachB = "party A, put through to party B";
       const reachA = oneway ? "party B, refused (oneway: only A calls B)" : "party B, put through to party A";
@@ -120,6 +118,16 @@ function renderRouting(state) {
   }
 }
 
+/// A callback's delivery in words: its status, each attempt's answer, and why.
+function delivery(c) {
+  const attempts = (c.attempts || []).map((a) => a.result === "answered" ? String(a.status) : "no answer");
+  let text = c.status.replace("_", " ");
+  if (c.target) text += " to " + c.target;
+  if (attempts.length) text += " (" + attempts.join(", ") + ")";
+  if (c.note) text += ": " + c.note;
+  return text;
+}
+
 function renderCallbacks(state) {
   const list = $("callbacks-list");
   list.replaceChildren();
@@ -128,7 +136,7 @@ function renderCallbacks(state) {
     const what = c.kind === "call_completed"
       ? "call " + (p.call_type || "") + " from " + (p.from || "?") + " via " + (p.vn || "?")
       : "deallocated " + (p.greenpin_id || "") + " (" + (p.reason || "") + ")";
-    list.append(el("li", c.at + " · " + c.kind + " · " + what + " · " + c.delivery));
+    list.append(el("li", c.at + " · " + c.kind + " · " + what + " · " + delivery(c)));
   }
   if (state.callbacks.length === 0) list.append(el("li", "none yet", "hint"));
 }
@@ -185,21 +193,17 @@ function render(state) {
   last = state;
   setText("account", state.account);
   setText("clock-now", state.clock.now + " " + (state.settings.timezone || ""));
-  if (changed("allocations", [state.allocations, filterKey()])) renderAllocations(state);
-  if (changed("routes", [state.routes, state.allocations.length, filterKey()])) renderRouting(state);
+  if (changed("allocations", state.allocations)) renderAllocations(state);
+  if (changed("routes", [state.routes, state.allocations.items])) renderRouting(state);
   if (changed("callbacks", state.callbacks)) renderCallbacks(state);
   if (changed("faults", state.faults)) renderFaults(state);
   if (changed("requests", state.requests)) renderRequests(state);
   if (changed("settings", state.settings)) renderSettings(state);
 }
 
-function filterKey() {
-  return [$("filter-state").value, $("filter-number").value];
-}
-
 async function refresh() {
   try {
-    render(await control("GET", "state"));
+    render(await control("GET", query()));
     setText("live", "live");
   } catch (e) {
     setText("live", "not connected: " + e.message);
@@ -220,24 +224,25 @@ function seconds(text) {
 document.addEventListener("DOMContentLoaded", () => {
   $("filter").addEventListener("submit", (e) => e.preventDefault());
   for (const id of ["filter-state", "filter-number"]) {
-    $(id).addEventListener("input", () => last && renderAllocations(last));
+    $(id).addEventListener("input", refresh);
   }
   $("dial-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     const out = $("dial-outcome");
-    const before = new Set(((last && last.callbacks) || []).map((c) => c.payload && c.payload.call_sid));
     const call = { from: $("dial-from").value, vn: $("dial-vn").value };
     if ($("dial-pin").value) call.pin = $("dial-pin").value;
+    call.answer = $("dial-answer").value;
+    call.talk_secs = Number($("dial-talk").value) || 0;
     try {
       const r = await control("POST", "calls", call);
       out.className = r.connected ? "ok" : "refused";
       out.textContent = r.connected
         ? "connected to " + r.to + " (the caller is party " + String(r.party).toUpperCase() + " of " + r.greenpin_id + ")"
-        : "refused: " + r.reason;
+        : "not put through: " + r.reason + " (callback " + r.call_type + ")";
       await refresh();
-      const fired = ((last && last.callbacks) || []).find((c) => c.kind === "call_completed" && !before.has(c.payload.call_sid));
+      const fired = ((last && last.callbacks) || []).find((c) => c.payload && c.payload.call_sid === r.call_sid);
       $("dial-callback").textContent = fired
-        ? "callback (" + fired.delivery + "):\n" + JSON.stringify(fired.payload, null, 2) : "";
+        ? "callback " + r.call_type + " (" + delivery(fired) + "):\n" + JSON.stringify(fired.payload, null, 2) : "";
     } catch (err) {
       out.className = "refused";
       out.textContent = "not placed: " + err.message;

@@ -5,18 +5,20 @@
 //! network, no build step), served with a strict Content-Security-Policy, and obey the
 //! controls' rules: loopback clients only, their own origin only.
 
+mod view;
+
+pub(crate) use view::StateQuery;
+pub(crate) use view::state;
+
 use axum::body::Body;
 use axum::http::{HeaderValue, Response, StatusCode, header};
 
 /// Where the dashboard is served.
 pub const DASHBOARD_PATH: &str = "/__emulator/dashboard";
 
-/// Requests shown, newest first.
-pub(crate) const JOURNAL_SHOWN: usize = 50;
-
-const PAGE: &str = include_str!("dashboard/index.html");
-const SCRIPT: &str = include_str!("dashboard/app.js");
-const STYLE: &str = include_str!("dashboard/app.css");
+const PAGE: &str = include_str!("index.html");
+const SCRIPT: &str = include_str!("app.js");
+const STYLE: &str = include_str!("app.css");
 const ICON: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><circle cx="8" cy="8" r="7" fill="#2e7d32"/><text x="8" y="12" font-size="10" text-anchor="middle" fill="white" font-family="sans-serif">G</text></svg>"##;
 
 #[expect(
@@ -56,17 +58,4 @@ pub(crate) async fn style() -> Response<Body> {
 
 pub(crate) async fn icon() -> Response<Body> {
     asset("image/svg+xml", ICON)
-}
-
-/// A URL as the dashboard shows it: userinfo and a `greenpin_secret` query value (where a
-/// callback secret is carried) replaced by `***`. A secret in the path cannot be told from
-/// the path, and is shown.
-pub(crate) fn shown_url(url: &str) -> String {
-    let mut shown = greenpin_core::secret::redact_userinfo(url);
-    if let Some(at) = shown.find("greenpin_secret=") {
-        let start = at + "greenpin_secret=".len();
-        let end = shown[start..].find('&').map_or(shown.len(), |i| start + i);
-        shown.replace_range(start..end, "***");
-    }
-    shown
 }

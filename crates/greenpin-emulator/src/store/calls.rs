@@ -1,20 +1,151 @@
-//! Call simulation: a caller dials a VN (and enters a PIN); the routing table says who
-//! answers, and a call-completed callback event is queued.
+//! Call simulation: a caller dials a VN (and enters a PIN); the key table says who answers,
+//! the call ends the way the test asked (answered after so many seconds, busy, no answer,
+//! failed, or the caller hung up), and a call-completed callback is queued with the
+//! `call_type` and `dial_call_status` Exotel sends for that ending. A wrong PIN is a
+//! `call-attempt`.
+
+use std::time::Duration;
+
+use serde::Deserialize;
 
 use super::*;
 
+/// How a simulated call ends, once it is put through to the other party.
+///
+/// | answer | `call_type` | `dial_call_status` |
+/// |---|---|---|
+/// | `Answered` | `completed` | `completed` |
+/// | `Busy` | `incomplete` | `busy` |
+/// | `NoAnswer` | `incomplete` | `no-answer` |
+/// | `Failed` | `incomplete` | `failed` |
+/// | `CallerHungUp` | `client-hangup` | `canceled` |
+///
+/// A call that is not put through (a wrong PIN, a B-party calling a one-way allocation) is
+/// a `call-attempt` whatever the answer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CallAnswer {
+    /// The other party answered and they talked for the call's duration.
+    #[default]
+    Answered,
+    /// The other party's line was busy.
+    Busy,
+    /// The other party did not answer.
+    NoAnswer,
+    /// The leg to the other party failed.
+    Failed,
+    /// The caller hung up before the other party answered.
+    CallerHungUp,
+}
+
+impl CallAnswer {
+    fn call_type(self) -> CallType {
+        match self {
+            CallAnswer::Answered => CallType::Completed,
+            CallAnswer::CallerHungUp => CallType::ClientHangup,
+            CallAnswer::Busy | CallAnswer::NoAnswer | CallAnswer::Failed => CallType::Incomplete,
+        }
+    }
+
+    fn dial_call_status(self) -> &'static str {
+        match self {
+            CallAnswer::Answered => "completed",
+            CallAnswer::Busy => "busy",
+            CallAnswer::NoAnswer => "no-answer",
+            CallAnswer::Failed => "failed",
+            CallAnswer::CallerHungUp => "canceled",
+        }
+    }
+}
+
+/// Seconds a simulated call rings before it is answered (or given up).
+pub(crate) const RING_SECS: u64 = 5;
+/// The longest simulated call: a day.
+pub(crate) const MAX_CALL_SECS: u64 = 86_400;
+
+/// A simulated call: who dials which VN, the PIN entered, how it ends and how long the
+/// parties talk.
+///
+/// ```
+/// use std::time::Duration;
+/// use greenpin_emulator::{CallAnswer, CallSpec};
+/// let call = CallSpec::new("7000000001", "6292134471")
+///     .pin("1234")
+///     .answer(CallAnswer::Answered)
+///     .talk_for(Duration::from_secs(42));
+/// assert_eq!(call.talk_secs, 42);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CallSpec {
+    /// The caller's number.
+    pub from: String,
+    /// The VN dialled.
+    pub vn: String,
+    /// The PIN entered, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<String>,
+    /// How the call ends once put through (answered by default).
+    #[serde(default)]
+    pub answer: CallAnswer,
+    /// Seconds the parties talk, when answered (default 30).
+    #[serde(default = "default_talk")]
+    pub talk_secs: u64,
+}
+
+fn default_talk() -> u64 {
+    30
+}
+
+impl CallSpec {
+    /// `from` dials `vn`; no PIN; answered; 30 seconds of talk.
+    pub fn new(from: impl Into<String>, vn: impl Into<String>) -> Self {
+        CallSpec {
+            from: from.into(),
+            vn: vn.into(),
+            pin: None,
+            answer: CallAnswer::Answered,
+            talk_secs: default_talk(),
+        }
+    }
+
+    /// The PIN the caller enters.
+    pub fn pin(mut self, pin: impl Into<String>) -> Self {
+        self.pin = Some(pin.into());
+        self
+    }
+
+    /// How the call ends once put through.
+    pub fn answer(mut self, answer: CallAnswer) -> Self {
+        self.answer = answer;
+        self
+    }
+
+    /// How long the parties talk when the call is answered (whole seconds).
+    pub fn talk_for(mut self, duration: Duration) -> Self {
+        self.talk_secs = duration.as_secs();
+        self
+    }
+}
+
 /// Where a simulated call went.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct CallOutcome {
-    /// Whether the call was put through.
+    /// Whether the call was put through to the other party (whether or not it answered).
     pub connected: bool,
+    /// The call's id, as its callback carries it (`call_sid`): match the callback by it.
+    pub call_sid: String,
+    /// The `call_type` of its callback.
+    pub call_type: CallType,
     /// The allocation it reached.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub greenpin_id: Option<String>,
     /// The caller's party in it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub party: Option<Side>,
-    /// The number it connects to.
+    /// The number it was put through to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
     /// Why not, when it was not put through.
@@ -27,24 +158,28 @@ pub struct CallOutcome {
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum CallRefusal {
-    /// No active allocation has this VN with this PIN (or this caller, without a PIN).
+    /// No live allocation has this VN with this PIN (or this caller, without a PIN).
     NoMatch,
-    /// The VN takes PINs, and this one matches no active allocation on it.
+    /// The VN takes PINs, and none was entered or this one matches no allocation on it.
     WrongPin,
     /// The B-party called a one-way allocation.
     Oneway,
-    /// The allocation is in the vault: deallocated.
+    /// The allocation is deallocated (in its vault period).
     NotActive,
+    /// The allocation's other party has no number to put the call through to.
+    NoOtherParty,
 }
 
 impl CallRefusal {
-    /// The reason as the emulator writes it: `no_match`, `wrong_pin`, `oneway`, `not_active`.
+    /// The reason as the emulator writes it: `no_match`, `wrong_pin`, `oneway`,
+    /// `not_active`, `no_other_party`.
     pub fn as_str(self) -> &'static str {
         match self {
             CallRefusal::NoMatch => "no_match",
             CallRefusal::WrongPin => "wrong_pin",
             CallRefusal::Oneway => "oneway",
             CallRefusal::NotActive => "not_active",
+            CallRefusal::NoOtherParty => "no_other_party",
         }
     }
 }
@@ -58,58 +193,85 @@ impl std::fmt::Display for CallRefusal {
 impl Store {
     // ----- calls -------------------------------------------------------------------
 
-    /// A caller dials `vn` from `from`, entering `pin` when asked.
-    pub fn call(
-        &mut self,
-        from: &str,
-        vn: &str,
-        pin: Option<&str>,
-    ) -> Result<CallOutcome, Failure> {
+    /// Places a simulated call.
+    pub(crate) fn call(&mut self, spec: &CallSpec) -> Result<CallOutcome, Failure> {
         let country = self.country();
-        let from = PhoneNumber::parse(from, country).map_err(|e| {
-            Failure::new(
-                ErrorCode::InvalidNumber,
-                format!("from: {from:?} is not a valid phone number: {e}"),
-            )
-        })?;
-        let vn = PhoneNumber::parse(vn, country).map_err(|e| {
-            Failure::new(
-                ErrorCode::InvalidNumber,
-                format!("vn: {vn:?} is not a valid phone number: {e}"),
-            )
-        })?;
-        let pin = pin
+        let number = |field: &str, raw: &str| {
+            PhoneNumber::parse(raw, country).map_err(|e| {
+                Failure::new(
+                    ErrorCode::InvalidNumber,
+                    format!("{field}: {raw:?} is not a valid phone number ({e})"),
+                )
+            })
+        };
+        let from = number("from", &spec.from)?;
+        let vn = number("vn", &spec.vn)?;
+        let pin = spec
+            .pin
+            .as_deref()
             .map(|p| Pin::new(p).map_err(|e| Failure::bad(format!("pin: {e}"))))
             .transpose()?;
+        if spec.talk_secs > MAX_CALL_SECS {
+            return Err(Failure::bad(format!(
+                "talk_secs: {} is longer than a day ({MAX_CALL_SECS})",
+                spec.talk_secs
+            )));
+        }
         self.sweep();
+        let call_sid = self.entropy.uuid();
         let key = match &pin {
             Some(p) => RouteKey::pin(&vn, p),
             None => RouteKey::caller(&vn, &from),
         };
-        let refused = |reason| CallOutcome {
+        let holder = self.keys.get(&key).filter(|h| pin.is_some() || !h.pinned);
+        let mut event = CallCompleted::default();
+        event.call_sid = Some(call_sid.clone());
+        event.vn = Some(vn.clone());
+        event.from = Some(from.clone());
+        event.direction = Some("incoming".into());
+        event.source = Some("exotel".into());
+        let mut outcome = CallOutcome {
             connected: false,
+            call_sid,
+            call_type: CallType::CallAttempt,
             greenpin_id: None,
             party: None,
             to: None,
-            reason: Some(reason),
+            reason: None,
         };
-        let Some((id, side)) = self.routes.get(&key).cloned() else {
+        let Some(Holder { id, side, .. }) = holder.cloned() else {
+            // A wrong (or missing) PIN on a VN that takes PINs, or a caller nobody
+            // registered: a call attempt. A caller whose number is registered on the VN is
+            // known, so the attempt names the allocation.
             let vn_digits = digits(&vn);
-            let vn_has_pins = self.routes.keys().any(|k| k.is_pin() && k.vn == vn_digits);
-            let in_vault = self.records.iter().any(|(id, r)| {
-                r.state != State::Active
-                    && routes_of(&r.allocation(id)).iter().any(|(k, _)| k == &key)
-            });
-            let reason = if in_vault {
-                CallRefusal::NotActive
-            } else if vn_has_pins {
+            let takes_pins = self
+                .keys
+                .range(RouteKey::pins_on(vn_digits))
+                .next()
+                .is_some();
+            let registered = self
+                .keys
+                .get(&RouteKey::caller(&vn, &from))
+                .map(|h| h.id.clone());
+            outcome.reason = Some(if takes_pins || registered.is_some() {
                 CallRefusal::WrongPin
             } else {
                 CallRefusal::NoMatch
-            };
-            return Ok(refused(reason));
+            });
+            if let Some(id) = registered {
+                self.attempt(&mut event, &id, &mut outcome);
+            }
+            self.finish(event, CallType::CallAttempt, "failed", 0, 0);
+            return Ok(outcome);
         };
-        let alloc = self.records[&*id].allocation(&id);
+        let rec = &self.records[&*id];
+        let alloc = rec.allocation(&id);
+        self.attempt(&mut event, &id, &mut outcome);
+        if !rec.is_active() {
+            outcome.reason = Some(CallRefusal::NotActive);
+            self.finish(event, CallType::CallAttempt, "failed", 0, 0);
+            return Ok(outcome);
+        }
         // Documented: "any number (other than b-party numbers) … entering the correct pin
         // [is] considered as a-party". The PIN finds the allocation; the caller's number
         // says which party is calling.
@@ -122,45 +284,80 @@ impl Store {
         } else {
             side
         };
-        let mut event = CallCompleted::default();
-        event.transaction_id = alloc.transaction_id.clone();
-        event.call_sid = Some(self.entropy.uuid());
-        event.vn = Some(vn);
-        event.greenpin_id = Some(alloc.greenpin_id.clone());
-        event.from = Some(from);
-        event.direction = Some("incoming".into());
-        event.source = Some("exotel".into());
-        event.start_time = Some(self.iso_now());
-        event.current_time = Some(self.iso_now());
-        event.dial_call_duration = Some(0);
-        event.on_call_duration = Some(0);
+        outcome.party = Some(side);
+        if let Some((a_tag, b_tag)) = self.tags() {
+            let tag = |s: Side| {
+                if s == Side::A {
+                    a_tag.clone()
+                } else {
+                    b_tag.clone()
+                }
+            };
+            event.from_tag = Some(tag(side));
+            event.to_tag = Some(tag(side.other()));
+        }
         if side == Side::B && alloc.usage == Usage::Oneway {
-            event.call_type = Some(CallType::CallAttempt);
-            self.events.push(Event::CallCompleted(Box::new(event)));
-            let mut out = refused(CallRefusal::Oneway);
-            out.greenpin_id = Some(id.to_string());
-            out.party = Some(side);
-            return Ok(out);
+            outcome.reason = Some(CallRefusal::Oneway);
+            self.finish(event, CallType::CallAttempt, "failed", 0, 0);
+            return Ok(outcome);
         }
         let other = match side {
             Side::A => &alloc.b,
             Side::B => &alloc.a,
         };
-        let to = other.numbers.first().cloned();
-        event.to = to.clone();
-        event.call_type = Some(if to.is_some() {
-            CallType::Completed
-        } else {
-            CallType::Incomplete
-        });
-        event.dial_call_status = Some(if to.is_some() { "completed" } else { "failed" }.into());
+        let Some(to) = other.numbers.first().cloned() else {
+            outcome.reason = Some(CallRefusal::NoOtherParty);
+            self.finish(event, CallType::Incomplete, "failed", 0, 0);
+            return Ok(outcome);
+        };
+        event.to = Some(to.clone());
+        outcome.connected = true;
+        outcome.to = Some(to.to_string());
+        let answer = spec.answer;
+        let (talk, ring) = match answer {
+            CallAnswer::Answered => (spec.talk_secs, RING_SECS),
+            CallAnswer::NoAnswer | CallAnswer::CallerHungUp => (0, RING_SECS * 6),
+            CallAnswer::Busy | CallAnswer::Failed => (0, 1),
+        };
+        outcome.call_type = answer.call_type();
+        self.finish(
+            event,
+            answer.call_type(),
+            answer.dial_call_status(),
+            ring + talk,
+            talk,
+        );
+        Ok(outcome)
+    }
+
+    /// Names the allocation in a call's callback and outcome.
+    fn attempt(&self, event: &mut CallCompleted, id: &str, outcome: &mut CallOutcome) {
+        if let Some(rec) = self.records.get(id) {
+            let alloc = rec.allocation(id);
+            event.transaction_id = alloc.transaction_id.clone();
+            event.greenpin_id = Some(alloc.greenpin_id.clone());
+            outcome.greenpin_id = Some(id.to_owned());
+        }
+    }
+
+    /// Queues the call's callback: it ended now, after `dial_secs` (`talk_secs` of them
+    /// connected).
+    fn finish(
+        &mut self,
+        mut event: CallCompleted,
+        call_type: CallType,
+        status: &str,
+        dial_secs: u64,
+        talk_secs: u64,
+    ) {
+        let now = self.now_ms();
+        let start = now.saturating_sub((dial_secs as i64).saturating_mul(1000));
+        event.call_type = Some(call_type);
+        event.dial_call_status = Some(status.to_owned());
+        event.dial_call_duration = Some(dial_secs);
+        event.on_call_duration = Some(talk_secs);
+        event.start_time = Some(self.iso_at(start));
+        event.current_time = Some(self.iso_at(now));
         self.events.push(Event::CallCompleted(Box::new(event)));
-        Ok(CallOutcome {
-            connected: to.is_some(),
-            greenpin_id: Some(id.to_string()),
-            party: Some(side),
-            to: to.map(|n| n.to_string()),
-            reason: None,
-        })
     }
 }

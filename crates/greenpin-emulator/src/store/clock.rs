@@ -14,19 +14,14 @@ impl Store {
     // ----- clock -------------------------------------------------------------------
 
     /// The emulator's now, in milliseconds since the epoch: real time plus every advance.
-    pub fn now_ms(&self) -> i64 {
+    pub(crate) fn now_ms(&self) -> i64 {
         real_now_ms() + self.clock_offset_ms
     }
 
-    /// Moves the clock forward; expiries and purges happen as it passes them.
-    /// The clock never runs more than a hundred years ahead of real time, however often
-    /// it is advanced, so every date stays writable.
-    pub fn advance(&mut self, secs: u64) {
-        self.advance_ms(secs.saturating_mul(1000));
-    }
-
-    /// Moves the clock forward by milliseconds (see [`Store::advance`]).
-    pub fn advance_ms(&mut self, ms: u64) {
+    /// Moves the clock forward by milliseconds; expiries, the ends of vault periods and
+    /// purges happen as it passes them. The clock never runs more than a hundred years
+    /// ahead of real time, however often it is advanced, so every date stays writable.
+    pub(crate) fn advance_ms(&mut self, ms: u64) {
         const MAX_OFFSET_MS: i64 = 100 * 365 * 86_400 * 1000;
         let ms = i64::try_from(ms).unwrap_or(MAX_OFFSET_MS);
         self.clock_offset_ms = self.clock_offset_ms.saturating_add(ms).min(MAX_OFFSET_MS);
@@ -34,7 +29,7 @@ impl Store {
     }
 
     /// Now, written in the settings' timezone.
-    pub fn now_text(&self) -> String {
+    pub(crate) fn now_text(&self) -> String {
         self.time_text(self.now_ms()).to_string()
     }
 
@@ -43,7 +38,7 @@ impl Store {
         self.settings.timezone.as_ref().unwrap_or(&Timezone::Ist)
     }
 
-    pub(super) fn time_text(&self, ms: i64) -> DeallocationTime {
+    pub(crate) fn time_text(&self, ms: i64) -> DeallocationTime {
         let secs = ms.div_euclid(1000);
         self.timezone()
             .deallocation_time(secs)
@@ -51,14 +46,16 @@ impl Store {
             .unwrap_or_else(|| DeallocationTime::new(time::PrimitiveDateTime::MIN))
     }
 
-    pub(super) fn iso_now(&self) -> String {
+    /// An instant as ISO 8601 in the account's timezone, as callbacks carry times.
+    pub(crate) fn iso_at(&self, ms: i64) -> String {
         self.timezone()
-            .iso8601(self.now_ms().div_euclid(1000))
+            .iso8601(ms.div_euclid(1000))
             .unwrap_or_default()
     }
 
-    /// Expires and purges whatever the clock has passed.
-    pub fn sweep(&mut self) {
+    /// Expires, releases and forgets whatever the clock has passed, in that order (an
+    /// expiry long ago may have ended its vault period already).
+    pub(crate) fn sweep(&mut self) {
         let now = self.now_ms();
         while let Some((at, id)) = self.expiries.first().cloned() {
             if at > now {
@@ -67,17 +64,22 @@ impl Store {
             self.expiries.pop_first();
             self.deallocate(&id, at, DeallocationReason::Expired);
         }
+        while let Some((at, id)) = self.releases.first().cloned() {
+            if at > now {
+                break;
+            }
+            self.release(&id);
+        }
         while let Some((at, id)) = self.purges.first().cloned() {
             if at > now {
                 break;
             }
-            self.purges.pop_first();
-            self.records.remove(&*id);
+            self.forget(&id);
         }
     }
 
     /// Takes the events produced since the last call.
-    pub fn take_events(&mut self) -> Vec<Event> {
+    pub(crate) fn take_events(&mut self) -> Vec<Event> {
         std::mem::take(&mut self.events)
     }
 }

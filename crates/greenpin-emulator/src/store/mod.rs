@@ -1,9 +1,16 @@
-//! The emulator's state and GreenPin's rules, with no HTTP in sight: allocations, the
-//! (VN, PIN) routing table, the virtual clock, expiry and purge, settings, and call
-//! routing. The HTTP layer parses and validates with greenpin-core, then calls in here
-//! under one lock, so every invariant holds under any interleaving of requests.
+//! The emulator's state and GreenPin's rules, with no HTTP in sight: allocations, the key
+//! table (who reaches whom, which numbers are registered where), the virtual clock,
+//! expiry, the vault period and purge, settings, and call routing. The HTTP layer parses
+//! and validates with greenpin-core, then calls in here under one lock, so every invariant
+//! holds under any interleaving of requests.
+//!
+//! An allocation's life: *active* (its keys held, its transaction id taken) → deallocated
+//! by a delete or its expiry, into the *vault*: its transaction id is free at once, its
+//! keys stay reserved for the account's `deletion_time` (0 to 86,400 s, default 0), and it
+//! stays readable (`state: vault`) for the emulator's vault retention (7 days by default),
+//! after which it is forgotten (404).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -18,24 +25,21 @@ use serde::Serialize;
 
 mod calls;
 mod clock;
-mod dashboard;
 mod record;
 mod routing;
 mod settings;
 
-pub use calls::{CallOutcome, CallRefusal};
-pub use dashboard::{AllocationView, EventView, RouteView, Snapshot};
-pub use settings::default_settings;
+pub use calls::{CallAnswer, CallOutcome, CallRefusal, CallSpec};
+pub(crate) use record::{Id, Record};
+pub(crate) use routing::{Holder, RouteKey, keys_of};
+pub(crate) use settings::default_settings;
 
 use crate::failure::Failure;
 use crate::ids::Entropy;
-use record::{Id, Record};
-use routing::{RouteKey, digits, routes_of};
+use routing::digits;
 
-/// Seconds a vault allocation is kept when the `deletion_time` setting is not changed.
-pub const DEFAULT_DELETION_TIME: u64 = 7 * 86_400;
 /// PIN length generated when a party's PIN is enabled in settings but no length is given.
-pub const DEFAULT_PIN_LENGTH: u8 = 4;
+pub(crate) const DEFAULT_PIN_LENGTH: u8 = 4;
 const PIN_ATTEMPTS: usize = 200;
 
 /// Which party.
@@ -49,73 +53,89 @@ pub enum Side {
 }
 
 impl Side {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Side::A => "a",
             Side::B => "b",
+        }
+    }
+
+    fn other(self) -> Side {
+        match self {
+            Side::A => Side::B,
+            Side::B => Side::A,
         }
     }
 }
 
 /// Something to tell the account's callback endpoint.
 #[derive(Debug, Clone)]
-pub enum Event {
+pub(crate) enum Event {
     /// An allocation expired or was deleted.
     Deallocated(DeallocationEvent),
     /// A simulated call ended.
     CallCompleted(Box<CallCompleted>),
 }
 
+/// What the store holds at most, so that no client can grow it without bound.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Capacity {
+    /// Active allocations; a create past it is refused.
+    pub(crate) max_active: usize,
+    /// Deallocated allocations kept readable; past it, the oldest are forgotten early.
+    pub(crate) max_vault: usize,
+    /// How long a deallocated allocation stays readable, in ms.
+    pub(crate) vault_retention_ms: i64,
+}
+
 /// The whole emulated account.
 #[derive(Debug)]
-pub struct Store {
+pub(crate) struct Store {
     records: HashMap<Id, Record>,
-    by_transaction: HashMap<String, Id>,
-    routes: HashMap<RouteKey, (Id, Side)>,
+    by_transaction: HashMap<Box<str>, Id>,
+    keys: BTreeMap<RouteKey, Holder>,
+    /// Active allocations by expiry; `unending` those that never expire.
     expiries: BTreeSet<(i64, Id)>,
+    unending: BTreeSet<Id>,
+    /// Deallocated allocations by the end of their vault period, and by when they are
+    /// forgotten.
+    releases: BTreeSet<(i64, Id)>,
     purges: BTreeSet<(i64, Id)>,
+    active: usize,
     settings: Settings,
     clock_offset_ms: i64,
     /// `settings.country`, parsed once per change.
     country: Country,
-    entropy: Entropy,
+    entropy: Arc<Entropy>,
     events: Vec<Event>,
-    /// Callbacks fired lately, newest first, for the dashboard.
-    recent_events: std::collections::VecDeque<dashboard::EventView>,
-}
-
-impl Default for Store {
-    fn default() -> Self {
-        Store::new()
-    }
+    capacity: Capacity,
 }
 
 impl Store {
     /// An empty account with default settings.
-    pub fn new() -> Self {
+    pub(crate) fn new(entropy: Arc<Entropy>, capacity: Capacity) -> Self {
         Store {
             records: HashMap::new(),
             by_transaction: HashMap::new(),
-            routes: HashMap::new(),
+            keys: BTreeMap::new(),
             expiries: BTreeSet::new(),
+            unending: BTreeSet::new(),
+            releases: BTreeSet::new(),
             purges: BTreeSet::new(),
+            active: 0,
             settings: default_settings(),
             clock_offset_ms: 0,
             country: Country::IN,
-            entropy: Entropy::default(),
+            entropy,
             events: Vec::new(),
-            recent_events: std::collections::VecDeque::new(),
+            capacity,
         }
     }
 
     // ----- allocations -------------------------------------------------------------
 
-    fn render(&self, id: &str, rec: &Record) -> Allocation {
-        self.dated(rec.allocation(id), rec)
-    }
-
-    /// `a` with the deallocation time of `rec`, in the settings' timezone.
-    fn dated(&self, mut a: Allocation, rec: &Record) -> Allocation {
+    pub(crate) fn render(&self, id: &str, rec: &Record) -> Allocation {
+        let mut a = rec.allocation(id);
         a.deallocation_time = rec
             .deallocated_at
             .or(rec.expires_at)
@@ -123,19 +143,11 @@ impl Store {
         a
     }
 
-    /// The allocation, active or in the vault (until purged).
-    pub fn get(&mut self, id: &str) -> Result<Allocation, Failure> {
+    /// The allocation, active or in the vault (until forgotten).
+    pub(crate) fn get(&mut self, id: &str) -> Result<Allocation, Failure> {
         self.sweep();
         let rec = self.records.get(id).ok_or_else(|| Failure::not_found(id))?;
         Ok(self.render(id, rec))
-    }
-
-    /// Every allocation id the store still holds, with its state (for invariant checks).
-    pub fn states(&self) -> Vec<(String, State)> {
-        self.records
-            .iter()
-            .map(|(id, r)| (id.to_string(), r.state.clone()))
-            .collect()
     }
 
     /// The shared id of a record.
@@ -145,7 +157,7 @@ impl Store {
 
     /// Creates an allocation from a validated create body.
     #[expect(clippy::expect_used, reason = "uuids are path-safe ids")]
-    pub fn create(&mut self, body: CreateBody) -> Result<Allocation, Failure> {
+    pub(crate) fn create(&mut self, body: CreateBody) -> Result<Allocation, Failure> {
         self.sweep();
         let tx = body.transaction_id;
         if self.by_transaction.contains_key(tx.as_str()) {
@@ -154,6 +166,15 @@ impl Store {
                 format!(
                     "transaction_id: an active allocation already exists for {:?}",
                     tx.as_str()
+                ),
+            ));
+        }
+        if self.active >= self.capacity.max_active {
+            return Err(Failure::new(
+                ErrorCode::NotPermitted,
+                format!(
+                    "the emulator already holds its most active allocations, {} (its max_allocations limit): delete some, or start it with a higher limit",
+                    self.capacity.max_active
                 ),
             ));
         }
@@ -169,7 +190,7 @@ impl Store {
         let requested = (a.pin_length, b.pin_length);
         self.settle_pin(&mut a, Side::A, requested.0, None)?;
         self.settle_pin(&mut b, Side::B, requested.1, a.pin.as_ref())?;
-        let expires_at = self.expiry_for(f.deallocation_policy, None)?;
+        let expires_at = self.expiry_for(f.deallocation_policy, None);
         let id: Id = loop {
             let candidate = self.entropy.uuid();
             if !self.records.contains_key(candidate.as_str()) {
@@ -185,19 +206,31 @@ impl Store {
             State::Active,
         );
         alloc.transaction_id = Some(tx.clone());
-        let routes = self.check_routes(&alloc, &id)?;
-        for (key, side) in routes {
-            self.routes.insert(key, (id.clone(), side));
-        }
-        self.by_transaction
-            .insert(tx.as_str().to_owned(), id.clone());
-        if let Some(at) = expires_at {
-            self.expiries.insert((at, id.clone()));
-        }
+        let keys = self.check_keys(&alloc, &id)?;
+        self.hold_keys(&id, keys);
+        self.by_transaction.insert(tx.as_str().into(), id.clone());
+        self.schedule(&id, expires_at);
         let rec = Record::new(&alloc, expires_at);
-        let out = self.dated(alloc, &rec);
+        let out = self.render(&id, &rec);
         self.records.insert(id, rec);
+        self.active += 1;
         Ok(out)
+    }
+
+    /// Lists an active allocation by when it expires.
+    fn schedule(&mut self, id: &Id, expires_at: Option<i64>) {
+        match expires_at {
+            Some(at) => self.expiries.insert((at, id.clone())),
+            None => self.unending.insert(id.clone()),
+        };
+    }
+
+    /// Takes an allocation off the expiry schedule.
+    fn unschedule(&mut self, id: &Id, expires_at: Option<i64>) {
+        match expires_at {
+            Some(at) => self.expiries.remove(&(at, id.clone())),
+            None => self.unending.remove(id),
+        };
     }
 
     /// Applies a validated update to an active allocation.
@@ -205,11 +238,11 @@ impl Store {
         clippy::expect_used,
         reason = "the record was looked up at the start, under the same lock"
     )]
-    pub fn update(&mut self, id: &str, f: UpdateBody) -> Result<Allocation, Failure> {
+    pub(crate) fn update(&mut self, id: &str, f: UpdateBody) -> Result<Allocation, Failure> {
         self.sweep();
         let id: Id = self.id_of(id).ok_or_else(|| Failure::not_found(id))?;
         let rec = &self.records[&id];
-        if rec.state != State::Active {
+        if !rec.is_active() {
             return Err(Failure::new(
                 ErrorCode::AlreadyDeleted,
                 format!(
@@ -221,7 +254,7 @@ impl Store {
         let old_expiry = rec.expires_at;
         let mut next = old.clone();
         let mut regenerate = (None, None);
-        let reroute = f.a.is_some() || f.b.is_some();
+        let rekey = f.a.is_some() || f.b.is_some();
         if let Some(pa) = f.a {
             regenerate.0 = merge(&mut next.a, pa);
         }
@@ -235,104 +268,127 @@ impl Store {
             next.usage = u;
         }
         let expires_at = match f.deallocation_policy {
-            Some(p) => self.expiry_for(Some(p), old_expiry)?,
+            Some(p) => self.expiry_for(Some(p), old_expiry),
             None => old_expiry,
         };
 
-        // Re-route when a party changed: take this allocation's routes out, settle PINs,
-        // check, put back (the old ones, when the new ones are refused).
-        if reroute {
-            let old_routes = routes_of(&old);
-            for (key, _) in &old_routes {
-                self.routes.remove(key);
-            }
+        // Re-key when a party changed: take this allocation's keys out, settle PINs, check,
+        // put back (the old ones, when the new ones are refused).
+        if rekey {
+            let old_keys = keys_of(&old);
+            self.release_keys(&id, &old_keys);
             let result = (|| {
                 self.settle_pin(&mut next.a, Side::A, regenerate.0, None)?;
                 let a_pin = next.a.pin.clone();
                 self.settle_pin(&mut next.b, Side::B, regenerate.1, a_pin.as_ref())?;
-                self.check_routes(&next, &id)
+                self.check_keys(&next, &id)
             })();
-            let new_routes = match result {
-                Ok(r) => r,
+            match result {
+                Ok(new_keys) => self.hold_keys(&id, new_keys),
                 Err(e) => {
-                    for (key, side) in old_routes {
-                        self.routes.insert(key, (id.clone(), side));
-                    }
+                    self.hold_keys(&id, old_keys);
                     return Err(e);
                 }
-            };
-            for (key, side) in new_routes {
-                self.routes.insert(key, (id.clone(), side));
             }
         }
         if expires_at != old_expiry {
-            if let Some(at) = old_expiry {
-                self.expiries.remove(&(at, id.clone()));
-            }
-            if let Some(at) = expires_at {
-                self.expiries.insert((at, id.clone()));
-            }
+            self.unschedule(&id, old_expiry);
+            self.schedule(&id, expires_at);
         }
-        let rec = self.records.get_mut(&id).expect("checked above");
         let updated = Record::new(&next, expires_at);
-        *rec = updated.clone();
-        Ok(self.dated(next, &updated))
+        let out = self.render(&id, &updated);
+        *self.records.get_mut(&id).expect("checked above") = updated;
+        Ok(out)
     }
 
-    /// Deallocates now: the allocation goes to the vault and its routes are freed.
-    pub fn delete(&mut self, id: &str) -> Result<Allocation, Failure> {
+    /// Deallocates now: the allocation goes to the vault. Answers it as it now is, whatever
+    /// `deletion_time` is.
+    pub(crate) fn delete(&mut self, id: &str) -> Result<Allocation, Failure> {
         self.sweep();
         let id: Id = self.id_of(id).ok_or_else(|| Failure::not_found(id))?;
         let rec = &self.records[&id];
-        if rec.state != State::Active {
+        if !rec.is_active() {
             return Err(Failure::new(
                 ErrorCode::AlreadyDeleted,
                 format!("greenpin_id: {id} was already deallocated"),
             ));
         }
-        if let Some(at) = rec.expires_at {
-            self.expiries.remove(&(at, id.clone()));
-        }
         let now = self.now_ms();
         self.deallocate(&id, now, DeallocationReason::Deleted);
-        self.get(&id)
+        let rec = &self.records[&id];
+        Ok(self.render(&id, rec))
     }
 
+    /// Moves an active allocation into the vault at `at`: its transaction id is free, its
+    /// keys stay reserved for `deletion_time` (freed at once when it is 0), and it is
+    /// forgotten after the vault retention.
     fn deallocate(&mut self, id: &Id, at: i64, reason: DeallocationReason) {
-        let deletion_ms = i64::try_from(
-            self.settings
-                .deletion_time
-                .unwrap_or(DEFAULT_DELETION_TIME)
-                .saturating_mul(1000),
-        )
-        .unwrap_or(i64::MAX / 4);
+        let deletion_ms = i64::try_from(self.settings.deletion_time.unwrap_or(0))
+            .unwrap_or(i64::MAX / 4_000)
+            .saturating_mul(1000);
+        let retention = self.capacity.vault_retention_ms;
         let Some(rec) = self.records.get_mut(id) else {
             return;
         };
+        if !rec.is_active() {
+            return;
+        }
+        let old_expiry = rec.expires_at;
         rec.state = State::Vault;
         rec.deallocated_at = Some(at);
+        let release_at = at.saturating_add(deletion_ms);
+        let purge_at = at.saturating_add(retention).max(release_at);
+        rec.release_at = (deletion_ms > 0).then_some(release_at);
+        rec.purge_at = Some(purge_at);
         let alloc = rec.allocation(id);
-        for (key, _) in routes_of(&alloc) {
-            if self.routes.get(&key).is_some_and(|(owner, _)| owner == id) {
-                self.routes.remove(&key);
-            }
+        self.active -= 1;
+        self.unschedule(id, old_expiry);
+        if deletion_ms > 0 {
+            self.releases.insert((release_at, id.clone()));
+        } else {
+            self.release_keys(id, &keys_of(&alloc));
         }
+        self.purges.insert((purge_at, id.clone()));
         if let Some(tx) = &alloc.transaction_id {
             self.by_transaction.remove(tx.as_str());
         }
-        self.purges
-            .insert((at.saturating_add(deletion_ms), id.clone()));
         let mut event = DeallocationEvent::new(alloc.greenpin_id.clone(), reason);
         event.transaction_id = alloc.transaction_id.clone();
         event.deallocation_time = Some(self.time_text(at));
         self.events.push(Event::Deallocated(event));
+        // The vault is bounded too: past its capacity the oldest are forgotten early.
+        while self.purges.len() > self.capacity.max_vault {
+            let Some((_, oldest)) = self.purges.pop_first() else {
+                break;
+            };
+            self.forget(&oldest);
+        }
     }
 
-    fn expiry_for(
-        &self,
-        policy: Option<DeallocationPolicy>,
-        current: Option<i64>,
-    ) -> Result<Option<i64>, Failure> {
+    /// Ends a deallocated allocation's vault period: its keys are free.
+    fn release(&mut self, id: &Id) {
+        let Some(rec) = self.records.get_mut(id) else {
+            return;
+        };
+        let Some(at) = rec.release_at.take() else {
+            return;
+        };
+        self.releases.remove(&(at, id.clone()));
+        let alloc = rec.allocation(id);
+        self.release_keys(id, &keys_of(&alloc));
+    }
+
+    /// Forgets a deallocated allocation (releasing its keys if still reserved).
+    fn forget(&mut self, id: &Id) {
+        self.release(id);
+        if let Some(rec) = self.records.remove(id)
+            && let Some(at) = rec.purge_at
+        {
+            self.purges.remove(&(at, id.clone()));
+        }
+    }
+
+    fn expiry_for(&self, policy: Option<DeallocationPolicy>, current: Option<i64>) -> Option<i64> {
         let max = self.settings.max_deallocation_time;
         let now = self.now_ms();
         match policy {
@@ -346,47 +402,84 @@ impl Store {
                     .as_secs()
                     .max(DeallocationDuration::MIN_LIFE.as_secs())
                     .min(cap);
-                Ok(Some(now.saturating_add((secs as i64).saturating_mul(1000))))
+                Some(now.saturating_add((secs as i64).saturating_mul(1000)))
             }
-            None if current.is_some() => Ok(current),
-            None => Ok(max
+            None if current.is_some() => current,
+            None => max
                 .and_then(|m| m.secs())
-                .map(|m| now.saturating_add((m as i64).saturating_mul(1000)))),
+                .map(|m| now.saturating_add((m as i64).saturating_mul(1000))),
         }
     }
 
-    /// The transaction id of an allocation (for tests).
-    pub fn transaction_of(&self, id: &str) -> Option<TransactionId> {
-        self.records.get(id).and_then(|r| r.transaction_id.clone())
+    /// Every allocation kept, in the dashboard's order: active ones by when they expire,
+    /// then those that never expire, then deallocated ones by when they are forgotten. No
+    /// sort: each index is already in order.
+    pub(crate) fn in_order(&self) -> impl Iterator<Item = (&Id, &Record)> + '_ {
+        self.expiries
+            .iter()
+            .map(|(_, id)| id)
+            .chain(self.unending.iter())
+            .chain(self.purges.iter().map(|(_, id)| id))
+            .filter_map(|id| self.records.get_key_value(id))
+    }
+
+    /// How many allocations are active, and how many deallocated ones are kept.
+    pub(crate) fn counts(&self) -> (usize, usize) {
+        (self.active, self.records.len() - self.active)
     }
 
     /// Checks the store's own invariants; `Err` says which one broke.
-    pub fn check_invariants(&self) -> Result<(), String> {
+    pub(crate) fn check_invariants(&self) -> Result<(), String> {
         let mut seen = HashMap::new();
+        let mut active = 0;
         for (id, rec) in &self.records {
-            if rec.state != State::Active {
-                if self.by_transaction.values().any(|v| v == id) {
-                    return Err(format!(
-                        "vault allocation {id} still holds its transaction id"
-                    ));
+            let holds_keys = rec.is_active() || rec.release_at.is_some();
+            if rec.is_active() {
+                active += 1;
+                let listed = match rec.expires_at {
+                    Some(at) => self.expiries.contains(&(at, id.clone())),
+                    None => self.unending.contains(id),
+                };
+                if !listed {
+                    return Err(format!("active allocation {id} is not scheduled"));
                 }
+            } else if self.by_transaction.values().any(|v| v == id) {
+                return Err(format!(
+                    "vault allocation {id} still holds its transaction id"
+                ));
+            }
+            if !holds_keys {
                 continue;
             }
-            for (key, side) in routes_of(&rec.allocation(id)) {
+            for (key, side, pinned) in keys_of(&rec.allocation(id)) {
                 if let Some(other) = seen.insert(key, id.clone()) {
-                    return Err(format!("route {key:?} is held by {other} and {id}"));
+                    return Err(format!("key {key:?} is held by {other} and {id}"));
                 }
-                if self.routes.get(&key) != Some(&(id.clone(), side)) {
-                    return Err(format!("route {key:?} of {id} is missing from the table"));
+                let expected = Holder {
+                    id: id.clone(),
+                    side,
+                    pinned,
+                };
+                if self.keys.get(&key) != Some(&expected) {
+                    return Err(format!("key {key:?} of {id} is missing from the table"));
                 }
             }
         }
-        if seen.len() != self.routes.len() {
+        if seen.len() != self.keys.len() {
             return Err(format!(
-                "{} routes in the table, {} held by active allocations",
-                self.routes.len(),
+                "{} keys in the table, {} held by live allocations",
+                self.keys.len(),
                 seen.len()
             ));
+        }
+        if active != self.active {
+            return Err(format!(
+                "{active} active allocations, counted {}",
+                self.active
+            ));
+        }
+        if self.expiries.len() + self.unending.len() != active {
+            return Err("the expiry schedule lists allocations that are not active".into());
         }
         Ok(())
     }

@@ -4,15 +4,15 @@
 use super::*;
 
 /// An allocation id, shared by every index that refers to it.
-pub(super) type Id = Arc<str>;
+pub(crate) type Id = Arc<str>;
 
 /// A party as stored: numbers as E.164 digits in boxed slices — a fraction of the size of
 /// a `Vec` of `String`s, which matters at 100,000 live allocations.
 #[derive(Debug, Clone)]
-pub(super) struct StoredParty {
-    pub(super) vns: Box<[u64]>,
-    pub(super) numbers: Box<[u64]>,
-    pub(super) pin: Option<Pin>,
+pub(crate) struct StoredParty {
+    pub(crate) vns: Box<[u64]>,
+    pub(crate) numbers: Box<[u64]>,
+    pub(crate) pin: Option<Pin>,
 }
 
 impl StoredParty {
@@ -38,16 +38,24 @@ impl StoredParty {
     }
 }
 
-/// An allocation as stored; its id is the key it is stored under.
+/// An allocation as stored; its id is the key it is stored under. Times are milliseconds
+/// on the emulator's clock.
 #[derive(Debug, Clone)]
-pub(super) struct Record {
-    pub(super) transaction_id: Option<TransactionId>,
-    pub(super) a: StoredParty,
-    pub(super) b: StoredParty,
-    pub(super) usage: Usage,
-    pub(super) state: State,
-    pub(super) expires_at: Option<i64>,
-    pub(super) deallocated_at: Option<i64>,
+pub(crate) struct Record {
+    pub(crate) transaction_id: Option<TransactionId>,
+    pub(crate) a: StoredParty,
+    pub(crate) b: StoredParty,
+    pub(crate) usage: Usage,
+    pub(crate) state: State,
+    /// When an active allocation expires (`None`: never).
+    pub(crate) expires_at: Option<i64>,
+    /// When it was deallocated (expiry or delete).
+    pub(crate) deallocated_at: Option<i64>,
+    /// When a deallocated allocation's keys are free again (the end of its vault period);
+    /// `None` once they are.
+    pub(crate) release_at: Option<i64>,
+    /// When a deallocated allocation is forgotten (GET answers 404 from then on).
+    pub(crate) purge_at: Option<i64>,
 }
 
 impl Record {
@@ -60,7 +68,40 @@ impl Record {
             state: alloc.state.clone(),
             expires_at,
             deallocated_at: None,
+            release_at: None,
+            purge_at: None,
         }
+    }
+
+    /// Whether it is active.
+    pub(crate) fn is_active(&self) -> bool {
+        self.state == State::Active
+    }
+
+    /// Whether any of its numbers, VNs, PIN, id or transaction id contains `needle` (digits
+    /// of a number match with or without their `+`).
+    pub(crate) fn matches(&self, id: &str, needle: &str) -> bool {
+        if needle.is_empty() {
+            return true;
+        }
+        let digits_needle = needle.trim_start_matches('+');
+        let in_numbers = |list: &[u64]| {
+            !digits_needle.is_empty()
+                && digits_needle.bytes().all(|b| b.is_ascii_digit())
+                && list.iter().any(|n| n.to_string().contains(digits_needle))
+        };
+        let party = |p: &StoredParty| {
+            in_numbers(&p.vns)
+                || in_numbers(&p.numbers)
+                || p.pin.as_ref().is_some_and(|pin| pin.as_str() == needle)
+        };
+        id.contains(needle)
+            || self
+                .transaction_id
+                .as_ref()
+                .is_some_and(|t| t.as_str().contains(needle))
+            || party(&self.a)
+            || party(&self.b)
     }
 
     /// The allocation, without its deallocation time (see `Store::dated`).
@@ -68,7 +109,7 @@ impl Record {
         clippy::expect_used,
         reason = "records are keyed by ids that were valid GreenPinIds when stored"
     )]
-    pub(super) fn allocation(&self, id: &str) -> Allocation {
+    pub(crate) fn allocation(&self, id: &str) -> Allocation {
         let greenpin_id = GreenPinId::new(id).expect("stored ids are valid");
         let mut a = Allocation::new(
             greenpin_id,

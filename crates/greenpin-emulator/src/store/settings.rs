@@ -2,46 +2,67 @@
 
 use super::*;
 
-/// The documented defaults of every setting the emulator models.
-pub fn default_settings() -> Settings {
+/// The documented defaults of every setting the emulator models: `country` `IN`,
+/// `intl_num_sup` `"false"`, `max_deallocation_time` `"170d"`, `timezone` `IST`,
+/// `deletion_time` 0, PINs of 4 digits with the A-party's on and the B-party's and the
+/// common PIN off (as Exotel's Update example answers), and the settings shared with
+/// GreenVN: `tag_enabled` `"false"`, `aparty_tag` `aparty`, `bparty_tag` `bparty`,
+/// `sticky_agent_enabled` and `lcr_enabled` `"false"`. `sms_config` and `default_region`
+/// have no documented default and are absent until set.
+pub(crate) fn default_settings() -> Settings {
     let four = routing::default_pin_length();
-    let mut s = SettingsSpec::new()
+    SettingsSpec::new()
         .country("IN")
         .intl_num_sup(false)
         .max_deallocation_time(MaxDeallocationTime::Cap(DeallocationDuration::MAX))
         .timezone(Timezone::Ist)
-        .deletion_time(DEFAULT_DELETION_TIME)
+        .deletion_time(0)
         .aparty_pin_length(four)
         .bparty_pin_length(four)
         .aparty_pin_enabled(true)
         .bparty_pin_enabled(false)
-        .settings;
-    s.common_pin_length = Some(four);
-    s.common_pin_enabled = Some(false);
-    s
+        .common_pin_length(four)
+        .common_pin_enabled(false)
+        .tag_enabled(false)
+        .aparty_tag("aparty")
+        .bparty_tag("bparty")
+        .sticky_agent_enabled(false)
+        .lcr_enabled(false)
+        .settings
 }
 
 impl Store {
     // ----- settings ----------------------------------------------------------------
 
     /// The country local numbers are read in.
-    pub fn country(&self) -> Country {
+    pub(crate) fn country(&self) -> Country {
         self.country
     }
 
     /// What the core's validation needs from the account's settings.
-    pub fn validation(&self) -> ValidationContext {
+    pub(crate) fn validation(&self) -> ValidationContext {
         ValidationContext::new(self.country)
             .international_numbers(self.settings.intl_num_sup == Some(true))
     }
 
     /// Every setting.
-    pub fn settings(&self) -> &Settings {
+    pub(crate) fn settings(&self) -> &Settings {
         &self.settings
     }
 
+    /// The tags of the parties, when `tag_enabled` is on.
+    pub(crate) fn tags(&self) -> Option<(String, String)> {
+        let s = &self.settings;
+        (s.tag_enabled == Some(true)).then(|| {
+            (
+                s.aparty_tag.clone().unwrap_or_else(|| "aparty".into()),
+                s.bparty_tag.clone().unwrap_or_else(|| "bparty".into()),
+            )
+        })
+    }
+
     /// Applies a validated settings change; what it omits keeps its value.
-    pub fn update_settings(&mut self, change: SettingsBody) -> Settings {
+    pub(crate) fn update_settings(&mut self, change: SettingsBody) -> Settings {
         let change = change.into_settings();
         let s = &mut self.settings;
         macro_rules! take {
@@ -59,7 +80,14 @@ impl Store {
             aparty_pin_enabled,
             bparty_pin_enabled,
             common_pin_length,
-            common_pin_enabled
+            common_pin_enabled,
+            tag_enabled,
+            aparty_tag,
+            bparty_tag,
+            sms_config,
+            sticky_agent_enabled,
+            lcr_enabled,
+            default_region
         );
         s.other.extend(change.other);
         self.country = self

@@ -1,10 +1,12 @@
 //! A raw HTTP client for the emulator's tests: JSON text in, status and JSON out. Nothing
 //! of greenpin-core's serialisation is involved, so a bug there cannot hide behind a
 //! matching bug in the server.
-#![allow(
-    dead_code,
-    reason = "each test binary uses a different part of the helpers"
-)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
 
 use greenpin_emulator::BlockingEmulator;
 use serde_json::{Value, json};
@@ -63,17 +65,26 @@ impl Answer {
 
 impl Raw {
     pub fn new(emu: &BlockingEmulator) -> Raw {
+        Raw::to(
+            emu.base_url(),
+            emu.account_sid(),
+            emu.credentials().key().expose(),
+            emu.credentials().token().expose(),
+        )
+    }
+
+    /// A client for an emulator at `base` (a child process, say).
+    pub fn to(base: &str, sid: &str, key: &str, token: &str) -> Raw {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
-            .timeout_global(Some(std::time::Duration::from_secs(20)))
+            .timeout_global(Some(std::time::Duration::from_secs(40)))
             .build()
             .into();
         Raw {
             agent,
-            base: emu.base_url().to_owned(),
-            sid: emu.account_sid().to_owned(),
-            auth: emu
-                .credentials()
+            base: base.to_owned(),
+            sid: sid.to_owned(),
+            auth: greenpin_core::Credentials::new(key, token)
                 .authorization()
                 .to_str()
                 .unwrap()
@@ -176,4 +187,163 @@ pub fn setup() -> (BlockingEmulator, Raw) {
 /// The `greenpin_id` of an allocation's JSON.
 pub fn id_of(v: &Value) -> String {
     v["greenpin_id"].as_str().unwrap().to_owned()
+}
+
+/// A callback receiver on loopback: answers each request with the next of `statuses`
+/// (then the last one again) and hands what it received to a channel.
+pub struct Hook {
+    pub url: String,
+    pub received: mpsc::Receiver<Received>,
+}
+
+/// One request a [`Hook`] received.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub path: String,
+    /// Lower-case names.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Received {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+}
+
+impl Hook {
+    /// A receiver answering 200 to everything.
+    pub fn ok() -> Hook {
+        Hook::answering(&[200])
+    }
+
+    pub fn answering(statuses: &[u16]) -> Hook {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/hooks/greenpin", l.local_addr().unwrap());
+        let (tx, rx) = mpsc::channel();
+        let statuses = statuses.to_vec();
+        std::thread::spawn(move || {
+            for (n, stream) in l.incoming().enumerate() {
+                let Ok(mut stream) = stream else { return };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut request_line = String::new();
+                if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+                    continue;
+                }
+                let path = request_line
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or("")
+                    .to_owned();
+                let mut headers = Vec::new();
+                let mut len = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some((k, v)) = line.split_once(':') {
+                        let (k, v) = (k.trim().to_ascii_lowercase(), v.trim().to_owned());
+                        if k == "content-length" {
+                            len = v.parse().unwrap_or(0);
+                        }
+                        headers.push((k, v));
+                    }
+                }
+                let mut body = vec![0; len];
+                if reader.read_exact(&mut body).is_err() {
+                    continue;
+                }
+                let status = statuses.get(n).or(statuses.last()).copied().unwrap_or(200);
+                let _ = stream.write_all(
+                    format!(
+                        "HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                    )
+                    .as_bytes(),
+                );
+                let _ = tx.send(Received {
+                    path,
+                    headers,
+                    body,
+                });
+            }
+        });
+        Hook { url, received: rx }
+    }
+
+    /// The next request, within 10 s.
+    pub fn next(&self) -> Received {
+        self.received
+            .recv_timeout(Duration::from_secs(10))
+            .expect("a callback within 10 s")
+    }
+
+    /// Points the account's callback endpoint at this receiver.
+    pub fn register(&self, raw: &Raw) {
+        raw.api(
+            "PUT",
+            "/settings",
+            Some(&json!({"greenpin_call_complete_event_endpoint": self.url}).to_string()),
+        )
+        .expect_ok();
+    }
+}
+
+/// The emulator's binary in a child process, killed when dropped.
+pub struct Binary {
+    pub child: Child,
+    pub base: String,
+}
+
+impl Binary {
+    /// Starts `greenpin-emulator --listen 127.0.0.1:0 ARGS`; reads its first line.
+    pub fn start(args: &[&str]) -> Binary {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_greenpin-emulator"))
+            .args(["--listen", "127.0.0.1:0"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let base = first
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("{first:?}"))
+            .to_owned();
+        Binary { child, base }
+    }
+
+    /// A raw client with the default account and credentials.
+    pub fn raw(&self) -> Raw {
+        Raw::to(&self.base, "demo", "demo-key", "demo-token")
+    }
+
+    /// Resident memory now, in KiB (`VmRSS` of /proc).
+    pub fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap()
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -1,15 +1,13 @@
 //! The test controls: faults, the journal, call simulation, callbacks; and correctness
 //! under concurrent load.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::{Raw, setup};
-use greenpin_emulator::{Fault, FaultRule};
+use crate::common::{Raw, setup};
+use greenpin_emulator::{CallSpec, Fault, FaultRule};
 use serde_json::{Value, json};
 
 #[test]
@@ -155,6 +153,9 @@ fn journal_counts_requests_and_redacts_credentials() {
 fn calls_route_both_ways_and_refuse_with_reasons() {
     let (_emu, raw) = setup();
     raw.api("PUT", &format!("/greenpin/{}", "x"), Some("{}"));
+    // A vault period, so the deleted allocation's keys stay reserved below.
+    raw.api("PUT", "/settings", Some(r#"{"deletion_time": 600}"#))
+        .expect_ok();
     let c = raw.create(json!({"transaction_id": "t",
         "a": {"numbers": ["7987686144"], "vns": ["6292134471"], "pin": "123"},
         "b": {"numbers": ["9956555625"], "vns": ["6292134465"]}}));
@@ -164,17 +165,20 @@ fn calls_route_both_ways_and_refuse_with_reasons() {
         if let Some(p) = pin {
             body["pin"] = json!(p);
         }
-        raw.control("POST", "/calls", Some(body)).expect_ok()
+        let mut out = raw.control("POST", "/calls", Some(body)).expect_ok();
+        let sid = out.as_object_mut().unwrap().remove("call_sid");
+        assert!(sid.is_some_and(|s| s.as_str().is_some_and(|s| s.len() == 36)));
+        out
     };
     // A calls B through its VN with its PIN.
     assert_eq!(
         call("7987686144", "6292134471", Some("123")),
-        json!({"connected": true, "greenpin_id": id, "party": "a", "to": "+919956555625"})
+        json!({"connected": true, "call_type": "completed", "greenpin_id": id, "party": "a", "to": "+919956555625"})
     );
     // B calls A through its VN, known by its number (no PIN).
     assert_eq!(
         call("9956555625", "6292134465", None),
-        json!({"connected": true, "greenpin_id": id, "party": "b", "to": "+917987686144"})
+        json!({"connected": true, "call_type": "completed", "greenpin_id": id, "party": "b", "to": "+917987686144"})
     );
     assert_eq!(
         call("7987686144", "6292134471", Some("999"))["reason"],
@@ -212,12 +216,17 @@ fn calls_route_both_ways_and_refuse_with_reasons() {
         call("7987686144", "6292134471", Some("123"))["connected"],
         true
     );
-    // Deleted: not active.
+    // Deleted, in its vault period: not active, and the attempt names the allocation.
     raw.api("DELETE", &format!("/greenpin/{id}"), None)
         .expect_ok();
+    let gone = call("7987686144", "6292134471", Some("123"));
     assert_eq!(
-        call("7987686144", "6292134471", Some("123"))["reason"],
-        "not_active"
+        (
+            gone["reason"].as_str(),
+            gone["greenpin_id"].as_str(),
+            gone["call_type"].as_str()
+        ),
+        (Some("not_active"), Some(id), Some("call-attempt"))
     );
 }
 
@@ -277,7 +286,7 @@ fn callbacks_reach_a_loopback_listener() {
             .expect("a callback")
     };
 
-    emu.simulate_call("7987686144", "6292134471", Some("123"))
+    emu.simulate_call(&CallSpec::new("7987686144", "6292134471").pin("123"))
         .unwrap();
     let (kind, call) = wait();
     assert_eq!(kind, "call_completed");
@@ -481,7 +490,7 @@ fn serves_its_openapi_document() {
 fn the_dashboard_is_served_locked_down_with_its_state() {
     let (emu, raw) = setup();
     let c = raw.create_simple("dash-1", "7987686144", "9956555625", "6292134471");
-    let id = common::id_of(&c);
+    let id = crate::common::id_of(&c);
     let page = raw.send("GET", "/__emulator/dashboard", &[], None);
     assert_eq!(page.status, 200);
     assert!(page.text.contains("<h1>GreenPin emulator</h1>"));
@@ -506,9 +515,17 @@ fn the_dashboard_is_served_locked_down_with_its_state() {
         );
     }
     // Its data: the allocation with time left, the routing table, the clock, settings.
-    emu.simulate_call("9956555625", "6292134471", None).unwrap();
+    emu.simulate_call(&CallSpec::new("9956555625", "6292134471"))
+        .unwrap();
     let state = raw.control("GET", "/state", None).expect_ok();
-    let a = &state["allocations"][0];
+    assert_eq!(
+        (
+            state["allocations"]["total"].as_u64(),
+            state["allocations"]["matching"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+    let a = &state["allocations"]["items"][0];
     assert_eq!(a["greenpin_id"], id.as_str());
     assert!(a["ms_left"].as_i64().unwrap() > 0);
     assert!(

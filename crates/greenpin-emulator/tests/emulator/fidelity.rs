@@ -1,11 +1,11 @@
 //! Exotel's documented behaviour, row by row (`GREENPIN_API.md`): each test is one place
 //! where the emulator once departed from the documentation.
 
-mod common;
+use greenpin_emulator::CallSpec;
 
 use std::time::Duration;
 
-use common::{id_of, setup};
+use crate::common::{id_of, setup};
 use serde_json::json;
 
 #[test]
@@ -125,7 +125,9 @@ fn pins_exist_only_for_parties_whose_pin_is_enabled() {
     );
     assert!(c["b"].get("pin").is_none(), "dropped for B");
     // B reaches A by its own number, no PIN asked.
-    let call = emu.simulate_call("9956555625", "6292134471", None).unwrap();
+    let call = emu
+        .simulate_call(&CallSpec::new("9956555625", "6292134471"))
+        .unwrap();
     assert_eq!(
         (call.connected, call.to.as_deref()),
         (true, Some("+917987686144"))
@@ -156,11 +158,11 @@ fn the_common_pin_is_shared_and_the_caller_number_tells_the_parties_apart() {
     assert_eq!(pin.len(), 5);
     assert_eq!(c["b"]["pin"].as_str(), Some(pin.as_str()));
     let from_b = emu
-        .simulate_call("9956555625", "6292134471", Some(&pin))
+        .simulate_call(&CallSpec::new("9956555625", "6292134471").pin(&pin))
         .unwrap();
     assert_eq!(from_b.to.as_deref(), Some("+917987686144"), "B reaches A");
     let from_anyone = emu
-        .simulate_call("7000000009", "6292134471", Some(&pin))
+        .simulate_call(&CallSpec::new("7000000009", "6292134471").pin(&pin))
         .unwrap();
     assert_eq!(
         from_anyone.to.as_deref(),
@@ -177,7 +179,7 @@ fn a_b_party_number_entering_the_a_pin_is_not_the_a_party() {
         "b": {"numbers": ["9956555625"]}, "usage": "twoway"}));
     assert_eq!(c["a"]["pin"], "1234");
     let call = emu
-        .simulate_call("9956555625", "6292134471", Some("1234"))
+        .simulate_call(&CallSpec::new("9956555625", "6292134471").pin("1234"))
         .unwrap();
     assert_eq!(
         (call.party, call.to.as_deref()),
@@ -192,7 +194,7 @@ fn a_b_party_number_entering_the_a_pin_is_not_the_a_party() {
     )
     .expect_ok();
     let refused = emu
-        .simulate_call("9956555625", "6292134471", Some("1234"))
+        .simulate_call(&CallSpec::new("9956555625", "6292134471").pin("1234"))
         .unwrap();
     assert_eq!(
         (refused.connected, refused.reason),

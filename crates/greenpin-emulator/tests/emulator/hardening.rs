@@ -2,13 +2,11 @@
 //! its journal stays within its byte budget, slow clients are cut off, controls refuse web
 //! pages, the clock cannot be wrapped, and its printed URL is always one the SDK accepts.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use common::Raw;
+use crate::common::Raw;
 use greenpin_emulator::{BlockingEmulator, EmulatorConfig, Limits};
 
 fn with_limits(limits: Limits) -> (BlockingEmulator, Raw) {

@@ -1,9 +1,7 @@
 //! Hostile input: every row is answered by a 4xx error envelope, never a 5xx or a panic,
 //! and the server goes on serving afterwards.
 
-mod common;
-
-use common::Raw;
+use crate::common::Raw;
 use greenpin_emulator::BlockingEmulator;
 
 struct Row {

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use greenpin_emulator::{BlockingEmulator, Fault, FaultRule};
+use greenpin_emulator::{BlockingEmulator, CallSpec, Fault, FaultRule};
 
 #[tokio::test]
 async fn a_blocking_emulator_starts_and_stops_inside_a_tokio_test() {
@@ -21,7 +21,7 @@ fn the_clock_moves_to_the_millisecond_and_failures_work_with_question_mark()
     let moved = emu.clock_ms() - before;
     assert!((3000..3500).contains(&moved), "moved {moved} ms");
     emu.add_fault(FaultRule::new(Fault::status(503)))?;
-    let refused = emu.simulate_call("not a number", "6292134471", None);
+    let refused = emu.simulate_call(&CallSpec::new("not a number", "6292134471"));
     let e = refused.unwrap_err();
     let boxed: Box<dyn std::error::Error> = Box::new(e.clone());
     assert!(boxed.to_string().contains("code 16"), "{boxed}");

@@ -1,0 +1,427 @@
+//! Outgoing callbacks: call-completed and deallocation payloads POSTed to the account's
+//! `greenpin_call_complete_event_endpoint`, told apart by an `X-GreenPin-Event` header.
+//!
+//! Delivery is asynchronous, as the real service's is: the API call or simulated call that
+//! produced a callback answers first, and a dispatcher task delivers the callbacks in the
+//! order they were produced. Each one is recorded ([`CallbackRecord`]) with every delivery
+//! attempt and the receiver's answer; a test waits for it to settle
+//! (`wait_for_callback`) rather than sleeping. An attempt that gets no answer or a 5xx is
+//! tried again, up to [`ATTEMPTS`] times, 1 s and then 2 s later; a 4xx is the receiver's
+//! refusal and is not retried. Callback faults ([`CallbackFault`]) deliver one twice, late,
+//! out of order or not at all. [`target`] says where the emulator never delivers.
+
+mod encode;
+mod faults;
+mod record;
+pub(crate) mod target;
+
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http::{Request, header};
+use http_body_util::Full;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+use tokio::sync::{Notify, mpsc};
+
+pub use faults::{CallbackFault, CallbackFaultKind};
+pub use record::{AttemptResult, CallbackKind, CallbackRecord, CallbackStatus, DeliveryAttempt};
+
+use crate::config::{CallbackEncoding, TransactionIdSpelling};
+use crate::state::lock;
+use crate::store::Event;
+use faults::CallbackFaults;
+use record::CallbackLog;
+use target::{Target, TargetPolicy, shown_url};
+
+/// Delivery attempts per callback.
+pub const ATTEMPTS: usize = 3;
+/// Time an attempt has to connect and be answered.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Callbacks waiting to be delivered; more are recorded `not_sent`.
+const QUEUE: usize = 1024;
+/// How long a callback held back by a `reorder` fault waits for the next one.
+const REORDER_WAIT: Duration = Duration::from_secs(10);
+
+/// A callback on its way.
+#[derive(Debug, Clone)]
+struct Job {
+    id: u64,
+    kind: CallbackKind,
+    target: Target,
+    content_type: &'static str,
+    body: Bytes,
+    /// A redelivery asked for by a control: no callback fault applies.
+    redelivery: bool,
+}
+
+/// The callbacks' log, faults and dispatcher, shared by the routes and the Rust API.
+#[derive(Debug)]
+pub(crate) struct Hub {
+    log: Mutex<CallbackLog>,
+    /// Signalled (with `log`) whenever a record changes, for blocking waiters.
+    changed: Condvar,
+    /// Notified whenever a record changes, for async waiters.
+    notify: Notify,
+    faults: Mutex<CallbackFaults>,
+    queue: mpsc::Sender<Job>,
+    encoding: CallbackEncoding,
+    spelling: TransactionIdSpelling,
+    policy: TargetPolicy,
+}
+
+impl Hub {
+    /// A hub whose dispatcher runs on the current runtime.
+    pub(crate) fn start(
+        encoding: CallbackEncoding,
+        spelling: TransactionIdSpelling,
+        policy: TargetPolicy,
+    ) -> Arc<Hub> {
+        let (queue, rx) = mpsc::channel(QUEUE);
+        let hub = Arc::new(Hub {
+            log: Mutex::default(),
+            changed: Condvar::new(),
+            notify: Notify::new(),
+            faults: Mutex::default(),
+            queue,
+            encoding,
+            spelling,
+            policy,
+        });
+        tokio::spawn(dispatch(Arc::downgrade(&hub), rx));
+        hub
+    }
+
+    /// Records `events` (produced at `at` on the emulator's clock) and queues those that
+    /// can be delivered to `endpoint`.
+    pub(crate) fn publish(&self, events: Vec<Event>, endpoint: Option<&str>, at: &str) {
+        if events.is_empty() {
+            return;
+        }
+        let target = endpoint.map(|url| self.policy.resolve(url));
+        for event in events {
+            let encoded = encode::encode(&event, self.encoding, self.spelling);
+            let (status, note) = match &target {
+                None => (
+                    CallbackStatus::NotSent,
+                    Some("no greenpin_call_complete_event_endpoint is set".to_owned()),
+                ),
+                Some(Err(why)) => (CallbackStatus::NotSent, Some(why.clone())),
+                Some(Ok(_)) => (CallbackStatus::Pending, None),
+            };
+            let id = lock(&self.log).push(
+                encoded.kind,
+                at.to_owned(),
+                encoded.payload,
+                endpoint.map(shown_url),
+                status,
+                note,
+            );
+            if let Some(Ok(target)) = &target {
+                let job = Job {
+                    id,
+                    kind: encoded.kind,
+                    target: target.clone(),
+                    content_type: encoded.content_type,
+                    body: encoded.body,
+                    redelivery: false,
+                };
+                if self.queue.try_send(job).is_err() {
+                    self.settle(
+                        id,
+                        CallbackStatus::NotSent,
+                        Some(format!("{QUEUE} callbacks were waiting to be delivered")),
+                    );
+                }
+            }
+        }
+        self.changed();
+    }
+
+    /// Delivers a recorded callback again, to the endpoint it was sent to (no callback
+    /// fault applies). `Err` when there is no such record or it was never sendable.
+    pub(crate) fn redeliver(&self, id: u64, endpoint: Option<&str>) -> Result<(), String> {
+        let (kind, payload) = {
+            let log = lock(&self.log);
+            let r = log
+                .get(id)
+                .ok_or_else(|| format!("no callback {id} is kept"))?;
+            (r.kind, r.payload.clone())
+        };
+        let url = endpoint.ok_or("no greenpin_call_complete_event_endpoint is set")?;
+        let target = self.policy.resolve(url)?;
+        let (content_type, body) = match self.encoding {
+            CallbackEncoding::Json => ("application/json", serde_json::to_vec(&payload)),
+            CallbackEncoding::Form => {
+                let mut form = form_urlencoded::Serializer::new(String::new());
+                if let serde_json::Value::Object(fields) = &payload {
+                    for (k, v) in fields {
+                        match v {
+                            serde_json::Value::String(s) => form.append_pair(k, s),
+                            serde_json::Value::Null => &mut form,
+                            other => form.append_pair(k, &other.to_string()),
+                        };
+                    }
+                }
+                (
+                    "application/x-www-form-urlencoded",
+                    Ok(form.finish().into_bytes()),
+                )
+            }
+        };
+        let body = body.map_err(|e| e.to_string())?;
+        if let Some(r) = lock(&self.log).get_mut(id) {
+            r.status = CallbackStatus::Pending;
+        }
+        self.queue
+            .try_send(Job {
+                id,
+                kind,
+                target,
+                content_type,
+                body: body.into(),
+                redelivery: true,
+            })
+            .map_err(|_| format!("{QUEUE} callbacks are waiting to be delivered"))
+    }
+
+    fn settle(&self, id: u64, status: CallbackStatus, note: Option<String>) {
+        if let Some(r) = lock(&self.log).get_mut(id) {
+            r.status = status;
+            if note.is_some() {
+                r.note = note;
+            }
+        }
+        self.changed();
+    }
+
+    fn note(&self, id: u64, note: &str) {
+        if let Some(r) = lock(&self.log).get_mut(id) {
+            r.note = Some(note.to_owned());
+        }
+    }
+
+    fn changed(&self) {
+        self.changed.notify_all();
+        self.notify.notify_waiters();
+    }
+
+    pub(crate) fn list(&self) -> Vec<CallbackRecord> {
+        lock(&self.log).list()
+    }
+
+    pub(crate) fn recent(&self, n: usize) -> Vec<CallbackRecord> {
+        lock(&self.log).recent(n)
+    }
+
+    pub(crate) fn clear(&self) {
+        lock(&self.log).clear();
+    }
+
+    pub(crate) fn add_fault(&self, fault: CallbackFault) -> Result<Vec<CallbackFault>, String> {
+        let mut faults = lock(&self.faults);
+        faults.push(fault)?;
+        Ok(faults.list())
+    }
+
+    pub(crate) fn faults(&self) -> Vec<CallbackFault> {
+        lock(&self.faults).list()
+    }
+
+    pub(crate) fn clear_faults(&self) {
+        lock(&self.faults).clear();
+    }
+
+    /// Waits, blocking the thread, until a settled callback `matches`, at most `timeout`.
+    pub(crate) fn wait_blocking(
+        &self,
+        matches: &dyn Fn(&CallbackRecord) -> bool,
+        timeout: Duration,
+    ) -> Option<CallbackRecord> {
+        let deadline = Instant::now() + timeout;
+        let mut log = lock(&self.log);
+        loop {
+            if let Some(r) = log.find_settled(matches) {
+                return Some(r);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            log = self
+                .changed
+                .wait_timeout(log, left)
+                .map(|(guard, _)| guard)
+                .unwrap_or_else(|p| p.into_inner().0);
+        }
+    }
+
+    /// Waits until a settled callback `matches`, at most `timeout`.
+    pub(crate) async fn wait(
+        &self,
+        matches: &(dyn Fn(&CallbackRecord) -> bool + Sync),
+        timeout: Duration,
+    ) -> Option<CallbackRecord> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(r) = lock(&self.log).find_settled(matches) {
+                return Some(r);
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return lock(&self.log).find_settled(matches);
+            }
+        }
+    }
+}
+
+/// Delivers queued callbacks in order, applying callback faults. Ends when the hub is
+/// gone.
+async fn dispatch(hub: std::sync::Weak<Hub>, mut rx: mpsc::Receiver<Job>) {
+    let mut held: Option<Job> = None;
+    loop {
+        let next = if held.is_some() {
+            match tokio::time::timeout(REORDER_WAIT, rx.recv()).await {
+                Ok(next) => next,
+                Err(_) => {
+                    if let (Some(hub), Some(job)) = (hub.upgrade(), held.take()) {
+                        deliver(&hub, job, true).await;
+                    }
+                    continue;
+                }
+            }
+        } else {
+            rx.recv().await
+        };
+        let (Some(job), Some(hub)) = (next, hub.upgrade()) else {
+            return;
+        };
+        let fault = if job.redelivery {
+            None
+        } else {
+            lock(&hub.faults).take(job.kind)
+        };
+        match fault {
+            Some(CallbackFaultKind::Drop) => {
+                hub.settle(
+                    job.id,
+                    CallbackStatus::Dropped,
+                    Some("dropped by a callback fault".into()),
+                );
+            }
+            Some(CallbackFaultKind::Delay { ms }) => {
+                hub.note(job.id, &format!("delayed {ms} ms by a callback fault"));
+                let later = hub.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                    deliver(&later, job, true).await;
+                });
+            }
+            Some(CallbackFaultKind::Duplicate) => {
+                hub.note(job.id, "delivered twice by a callback fault");
+                deliver(&hub, job.clone(), false).await;
+                deliver(&hub, job, true).await;
+            }
+            Some(CallbackFaultKind::Reorder) => {
+                hub.note(
+                    job.id,
+                    "held back by a callback fault until the next callback was delivered",
+                );
+                if let Some(earlier) = held.replace(job) {
+                    deliver(&hub, earlier, true).await;
+                }
+                continue;
+            }
+            None => deliver(&hub, job, true).await,
+        }
+        if let Some(earlier) = held.take() {
+            deliver(&hub, earlier, true).await;
+        }
+    }
+}
+
+/// Delivers `job` once, then (in the background) again after a failure that may go away,
+/// up to [`ATTEMPTS`]. `settle`: the record's status is final after this delivery.
+async fn deliver(hub: &Arc<Hub>, job: Job, settle: bool) {
+    if attempt(hub, &job, settle).await {
+        return;
+    }
+    let hub = hub.clone();
+    tokio::spawn(async move {
+        for n in 1..ATTEMPTS {
+            tokio::time::sleep(Duration::from_secs(1 << (n - 1))).await;
+            if attempt(&hub, &job, settle).await {
+                return;
+            }
+        }
+        if settle {
+            hub.settle(job.id, CallbackStatus::Failed, None);
+        }
+    });
+}
+
+/// One attempt; records it. `true` when delivery is over (answered 2xx, or refused with a
+/// 4xx), `false` when it may be tried again.
+async fn attempt(hub: &Hub, job: &Job, settle: bool) -> bool {
+    let result = match tokio::time::timeout(ATTEMPT_TIMEOUT, post(job)).await {
+        Ok(Ok(status)) => AttemptResult::Answered { status },
+        Ok(Err(e)) => AttemptResult::NoAnswer {
+            error: e.to_string(),
+        },
+        Err(_) => AttemptResult::NoAnswer {
+            error: format!("no answer within {} s", ATTEMPT_TIMEOUT.as_secs()),
+        },
+    };
+    let over = match result {
+        AttemptResult::Answered { status } => {
+            (200..300).contains(&status) || (400..500).contains(&status)
+        }
+        AttemptResult::NoAnswer { .. } => false,
+    };
+    let status = match &result {
+        AttemptResult::Answered { status } if (200..300).contains(status) => {
+            CallbackStatus::Delivered
+        }
+        _ if over => CallbackStatus::Failed,
+        _ => CallbackStatus::Pending,
+    };
+    let at_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0);
+    if let Some(r) = lock(&hub.log).get_mut(job.id) {
+        r.attempts.push(DeliveryAttempt { at_ms, result });
+        if settle && over {
+            r.status = status;
+        }
+    }
+    hub.changed();
+    over
+}
+
+/// POSTs the callback; the receiver's status.
+async fn post(job: &Job) -> Result<u16, Box<dyn std::error::Error + Send + Sync>> {
+    let stream = TcpStream::connect(job.target.addr).await?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(conn);
+    let mut req = Request::post(job.target.path.as_str())
+        .header(header::HOST, job.target.host.as_str())
+        .header(header::CONTENT_TYPE, job.content_type)
+        .header("x-greenpin-event", job.kind.as_str());
+    if let Some(userinfo) = &job.target.userinfo {
+        use base64::Engine;
+        req = req.header(
+            header::AUTHORIZATION,
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(userinfo)
+            ),
+        );
+    }
+    let req = req.body(Full::new(job.body.clone()))?;
+    let resp = sender.send_request(req).await?;
+    Ok(resp.status().as_u16())
+}

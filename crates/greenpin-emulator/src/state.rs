@@ -1,0 +1,71 @@
+//! What every request handler shares: the store, the journal, the faults, the callbacks
+//! and the counts, each behind its own lock, so reading the journal never waits for the
+//! store.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use greenpin_core::{AccountSid, Credentials};
+
+use crate::callbacks::Hub;
+use crate::faults::Faults;
+use crate::ids::Entropy;
+use crate::journal::Journal;
+use crate::stats::Stats;
+use crate::store::Store;
+
+/// Everything the handlers share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) store: Mutex<Store>,
+    pub(crate) journal: Mutex<Journal>,
+    pub(crate) faults: Mutex<Faults>,
+    pub(crate) callbacks: Arc<Hub>,
+    pub(crate) account_sid: AccountSid,
+    pub(crate) credentials: Credentials,
+    pub(crate) request_ids: Entropy,
+    pub(crate) stats: Mutex<Stats>,
+    pub(crate) limits: crate::Limits,
+}
+
+/// Locks, shrugging off poisoning: a panic elsewhere must not take the emulator down, and
+/// every store operation leaves the store consistent before it can panic.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Shared {
+    /// A fresh request id (16 hex digits).
+    pub(crate) fn request_id(&self) -> String {
+        format!("{:016x}", self.request_ids.next_u64())
+    }
+
+    /// Runs `f` on the store, then hands whatever callbacks it produced to the dispatcher
+    /// (after the store's lock is released: delivery never holds it).
+    pub(crate) fn with_store<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R {
+        let (out, events, endpoint, at) = {
+            let mut store = lock(&self.store);
+            let out = f(&mut store);
+            let events = store.take_events();
+            if events.is_empty() {
+                return out;
+            }
+            let endpoint = store
+                .settings()
+                .greenpin_call_complete_event_endpoint
+                .clone()
+                .filter(|u| !u.is_empty());
+            (out, events, endpoint, store.now_text())
+        };
+        self.callbacks.publish(events, endpoint.as_deref(), &at);
+        out
+    }
+
+    /// The account's callback endpoint now.
+    pub(crate) fn endpoint(&self) -> Option<String> {
+        lock(&self.store)
+            .settings()
+            .greenpin_call_complete_event_endpoint
+            .clone()
+            .filter(|u| !u.is_empty())
+    }
+}

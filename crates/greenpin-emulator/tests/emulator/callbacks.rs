@@ -1,0 +1,387 @@
+//! Callbacks a test can rely on: each one recorded with every delivery attempt and the
+//! receiver's answer; waited for rather than slept on; delivered twice, late, out of order
+//! or not at all on request; never to the emulator itself; and simulated calls that end the
+//! ways Exotel documents.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use greenpin_core::callbacks::CallbackReceiver;
+use greenpin_emulator::{
+    BlockingEmulator, CallAnswer, CallRefusal, CallSpec, CallbackFault, CallbackKind,
+    CallbackStatus, EmulatorConfig, TransactionIdSpelling,
+};
+use serde_json::json;
+
+use crate::common::{Hook, Raw, setup};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// An allocation A (7987686144, PIN 123 on 6292134471) ↔ B (9956555625).
+fn allocation(raw: &Raw) -> String {
+    let c = raw.create(json!({"transaction_id": "order-1",
+        "a": {"numbers": ["7987686144"], "vns": ["6292134471"], "pin": "123"},
+        "b": {"numbers": ["9956555625"]}}));
+    c["greenpin_id"].as_str().unwrap().to_owned()
+}
+
+fn call(emu: &BlockingEmulator, spec: CallSpec) -> greenpin_emulator::CallbackRecord {
+    let out = emu.simulate_call(&spec).unwrap();
+    emu.wait_for_callback(|c| c.call_sid() == Some(&out.call_sid), WAIT)
+        .expect("the call's callback settles")
+}
+
+#[test]
+fn each_callback_records_every_attempt_and_the_receivers_answer() {
+    let (emu, raw) = setup();
+    allocation(&raw);
+    // A receiver that refuses (a wrong secret, say): one attempt, not retried, failed.
+    let refusing = Hook::answering(&[403]);
+    refusing.register(&raw);
+    let r = call(&emu, CallSpec::new("7987686144", "6292134471").pin("123"));
+    assert_eq!(r.status, CallbackStatus::Failed);
+    assert_eq!(
+        r.attempts.iter().map(|a| a.status()).collect::<Vec<_>>(),
+        [Some(403)]
+    );
+    assert_eq!(r.deliveries(), 0);
+    refusing.next();
+    // A receiver that fails once (500), then takes it: retried a second later.
+    let flaky = Hook::answering(&[500, 200]);
+    flaky.register(&raw);
+    let r = call(&emu, CallSpec::new("7987686144", "6292134471").pin("123"));
+    assert_eq!(r.status, CallbackStatus::Delivered);
+    assert_eq!(
+        r.attempts.iter().map(|a| a.status()).collect::<Vec<_>>(),
+        [Some(500), Some(200)]
+    );
+    assert!(r.attempts[1].at_ms >= r.attempts[0].at_ms + 900);
+    // Nobody listening: every attempt recorded without an answer, then failed.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", closed.local_addr().unwrap());
+    drop(closed);
+    raw.api(
+        "PUT",
+        "/settings",
+        Some(&json!({"greenpin_call_complete_event_endpoint": url}).to_string()),
+    )
+    .expect_ok();
+    let r = call(&emu, CallSpec::new("7987686144", "6292134471").pin("123"));
+    assert_eq!(r.status, CallbackStatus::Failed);
+    assert_eq!(r.attempts.len(), greenpin_emulator::CALLBACK_ATTEMPTS);
+    assert!(r.attempts.iter().all(|a| a.status().is_none()));
+    // No endpoint at all: not sent, and said why.
+    raw.api(
+        "PUT",
+        "/settings",
+        Some(r#"{"greenpin_call_complete_event_endpoint": ""}"#),
+    )
+    .expect_ok();
+    let r = call(&emu, CallSpec::new("7987686144", "6292134471").pin("123"));
+    assert_eq!(r.status, CallbackStatus::NotSent);
+    assert!(
+        r.note
+            .unwrap()
+            .contains("no greenpin_call_complete_event_endpoint")
+    );
+}
+
+#[test]
+fn a_receiver_drops_the_duplicate_that_a_fault_delivers() {
+    let (emu, raw) = setup();
+    let id = allocation(&raw);
+    let hook = Hook::ok();
+    hook.register(&raw);
+    emu.add_callback_fault(CallbackFault::duplicate().only(CallbackKind::CallCompleted))
+        .unwrap();
+    let record = call(&emu, CallSpec::new("7987686144", "6292134471").pin("123"));
+    assert_eq!(record.deliveries(), 2, "{record:?}");
+    assert!(record.note.as_deref().unwrap().contains("twice"));
+    // The receiver a user writes: the SDK's reader, and a set of keys seen.
+    let receiver = CallbackReceiver::new();
+    let mut seen = HashSet::new();
+    let mut handled = Vec::new();
+    for _ in 0..2 {
+        let got = hook.next();
+        let mut request = http::Request::post(got.path.as_str());
+        for (k, v) in &got.headers {
+            request = request.header(k.as_str(), v.as_str());
+        }
+        let callback = receiver
+            .receive_request(&request.body(got.body.clone()).unwrap())
+            .unwrap();
+        if seen.insert(callback.key().unwrap()) {
+            handled.push(callback);
+        }
+    }
+    assert_eq!(handled.len(), 1, "the duplicate is dropped");
+    let greenpin_core::CallbackEvent::CallCompleted(c) = &handled[0].event else {
+        panic!("{:?}", handled[0]);
+    };
+    assert_eq!(c.greenpin_id.as_ref().unwrap().as_str(), id);
+    assert_eq!(c.transaction_id.as_ref().unwrap().as_str(), "order-1");
+}
+
+#[test]
+fn late_and_reordered_callbacks_arrive_after_the_next_one() {
+    let (emu, raw) = setup();
+    allocation(&raw);
+    let hook = Hook::ok();
+    hook.register(&raw);
+    for fault in [
+        CallbackFault::reorder(),
+        CallbackFault::delay(Duration::from_millis(400)),
+    ] {
+        emu.add_callback_fault(fault).unwrap();
+        let first = emu
+            .simulate_call(&CallSpec::new("7987686144", "6292134471").pin("123"))
+            .unwrap();
+        let second = emu
+            .simulate_call(&CallSpec::new("9956555625", "6292134471").pin("123"))
+            .unwrap();
+        let order = [hook.next().json(), hook.next().json()];
+        assert_eq!(
+            [order[0]["call_sid"].as_str(), order[1]["call_sid"].as_str()],
+            [
+                Some(second.call_sid.as_str()),
+                Some(first.call_sid.as_str())
+            ]
+        );
+    }
+}
+
+#[test]
+fn a_dropped_callback_is_recorded_and_never_sent_and_can_be_sent_again() {
+    let (emu, raw) = setup();
+    allocation(&raw);
+    let hook = Hook::ok();
+    hook.register(&raw);
+    emu.add_callback_fault(CallbackFault::drop_next()).unwrap();
+    let dropped = call(&emu, CallSpec::new("7987686144", "6292134471").pin("123"));
+    assert_eq!(dropped.status, CallbackStatus::Dropped);
+    assert!(dropped.attempts.is_empty());
+    assert!(
+        hook.received
+            .recv_timeout(Duration::from_millis(300))
+            .is_err(),
+        "nothing was sent"
+    );
+    // Redelivered on request (over the control, as any test could).
+    raw.control(
+        "POST",
+        &format!("/callbacks/{}/redeliver", dropped.id),
+        Some(json!({})),
+    )
+    .expect_ok();
+    assert_eq!(hook.next().json()["call_sid"], dropped.call_sid().unwrap());
+    let again = emu
+        .wait_for_callback(|c| c.id == dropped.id && c.deliveries() == 1, WAIT)
+        .unwrap();
+    assert_eq!(again.status, CallbackStatus::Delivered);
+    raw.control("POST", "/callbacks/999999/redeliver", Some(json!({})))
+        .expect_error(400, 5);
+}
+
+#[test]
+fn simulated_calls_end_the_ways_exotel_documents() {
+    let (emu, raw) = setup();
+    allocation(&raw);
+    for (answer, call_type, status, talk) in [
+        (CallAnswer::Answered, "completed", "completed", 42),
+        (CallAnswer::Busy, "incomplete", "busy", 0),
+        (CallAnswer::NoAnswer, "incomplete", "no-answer", 0),
+        (CallAnswer::Failed, "incomplete", "failed", 0),
+        (CallAnswer::CallerHungUp, "client-hangup", "canceled", 0),
+    ] {
+        let r = call(
+            &emu,
+            CallSpec::new("7987686144", "6292134471")
+                .pin("123")
+                .answer(answer)
+                .talk_for(Duration::from_secs(42)),
+        );
+        let c = r.call_completed().unwrap();
+        assert_eq!(
+            (
+                c.call_type.as_ref().map(|t| t.as_str()),
+                c.dial_call_status.as_deref(),
+                c.on_call_duration
+            ),
+            (Some(call_type), Some(status), Some(talk)),
+            "{answer:?}"
+        );
+        assert!(c.dial_call_duration.unwrap() >= talk);
+        assert!(c.start_time.unwrap() <= c.current_time.unwrap());
+    }
+    // A wrong PIN: a call attempt, with the caller and the VN.
+    let out = emu
+        .simulate_call(&CallSpec::new("9000000009", "6292134471").pin("999"))
+        .unwrap();
+    assert_eq!(
+        (out.connected, out.reason),
+        (false, Some(CallRefusal::WrongPin))
+    );
+    let attempt = emu
+        .wait_for_callback(|c| c.call_sid() == Some(&out.call_sid), WAIT)
+        .unwrap()
+        .call_completed()
+        .unwrap();
+    assert_eq!(attempt.call_type.unwrap().as_str(), "call-attempt");
+    assert_eq!(attempt.from.unwrap().as_str(), "+919000000009");
+    assert_eq!(attempt.vn.unwrap().as_str(), "+916292134471");
+    assert_eq!(attempt.on_call_duration, Some(0));
+    // Over the control too, with a duration.
+    let out = raw
+        .control(
+            "POST",
+            "/calls",
+            Some(
+                json!({"from": "7987686144", "vn": "6292134471", "pin": "123",
+                "answer": "busy"}),
+            ),
+        )
+        .expect_ok();
+    assert_eq!(out["call_type"], "incomplete");
+    raw.control(
+        "POST",
+        "/calls",
+        Some(json!({"from": "7987686144", "vn": "6292134471", "talk_secs": 86401})),
+    )
+    .expect_error(400, 5);
+}
+
+#[test]
+fn the_transaction_id_is_spelt_as_chosen() {
+    for (spelling, present, absent) in [
+        (
+            TransactionIdSpelling::Table,
+            &["transation_id"][..],
+            Some("transaction_id"),
+        ),
+        (
+            TransactionIdSpelling::Sample,
+            &["transaction_id"][..],
+            Some("transation_id"),
+        ),
+        (
+            TransactionIdSpelling::Both,
+            &["transaction_id", "transation_id"][..],
+            None,
+        ),
+    ] {
+        let emu =
+            BlockingEmulator::try_start(EmulatorConfig::new().transaction_id_spelling(spelling))
+                .unwrap();
+        let raw = Raw::new(&emu);
+        allocation(&raw);
+        let hook = Hook::ok();
+        hook.register(&raw);
+        call(&emu, CallSpec::new("7987686144", "6292134471").pin("123"));
+        let body = hook.next().json();
+        for field in present {
+            assert_eq!(body[field], "order-1", "{spelling:?}: {body}");
+        }
+        if let Some(field) = absent {
+            assert!(body.get(field).is_none(), "{spelling:?}: {body}");
+        }
+    }
+}
+
+#[test]
+fn callbacks_never_reach_the_emulator_itself_or_any_emulators_controls() {
+    let (emu, raw) = setup();
+    allocation(&raw);
+    // Its own controls, and its own port on any path: refused with the reason recorded,
+    // and the call is placed once.
+    for url in [
+        format!("{}/__emulator/calls", emu.base_url()),
+        format!("{}/anything", emu.base_url()),
+        format!("{}/hook", emu.base_url().replace("127.0.0.1", "localhost")),
+    ] {
+        raw.api(
+            "PUT",
+            "/settings",
+            Some(&json!({"greenpin_call_complete_event_endpoint": url}).to_string()),
+        )
+        .expect_ok();
+        let r = call(&emu, CallSpec::new("7987686144", "6292134471").pin("123"));
+        assert_eq!(r.status, CallbackStatus::NotSent, "{url}");
+        assert!(r.note.as_deref().unwrap().contains("itself"), "{r:?}");
+    }
+    // Another emulator's controls: refused by the sender (the path), and by the other
+    // emulator (a callback never drives controls).
+    let other = BlockingEmulator::start();
+    raw.api(
+        "PUT",
+        "/settings",
+        Some(&json!({"greenpin_call_complete_event_endpoint": format!("{}/__emulator/calls", other.base_url())}).to_string()),
+    )
+    .expect_ok();
+    let r = call(&emu, CallSpec::new("7987686144", "6292134471").pin("123"));
+    assert_eq!(r.status, CallbackStatus::NotSent);
+    let forged = Raw::new(&other).send(
+        "POST",
+        "/__emulator/calls",
+        &[
+            ("content-type", "application/json"),
+            ("x-greenpin-event", "call_completed"),
+        ],
+        Some(br#"{"from":"7987686144","vn":"6292134471"}"#),
+    );
+    forged.expect_error(403, 8);
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(emu.callbacks().len(), 4, "each call fired one callback");
+    assert!(other.callbacks().is_empty());
+}
+
+#[test]
+fn callbacks_can_be_waited_for_over_http() {
+    let (emu, raw) = setup();
+    allocation(&raw);
+    let hook = Hook::ok();
+    hook.register(&raw);
+    let out = raw
+        .control(
+            "POST",
+            "/calls",
+            Some(json!({"from": "7987686144", "vn": "6292134471", "pin": "123"})),
+        )
+        .expect_ok();
+    let sid = out["call_sid"].as_str().unwrap();
+    let list = raw
+        .control(
+            "GET",
+            &format!("/callbacks?call_sid={sid}&wait_ms=10000"),
+            None,
+        )
+        .expect_ok();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["status"], "delivered");
+    assert_eq!(list[0]["attempts"][0]["status"], 200);
+    assert_eq!(hook.next().json()["call_sid"], sid);
+    raw.control("GET", "/callbacks?wait_ms=30001", None)
+        .expect_error(400, 5);
+    raw.control("GET", "/callbacks?kind=nope", None)
+        .expect_error(400, 5);
+    raw.control("DELETE", "/callbacks", None).expect_ok();
+    assert!(emu.callbacks().is_empty());
+}
+
+#[tokio::test]
+async fn an_async_test_waits_for_a_callback() {
+    let emu = greenpin_emulator::Emulator::start().await;
+    let settle = emu
+        .wait_for_callback(|_| true, Duration::from_millis(50))
+        .await;
+    assert!(settle.is_none());
+    let call = emu
+        .simulate_call(&CallSpec::new("7000000001", "6292134471"))
+        .unwrap();
+    let record = emu
+        .wait_for_callback(|c| c.call_sid() == Some(&call.call_sid), WAIT)
+        .await
+        .expect("the call attempt's callback");
+    assert_eq!(record.status, CallbackStatus::NotSent);
+    assert_eq!(record.payload["call_type"], "call-attempt");
+}
