@@ -12,7 +12,7 @@ use greenpin_async::{
     CallType, Callback, CallbackEvent, CallbackReceiver, CallbackSecret, Client, CreateSpec,
     DeallocationReason, PartySpec, SecretPlacement, SettingsSpec,
 };
-use greenpin_emulator::{CallbackEncoding, Emulator, EmulatorConfig};
+use greenpin_emulator::{CallSpec, CallbackEncoding, Emulator, EmulatorConfig};
 use tokio::sync::mpsc;
 
 #[derive(Clone)]
@@ -85,7 +85,7 @@ async fn round_trip(encoding: CallbackEncoding, placement: SecretPlacement) {
     // The customer (B) dials the VN and the business's PIN: the call-completed callback
     // arrives, typed.
     let call = emu
-        .simulate_call("9956555625", "6292134471", Some("1234"))
+        .simulate_call(&CallSpec::new("9956555625", "6292134471").pin("1234"))
         .unwrap();
     assert!(call.connected, "{call:?}");
     let cb = next(&mut events).await;

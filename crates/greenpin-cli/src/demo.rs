@@ -1,15 +1,19 @@
 //! `greenpin demo`: the whole lifecycle against an emulator started in-process — create,
-//! Exotel's documented Update example, get, a call through the VN with the PIN, and the clock run past the
-//! deallocation time — each step printed.
+//! Exotel's documented Update example, get, a call through the VN with the PIN and its
+//! callback, the clock run past the deallocation time, and the account's vault period —
+//! each step printed.
 
 use std::time::Duration;
 
 use greenpin_blocking::Client;
 use greenpin_core::{CreateSpec, PartySpec, UpdateSpec};
-use greenpin_emulator::BlockingEmulator;
+use greenpin_emulator::{BlockingEmulator, CallSpec};
 
 use crate::exit::Failure;
 use crate::output::{allocation_lines, print_lines};
+
+/// The account's vault period (`deletion_time`) in the demo.
+const VAULT_SECS: u64 = 600;
 
 fn step(n: u32, title: &str) {
     crate::output::out!("\n{n}. {title}");
@@ -32,8 +36,11 @@ pub(crate) fn run(json: bool, keep: bool) -> Result<u8, Failure> {
         None,
         None,
     )?;
+    // A vault period of 10 minutes, so the expiry below shows one (the default is 0).
     client.update_settings(
-        &greenpin_core::SettingsSpec::new().call_complete_endpoint(&callbacks.url),
+        &greenpin_core::SettingsSpec::new()
+            .call_complete_endpoint(&callbacks.url)
+            .deletion_time(VAULT_SECS),
     )?;
     crate::output::out!(
         "GreenPin emulator listening on {} (account {}); every step below is a real HTTP call to it.",
@@ -94,7 +101,7 @@ pub(crate) fn run(json: bool, keep: bool) -> Result<u8, Failure> {
         "The business calls VN 6292134471 from 7987686144 and enters PIN 123",
     );
     let call = emulator
-        .simulate_call("7987686144", "6292134471", Some("123"))
+        .simulate_call(&CallSpec::new("7987686144", "6292134471").pin("123"))
         .map_err(|f| Failure::Usage(f.message))?;
     match (&call.to, call.connected) {
         (Some(to), true) => {
@@ -126,7 +133,7 @@ pub(crate) fn run(json: bool, keep: bool) -> Result<u8, Failure> {
         "A stranger calls VN 6292134471 with a wrong PIN; the customer calls VN 6292134465 from 9956555625 (B-party PINs are off: the number is known, no PIN asked)",
     );
     let wrong = emulator
-        .simulate_call("9000000001", "6292134471", Some("999"))
+        .simulate_call(&CallSpec::new("9000000001", "6292134471").pin("999"))
         .map_err(|f| Failure::Usage(f.message))?;
     crate::output::out!(
         "   PIN 999: {}",
@@ -137,7 +144,7 @@ pub(crate) fn run(json: bool, keep: bool) -> Result<u8, Failure> {
         }
     );
     let right = emulator
-        .simulate_call("9956555625", "6292134465", None)
+        .simulate_call(&CallSpec::new("9956555625", "6292134465"))
         .map_err(|f| Failure::Usage(f.message))?;
     crate::output::out!(
         "   the customer: {}",
@@ -160,7 +167,7 @@ pub(crate) fn run(json: bool, keep: bool) -> Result<u8, Failure> {
         after.state
     );
     let late = emulator
-        .simulate_call("7987686144", "6292134471", Some("123"))
+        .simulate_call(&CallSpec::new("7987686144", "6292134471").pin("123"))
         .map_err(|f| Failure::Usage(f.message))?;
     crate::output::out!(
         "   a call now: {}",
@@ -172,11 +179,40 @@ pub(crate) fn run(json: bool, keep: bool) -> Result<u8, Failure> {
     );
     transcript.push(serde_json::json!({"step": "expired", "allocation": after, "call": late}));
 
+    step(
+        7,
+        "Another order asks for VN 6292134471 with PIN 123: the account's vault period (deletion_time, 600 s) still reserves them",
+    );
+    let reuse = CreateSpec::new("order-1002")
+        .a(PartySpec::new()
+            .number("7000000001")
+            .vn("6292134471")
+            .pin("123"))
+        .b(PartySpec::new().number("9000000001"));
+    match client.create(&reuse) {
+        Ok(_) => crate::output::out!("   created (the vault period had already passed)"),
+        Err(e) => crate::output::out!(
+            "   refused, {} code {}: {}",
+            e.status().map_or(0, |s| s.as_u16()),
+            e.code().map_or(0, |c| c.code()),
+            crate::output::printable(&e.to_string())
+        ),
+    }
+    emulator.advance_clock(Duration::from_secs(VAULT_SECS));
+    let reused = client.create(&reuse)?;
+    crate::output::out!(
+        "   {} s later: created {}, PIN {}",
+        VAULT_SECS,
+        reused.greenpin_id,
+        reused.a.pin.as_ref().map_or("?", |p| p.as_str())
+    );
+    transcript.push(serde_json::json!({"step": "vault", "allocation": reused}));
+
     if json {
         crate::output::print_json(&serde_json::Value::Array(transcript));
     }
     crate::output::out!(
-        "\nDone: create → update → get → calls → expiry, against {}.",
+        "\nDone: create → update → get → calls → expiry → vault, against {}.",
         emulator.base_url()
     );
     if keep {

@@ -5,7 +5,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use greenpin_core::{State, Usage};
-use greenpin_emulator::{Fault, FaultRule};
+use greenpin_emulator::{CallSpec, Fault, FaultRule};
 use serde_json::Value;
 
 mod common;
@@ -214,6 +214,43 @@ fn settings_get_and_set() {
     );
     let out = e.run(&["settings", "get"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("timezone"));
+    // The settings shared with GreenVN, and the documented ranges.
+    let out = e.run(&[
+        "--json",
+        "settings",
+        "set",
+        "tag_enabled=true",
+        "aparty_tag=rider",
+        "bparty_tag=customer",
+        r#"sms_config={"sender":"EXOTEL"}"#,
+        "sticky_agent_enabled=false",
+        "lcr_enabled=true",
+        "default_region=KA",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let s = stdout_json(&out);
+    assert_eq!(
+        (
+            s["tag_enabled"].as_str(),
+            s["aparty_tag"].as_str(),
+            s["sms_config"]["sender"].as_str(),
+            s["lcr_enabled"].as_str(),
+            s["default_region"].as_str()
+        ),
+        (
+            Some("true"),
+            Some("rider"),
+            Some("EXOTEL"),
+            Some("true"),
+            Some("KA")
+        )
+    );
+    for bad in ["deletion_time=86401", "max_deallocation_time=1s"] {
+        let out = e.run(&["settings", "set", bad]);
+        assert_eq!(code(&out), 2, "{bad}");
+        let key = bad.split('=').next().unwrap();
+        assert!(stderr(&out).contains(key), "{bad}: {}", stderr(&out));
+    }
     assert_eq!(code(&e.run(&["settings", "set", "timezone"])), 2);
     assert_eq!(code(&e.run(&["settings", "set", "deletion_time=soon"])), 2);
     let bogus = e.run(&["settings", "set", "bogus=1"]);
@@ -249,6 +286,8 @@ fn completions_and_demo() {
         "connected to +917987686144",
         "state vault",
         "refused (not_active)",
+        "refused, 409 code 19",
+        "600 s later: created",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }
@@ -476,7 +515,7 @@ fn listen_registers_itself_prints_events_and_refuses_forgeries() {
         .greenpin_id;
     let call = e
         .emu
-        .simulate_call("9956555625", "6292134471", Some("1234"))
+        .simulate_call(&CallSpec::new("9956555625", "6292134471").pin("1234"))
         .unwrap();
     assert!(call.connected);
     // In order: the call's record first, then the deallocation.

@@ -83,7 +83,7 @@ fn cases() -> Vec<(Call, Value, &'static str, ErrorCode)> {
             Update,
             json!({"a": {"numbers": ["7987686144", "+91 79876 86144"]}}),
             "a.numbers[1]",
-            AllNumbersDuplicate,
+            BadParameters,
         ),
         (
             Update,

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use greenpin_core::{BulkItemSpec, BulkSpec, CreateSpec};
 use greenpin_core::{Error, GreenPinId, PartySpec, RetryPolicy, State, UpdateSpec, Usage};
-use greenpin_emulator::BlockingEmulator;
+use greenpin_emulator::{BlockingEmulator, CallSpec};
 
 const VNS: [&str; 3] = ["6292134471", "6292134472", "6292134473"];
 const PINS: [&str; 6] = ["101", "202", "303", "404", "505", "606"];
@@ -159,7 +159,7 @@ fn client(
             8 => {
                 let vn = VNS[(r >> 8) as usize % VNS.len()];
                 let pin = PINS[(r >> 16) as usize % PINS.len()];
-                if let Err(f) = emu.simulate_call("7000000001", vn, Some(pin)) {
+                if let Err(f) = emu.simulate_call(&CallSpec::new("7000000001", vn).pin(pin)) {
                     out.server_errors.push(format!(
                         "client {me}: call refused as bad input: {}",
                         f.message

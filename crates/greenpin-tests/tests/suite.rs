@@ -365,6 +365,81 @@ fn connection_refused(make: Make) {
     greenpin_tests::assert_journal_clean(&emu);
 }
 
+/// Exotel's vault and settings through the SDK: what the SDK refuses before sending, and
+/// what the service answers for keys in a vault period and numbers already registered.
+fn vault_and_settings(make: Make) {
+    let emu = greenpin_tests::emulator();
+    let sdk = make(&emu, &Opts::default());
+    // Refused before anything is sent, naming the field.
+    for (spec, field) in [
+        (SettingsSpec::new().deletion_time(86_401), "deletion_time"),
+        (
+            SettingsSpec::new().max_deallocation_time(greenpin_core::MaxDeallocationTime::Cap(
+                "1s".parse().unwrap(),
+            )),
+            "max_deallocation_time",
+        ),
+        (SettingsSpec::new().aparty_tag(" "), "aparty_tag"),
+    ] {
+        emu.clear_requests();
+        let e = sdk.update_settings(&spec).unwrap_err();
+        assert!(
+            matches!(&e, Error::Validation(v) if v.field() == field),
+            "{e:?}"
+        );
+        assert!(emu.requests().is_empty(), "nothing was sent");
+    }
+    let s = sdk
+        .update_settings(
+            &SettingsSpec::new()
+                .deletion_time(1800)
+                .tag_enabled(true)
+                .aparty_tag("rider"),
+        )
+        .unwrap();
+    assert_eq!(
+        (
+            s.deletion_time,
+            s.tag_enabled,
+            s.aparty_tag.as_deref(),
+            s.bparty_tag.as_deref()
+        ),
+        (Some(1800), Some(true), Some("rider"), Some("bparty"))
+    );
+    let first = sdk
+        .create(
+            &CreateSpec::new("v-1")
+                .a(PartySpec::new()
+                    .number("7987686144")
+                    .vn("6292134471")
+                    .pin("123"))
+                .b(PartySpec::new().number("9956555625")),
+        )
+        .unwrap();
+    let deleted = sdk.delete(&first.greenpin_id).unwrap().unwrap();
+    assert_eq!(deleted.state, State::Vault);
+    let same_pin = CreateSpec::new("v-2").a(PartySpec::new()
+        .number("7000000001")
+        .vn("6292134471")
+        .pin("123"));
+    let m = api_error(sdk.create(&same_pin).unwrap_err(), 409, ErrorCode::PinClash);
+    assert!(m.contains("vault period"), "{m}");
+    let same_number = CreateSpec::new("v-3").a(PartySpec::new()
+        .number("7987686144")
+        .vn("6292134471")
+        .pin("456"));
+    let m = api_error(
+        sdk.create(&same_number).unwrap_err(),
+        409,
+        ErrorCode::PinClash,
+    );
+    assert!(m.contains("with another PIN"), "{m}");
+    emu.advance_clock(Duration::from_secs(1801));
+    sdk.create(&same_pin).unwrap();
+    sdk.create(&same_number).unwrap();
+    greenpin_tests::assert_journal_clean(&emu);
+}
+
 macro_rules! suite {
     ($($flavor:ident),+) => {$(
         mod $flavor {
@@ -373,6 +448,7 @@ macro_rules! suite {
             #[test] fn faults() { super::faults(greenpin_tests::$flavor) }
             #[test] fn timeouts() { super::timeouts(greenpin_tests::$flavor) }
             #[test] fn connection_refused() { super::connection_refused(greenpin_tests::$flavor) }
+            #[test] fn vault_and_settings() { super::vault_and_settings(greenpin_tests::$flavor) }
         }
     )+};
 }
