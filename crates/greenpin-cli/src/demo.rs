@@ -160,7 +160,9 @@ pub(crate) fn run(json: bool, keep: bool) -> Result<u8, Failure> {
         6,
         "Let the clock run 1201 seconds, past the deallocation time",
     );
-    emulator.advance_clock(Duration::from_secs(1201));
+    emulator
+        .advance_clock(Duration::from_secs(1201))
+        .map_err(|f| Failure::Usage(f.message))?;
     let after = client.get(&id)?;
     crate::output::out!(
         "   state {} — the allocation has gone to the vault",
@@ -198,7 +200,9 @@ pub(crate) fn run(json: bool, keep: bool) -> Result<u8, Failure> {
             crate::output::printable(&e.to_string())
         ),
     }
-    emulator.advance_clock(Duration::from_secs(VAULT_SECS));
+    emulator
+        .advance_clock(Duration::from_secs(VAULT_SECS))
+        .map_err(|f| Failure::Usage(f.message))?;
     let reused = client.create(&reuse)?;
     crate::output::out!(
         "   {} s later: created {}, PIN {}",

@@ -159,8 +159,8 @@ fn main() {
                 let mut sender = connect(addr).await;
                                 for i in (from + c * per_conn)..(from + (c + 1) * per_conn).min(to) {
                     let body = format!(
-                        r#"{{"transaction_id":"t{i}","a":{{"numbers":["7{:09}"],"vns":["6292134471"]}},"b":{{"numbers":["9{:09}"]}}}}"#,
-                        i, i
+                        r#"{{"transaction_id":"t{i}","a":{{"numbers":["7{:09}"],"vns":["62921344{:02}"]}},"b":{{"numbers":["9{:09}"]}}}}"#,
+                        i, i % 100, i
                     );
                     sender.ready().await.unwrap();
                     let req = Request::post(format!("/v1/tenants/{sid}/greenpin"))

@@ -5,8 +5,8 @@
 
 use greenpin_core::body::from_json_noting_unknown;
 use greenpin_core::{
-    Allocation, BulkItemResult, BulkSpec, BulkUpdateResults, CreateSpec, GreenPinId, Settings,
-    SettingsSpec, UpdateSpec, WireBulkItem,
+    Allocation, BulkItemResult, BulkSpec, BulkUpdateResults, CreateSpec, GreenPinId, PartySpec,
+    Settings, SettingsSpec, UpdateSpec, WireBulkItem,
 };
 
 use crate::failure::Failure;
@@ -27,6 +27,22 @@ fn id(raw: &str) -> Result<GreenPinId, Failure> {
     GreenPinId::new(raw).map_err(|_| Failure::not_found(raw))
 }
 
+/// Notes a PIN the request gave for a party whose PIN is off: the service drops it (its
+/// documented Update example answers without `b.pin`), and the emulator says so.
+fn note_dropped_pins(
+    parties: [(&str, Option<&PartySpec>); 2],
+    answer: &Allocation,
+    ignored: &mut Vec<String>,
+) {
+    for (side, spec) in parties {
+        let asked = spec.is_some_and(|p| p.pin.is_some() || p.pin_length.is_some());
+        let kept = if side == "a" { &answer.a } else { &answer.b };
+        if asked && kept.pin.is_none() {
+            ignored.push(format!("{side}.pin ({side}party_pin_enabled is off)"));
+        }
+    }
+}
+
 /// `POST /greenpin`.
 pub(crate) fn create(
     store: &mut Store,
@@ -35,7 +51,13 @@ pub(crate) fn create(
 ) -> Result<Allocation, Failure> {
     let spec: CreateSpec = read(body, ignored)?;
     let valid = spec.validate(&store.validation())?;
-    store.create(valid)
+    let answer = store.create(valid)?;
+    note_dropped_pins(
+        [("a", spec.a.as_ref()), ("b", spec.b.as_ref())],
+        &answer,
+        ignored,
+    );
+    Ok(answer)
 }
 
 /// `GET /greenpin/{id}`.
@@ -53,7 +75,13 @@ pub(crate) fn update(
     let id = id(raw_id)?;
     let spec: UpdateSpec = read(body, ignored)?;
     let valid = spec.validate(&store.validation())?;
-    store.update(id.as_str(), valid)
+    let answer = store.update(id.as_str(), valid)?;
+    note_dropped_pins(
+        [("a", spec.a.as_ref()), ("b", spec.b.as_ref())],
+        &answer,
+        ignored,
+    );
+    Ok(answer)
 }
 
 /// `DELETE /greenpin/{id}`.
@@ -109,7 +137,7 @@ pub(crate) fn put_settings(
 ) -> Result<Settings, Failure> {
     let spec: SettingsSpec = read(body, ignored)?;
     let valid = spec.validate(&store.validation())?;
-    Ok(store.update_settings(valid))
+    store.update_settings(valid)
 }
 
 /// `POST /__emulator/calls`: a simulated call.

@@ -232,9 +232,8 @@ impl EmulatorConfig {
         self
     }
 
-    /// Whether it accepts the public default key and token.
-    pub fn uses_default_credentials(&self) -> bool {
-        self.credentials.key().expose() == DEFAULT_API_KEY
-            && self.credentials.token().expose() == DEFAULT_API_TOKEN
+    /// Whether it accepts the public default token (`demo-token`), which anyone can use.
+    pub fn uses_default_token(&self) -> bool {
+        self.credentials.token().expose() == DEFAULT_API_TOKEN
     }
 }

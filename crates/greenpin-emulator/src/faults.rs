@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 pub enum Fault {
     /// Answer with this status instead of handling the request.
     Status {
-        /// HTTP status, 100 to 599.
+        /// HTTP status, 200 to 599.
         status: u16,
         /// A `Retry-After` header value.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -76,6 +76,7 @@ impl Fault {
 /// assert!(!rule.matches("PUT", "/v1/tenants/demo/greenpin/abc"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct FaultRule {
     /// HTTP method to match; any when absent.
@@ -141,10 +142,29 @@ impl FaultRule {
         if self.times == 0 {
             return Err("times: must be at least 1".into());
         }
-        if let Fault::Status { status, .. } = &self.fault
-            && !(100..=599).contains(status)
+        if let Fault::Status {
+            status,
+            retry_after,
+            content_type,
+            ..
+        } = &self.fault
         {
-            return Err(format!("fault.status: {status} is not an HTTP status"));
+            // 1xx answers are not final: a client would wait for another.
+            if !(200..=599).contains(status) {
+                return Err(format!(
+                    "fault.status: {status} is not a final HTTP status (200 to 599)"
+                ));
+            }
+            for (field, value) in [
+                ("fault.retry_after", retry_after),
+                ("fault.content_type", content_type),
+            ] {
+                if let Some(v) = value
+                    && http::HeaderValue::from_str(v).is_err()
+                {
+                    return Err(format!("{field}: {v:?} is not a valid header value"));
+                }
+            }
         }
         if let Fault::Delay { ms } = &self.fault
             && *ms > 600_000

@@ -34,24 +34,34 @@ pub struct JournalEntry {
     pub ignored_fields: Vec<String>,
 }
 
-/// A request as kept: owned, redacted copies of its parts — never slices of the server's
-/// read buffers, which would keep a whole buffer alive for every entry — and what it costs
-/// in bytes, counted against the journal's budget.
+/// A request as kept: an owned, redacted copy of its parts — never a slice of the server's
+/// read buffers, which would keep a whole buffer alive for every entry — in as few
+/// allocations as possible (the journal sees every request), and what it costs in bytes,
+/// counted against the journal's budget.
 #[derive(Debug)]
 pub(crate) struct Kept {
-    method: String,
-    path: String,
-    query: Option<String>,
-    headers: Vec<(String, String)>,
+    /// The method, the path and the (redacted) query, one a line, then one
+    /// `name: value` line a header (redacted, each value cut to 1 KiB).
+    head: Box<str>,
     /// `None`: not kept (over the body limit, or not authenticated).
     body: Option<Box<[u8]>>,
-    body_note: Option<String>,
+    body_note: BodyNote,
     fault: Option<String>,
     ignored: IgnoredFields,
     cost: usize,
 }
 
-/// Longest header value kept; the rest is cut.
+/// Why a body is not kept whole.
+#[derive(Debug, Clone, Copy)]
+enum BodyNote {
+    Whole,
+    NotAuthenticated,
+    TooLarge,
+    /// Cut; its full length.
+    Cut(usize),
+}
+
+/// Longest header value (and path, and query) kept; the rest is cut.
 const HEADER_VALUE_KEPT: usize = 1024;
 /// Most headers kept of one request.
 const HEADERS_KEPT: usize = 64;
@@ -73,60 +83,56 @@ pub(crate) struct Received<'a> {
 
 impl Kept {
     fn new(r: Received<'_>, body_limit: usize) -> Self {
-        let mut headers = Vec::new();
+        let mut head = String::with_capacity(256);
+        head.push_str(r.parts.method.as_str());
+        head.push('\n');
+        push_cut(&mut head, r.parts.uri.path());
+        head.push('\n');
+        if let Some(q) = r.parts.uri.query() {
+            push_cut(&mut head, &redact_query(q));
+        }
+        head.push('\n');
         for (name, value) in r.parts.headers.iter().take(HEADERS_KEPT) {
-            let shown = if name == http::header::AUTHORIZATION
-                || name == http::header::PROXY_AUTHORIZATION
-            {
+            head.push_str(name.as_str());
+            head.push_str(": ");
+            if name == http::header::AUTHORIZATION || name == http::header::PROXY_AUTHORIZATION {
                 // The scheme only, and only when there is one (`Basic …`); a bare value
                 // is all credential.
                 let v = String::from_utf8_lossy(value.as_bytes());
                 match v.split_once(char::is_whitespace) {
-                    Some((scheme, _)) if scheme.len() <= 16 => format!("{scheme} [redacted]"),
-                    _ => "[redacted]".to_owned(),
+                    Some((scheme, _)) if scheme.len() <= 16 => {
+                        head.push_str(scheme);
+                        head.push_str(" [redacted]");
+                    }
+                    _ => head.push_str("[redacted]"),
                 }
             } else if sensitive(name.as_str()) {
-                "[redacted]".to_owned()
+                head.push_str("[redacted]");
             } else {
                 let bytes = value.as_bytes();
-                let cut = &bytes[..bytes.len().min(HEADER_VALUE_KEPT)];
-                String::from_utf8_lossy(cut).into_owned()
-            };
-            headers.push((name.as_str().to_owned(), shown));
+                push_cut(&mut head, &String::from_utf8_lossy(bytes));
+            }
+            head.push('\n');
         }
         let (body, body_note) = match r.body {
-            _ if !r.authenticated => (None, Some("[not authenticated: body not kept]".to_owned())),
-            None => (
-                None,
-                Some(format!("[body over {} bytes: not kept]", crate::MAX_BODY)),
-            ),
-            Some(b) if b.len() > body_limit => (
-                Some(Box::from(&b[..body_limit])),
-                Some(format!("[… cut: {} bytes in all]", b.len())),
-            ),
-            Some(b) => (Some(Box::from(b)), None),
+            _ if !r.authenticated => (None, BodyNote::NotAuthenticated),
+            None => (None, BodyNote::TooLarge),
+            Some(b) => {
+                let b = redact_urls(b);
+                if b.len() > body_limit {
+                    (Some(Box::from(&b[..body_limit])), BodyNote::Cut(b.len()))
+                } else {
+                    (Some(Box::from(&*b)), BodyNote::Whole)
+                }
+            }
         };
-        let path = cut(r.parts.uri.path(), HEADER_VALUE_KEPT);
-        let query = r
-            .parts
-            .uri
-            .query()
-            .map(|q| cut(&redact_query(q), HEADER_VALUE_KEPT));
+        let head = head.into_boxed_str();
         let cost = ENTRY_OVERHEAD
-            + path.len()
-            + query.as_ref().map_or(0, String::len)
-            + headers
-                .iter()
-                .map(|(k, v)| k.len() + v.len() + 48)
-                .sum::<usize>()
+            + head.len()
             + body.as_deref().map_or(0, <[u8]>::len)
-            + body_note.as_ref().map_or(0, String::len)
             + r.fault.as_ref().map_or(0, String::len);
         Kept {
-            method: r.parts.method.as_str().to_owned(),
-            path,
-            query,
-            headers,
+            head,
             body,
             body_note,
             fault: r.fault,
@@ -136,15 +142,40 @@ impl Kept {
     }
 }
 
-fn cut(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_owned();
+/// A JSON body with the secrets of its URLs hidden: a callback endpoint may carry one in
+/// its userinfo or its `greenpin_secret` parameter, and the journal is shown on the
+/// dashboard. Other bodies are kept as they came.
+fn redact_urls(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    fn walk(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::String(s) if s.starts_with("http") => {
+                *s = crate::callbacks::target::shown_url(s);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(walk),
+            serde_json::Value::Object(map) => map.values_mut().for_each(walk),
+            _ => {}
+        }
     }
-    let mut end = max;
+    let suspect = body.contains(&b'@') || body.windows(15).any(|w| w == b"greenpin_secret");
+    if !suspect {
+        return body.into();
+    }
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(mut v) => {
+            walk(&mut v);
+            serde_json::to_vec(&v).map_or(body.into(), Into::into)
+        }
+        Err(_) => body.into(),
+    }
+}
+
+/// Pushes `text`, cut to [`HEADER_VALUE_KEPT`] bytes at a character boundary.
+fn push_cut(out: &mut String, text: &str) {
+    let mut end = text.len().min(HEADER_VALUE_KEPT);
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    text[..end].to_owned()
+    out.push_str(&text[..end]);
 }
 
 /// Where a route notes the body fields it ignored; shared by the journal entry and the
@@ -163,23 +194,35 @@ impl JournalEntry {
         {
             body.push_str(&format!("[… {} bytes kept]", b.len()));
         }
-        if let Some(note) = &k.body_note {
-            body.push_str(note);
+        match k.body_note {
+            BodyNote::Whole => {}
+            BodyNote::NotAuthenticated => body.push_str("[not authenticated: body not kept]"),
+            BodyNote::TooLarge => {
+                body.push_str(&format!("[body over {} bytes: not kept]", crate::MAX_BODY))
+            }
+            BodyNote::Cut(full) => body.push_str(&format!("[… cut: {full} bytes in all]")),
         }
+        let mut lines = k.head.split('\n');
+        let method = lines.next().unwrap_or("").to_owned();
+        let path = lines.next().unwrap_or("").to_owned();
+        let query = lines.next().filter(|q| !q.is_empty()).map(str::to_owned);
         let mut headers = BTreeMap::new();
-        for (name, shown) in &k.headers {
+        for line in lines {
+            let Some((name, shown)) = line.split_once(": ") else {
+                continue;
+            };
             headers
-                .entry(name.clone())
+                .entry(name.to_owned())
                 .and_modify(|v: &mut String| {
                     v.push_str(", ");
                     v.push_str(shown)
                 })
-                .or_insert_with(|| shown.clone());
+                .or_insert_with(|| shown.to_owned());
         }
         JournalEntry {
-            method: k.method.clone(),
-            path: k.path.clone(),
-            query: k.query.clone(),
+            method,
+            path,
+            query,
             headers,
             body,
             fault: k.fault.clone(),

@@ -116,6 +116,18 @@ impl Emulator {
         let account_sid = AccountSid::new(config.account_sid.clone()).map_err(|e| {
             io::Error::new(io::ErrorKind::InvalidInput, format!("account sid: {e}"))
         })?;
+        // A blank key or token (an unset secret in CI, say) would accept a blank password.
+        for (what, value) in [
+            ("api key", config.credentials.key().expose()),
+            ("api token", config.credentials.token().expose()),
+        ] {
+            if value.trim().is_empty() {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("{what}: must not be blank"),
+                ));
+            }
+        }
         let listener = TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
         let entropy = Arc::new(match config.seed {
@@ -219,8 +231,9 @@ impl Emulator {
         lock(&self.shared.store).now_ms()
     }
 
-    /// Moves the virtual clock forward, to the millisecond; expiries and purges happen as it
-    /// passes them.
+    /// Moves the virtual clock forward, to the millisecond; expiries, the ends of vault
+    /// periods and purges happen as it passes them. The clock runs at most 100 years ahead
+    /// of real time: an advance past that is refused and the clock does not move.
     ///
     /// ```
     /// use std::time::Duration;
@@ -230,13 +243,13 @@ impl Emulator {
     /// let a = client.create(&CreateSpec::new("order-1")
     ///     .a(PartySpec::new().number("7987686144").vn("6292134471"))
     ///     .deallocate_after("1h"))?;
-    /// emulator.advance_clock(Duration::from_secs(3601));
+    /// emulator.advance_clock(Duration::from_secs(3601))?;
     /// assert_eq!(client.get(&a.greenpin_id)?.state, State::Vault);
-    /// # Ok::<(), greenpin_blocking::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn advance_clock(&self, by: Duration) {
+    pub fn advance_clock(&self, by: Duration) -> Result<(), Failure> {
         let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
-        self.shared.with_store(|s| s.advance_ms(ms));
+        self.shared.with_store(|s| s.advance_ms(ms))
     }
 
     /// Queues a fault: the next matching API request gets it.
@@ -357,7 +370,6 @@ impl Emulator {
         self.shared
             .callbacks
             .redeliver(id, self.shared.endpoint().as_deref())
-            .map_err(Failure::bad)
     }
 
     /// Checks the store's invariants: every key of a live allocation (active, or in its

@@ -126,7 +126,7 @@ async fn main() -> ExitCode {
     if let Some(seed) = args.seed {
         config = config.seed(seed);
     }
-    let defaults = config.uses_default_credentials();
+    let default_token = config.uses_default_token();
     let emulator = match Emulator::try_start(config).await {
         Ok(e) => e,
         Err(e) => {
@@ -137,15 +137,13 @@ async fn main() -> ExitCode {
     let mut out = std::io::stdout();
     let _ = writeln!(out, "listening on {}", emulator.base_url());
     let _ = writeln!(out, "dashboard at {}", emulator.dashboard_url());
-    let credentials = if defaults {
+    let key = emulator.credentials().key().expose();
+    let credentials = if default_token {
         format!(
-            "key {DEFAULT_API_KEY}, token {DEFAULT_API_TOKEN} (the public defaults: anyone who can reach it can use them)"
+            "key {key}, token {DEFAULT_API_TOKEN} (the public default token: anyone who can reach it can use the API)"
         )
     } else {
-        format!(
-            "key {}, and the token you gave (not shown)",
-            emulator.credentials().key().expose()
-        )
+        format!("key {key}, and the token you gave (not shown)")
     };
     let _ = writeln!(
         out,
@@ -155,11 +153,11 @@ async fn main() -> ExitCode {
         emulator.account_sid(),
         emulator.base_url()
     );
-    if !args.listen.ip().to_canonical().is_loopback() {
+    if !emulator.addr().ip().to_canonical().is_loopback() {
         let _ = writeln!(
             out,
             "warning: listening beyond loopback on {}; callbacks go only to --allow-callback-target targets",
-            args.listen
+            emulator.addr()
         );
     }
     let _ = out.flush();

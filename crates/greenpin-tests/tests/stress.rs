@@ -168,7 +168,7 @@ fn client(
             }
             _ => {
                 if r % 7 == 0 {
-                    emu.advance_clock(Duration::from_secs(1));
+                    emu.advance_clock(Duration::from_secs(1)).unwrap();
                 }
             }
         }

@@ -434,7 +434,7 @@ fn vault_and_settings(make: Make) {
         ErrorCode::PinClash,
     );
     assert!(m.contains("with another PIN"), "{m}");
-    emu.advance_clock(Duration::from_secs(1801));
+    emu.advance_clock(Duration::from_secs(1801)).unwrap();
     sdk.create(&same_pin).unwrap();
     sdk.create(&same_number).unwrap();
     greenpin_tests::assert_journal_clean(&emu);

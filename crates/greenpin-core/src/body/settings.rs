@@ -184,6 +184,16 @@ fn check_endpoint(url: &str) -> Result<(), ValidationError> {
     if uri.host().is_none_or(str::is_empty) {
         return Err(bad("has no host"));
     }
+    // `http::Uri` takes a port it cannot read as a number (`:65536`) and answers `None`.
+    let authority = uri.authority().map_or("", |a| a.as_str());
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if let Some((_, port)) = host_port.rsplit_once(':')
+        && !port.is_empty()
+        && port.bytes().all(|b| b.is_ascii_digit())
+        && uri.port_u16().is_none()
+    {
+        return Err(bad("has a port that is not 0 to 65535"));
+    }
     Ok(())
 }
 

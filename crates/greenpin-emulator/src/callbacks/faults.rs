@@ -37,6 +37,7 @@ pub enum CallbackFaultKind {
 /// assert_eq!(json, r#"{"callback":"call_completed","times":2,"fault":{"kind":"duplicate"}}"#);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct CallbackFault {
     /// Only callbacks of this kind; any when absent.

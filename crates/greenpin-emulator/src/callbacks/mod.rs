@@ -28,7 +28,10 @@ use tokio::sync::{Notify, mpsc};
 pub use faults::{CallbackFault, CallbackFaultKind};
 pub use record::{AttemptResult, CallbackKind, CallbackRecord, CallbackStatus, DeliveryAttempt};
 
+use greenpin_core::ErrorCode;
+
 use crate::config::{CallbackEncoding, TransactionIdSpelling};
+use crate::failure::Failure;
 use crate::state::lock;
 use crate::store::Event;
 use faults::CallbackFaults;
@@ -43,6 +46,8 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
 const QUEUE: usize = 1024;
 /// How long a callback held back by a `reorder` fault waits for the next one.
 const REORDER_WAIT: Duration = Duration::from_secs(10);
+/// Delivery attempts kept per callback; a redelivery past them is refused.
+const MAX_ATTEMPTS_KEPT: usize = 50;
 
 /// A callback on its way.
 #[derive(Debug, Clone)]
@@ -139,18 +144,24 @@ impl Hub {
         self.changed();
     }
 
-    /// Delivers a recorded callback again, to the endpoint it was sent to (no callback
-    /// fault applies). `Err` when there is no such record or it was never sendable.
-    pub(crate) fn redeliver(&self, id: u64, endpoint: Option<&str>) -> Result<(), String> {
+    /// Delivers a recorded callback again, to the account's endpoint now (no callback
+    /// fault applies): 404 when no such callback is kept, 400 when it cannot be sent.
+    pub(crate) fn redeliver(&self, id: u64, endpoint: Option<&str>) -> Result<(), Failure> {
         let (kind, payload) = {
             let log = lock(&self.log);
-            let r = log
-                .get(id)
-                .ok_or_else(|| format!("no callback {id} is kept"))?;
+            let r = log.get(id).ok_or_else(|| {
+                Failure::new(ErrorCode::NotFound, format!("no callback {id} is kept"))
+            })?;
+            if r.attempts.len() >= MAX_ATTEMPTS_KEPT {
+                return Err(Failure::bad(format!(
+                    "callback {id} has had {MAX_ATTEMPTS_KEPT} delivery attempts already"
+                )));
+            }
             (r.kind, r.payload.clone())
         };
-        let url = endpoint.ok_or("no greenpin_call_complete_event_endpoint is set")?;
-        let target = self.policy.resolve(url)?;
+        let url = endpoint
+            .ok_or_else(|| Failure::bad("no greenpin_call_complete_event_endpoint is set"))?;
+        let target = self.policy.resolve(url).map_err(Failure::bad)?;
         let (content_type, body) = match self.encoding {
             CallbackEncoding::Json => ("application/json", serde_json::to_vec(&payload)),
             CallbackEncoding::Form => {
@@ -170,9 +181,14 @@ impl Hub {
                 )
             }
         };
-        let body = body.map_err(|e| e.to_string())?;
+        let body = body.map_err(|e| Failure::bad(e.to_string()))?;
         if let Some(r) = lock(&self.log).get_mut(id) {
             r.status = CallbackStatus::Pending;
+            let note = match r.note.take() {
+                Some(n) => format!("{n}; then delivered again on request"),
+                None => "delivered again on request".to_owned(),
+            };
+            r.note = Some(note);
         }
         self.queue
             .try_send(Job {
@@ -183,7 +199,7 @@ impl Hub {
                 body: body.into(),
                 redelivery: true,
             })
-            .map_err(|_| format!("{QUEUE} callbacks are waiting to be delivered"))
+            .map_err(|_| Failure::bad(format!("{QUEUE} callbacks are waiting to be delivered")))
     }
 
     fn settle(&self, id: u64, status: CallbackStatus, note: Option<String>) {
@@ -288,6 +304,10 @@ async fn dispatch(hub: std::sync::Weak<Hub>, mut rx: mpsc::Receiver<Job>) {
                 Ok(next) => next,
                 Err(_) => {
                     if let (Some(hub), Some(job)) = (hub.upgrade(), held.take()) {
+                        hub.note(
+                            job.id,
+                            "held back by a callback fault; no callback followed within 10 s, so it was delivered then",
+                        );
                         deliver(&hub, job, true).await;
                     }
                     continue;
@@ -364,7 +384,8 @@ async fn deliver(hub: &Arc<Hub>, job: Job, settle: bool) {
 }
 
 /// One attempt; records it. `true` when delivery is over (answered 2xx, or refused with a
-/// 4xx), `false` when it may be tried again.
+/// 3xx or 4xx: redirects are not followed, and asking again would get the same), `false`
+/// when it may be tried again (no answer, or a 5xx).
 async fn attempt(hub: &Hub, job: &Job, settle: bool) -> bool {
     let result = match tokio::time::timeout(ATTEMPT_TIMEOUT, post(job)).await {
         Ok(Ok(status)) => AttemptResult::Answered { status },
@@ -376,9 +397,7 @@ async fn attempt(hub: &Hub, job: &Job, settle: bool) -> bool {
         },
     };
     let over = match result {
-        AttemptResult::Answered { status } => {
-            (200..300).contains(&status) || (400..500).contains(&status)
-        }
+        AttemptResult::Answered { status } => status < 500,
         AttemptResult::NoAnswer { .. } => false,
     };
     let status = match &result {

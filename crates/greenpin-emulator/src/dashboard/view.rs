@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::failure::Failure;
 use crate::state::{Shared, lock};
 use crate::store::{RouteKey, Store};
 
@@ -26,13 +27,21 @@ pub(crate) struct StateQuery {
     /// Text a number, VN, PIN, id or transaction id must contain.
     #[serde(default)]
     q: String,
-    /// `active` or `vault`.
+    /// Only allocations in this state.
     #[serde(default)]
-    state: Option<String>,
+    state: Option<StateFilter>,
     #[serde(default)]
     offset: usize,
     #[serde(default)]
     limit: Option<usize>,
+}
+
+/// `state=active` or `state=vault`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum StateFilter {
+    Active,
+    Vault,
 }
 
 /// An allocation as the dashboard lists it.
@@ -72,13 +81,17 @@ pub(crate) struct RouteView {
 fn page(store: &mut Store, q: &StateQuery) -> (serde_json::Value, Vec<RouteView>) {
     store.sweep();
     let now = store.now_ms();
-    let limit = q.limit.unwrap_or(PAGE).min(MAX_PAGE);
+    let limit = q.limit.unwrap_or(PAGE);
     let needle = q.q.trim();
-    let want_active = match q.state.as_deref() {
-        Some("active") => Some(true),
-        Some("vault") => Some(false),
-        _ => None,
-    };
+    let want_active = q.state.map(|s| s == StateFilter::Active);
+    let (active, kept) = store.counts();
+    // Without a text to search, the counts are known: read only up to the page's end.
+    // With one, every allocation is tested (cheaply) to count the matches.
+    let known = needle.is_empty().then(|| match want_active {
+        Some(true) => active,
+        Some(false) => kept,
+        None => active + kept,
+    });
     let mut matching = 0usize;
     let mut rows = Vec::new();
     let mut routes = Vec::new();
@@ -87,7 +100,13 @@ fn page(store: &mut Store, q: &StateQuery) -> (serde_json::Value, Vec<RouteView>
             continue;
         }
         matching += 1;
-        if matching <= q.offset || rows.len() == limit {
+        if matching <= q.offset {
+            continue;
+        }
+        if rows.len() == limit {
+            if known.is_some() {
+                break;
+            }
             continue;
         }
         let allocation = store.render(id, rec);
@@ -110,11 +129,10 @@ fn page(store: &mut Store, q: &StateQuery) -> (serde_json::Value, Vec<RouteView>
         });
     }
     routes.sort();
-    let (active, kept) = store.counts();
     let listing = serde_json::json!({
         "total": active + kept,
         "active": active,
-        "matching": matching,
+        "matching": known.unwrap_or(matching),
         "offset": q.offset,
         "items": rows,
     });
@@ -136,7 +154,10 @@ fn route(key: &RouteKey, side: &'static str, id: &str, reserved: bool) -> RouteV
 /// Everything the dashboard shows, one page of it: the account (allocations, routes,
 /// clock), the callbacks, the settings, the queued faults, the newest requests and the
 /// counts.
-pub(crate) fn state(sh: &Shared, q: &StateQuery) -> serde_json::Value {
+pub(crate) fn state(sh: &Shared, q: &StateQuery) -> Result<serde_json::Value, Failure> {
+    if q.limit.is_some_and(|l| l > MAX_PAGE) {
+        return Err(Failure::bad(format!("limit: at most {MAX_PAGE}")));
+    }
     let (allocations, routes, now, now_ms, mut settings) = {
         let mut store = lock(&sh.store);
         let (allocations, routes) = page(&mut store, q);
@@ -151,7 +172,7 @@ pub(crate) fn state(sh: &Shared, q: &StateQuery) -> serde_json::Value {
     if let Some(url) = settings.greenpin_call_complete_event_endpoint.as_mut() {
         *url = crate::callbacks::target::shown_url(url);
     }
-    serde_json::json!({
+    Ok(serde_json::json!({
         "account": sh.account_sid.as_str(),
         "clock": {"now": now, "now_ms": now_ms},
         "allocations": allocations,
@@ -162,5 +183,5 @@ pub(crate) fn state(sh: &Shared, q: &StateQuery) -> serde_json::Value {
         "callback_faults": sh.callbacks.faults(),
         "requests": lock(&sh.journal).recent(RECENT, BODY_SHOWN),
         "stats": crate::stats::current(sh),
-    })
+    }))
 }

@@ -80,10 +80,8 @@ async fn clock(State(sh): S, method: Method) -> Answer {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Advance {
-    #[serde(default)]
-    seconds: u64,
-    #[serde(default)]
-    ms: u64,
+    seconds: Option<u64>,
+    ms: Option<u64>,
 }
 
 /// The longest single advance of the clock: ten years. More is refused (400), so the
@@ -92,23 +90,27 @@ pub(crate) const MAX_CLOCK_ADVANCE_SECS: u64 = 10 * 365 * 86_400;
 
 async fn advance_clock(State(sh): S, method: Method, body: Bytes) -> Answer {
     let result = parse_json::<Advance>(&body).and_then(|a| {
+        if a.seconds.is_none() && a.ms.is_none() {
+            return Err(Failure::bad("seconds: give seconds, ms, or both"));
+        }
         let ms = a
             .seconds
+            .unwrap_or(0)
             .checked_mul(1000)
-            .and_then(|s| s.checked_add(a.ms))
+            .and_then(|s| s.checked_add(a.ms.unwrap_or(0)))
             .filter(|ms| *ms <= MAX_CLOCK_ADVANCE_SECS * 1000)
             .ok_or_else(|| {
                 Failure::bad(format!(
                     "seconds: more than the longest advance, {MAX_CLOCK_ADVANCE_SECS} (ten years)"
                 ))
             })?;
-        Ok(sh.with_store(|s| {
-            s.advance_ms(ms);
-            Clock {
+        sh.with_store(|s| {
+            s.advance_ms(ms)?;
+            Ok(Clock {
                 now: s.now_text(),
                 now_ms: s.now_ms(),
-            }
-        }))
+            })
+        })
     });
     answer(&sh, &method, result)
 }
@@ -234,11 +236,15 @@ async fn clear_callback_faults(State(sh): S, method: Method) -> Answer {
 async fn redeliver_callback(State(sh): S, method: Method, Path(id): Path<String>) -> Answer {
     let result = id
         .parse::<u64>()
-        .map_err(|_| Failure::not_found(&id))
+        .map_err(|_| {
+            Failure::new(
+                greenpin_core::ErrorCode::NotFound,
+                format!("no callback {id:?} is kept; callbacks are numbered from 1"),
+            )
+        })
         .and_then(|id| {
             sh.callbacks
                 .redeliver(id, sh.endpoint().as_deref())
-                .map_err(Failure::bad)
                 .map(|()| id)
         });
     answer(&sh, &method, result)
@@ -255,7 +261,7 @@ async fn state(
 ) -> Answer {
     let result = query
         .map_err(|e| Failure::bad(format!("query: {e}")))
-        .map(|Query(q)| crate::dashboard::state(&sh, &q));
+        .and_then(|Query(q)| crate::dashboard::state(&sh, &q));
     answer(&sh, &method, result)
 }
 

@@ -77,6 +77,7 @@ pub(crate) const MAX_CALL_SECS: u64 = 86_400;
 /// assert_eq!(call.talk_secs, 42);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct CallSpec {
     /// The caller's number.

@@ -20,12 +20,23 @@ impl Store {
 
     /// Moves the clock forward by milliseconds; expiries, the ends of vault periods and
     /// purges happen as it passes them. The clock never runs more than a hundred years
-    /// ahead of real time, however often it is advanced, so every date stays writable.
-    pub(crate) fn advance_ms(&mut self, ms: u64) {
+    /// ahead of real time, however often it is advanced, so every date stays writable: an
+    /// advance past that is refused, and the clock does not move.
+    pub(crate) fn advance_ms(&mut self, ms: u64) -> Result<(), Failure> {
         const MAX_OFFSET_MS: i64 = 100 * 365 * 86_400 * 1000;
-        let ms = i64::try_from(ms).unwrap_or(MAX_OFFSET_MS);
-        self.clock_offset_ms = self.clock_offset_ms.saturating_add(ms).min(MAX_OFFSET_MS);
+        let next = i64::try_from(ms)
+            .ok()
+            .and_then(|ms| self.clock_offset_ms.checked_add(ms))
+            .filter(|next| *next <= MAX_OFFSET_MS)
+            .ok_or_else(|| {
+                Failure::bad(format!(
+                    "seconds: the clock may run at most 100 years ahead of real time; it is {} days ahead now",
+                    self.clock_offset_ms / 86_400_000
+                ))
+            })?;
+        self.clock_offset_ms = next;
         self.sweep();
+        Ok(())
     }
 
     /// Now, written in the settings' timezone.

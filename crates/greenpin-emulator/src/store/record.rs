@@ -84,12 +84,10 @@ impl Record {
         if needle.is_empty() {
             return true;
         }
-        let digits_needle = needle.trim_start_matches('+');
-        let in_numbers = |list: &[u64]| {
-            !digits_needle.is_empty()
-                && digits_needle.bytes().all(|b| b.is_ascii_digit())
-                && list.iter().any(|n| n.to_string().contains(digits_needle))
-        };
+        let digits_needle = needle.trim_start_matches('+').as_bytes();
+        let searchable = !digits_needle.is_empty() && digits_needle.iter().all(u8::is_ascii_digit);
+        let in_numbers =
+            |list: &[u64]| searchable && list.iter().any(|&n| digits_contain(n, digits_needle));
         let party = |p: &StoredParty| {
             in_numbers(&p.vns)
                 || in_numbers(&p.numbers)
@@ -120,5 +118,33 @@ impl Record {
         );
         a.transaction_id = self.transaction_id.clone();
         a
+    }
+}
+
+/// Whether the decimal digits of `n` contain `needle`, without allocating (the dashboard's
+/// filter tests every allocation).
+fn digits_contain(mut n: u64, needle: &[u8]) -> bool {
+    let mut buf = [0u8; 20];
+    let mut start = buf.len();
+    loop {
+        start -= 1;
+        buf[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf[start..].windows(needle.len()).any(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn digits_contain_finds_runs_of_digits() {
+        assert!(super::digits_contain(919956555625, b"99565"));
+        assert!(super::digits_contain(919956555625, b"919956555625"));
+        assert!(super::digits_contain(0, b"0"));
+        assert!(!super::digits_contain(919956555625, b"123"));
+        assert!(!super::digits_contain(12, b"1234"));
     }
 }

@@ -31,6 +31,11 @@ pub(crate) fn default_settings() -> Settings {
         .settings
 }
 
+/// Most settings the emulator does not model that it keeps.
+pub(crate) const MAX_OTHER_SETTINGS: usize = 64;
+/// Most bytes (as JSON) of settings the emulator does not model that it keeps.
+pub(crate) const MAX_OTHER_BYTES: usize = 64 << 10;
+
 impl Store {
     // ----- settings ----------------------------------------------------------------
 
@@ -61,9 +66,26 @@ impl Store {
         })
     }
 
-    /// Applies a validated settings change; what it omits keeps its value.
-    pub(crate) fn update_settings(&mut self, change: SettingsBody) -> Settings {
+    /// Applies a validated settings change; what it omits keeps its value. Settings the
+    /// emulator does not model are kept as given (a `null` removes one), at most
+    /// [`MAX_OTHER_SETTINGS`] of them in [`MAX_OTHER_BYTES`].
+    pub(crate) fn update_settings(&mut self, change: SettingsBody) -> Result<Settings, Failure> {
         let change = change.into_settings();
+        let mut other = self.settings.other.clone();
+        for (k, v) in change.other.iter() {
+            if v.is_null() {
+                other.remove(k);
+            } else {
+                other.insert(k.clone(), v.clone());
+            }
+        }
+        let bytes = serde_json::to_vec(&other).map_or(usize::MAX, |b| b.len());
+        if other.len() > MAX_OTHER_SETTINGS || bytes > MAX_OTHER_BYTES {
+            return Err(Failure::bad(format!(
+                "settings: the emulator keeps at most {MAX_OTHER_SETTINGS} settings it does not model, in {MAX_OTHER_BYTES} bytes; this change would make {} in {bytes}",
+                other.len()
+            )));
+        }
         let s = &mut self.settings;
         macro_rules! take {
             ($($f:ident),+) => { $( if change.$f.is_some() { s.$f = change.$f; } )+ };
@@ -89,13 +111,13 @@ impl Store {
             lcr_enabled,
             default_region
         );
-        s.other.extend(change.other);
+        s.other = other;
         self.country = self
             .settings
             .country
             .as_deref()
             .and_then(|c| c.parse().ok())
             .unwrap_or(Country::IN);
-        self.settings.clone()
+        Ok(self.settings.clone())
     }
 }

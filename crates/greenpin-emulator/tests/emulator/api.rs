@@ -119,11 +119,12 @@ fn unknown_ids_and_the_vault() {
         .expect_error(410, 22);
     // Readable through its vault period and after it, until the emulator's vault
     // retention (7 days) has passed; then forgotten.
-    emu.advance_clock(Duration::from_secs(3601));
+    emu.advance_clock(Duration::from_secs(3601)).unwrap();
     raw.api("GET", &format!("/greenpin/{id}"), None).expect_ok();
-    emu.advance_clock(Duration::from_secs(7 * 86_400 - 3602));
+    emu.advance_clock(Duration::from_secs(7 * 86_400 - 3602))
+        .unwrap();
     raw.api("GET", &format!("/greenpin/{id}"), None).expect_ok();
-    emu.advance_clock(Duration::from_secs(2));
+    emu.advance_clock(Duration::from_secs(2)).unwrap();
     raw.api("GET", &format!("/greenpin/{id}"), None)
         .expect_error(404, 1);
 }
@@ -266,7 +267,7 @@ fn expiry_runs_on_the_virtual_clock() {
     let (emu, raw) = setup();
     let c = raw.create(json!({"transaction_id": "t", "a": {"numbers": ["7987686144"], "vns": ["6292134471"], "pin": "42"}, "deallocation_policy": {"duration": "20m"}}));
     let id = id_of(&c);
-    emu.advance_clock(Duration::from_secs(19 * 60));
+    emu.advance_clock(Duration::from_secs(19 * 60)).unwrap();
     assert_eq!(
         raw.api("GET", &format!("/greenpin/{id}"), None).expect_ok()["state"],
         "active"
@@ -281,12 +282,12 @@ fn expiry_runs_on_the_virtual_clock() {
         )
         .expect_ok();
     assert!(u["deallocation_time"].as_str().unwrap() > before.as_str());
-    emu.advance_clock(Duration::from_secs(9 * 60));
+    emu.advance_clock(Duration::from_secs(9 * 60)).unwrap();
     assert_eq!(
         raw.api("GET", &format!("/greenpin/{id}"), None).expect_ok()["state"],
         "active"
     );
-    emu.advance_clock(Duration::from_secs(61));
+    emu.advance_clock(Duration::from_secs(61)).unwrap();
     let gone = raw.api("GET", &format!("/greenpin/{id}"), None).expect_ok();
     assert_eq!(gone["state"], "vault");
     // With the default deletion_time (0) its PIN is free at once: a call with it reaches

@@ -179,7 +179,7 @@ fn a_dropped_callback_is_recorded_and_never_sent_and_can_be_sent_again() {
         .unwrap();
     assert_eq!(again.status, CallbackStatus::Delivered);
     raw.control("POST", "/callbacks/999999/redeliver", Some(json!({})))
-        .expect_error(400, 5);
+        .expect_error(404, 1);
 }
 
 #[test]

@@ -315,12 +315,12 @@ fn callbacks_reach_a_loopback_listener() {
     assert_eq!(parsed.direction.as_deref(), Some("incoming"));
 
     // A 1-minute policy lives the documented minimum, 5 minutes.
-    emu.advance_clock(Duration::from_secs(61));
+    emu.advance_clock(Duration::from_secs(61)).unwrap();
     assert!(
         events.recv_timeout(Duration::from_millis(300)).is_err(),
         "not yet expired"
     );
-    emu.advance_clock(Duration::from_secs(240));
+    emu.advance_clock(Duration::from_secs(240)).unwrap();
     let (kind, dealloc) = wait();
     assert_eq!(kind, "deallocation");
     assert_eq!(
@@ -600,4 +600,80 @@ fn the_journal_redacts_credentials_wherever_they_are_sent() {
     assert_eq!(r["headers"]["proxy-authorization"], "Basic [redacted]");
     assert_eq!(r["headers"]["x-api-token"], "[redacted]");
     assert_eq!(r["query"], "api_token=[redacted]&page=2");
+}
+
+#[test]
+fn controls_refuse_what_they_cannot_carry_out_naming_the_field() {
+    let (emu, raw) = setup();
+    for (body, field) in [
+        (
+            json!({"fault": {"kind": "status", "status": 100}}),
+            "fault.status",
+        ),
+        (
+            json!({"fault": {"kind": "status", "status": 101}}),
+            "fault.status",
+        ),
+        (
+            json!({"fault": {"kind": "status", "status": 503, "retry_after": "1\r\nx-evil: 1"}}),
+            "fault.retry_after",
+        ),
+        (json!({"fault": {"kind": "close"}, "tims": 2}), "tims"),
+    ] {
+        let m = raw
+            .control("POST", "/faults", Some(body))
+            .expect_error(400, 5);
+        assert!(m.contains(field), "{field}: {m}");
+    }
+    raw.control(
+        "POST",
+        "/callbacks/faults",
+        Some(json!({"fault": {"kind": "drop"}, "x": 1})),
+    )
+    .expect_error(400, 5);
+    raw.control(
+        "POST",
+        "/calls",
+        Some(json!({"from": "7987686144", "vn": "6292134471", "pn": "1"})),
+    )
+    .expect_error(400, 5);
+    raw.control("GET", "/state?state=bogus", None)
+        .expect_error(400, 5);
+    raw.control("GET", "/state?limit=501", None)
+        .expect_error(400, 5);
+    raw.control("POST", "/callbacks/99999/redeliver", Some(json!({})))
+        .expect_error(404, 1);
+    let m = raw
+        .control("POST", "/callbacks/abc/redeliver", Some(json!({})))
+        .expect_error(404, 1);
+    assert!(m.contains("callback"), "{m}");
+    let m = raw
+        .api(
+            "PUT",
+            "/settings",
+            Some(r#"{"greenpin_call_complete_event_endpoint": "http://127.0.0.1:65536/hook"}"#),
+        )
+        .expect_error(400, 5);
+    assert!(
+        m.starts_with("greenpin_call_complete_event_endpoint"),
+        "{m}"
+    );
+    assert!(emu.check_invariants().is_ok());
+}
+
+#[test]
+fn a_pin_given_for_a_party_whose_pin_is_off_is_said_to_be_ignored() {
+    let (_emu, raw) = setup();
+    let a = raw.api(
+        "POST",
+        "/greenpin",
+        Some(&json!({"transaction_id": "p", "a": {"numbers": ["7987686144"], "vns": ["6292134471"], "pin": "123"},
+            "b": {"numbers": ["9956555625"], "pin": "234"}}).to_string()),
+    );
+    let data = a.expect_ok();
+    assert!(data["b"].get("pin").is_none());
+    assert_eq!(
+        a.headers["x-greenpin-ignored-fields"],
+        "b.pin (bparty_pin_enabled is off)"
+    );
 }

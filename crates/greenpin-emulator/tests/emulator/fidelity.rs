@@ -38,7 +38,8 @@ fn max_deallocation_time_caps_a_longer_policy_and_is_at_most_170_days() {
         json!({"transaction_id": "t", "a": {"numbers": ["7987686144"], "vns": ["6292134471"]},
         "deallocation_policy": {"duration": "3h"}}),
     );
-    emu.advance_clock(Duration::from_secs(2 * 3600 + 1));
+    emu.advance_clock(Duration::from_secs(2 * 3600 + 1))
+        .unwrap();
     assert_eq!(
         raw.api("GET", &format!("/greenpin/{}", id_of(&a)), None)
             .expect_ok()["state"],
@@ -64,7 +65,8 @@ fn max_deallocation_time_caps_a_longer_policy_and_is_at_most_170_days() {
         json!({"transaction_id": "long", "a": {"numbers": ["7000000001"], "vns": ["6292134472"]},
         "deallocation_policy": {"duration": "200d"}}),
     );
-    emu.advance_clock(Duration::from_secs(190 * 86_400));
+    emu.advance_clock(Duration::from_secs(190 * 86_400))
+        .unwrap();
     assert_eq!(
         raw.api("GET", &format!("/greenpin/{}", id_of(&long)), None)
             .expect_ok()["state"],
@@ -96,12 +98,12 @@ fn durations_are_count_and_unit_only_and_live_at_least_five_minutes() {
         "deallocation_policy": {"duration": "1s"}}),
     );
     let id = id_of(&short);
-    emu.advance_clock(Duration::from_secs(299));
+    emu.advance_clock(Duration::from_secs(299)).unwrap();
     assert_eq!(
         raw.api("GET", &format!("/greenpin/{id}"), None).expect_ok()["state"],
         "active"
     );
-    emu.advance_clock(Duration::from_secs(2));
+    emu.advance_clock(Duration::from_secs(2)).unwrap();
     assert_eq!(
         raw.api("GET", &format!("/greenpin/{id}"), None).expect_ok()["state"],
         "vault"

@@ -145,14 +145,24 @@ fn the_clock_cannot_be_wrapped() {
         )
         .expect_error(400, 5);
     assert!(m.starts_with("seconds: "), "{m}");
-    for _ in 0..20 {
-        raw.control(
-            "POST",
-            "/clock/advance",
-            Some(serde_json::json!({"seconds": 10u64 * 365 * 86_400})),
-        )
-        .expect_ok();
-    }
+    // Twenty advances of ten years: the first ten go through, then the clock stops at a
+    // hundred years ahead and refuses.
+    let answers: Vec<u16> = (0..20)
+        .map(|_| {
+            raw.control(
+                "POST",
+                "/clock/advance",
+                Some(serde_json::json!({"seconds": 10u64 * 365 * 86_400})),
+            )
+            .status
+        })
+        .collect();
+    assert_eq!(
+        answers.iter().filter(|s| **s == 200).count(),
+        10,
+        "{answers:?}"
+    );
+    assert!(answers[10..].iter().all(|s| *s == 400), "{answers:?}");
     let now = raw.control("GET", "/clock", None).expect_ok()["now"]
         .as_str()
         .unwrap()
@@ -193,4 +203,120 @@ fn a_wildcard_listener_prints_a_loopback_url_and_serves_mapped_loopback_controls
     let mut text = String::new();
     s.read_to_string(&mut text).unwrap();
     assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+}
+
+#[test]
+fn settings_it_does_not_model_are_bounded_and_a_null_removes_one() {
+    let emu = BlockingEmulator::start();
+    let raw = Raw::new(&emu);
+    let big = format!(r#"{{"junk_0": "{}"}}"#, "x".repeat(60 << 10));
+    raw.api("PUT", "/settings", Some(&big)).expect_ok();
+    let more = format!(r#"{{"junk_1": "{}"}}"#, "x".repeat(10 << 10));
+    let m = raw
+        .api("PUT", "/settings", Some(&more))
+        .expect_error(400, 5);
+    assert!(m.starts_with("settings: "), "{m}");
+    raw.api("PUT", "/settings", Some(r#"{"junk_0": null}"#))
+        .expect_ok();
+    let s = raw.api("PUT", "/settings", Some(&more)).expect_ok();
+    assert!(s.get("junk_0").is_none() && s["junk_1"].is_string());
+    let many: serde_json::Map<String, serde_json::Value> = (0..65)
+        .map(|i| (format!("k{i}"), serde_json::json!(i)))
+        .collect();
+    raw.api(
+        "PUT",
+        "/settings",
+        Some(&serde_json::Value::Object(many).to_string()),
+    )
+    .expect_error(400, 5);
+}
+
+#[test]
+fn the_clock_refuses_to_run_past_a_hundred_years_ahead() {
+    let emu = BlockingEmulator::start();
+    let raw = Raw::new(&emu);
+    for _ in 0..10 {
+        raw.control(
+            "POST",
+            "/clock/advance",
+            Some(serde_json::json!({"seconds": 315_360_000})),
+        )
+        .expect_ok();
+    }
+    let before = raw.control("GET", "/clock", None).expect_ok()["now_ms"].clone();
+    let m = raw
+        .control(
+            "POST",
+            "/clock/advance",
+            Some(serde_json::json!({"seconds": 315_360_000})),
+        )
+        .expect_error(400, 5);
+    assert!(m.contains("100 years"), "{m}");
+    let after = raw.control("GET", "/clock", None).expect_ok()["now_ms"].clone();
+    assert!(after.as_i64().unwrap() - before.as_i64().unwrap() < 60_000);
+    assert!(emu.advance_clock(Duration::from_secs(315_360_000)).is_err());
+    raw.control("POST", "/clock/advance", Some(serde_json::json!({})))
+        .expect_error(400, 5);
+}
+
+#[test]
+fn the_journal_hides_the_secrets_of_urls_in_bodies() {
+    let emu = BlockingEmulator::start();
+    let raw = Raw::new(&emu);
+    raw.api(
+        "PUT",
+        "/settings",
+        Some(r#"{"greenpin_call_complete_event_endpoint":"http://u:SEKRIT3@127.0.0.1:9000/hooks?greenpin_secret=SEKRIT4&x=1"}"#),
+    )
+    .expect_ok();
+    let journal = serde_json::to_string(&emu.requests()).unwrap();
+    let state = raw.control("GET", "/state", None).text;
+    for text in [&journal, &state] {
+        assert!(!text.contains("SEKRIT"), "{text}");
+    }
+    assert!(journal.contains("greenpin_secret=***"), "{journal}");
+}
+
+#[test]
+fn blank_credentials_are_refused_at_start_and_the_banner_says_which_token() {
+    for config in [
+        EmulatorConfig::new().api_token(""),
+        EmulatorConfig::new().api_key("  "),
+    ] {
+        let e = BlockingEmulator::try_start(config).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput, "{e}");
+        assert!(e.to_string().contains("must not be blank"), "{e}");
+    }
+    let banner = |args: &[&str]| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_greenpin-emulator"))
+            .args(["--listen", "127.0.0.1:0"])
+            .args(args)
+            .env_remove("EXOTEL_API_TOKEN")
+            .env_remove("EXOTEL_API_KEY")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines =
+            std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().unwrap()));
+        let third = lines.nth(2).unwrap().unwrap();
+        let _ = child.kill();
+        let _ = child.wait();
+        third
+    };
+    let only_key = banner(&["--api-key", "k2"]);
+    assert!(
+        only_key.contains("key k2, token demo-token (the public default token"),
+        "{only_key}"
+    );
+    let own = banner(&["--api-token", "s3cr3t-token"]);
+    assert!(own.contains("the token you gave (not shown)"), "{own}");
+    assert!(!own.contains("s3cr3t-token"), "{own}");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_greenpin-emulator"))
+        .args(["--listen", "127.0.0.1:0", "--api-token", ""])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(!status.success());
 }

@@ -16,8 +16,8 @@ fn the_clock_moves_to_the_millisecond_and_failures_work_with_question_mark()
 -> Result<(), Box<dyn std::error::Error>> {
     let emu = BlockingEmulator::start();
     let before = emu.clock_ms();
-    emu.advance_clock(Duration::from_millis(1500));
-    emu.advance_clock(Duration::from_millis(1500));
+    emu.advance_clock(Duration::from_millis(1500)).unwrap();
+    emu.advance_clock(Duration::from_millis(1500)).unwrap();
     let moved = emu.clock_ms() - before;
     assert!((3000..3500).contains(&moved), "moved {moved} ms");
     emu.add_fault(FaultRule::new(Fault::status(503)))?;

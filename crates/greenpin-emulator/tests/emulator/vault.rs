@@ -106,10 +106,10 @@ fn a_deallocated_allocations_keys_stay_reserved_for_the_vault_period() {
     assert_eq!(call.greenpin_id.as_deref(), Some(id_of(&first).as_str()));
     // A generated PIN never lands on a reserved one.
     emu.check_invariants().unwrap();
-    emu.advance_clock(Duration::from_secs(1799));
+    emu.advance_clock(Duration::from_secs(1799)).unwrap();
     raw.api("POST", "/greenpin", Some(&same_pin.to_string()))
         .expect_error(409, 19);
-    emu.advance_clock(Duration::from_secs(2));
+    emu.advance_clock(Duration::from_secs(2)).unwrap();
     raw.create(same_pin);
     raw.create(json!({"transaction_id": "v3b",
         "a": {"numbers": ["7987686144"], "vns": ["6292134471"], "pin": "456"}}));
@@ -127,16 +127,16 @@ fn an_expiry_starts_the_vault_period_too() {
     let again = json!({"transaction_id": "e2",
         "a": {"numbers": ["7000000002"], "vns": ["6292134471"], "pin": "77"}});
     // Expired after 10 minutes, reserved 10 more.
-    emu.advance_clock(Duration::from_secs(10 * 60 + 1));
+    emu.advance_clock(Duration::from_secs(10 * 60 + 1)).unwrap();
     raw.api("POST", "/greenpin", Some(&again.to_string()))
         .expect_error(409, 19);
-    emu.advance_clock(Duration::from_secs(10 * 60));
+    emu.advance_clock(Duration::from_secs(10 * 60)).unwrap();
     raw.create(again);
     // An expiry long past ends its vault period in the same sweep.
     raw.create(json!({"transaction_id": "e3",
         "a": {"numbers": ["7000000003"], "vns": ["6292134472"], "pin": "78"},
         "deallocation_policy": {"duration": "5m"}}));
-    emu.advance_clock(Duration::from_secs(3600));
+    emu.advance_clock(Duration::from_secs(3600)).unwrap();
     raw.create(json!({"transaction_id": "e4",
         "a": {"numbers": ["7000000003"], "vns": ["6292134472"], "pin": "78"}}));
     emu.check_invariants().unwrap();
