@@ -19,8 +19,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     println!("created {} ({})", created.greenpin_id, created.state);
 
-    let documented: UpdateSpec =
-        serde_json::from_str(greenpin_async::greenpin_core::body::DOCUMENTED_UPDATE)?;
+    let documented: UpdateSpec = serde_json::from_str(greenpin_core::wire::DOCUMENTED_UPDATE)?;
     let updated = client.update(&created.greenpin_id, &documented).await?;
     println!("{}", serde_json::to_string_pretty(&updated)?);
     Ok(())

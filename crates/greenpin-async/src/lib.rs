@@ -35,6 +35,8 @@
 
 // Feature badges on docs.rs (its nightly rustdoc); nothing changes for other builds.
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// A link that does not resolve renders as plain text: an error, on every build of the docs.
+#![deny(rustdoc::broken_intra_doc_links)]
 // Library code states the invariant that makes a panic impossible (`#[expect]` with a
 // reason) rather than unwrapping silently; tests unwrap freely.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
@@ -43,12 +45,32 @@ use std::time::Duration;
 
 use http::{Request, Response};
 
-pub use greenpin_core;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod receiver;
-pub use greenpin_core::sdk::*;
+
+// What a user of this crate names, once each: the client and its builder, the bodies and
+// the model its methods take and answer, the error and its parts. The groupings users
+// need — operations for `execute`, receiving callbacks, the retry policy — are modules, as
+// in greenpin-core. Anything else is greenpin-core's.
+pub use greenpin_core::client::{
+    AsyncClient, AsyncSend, AttemptLimits, ClientConfig, RetryBudget, Transport,
+};
+pub use greenpin_core::{
+    Allocation, ApiError, ApiKey, ApiToken, BulkItemSpec, BulkSpec, ConfigError, Country,
+    CreateSpec, DeallocationDuration, DeallocationTime, DecodeError, DurationText, Error,
+    ErrorCode, GreenPinId, IdError, IdProblem, IntoGreenPinId, MaxDeallocationTime, Party,
+    PartySpec, PhoneNumber, Pin, PinLength, Reply, Settings, SettingsSpec, State, TimeoutKind,
+    Timezone, TransactionId, TransportError, TransportErrorKind, UpdateSpec, Usage,
+    ValidationError, ValidationKind,
+};
+pub use greenpin_core::{callbacks, ops, retry};
+/// reqwest, so a client you configure yourself ([`Reqwest::with_client`]) is of the version
+/// the SDK speaks to.
 pub use reqwest;
+
+/// The builder of a [`Client`]: [`Client::builder`] or [`Client::from_env`].
+pub type ClientBuilder = greenpin_core::client::ClientBuilder<Reqwest>;
 
 /// The async GreenPin client: [`AsyncClient`] over reqwest. Cheap to clone.
 ///

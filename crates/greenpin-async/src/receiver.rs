@@ -6,7 +6,7 @@
 //! ```
 //! use axum::{Router, routing::post};
 //! use greenpin_async::receiver::GreenPinCallback;
-//! use greenpin_async::{CallbackEvent, CallbackReceiver, CallbackSecret};
+//! use greenpin_async::callbacks::{CallbackEvent, CallbackReceiver, CallbackSecret};
 //!
 //! async fn on_callback(GreenPinCallback(callback): GreenPinCallback) -> &'static str {
 //!     // Exotel may deliver an event twice: drop the keys already seen.

@@ -16,8 +16,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     println!("created {} ({})", created.greenpin_id, created.state);
 
-    let documented: UpdateSpec =
-        serde_json::from_str(greenpin_blocking::greenpin_core::body::DOCUMENTED_UPDATE)?;
+    let documented: UpdateSpec = serde_json::from_str(greenpin_core::wire::DOCUMENTED_UPDATE)?;
     let updated = client.update(&created.greenpin_id, &documented)?;
     println!("{}", serde_json::to_string_pretty(&updated)?);
     Ok(())

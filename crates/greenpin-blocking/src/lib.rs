@@ -30,6 +30,8 @@
 
 // Feature badges on docs.rs (its nightly rustdoc); nothing changes for other builds.
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// A link that does not resolve renders as plain text: an error, on every build of the docs.
+#![deny(rustdoc::broken_intra_doc_links)]
 // Library code states the invariant that makes a panic impossible (`#[expect]` with a
 // reason) rather than unwrapping silently; tests unwrap freely.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
@@ -38,9 +40,28 @@ use http::{Request, Response};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 
-pub use greenpin_core;
-pub use greenpin_core::sdk::*;
+// What a user of this crate names, once each: the client and its builder, the bodies and
+// the model its methods take and answer, the error and its parts. The groupings users
+// need — operations for `execute`, receiving callbacks, the retry policy — are modules, as
+// in greenpin-core. Anything else is greenpin-core's.
+pub use greenpin_core::client::{
+    AttemptLimits, BlockingClient, BlockingSend, ClientConfig, RetryBudget, Transport,
+};
+pub use greenpin_core::{
+    Allocation, ApiError, ApiKey, ApiToken, BulkItemSpec, BulkSpec, ConfigError, Country,
+    CreateSpec, DeallocationDuration, DeallocationTime, DecodeError, DurationText, Error,
+    ErrorCode, GreenPinId, IdError, IdProblem, IntoGreenPinId, MaxDeallocationTime, Party,
+    PartySpec, PhoneNumber, Pin, PinLength, Reply, Settings, SettingsSpec, State, TimeoutKind,
+    Timezone, TransactionId, TransportError, TransportErrorKind, UpdateSpec, Usage,
+    ValidationError, ValidationKind,
+};
+pub use greenpin_core::{callbacks, ops, retry};
+/// ureq, so an agent you configure yourself ([`Ureq::with_agent`]) is of the version the
+/// SDK speaks to.
 pub use ureq;
+
+/// The builder of a [`Client`]: [`Client::builder`] or [`Client::from_env`].
+pub type ClientBuilder = greenpin_core::client::ClientBuilder<Ureq>;
 
 /// The blocking GreenPin client: [`BlockingClient`] over ureq. Cheap to clone.
 pub type Client = BlockingClient<Ureq>;

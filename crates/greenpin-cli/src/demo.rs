@@ -78,7 +78,7 @@ pub(crate) fn run(json: bool, keep: bool) -> Result<u8, Failure> {
         2,
         "Update it with Exotel's documented Update example (PUT /greenpin/{id}): two VNs a side, PINs 123 and 234, 1200s",
     );
-    let spec: UpdateSpec = serde_json::from_str(greenpin_core::body::DOCUMENTED_UPDATE)
+    let spec: UpdateSpec = serde_json::from_str(greenpin_core::wire::DOCUMENTED_UPDATE)
         .map_err(|e| Failure::Usage(e.to_string()))?;
     let updated = client.update(&id, &spec)?;
     print_lines(&allocation_lines(&updated), "   ");

@@ -12,9 +12,11 @@ mod exit;
 mod listen;
 mod output;
 mod specs;
+mod words;
 
 use std::process::ExitCode;
 
+use crate::words::Words;
 use clap::{CommandFactory, Parser};
 use greenpin_blocking::Client;
 use greenpin_core::{Country, CreateSpec, UpdateSpec, ValidationError, ValidationKind};
@@ -97,6 +99,11 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             Ok(0)
         }
         Command::Create(args) => {
+            let words = if args.spec.body.is_some() {
+                Words::Json
+            } else {
+                Words::Flags
+            };
             let mut spec: CreateSpec = match &args.spec.body {
                 Some(path) => {
                     args.spec.only_body()?;
@@ -115,12 +122,17 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             if let Some(tx) = args.transaction_id {
                 spec.transaction_id = Some(tx);
             }
-            let a = client(g)?.create(&spec)?;
+            let a = client(g)?.create(&spec).map_err(|e| in_words(e, words))?;
             output::allocation(&a, g.json);
             Ok(0)
         }
         Command::Update(args) => {
             let id = greenpin_id(&args.id)?;
+            let words = if args.spec.body.is_some() {
+                Words::Json
+            } else {
+                Words::Flags
+            };
             let spec: UpdateSpec = match &args.spec.body {
                 Some(path) => {
                     args.spec.only_body()?;
@@ -128,7 +140,9 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 }
                 None => args.spec.to_spec(),
             };
-            let a = client(g)?.update(&id, &spec)?;
+            let a = client(g)?
+                .update(&id, &spec)
+                .map_err(|e| in_words(e, words))?;
             output::allocation(&a, g.json);
             Ok(0)
         }
@@ -136,7 +150,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             // Bulk runs wait and retry themselves, slowing every worker down together
             // (bulk::pace); the client's own retries would hide the service's signals.
             let client = builder(g)?
-                .retry_policy(greenpin_core::RetryPolicy::none())
+                .retry_policy(greenpin_core::retry::RetryPolicy::none())
                 .build()?;
             bulk::run(&client, country(g)?, args, g.json)
         }
@@ -154,10 +168,20 @@ fn run(cli: Cli) -> Result<u8, Failure> {
     }
 }
 
+/// A refusal before sending, in the words the user wrote (flags or JSON).
+fn in_words(e: greenpin_core::Error, words: Words) -> greenpin_core::Error {
+    match e {
+        greenpin_core::Error::Validation(v) => {
+            greenpin_core::Error::Validation(words::rename(v, words))
+        }
+        other => other,
+    }
+}
+
 fn country(g: &Global) -> Result<Country, Failure> {
     g.country
         .parse()
-        .map_err(|e: greenpin_core::phone::UnknownCountry| {
+        .map_err(|e: greenpin_core::UnknownCountry| {
             ValidationError::new("--country", ValidationKind::Invalid, e.to_string()).into()
         })
 }
@@ -193,7 +217,9 @@ fn client(g: &Global) -> Result<Client, Failure> {
     Ok(builder(g)?.build()?)
 }
 
-fn builder(g: &Global) -> Result<greenpin_core::ClientBuilder<greenpin_blocking::Ureq>, Failure> {
+fn builder(
+    g: &Global,
+) -> Result<greenpin_core::client::ClientBuilder<greenpin_blocking::Ureq>, Failure> {
     let missing = |field: &str, flag: &str, env: &str| -> Failure {
         ValidationError::new(
             field,

@@ -62,7 +62,7 @@ pub(crate) fn parse_body<T: serde::de::DeserializeOwned>(path: &PathBuf) -> Resu
             .map_err(|e| Failure::Usage(format!("--body: cannot read {}: {e}", path.display())))?
     };
     // The core reads it, naming the field of any type error (`a.pin_length: …`).
-    greenpin_core::body::from_json(text.as_bytes())
+    greenpin_core::wire::from_json(text.as_bytes())
         .map_err(|e| Failure::Usage(format!("--body: {e}")))
 }
 
@@ -92,5 +92,5 @@ pub(crate) fn settings_from_pairs(pairs: &[String]) -> Result<SettingsSpec, Fail
     }
     // The core reads it, naming the key of a bad value (`intl_num_sup: "yes" is not …`).
     let text = serde_json::Value::Object(map).to_string();
-    greenpin_core::body::from_json(text.as_bytes()).map_err(|e| Failure::Usage(e.to_string()))
+    greenpin_core::wire::from_json(text.as_bytes()).map_err(|e| Failure::Usage(e.to_string()))
 }

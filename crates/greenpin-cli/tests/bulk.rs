@@ -287,6 +287,30 @@ fn csv_line_numbers_survive_crlf_blank_lines_and_quotes() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("3 rows: 2 applied, 1 invalid"));
 
+    // A refusal names the column the user filled, not the JSON path.
+    let columns = e.dir.join("columns.csv");
+    std::fs::write(
+        &columns,
+        format!(
+            "greenpin_id,deallocate_after,a_numbers\n{},2 days,\n{},,7987686144;07987686144\n",
+            ids[0], ids[1]
+        ),
+    )
+    .unwrap();
+    let out = e.run(&["bulk-update", columns.to_str().unwrap()]);
+    let text = stderr(&out);
+    assert!(
+        text.contains("line 2: invalid: deallocate_after: "),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "line 3: invalid: a_numbers #2: +917987686144 is already listed as a_numbers #1"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("deallocation_policy"), "{text}");
+
     // An unclosed quote is an error naming its line, before anything is sent.
     e.emu.clear_requests();
     let broken = e.dir.join("quote.csv");

@@ -73,7 +73,7 @@ fn update_with_the_seed_body_from_a_file_and_stdin() {
     let e = env();
     let id = e.create("t1", "7987686144");
     let path = e.dir.join("seed.json");
-    std::fs::write(&path, greenpin_core::body::DOCUMENTED_UPDATE).unwrap();
+    std::fs::write(&path, greenpin_core::wire::DOCUMENTED_UPDATE).unwrap();
     let out = e.run(&[
         "--json",
         "update",
@@ -131,15 +131,38 @@ fn exit_codes_and_error_objects() {
     e.emu.clear_requests();
     let out = e.run(&["--json", "update", "some-id", "--a-number", "629XXXXX71"]);
     assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains("a.numbers[0]"), "{}", stderr(&out));
+    // Named as the user wrote it: the flag, not the JSON path.
+    assert!(
+        stderr(&out).contains("--a-number #1: \"629XXXXX71\" is not a valid phone number"),
+        "{}",
+        stderr(&out)
+    );
     let err = stdout_json(&out);
     assert_eq!(
         (
             err["error"]["kind"].as_str(),
             err["error"]["field"].as_str()
         ),
-        (Some("validation"), Some("a.numbers[0]"))
+        (Some("validation"), Some("--a-number #1"))
     );
+    let out = e.run(&[
+        "update",
+        "some-id",
+        "--a-number",
+        "7987686144",
+        "--a-number",
+        "07987686144",
+    ]);
+    assert!(
+        stderr(&out).contains("--a-number #2: +917987686144 is already listed as --a-number #1"),
+        "{}",
+        stderr(&out)
+    );
+    // Written as JSON, the JSON path.
+    let body = e.dir.join("body.json");
+    std::fs::write(&body, r#"{"a": {"numbers": ["629XXXXX71"]}}"#).unwrap();
+    let out = e.run(&["update", "some-id", "--body", body.to_str().unwrap()]);
+    assert!(stderr(&out).contains("a.numbers[0]: "), "{}", stderr(&out));
     assert!(e.emu.requests().is_empty());
     // 2: usage errors (clap) and missing credentials.
     assert_eq!(code(&e.run(&["get"])), 2);

@@ -9,9 +9,10 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use greenpin_core::body::DOCUMENTED_UPDATE;
+use greenpin_core::ops::Operation;
 use greenpin_core::ops::UpdateAllocation;
-use greenpin_core::{AccountSid, ApiContext, Credentials, GreenPinId, Operation, UpdateSpec};
+use greenpin_core::wire::DOCUMENTED_UPDATE;
+use greenpin_core::{AccountSid, ApiContext, Credentials, GreenPinId, UpdateSpec};
 use serde::{Deserialize, Serialize};
 
 const ANSWER: &str = include_str!("../tests/fixtures/seed_update_response.json");

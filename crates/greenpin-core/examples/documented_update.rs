@@ -3,9 +3,10 @@
 //!
 //! Run: `cargo run -p greenpin-core --example documented_update`
 
+use greenpin_core::ops::Operation;
 use greenpin_core::ops::UpdateAllocation;
 use greenpin_core::{
-    AccountSid, ApiContext, Credentials, GreenPinId, Operation, PartySpec, UpdateSpec, Usage,
+    AccountSid, ApiContext, Credentials, GreenPinId, PartySpec, UpdateSpec, Usage,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

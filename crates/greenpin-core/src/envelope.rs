@@ -193,14 +193,7 @@ pub(crate) fn read_reply<T: DeserializeOwned>(
 }
 
 /// Reads a `Retry-After` value: delta-seconds, or an HTTP date (relative to `now`).
-///
-/// ```
-/// use std::time::{Duration, SystemTime};
-/// use greenpin_core::envelope::parse_retry_after;
-/// assert_eq!(parse_retry_after("1", SystemTime::now()), Some(Duration::from_secs(1)));
-/// assert_eq!(parse_retry_after("soon", SystemTime::now()), None);
-/// ```
-pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let v = value.trim();
     if let Ok(secs) = v.parse::<u64>() {
         return Some(Duration::from_secs(secs));
@@ -208,4 +201,20 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let at = time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc2822).ok()?;
     let at = SystemTime::from(at);
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod retry_after_tests {
+    use std::time::{Duration, SystemTime};
+
+    use super::parse_retry_after;
+
+    #[test]
+    fn retry_after_reads_seconds_and_refuses_words() {
+        assert_eq!(
+            parse_retry_after("1", SystemTime::now()),
+            Some(Duration::from_secs(1))
+        );
+        assert_eq!(parse_retry_after("soon", SystemTime::now()), None);
+    }
 }

@@ -89,14 +89,42 @@ impl Error {
         Outcome::of(self).is_some_and(|o| is_transient(&o))
     }
 
-    /// Whether this is a timeout: of an attempt, of the whole call, or the service's own
-    /// (504, 499).
+    /// Which of the client's time limits fired, for a timeout of the client's.
+    pub fn timeout(&self) -> Option<TimeoutKind> {
+        match self {
+            Error::Transport(e) => e.timeout,
+            _ => None,
+        }
+    }
+
+    /// Whether this is a timeout: connecting, an attempt, the whole call
+    /// ([`Error::timeout`] says which), or the service's own (504, 499).
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Transport(e) if e.kind == TransportErrorKind::Timeout)
             || matches!(self, Error::Api(e) if e.status == StatusCode::GATEWAY_TIMEOUT || e.status.as_u16() == 499)
     }
 
     /// Whether the request may have reached the service (and so may have taken effect).
+    ///
+    /// # After a create that may have been sent
+    ///
+    /// A create is never retried once it may have left (a second one would make a second
+    /// allocation), so a 503, a reset or a timeout leaves you not knowing whether the
+    /// allocation exists. GreenPin cannot look one up by `transaction_id`, and its 409
+    /// answer carries no `greenpin_id`. To recover:
+    ///
+    /// 1. Send the same create again, with the same `transaction_id`. A success means the
+    ///    first never landed: carry on with this one.
+    /// 2. 409, code 18 ("allocation exists for this connection id") means it did, and its id
+    ///    is unknown to you. It still holds its numbers and PIN on its VNs — a create for
+    ///    the same people on the same VN answers 409 code 19 — and it ends by its own
+    ///    deallocation policy. Its id arrives with its first callback (a call record or its
+    ///    deallocation carries both `greenpin_id` and `transaction_id`): keep such
+    ///    callbacks, and match them by `transaction_id`.
+    /// 3. Meanwhile, serve the order from another VN, with a new `transaction_id`.
+    ///
+    /// Creating with a short deallocation policy and lengthening it with an update once the
+    /// id is known bounds how long such an orphan can live.
     pub fn may_have_been_sent(&self) -> bool {
         match self {
             Error::Config(_) | Error::Validation(_) => false,
@@ -250,8 +278,53 @@ impl TransportErrorKind {
     }
 }
 
+/// Which time limit a timeout ran into, with its value: a message that says "timed out"
+/// cannot tell a slow service from a too-tight setting.
+///
+/// ```
+/// use std::time::Duration;
+/// use greenpin_core::TimeoutKind;
+/// assert_eq!(
+///     TimeoutKind::Attempt(Duration::from_secs(30)).to_string(),
+///     "no answer within the attempt timeout (30s)"
+/// );
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TimeoutKind {
+    /// Connecting took longer than the connect timeout (`connect_timeout`, 5 s by default).
+    /// Nothing was sent.
+    Connect(Duration),
+    /// One attempt took longer than the attempt timeout (`attempt_timeout`, 30 s).
+    Attempt(Duration),
+    /// The whole call — attempts, backoff and `Retry-After` waits together — reached its
+    /// deadline (`timeout`, 60 s); the last attempt was cut short by it.
+    Call(Duration),
+}
+
+impl TimeoutKind {
+    /// The limit's value.
+    pub fn limit(&self) -> Duration {
+        match *self {
+            TimeoutKind::Connect(d) | TimeoutKind::Attempt(d) | TimeoutKind::Call(d) => d,
+        }
+    }
+}
+
+impl fmt::Display for TimeoutKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (what, limit) = match self {
+            TimeoutKind::Connect(d) => ("could not connect within the connect timeout", d),
+            TimeoutKind::Attempt(d) => ("no answer within the attempt timeout", d),
+            TimeoutKind::Call(d) => ("the call's whole timeout passed", d),
+        };
+        write!(f, "{what} ({})", humantime::format_duration(*limit))
+    }
+}
+
 /// A failure below HTTP. Its message is the same on every transport (it depends on the
-/// kind only); the HTTP client's own error is the [`source`](std::error::Error::source).
+/// kind, and for a timeout on which limit fired); the HTTP client's own error is the
+/// [`source`](std::error::Error::source).
 ///
 /// ```
 /// use greenpin_core::{TransportError, TransportErrorKind};
@@ -261,13 +334,15 @@ impl TransportErrorKind {
 /// assert_eq!(std::error::Error::source(&e).unwrap().to_string(), "refused");
 /// ```
 #[derive(Debug, thiserror::Error)]
-#[error("{}", kind.summary())]
+#[error("{}{}", kind.summary(), timeout.map(|t| format!(": {t}")).unwrap_or_default())]
 #[non_exhaustive]
 pub struct TransportError {
     /// What kind.
     pub kind: TransportErrorKind,
     /// Whether the request may have reached the service.
     pub may_have_been_sent: bool,
+    /// For a timeout, which limit fired (filled in by the client's call loop).
+    pub timeout: Option<TimeoutKind>,
     /// The HTTP client's own error, when there is one.
     #[source]
     pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
@@ -279,6 +354,7 @@ impl TransportError {
         TransportError {
             kind,
             may_have_been_sent,
+            timeout: None,
             source: None,
         }
     }

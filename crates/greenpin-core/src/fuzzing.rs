@@ -9,12 +9,12 @@
 use http::{HeaderMap, HeaderValue, StatusCode};
 
 use crate::ops::{
-    BulkUpdate, CreateAllocation, DeleteAllocation, GetAllocation, GetSettings, UpdateAllocation,
-    UpdateSettings,
+    BulkUpdate, CreateAllocation, DeleteAllocation, GetAllocation, GetSettings, Operation,
+    UpdateAllocation, UpdateSettings,
 };
 use crate::{
     AccountSid, ApiContext, BulkSpec, Country, CreateSpec, Credentials, DeallocationDuration,
-    GreenPinId, Operation, PhoneNumber, Pin, SettingsSpec, UpdateSpec,
+    GreenPinId, PhoneNumber, Pin, SettingsSpec, UpdateSpec,
 };
 
 fn context() -> ApiContext {

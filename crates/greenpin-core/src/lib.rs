@@ -9,8 +9,8 @@
 //! Exotel's documented Update example, built and checked without a network:
 //!
 //! ```
-//! use greenpin_core::{AccountSid, ApiContext, Credentials, GreenPinId, Operation,
-//!                     PartySpec, UpdateSpec, Usage};
+//! use greenpin_core::ops::{Operation};
+//! use greenpin_core::{AccountSid, ApiContext, Credentials, GreenPinId, PartySpec, UpdateSpec, Usage};
 //! use greenpin_core::ops::UpdateAllocation;
 //!
 //! let ctx = ApiContext::new(AccountSid::new("acme").unwrap(), Credentials::new("key", "token"));
@@ -38,77 +38,67 @@
 
 // Feature badges on docs.rs (its nightly rustdoc); nothing changes for other builds.
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// A link that does not resolve renders as plain text: an error, on every build of the docs.
+#![deny(rustdoc::broken_intra_doc_links)]
 // Library code states the invariant that makes a panic impossible (`#[expect]` with a
 // reason) rather than unwrapping silently; tests unwrap freely.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
-pub mod allocation;
-pub mod api;
-pub mod body;
+mod allocation;
+mod api;
+mod body;
 pub mod callbacks;
 pub mod client;
-pub mod duration;
-pub mod envelope;
-pub mod error;
-pub mod error_code;
+mod duration;
+mod envelope;
+mod error;
+mod error_code;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod ids;
+mod ids;
 mod lenient;
 pub mod ops;
-pub mod party;
-pub mod phone;
-pub mod pin;
+mod party;
+mod phone;
+mod pin;
 pub mod retry;
 #[cfg(feature = "schema")]
 mod schema;
-pub mod secret;
-pub mod settings;
+mod secret;
+mod settings;
 mod string_enum;
-pub mod validation;
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub mod test_util;
+mod validation;
+pub mod wire;
 
-pub use sdk::*;
-
-/// Every type a user of the SDK meets, in one list. The transport crates re-export this
-/// module whole (`pub use greenpin_core::sdk::*`), so a program that depends on
-/// `greenpin-blocking` or `greenpin-async` alone can name every type in their signatures.
-pub mod sdk {
-    pub use crate::allocation::{
-        Allocation, DeallocationPolicy, DeallocationPolicySpec, DeallocationTime,
-        DeallocationTimeError, DurationText, State, Usage,
-    };
-    pub use crate::api::{ApiContext, DEFAULT_SERVICE_ROOT, ServiceRoot};
-    pub use crate::body::{
-        BulkBody, BulkItemBody, BulkItemSpec, BulkSpec, CreateBody, CreateSpec, MAX_BULK_ITEMS,
-        SettingsBody, SettingsSpec, UpdateBody, UpdateSpec, ValidationContext, WireBulkItem,
-    };
-    pub use crate::callbacks::{
-        CallCompleted, CallType, Callback, CallbackEvent, CallbackReceiver, CallbackSecret,
-        DeallocationEvent, DeallocationReason, EventKey, Rejection, SecretPlacement,
-    };
-    pub use crate::client::{
-        AsyncClient, AsyncSend, AttemptLimits, BlockingClient, BlockingSend, ClientBuilder,
-        ClientConfig, RetryBudget, Transport,
-    };
-    pub use crate::duration::{DeallocationDuration, DurationError};
-    pub use crate::envelope::{Envelope, Reply};
-    pub use crate::error::{
-        ApiError, ConfigError, DecodeError, Error, TransportError, TransportErrorKind,
-    };
-    pub use crate::error_code::{ERROR_CODES, ErrorCode, ErrorCodeInfo};
-    pub use crate::ids::{
-        AccountSid, GreenPinId, IdError, IdProblem, IntoGreenPinId, TransactionId,
-    };
-    pub use crate::ops;
-    pub use crate::ops::{BulkItemResult, BulkUpdateResults, Operation, OperationKind};
-    pub use crate::party::{MAX_NUMBERS_PER_LIST, Party, PartySpec, check_parties_disjoint};
-    pub use crate::phone::{Country, PhoneNumber, PhoneNumberError, UnknownCountry};
-    pub use crate::pin::{Pin, PinError, PinLength};
-    pub use crate::retry::{Decision, Outcome, RetryPolicy};
-    pub use crate::secret::{ApiKey, ApiToken, Credentials};
-    pub use crate::settings::{MaxDeallocationTime, Settings, Timezone};
-    pub use crate::validation::{ValidationError, ValidationKind};
-}
+// The model and the request bodies, each named once, here. The modules above that are
+// public exist because their users need the grouping: operations (`ops`), receiving
+// callbacks (`callbacks`), the retry decision (`retry`), the clients' loop for transport
+// authors (`client`), reading wire bodies for servers and tools (`wire`).
+pub use allocation::{
+    Allocation, DeallocationPolicy, DeallocationPolicySpec, DeallocationTime,
+    DeallocationTimeError, DurationText, State, Usage,
+};
+pub use api::{ApiContext, DEFAULT_SERVICE_ROOT, ServiceRoot};
+pub use body::{
+    BulkBody, BulkItemBody, BulkItemSpec, BulkSpec, CreateBody, CreateSpec, MAX_BULK_ITEMS,
+    SettingsBody, SettingsSpec, UpdateBody, UpdateSpec, ValidationContext,
+};
+pub use duration::{DeallocationDuration, DurationError};
+pub use envelope::{Envelope, Reply};
+pub use error::{
+    ApiError, ConfigError, DecodeError, Error, TimeoutKind, TransportError, TransportErrorKind,
+};
+pub use error_code::{ERROR_CODES, ErrorCode, ErrorCodeInfo};
+pub use ids::{AccountSid, GreenPinId, IdError, IdProblem, IntoGreenPinId, TransactionId};
+pub use party::{MAX_NUMBERS_PER_LIST, Party, PartySpec};
+pub use phone::{Country, PhoneNumber, PhoneNumberError, UnknownCountry};
+pub use pin::{Pin, PinError, PinLength};
+pub use secret::{ApiKey, ApiToken, Credentials};
+pub use settings::{MaxDeallocationTime, Settings, Timezone};
+pub use validation::{ValidationError, ValidationKind};
 
 /// The `User-Agent` the clients send: `greenpin-rs/VERSION`.
 pub const USER_AGENT: &str = concat!("greenpin-rs/", env!("CARGO_PKG_VERSION"));

@@ -17,6 +17,28 @@ pub const MAX_NUMBERS_PER_LIST: usize = 10;
 /// A party as a request states it, not yet validated. Every field is optional: on update,
 /// what is absent stays as it was.
 ///
+/// # How a call finds its way (Exotel's routing model)
+///
+/// A caller dials one of a party's **VNs** and, when that party has a **PIN**, enters it.
+///
+/// - **The PIN picks the allocation.** On a VN, a PIN belongs to one live allocation.
+/// - **The caller's number picks the party.** Documented: "any number (other than
+///   b-party numbers) dialing on the virtual number and entering the correct pin are
+///   considered as a-party". A caller whose number is one of B's `numbers` is party B and
+///   is put through to A (unless the usage is `oneway`); **anyone else** who knows the PIN
+///   is party A and is put through to B's first number.
+/// - A party **without** a PIN is known by its number alone: only its `numbers` reach the
+///   other party through its VNs.
+/// - Which parties have PINs is the account's setting (`aparty_pin_enabled`, on by
+///   default; `bparty_pin_enabled`, off; `common_pin_enabled`: one PIN for both). A PIN
+///   given for a party whose PIN is off is dropped by the service.
+///
+/// So a PIN is a credential: changing a party's `numbers` does **not** stop someone who
+/// knows its PIN. To replace a party (a delivery reassigned to another rider), give it a
+/// new number *and* a new PIN in one update — [`UpdateSpec::reassign_a`] does both.
+///
+/// [`UpdateSpec::reassign_a`]: crate::UpdateSpec::reassign_a
+///
 /// ```
 /// use greenpin_core::{PartySpec, ValidationContext};
 /// let ctx = ValidationContext::default();
@@ -37,7 +59,10 @@ pub struct PartySpec {
     /// The party's real numbers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub numbers: Option<Vec<String>>,
-    /// The PIN callers of this party's VN must enter.
+    /// This party's PIN. It picks the allocation on the party's VNs; who is calling is then
+    /// told by the caller's number (see the routing model above), so anyone who knows it
+    /// reaches the other party as A. Absent: the service generates one when the party's PIN
+    /// is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pin: Option<String>,
     /// The PIN's length; alone, asks the service to generate a PIN of that length.
@@ -89,13 +114,14 @@ impl PartySpec {
         self
     }
 
-    /// Sets the PIN.
+    /// Sets the PIN (digits; its length sets `pin_length` when that is not given).
     pub fn pin(mut self, pin: impl Into<String>) -> Self {
         self.pin = Some(pin.into());
         self
     }
 
-    /// Sets the PIN length.
+    /// Sets the PIN length. Without [`PartySpec::pin`], asks the service for a fresh PIN of
+    /// this length (on update: replacing the current one).
     pub fn pin_length(mut self, len: i64) -> Self {
         self.pin_length = Some(len);
         self
@@ -182,7 +208,7 @@ fn validate_list(
             ValidationError::new(
                 format!("{field}[{i}]"),
                 ValidationKind::InvalidNumber,
-                format!("{raw:?} is not a valid phone number: {e}"),
+                format!("{raw:?} {e}"),
             )
         })?;
         if !ctx.international_numbers && !country.contains(&n) {
@@ -233,7 +259,8 @@ pub struct Party {
 /// update into it.
 ///
 /// ```
-/// use greenpin_core::{PartySpec, ValidationContext, check_parties_disjoint};
+/// use greenpin_core::wire::{check_parties_disjoint};
+/// use greenpin_core::{PartySpec, ValidationContext};
 /// let ctx = ValidationContext::default();
 /// let a = PartySpec::new().number("7987686144").validate("a", &ctx).unwrap();
 /// let b = PartySpec::new().number("+917987686144").validate("b", &ctx).unwrap();

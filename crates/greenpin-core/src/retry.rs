@@ -22,7 +22,7 @@ use crate::error::{Error, TransportErrorKind};
 ///
 /// ```
 /// use std::time::Duration;
-/// use greenpin_core::RetryPolicy;
+/// use greenpin_core::retry::RetryPolicy;
 /// let p = RetryPolicy::default();
 /// assert_eq!(p.max_attempts, 3);
 /// let off = RetryPolicy::none();

@@ -159,7 +159,7 @@ impl fmt::Debug for Credentials {
 /// credential carried in a URL never reaches an error, a log or a screen.
 ///
 /// ```
-/// use greenpin_core::secret::redact_userinfo;
+/// use greenpin_core::wire::redact_userinfo;
 /// assert_eq!(redact_userinfo("https://key:tok@host/x"), "https://[redacted]@host/x");
 /// assert_eq!(redact_userinfo("https://host/x?a=b@c"), "https://host/x?a=b@c");
 /// ```

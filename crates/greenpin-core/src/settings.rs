@@ -242,7 +242,8 @@ pub struct Settings {
     /// The B-party's tag (default `bparty`). Shared with GreenVN.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bparty_tag: Option<String>,
-    /// SMS configuration, kept as sent (its shape is not published). Shared with GreenVN.
+    /// SMS configuration: a JSON object, kept as sent (its fields are not published).
+    /// Shared with GreenVN.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sms_config: Option<serde_json::Value>,
     /// Whether sticky-agent routing is on (`"true"` / `"false"`). Shared with GreenVN.

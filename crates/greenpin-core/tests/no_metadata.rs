@@ -1,10 +1,9 @@
 //! The fast path never loads phonenumber's metadata (~76 ms on first use). This file is its
 //! own test binary, so its own process: nothing else has touched the metadata.
 
+use greenpin_core::ops::Operation;
 use greenpin_core::ops::UpdateAllocation;
-use greenpin_core::{
-    AccountSid, ApiContext, Credentials, GreenPinId, Operation, PartySpec, UpdateSpec,
-};
+use greenpin_core::{AccountSid, ApiContext, Credentials, GreenPinId, PartySpec, UpdateSpec};
 
 #[test]
 fn common_indian_forms_do_not_load_metadata() {

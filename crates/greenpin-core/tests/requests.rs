@@ -4,10 +4,10 @@ use greenpin_core::ops::{
     BulkUpdate, CreateAllocation, DeleteAllocation, GetAllocation, GetSettings, UpdateAllocation,
     UpdateSettings,
 };
+use greenpin_core::ops::{Operation, OperationKind};
 use greenpin_core::{
     AccountSid, ApiContext, BulkItemSpec, BulkSpec, CreateSpec, Credentials, Error, GreenPinId,
-    Operation, OperationKind, PartySpec, ServiceRoot, SettingsSpec, Timezone, UpdateSpec,
-    ValidationKind,
+    PartySpec, ServiceRoot, SettingsSpec, Timezone, UpdateSpec, ValidationKind,
 };
 
 /// A create spec built into a request, as the client does.
@@ -341,4 +341,64 @@ fn the_token_never_shows() {
     ] {
         assert!(!text.contains("canary"), "{text}");
     }
+}
+
+/// Every refusal says its problem once: no run of four words appears twice in a message
+/// (`"12345" is not a valid phone number: not a valid phone number` did).
+#[test]
+fn validation_messages_say_their_problem_once() {
+    use greenpin_core::{MaxDeallocationTime, SettingsSpec, ValidationContext};
+    let ctx = ValidationContext::default();
+    let party = |p: PartySpec| UpdateSpec::new().a(p).validate(&ctx).map(drop);
+    let errors = [
+        party(PartySpec::new().number("12345")),
+        party(PartySpec::new().number("629XXXXX71")),
+        party(PartySpec::new().number("")),
+        party(PartySpec::new().number("7".repeat(40))),
+        party(PartySpec::new().numbers(["7987686144", "07987686144"])),
+        party(PartySpec::new().pin("12a")),
+        party(PartySpec::new().pin("123").pin_length(4)),
+        party(PartySpec::new().pin_length(11)),
+        UpdateSpec::new()
+            .deallocate_after("2 days")
+            .validate(&ctx)
+            .map(drop),
+        UpdateSpec::new()
+            .deallocate_after("0s")
+            .validate(&ctx)
+            .map(drop),
+        UpdateSpec::new().validate(&ctx).map(drop),
+        CreateSpec::new("").validate(&ctx).map(drop),
+        CreateSpec::new("t")
+            .a(PartySpec::new().number("7987686144"))
+            .validate(&ctx)
+            .map(drop),
+        SettingsSpec::new()
+            .deletion_time(90_000)
+            .validate(&ctx)
+            .map(drop),
+        SettingsSpec::new()
+            .max_deallocation_time(MaxDeallocationTime::Cap("1s".parse().unwrap()))
+            .validate(&ctx)
+            .map(drop),
+        SettingsSpec::new().country("XX").validate(&ctx).map(drop),
+        SettingsSpec::new()
+            .call_complete_endpoint("ftp://x")
+            .validate(&ctx)
+            .map(drop),
+    ];
+    let mut checked = 0;
+    for e in errors {
+        let message = e.expect_err("each is refused").to_string();
+        let words: Vec<&str> = message
+            .split(|c: char| c.is_whitespace() || c == ':' || c == ',')
+            .filter(|w| !w.is_empty())
+            .collect();
+        for (i, window) in words.windows(4).enumerate() {
+            let again = words[i + 1..].windows(4).any(|w| w == window);
+            assert!(!again, "{message:?} says {window:?} twice");
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 17);
 }

@@ -1,9 +1,8 @@
 //! Parsing answers: API errors, non-JSON bodies, truncated bodies, unknown values.
 
+use greenpin_core::ops::Operation;
 use greenpin_core::ops::{BulkUpdate, DeleteAllocation, GetAllocation, GetSettings};
-use greenpin_core::{
-    Error, ErrorCode, GreenPinId, MaxDeallocationTime, Operation, State, Timezone, Usage,
-};
+use greenpin_core::{Error, ErrorCode, GreenPinId, MaxDeallocationTime, State, Timezone, Usage};
 
 fn respond(status: u16, headers: &[(&str, &str)], body: &str) -> http::Response<Vec<u8>> {
     let mut b = http::Response::builder().status(status);

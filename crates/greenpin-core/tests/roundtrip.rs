@@ -1,12 +1,12 @@
 //! Property tests: every model type survives a JSON round trip, and validation is a
 //! fixpoint (validating what validation produced changes nothing).
 
+use greenpin_core::callbacks::{CallCompleted, CallType, DeallocationEvent, DeallocationReason};
 use greenpin_core::ops::{BulkItemResult, BulkUpdateResults};
 use greenpin_core::{
-    Allocation, CallCompleted, CallType, Country, DeallocationDuration, DeallocationEvent,
-    DeallocationPolicy, DeallocationReason, DeallocationTime, Envelope, ErrorCode, GreenPinId,
-    MaxDeallocationTime, Party, PartySpec, PhoneNumber, Pin, PinLength, Settings, State, Timezone,
-    TransactionId, UpdateBody, UpdateSpec, Usage,
+    Allocation, Country, DeallocationDuration, DeallocationPolicy, DeallocationTime, Envelope,
+    ErrorCode, GreenPinId, MaxDeallocationTime, Party, PartySpec, PhoneNumber, Pin, PinLength,
+    Settings, State, Timezone, TransactionId, UpdateBody, UpdateSpec, Usage,
 };
 use proptest::prelude::*;
 use serde::Serialize;

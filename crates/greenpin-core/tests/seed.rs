@@ -1,8 +1,9 @@
 //! Golden tests against the seed document: the Update call's request and response.
 
+use greenpin_core::ops::Operation;
 use greenpin_core::ops::UpdateAllocation;
 use greenpin_core::{
-    AccountSid, ApiContext, Credentials, Error, GreenPinId, Operation, State, UpdateSpec, Usage,
+    AccountSid, ApiContext, Credentials, Error, GreenPinId, State, UpdateSpec, Usage,
     ValidationKind,
 };
 use serde_json::{Value, json};

@@ -3,10 +3,10 @@
 //! (the SDK's own rules), apply it. The axum routes call these under the store's lock, and
 //! so does the fuzz target: what is fuzzed is what is served.
 
-use greenpin_core::body::from_json_noting_unknown;
+use greenpin_core::ops::{BulkItemResult, BulkUpdateResults};
+use greenpin_core::wire::{WireBulkItem, from_json_noting_unknown};
 use greenpin_core::{
-    Allocation, BulkItemResult, BulkSpec, BulkUpdateResults, CreateSpec, GreenPinId, PartySpec,
-    Settings, SettingsSpec, UpdateSpec, WireBulkItem,
+    Allocation, BulkSpec, CreateSpec, GreenPinId, PartySpec, Settings, SettingsSpec, UpdateSpec,
 };
 
 use crate::failure::Failure;

@@ -74,7 +74,7 @@ impl From<ValidationError> for Failure {
 }
 
 /// Reads a control's JSON body into `T`, naming the field of a type error; the API's
-/// bodies are read by greenpin-core (`greenpin_core::body::from_json`), and so is this.
+/// bodies are read by greenpin-core (`greenpin_core::wire::from_json`), and so is this.
 pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Failure> {
-    Ok(greenpin_core::body::from_json(body)?)
+    Ok(greenpin_core::wire::from_json(body)?)
 }

@@ -1,5 +1,5 @@
 //! The emulator's request handling in-process, for the fuzz target and its corpus replay:
-//! arbitrary bytes go through the very functions the routes call ([`crate::api`]) on a
+//! arbitrary bytes go through the very functions the routes call (the `api` module) on a
 //! store, whose invariants must hold afterwards. Must never panic.
 
 use std::sync::Arc;

@@ -31,6 +31,8 @@
 
 // Feature badges on docs.rs (its nightly rustdoc); nothing changes for other builds.
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// A link that does not resolve renders as plain text: an error, on every build of the docs.
+#![deny(rustdoc::broken_intra_doc_links)]
 // Library code states the invariant that makes a panic impossible (`#[expect]` with a
 // reason) rather than unwrapping silently; tests unwrap freely.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
@@ -259,7 +261,7 @@ impl Emulator {
     /// let emulator = greenpin_emulator::BlockingEmulator::start();
     /// let client = emulator
     ///     .configure(greenpin_blocking::Client::builder())
-    ///     .retry_policy(greenpin_blocking::RetryPolicy::none())
+    ///     .retry_policy(greenpin_blocking::retry::RetryPolicy::none())
     ///     .build()?;
     /// emulator.add_fault(FaultRule::new(Fault::status(503)))?;
     /// assert_eq!(client.settings().unwrap_err().status().map(|s| s.as_u16()), Some(503));

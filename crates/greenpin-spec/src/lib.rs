@@ -6,9 +6,9 @@
 //! `crates/greenpin-emulator/openapi.json`, `docs/ERROR_CODES.md`); the tests in
 //! `tests/generated.rs` fail, naming that command, when a checked-in copy is stale.
 
+use greenpin_core::ops::BulkUpdateResults;
 use greenpin_core::{
-    Allocation, BulkItemSpec, BulkUpdateResults, CreateSpec, ERROR_CODES, Envelope, Settings,
-    SettingsSpec, UpdateSpec,
+    Allocation, BulkItemSpec, CreateSpec, ERROR_CODES, Envelope, Settings, SettingsSpec, UpdateSpec,
 };
 use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
@@ -130,7 +130,7 @@ pub fn openapi() -> Value {
     let schema = |v: schemars::Schema| v.to_value();
 
     let seed_request: Value =
-        serde_json::from_str(greenpin_core::body::DOCUMENTED_UPDATE).expect("seed request");
+        serde_json::from_str(greenpin_core::wire::DOCUMENTED_UPDATE).expect("seed request");
     let seed_response: Value =
         serde_json::from_str(DOCUMENTED_UPDATE_RESPONSE).expect("seed response");
     let mut update_body = json_body(schema(update));
@@ -325,8 +325,13 @@ fn refine(schemas: &mut Map<String, Value>) {
         p["country"] = nullable(json!({"type": "string", "enum": ["IN", "US", "GB", "SG", "AE"]}));
         p["timezone"] = nullable(json!({"type": "string", "enum": ["IST", "UTC"]}));
         p["deletion_time"] = nullable(json!({"type": "integer", "minimum": 0, "maximum": 86400}));
+        // A tag or region: not blank, no control character, at most 64 characters.
         for label in ["aparty_tag", "bparty_tag", "default_region"] {
-            p[label] = nullable(json!({"type": "string", "pattern": "^[a-z]{1,20}$"}));
+            p[label] = nullable(json!({
+                "type": "string",
+                "maxLength": 64,
+                "pattern": "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
+            }));
         }
         p["sms_config"] = json!({"type": ["object", "null"]});
         p["greenpin_call_complete_event_endpoint"] = nullable(json!({

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use greenpin_core::CreateSpec;
-use greenpin_core::{PartySpec, RetryPolicy, UpdateSpec, Usage};
+use greenpin_core::retry::RetryPolicy;
+use greenpin_core::{PartySpec, UpdateSpec, Usage};
 use greenpin_emulator::BlockingEmulator;
 
 fn bench(c: &mut Criterion) {

@@ -8,9 +8,10 @@ use std::fmt::Debug;
 use std::time::Duration;
 
 use greenpin_core::client::{ClientBuilder, Transport};
+use greenpin_core::ops::BulkUpdateResults;
+use greenpin_core::retry::RetryPolicy;
 use greenpin_core::{
-    Allocation, BulkSpec, BulkUpdateResults, CreateSpec, Error, GreenPinId, RetryPolicy, Settings,
-    SettingsSpec, UpdateSpec,
+    Allocation, BulkSpec, CreateSpec, Error, GreenPinId, Settings, SettingsSpec, UpdateSpec,
 };
 use greenpin_emulator::Emulator;
 
@@ -242,3 +243,9 @@ impl Sdk for Async {
         self.client.retry_budget().available()
     }
 }
+
+/// The workspace README's examples, compiled (and, where they need no credentials, run) as
+/// doctests, so the front page cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct WorkspaceReadmeDoctests;

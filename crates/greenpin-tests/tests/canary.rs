@@ -6,7 +6,8 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use greenpin_core::CreateSpec;
-use greenpin_core::{GreenPinId, PartySpec, RetryPolicy, UpdateSpec};
+use greenpin_core::retry::RetryPolicy;
+use greenpin_core::{GreenPinId, PartySpec, UpdateSpec};
 use greenpin_emulator::{BlockingEmulator, EmulatorConfig, Fault, FaultRule};
 use greenpin_tests::{Make, Opts};
 use tracing_subscriber::fmt::format::FmtSpan;

@@ -11,7 +11,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use greenpin_blocking::Client;
-use greenpin_core::{CreateSpec, Error, PartySpec, RetryPolicy, State};
+use greenpin_core::retry::RetryPolicy;
+use greenpin_core::{CreateSpec, Error, PartySpec, State};
 use greenpin_emulator::BlockingEmulator;
 use serde_json::{Value, json};
 
@@ -29,7 +30,7 @@ struct Browser {
 
 mod tempdir {
     /// A directory removed on drop.
-    pub struct Dir(pub std::path::PathBuf);
+    pub(crate) struct Dir(pub std::path::PathBuf);
     impl Drop for Dir {
         fn drop(&mut self) {
             let _ = std::fs::remove_dir_all(&self.0);

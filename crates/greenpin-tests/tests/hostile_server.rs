@@ -4,7 +4,8 @@
 use std::error::Error as _;
 use std::time::{Duration, Instant};
 
-use greenpin_core::{CreateSpec, Error, PartySpec, RetryPolicy, TransportErrorKind};
+use greenpin_core::retry::RetryPolicy;
+use greenpin_core::{CreateSpec, Error, PartySpec, TransportErrorKind};
 use greenpin_tests::hostile::{Hostile, Misbehaviour};
 use greenpin_tests::{Make, Opts};
 

@@ -2,11 +2,12 @@
 //! names every type it meets through that crate, matches every error kind, and
 //! uses `?` on an id conversion.
 
+use greenpin_blocking::retry::RetryPolicy;
 use greenpin_blocking::{
     ApiError, BulkItemSpec, BulkSpec, Client, ClientBuilder, ClientConfig, ConfigError, CreateSpec,
-    DecodeError, Error, ErrorCode, GreenPinId, PartySpec, Reply, RetryPolicy, Settings,
-    SettingsSpec, Timezone, TransportError, TransportErrorKind, UpdateSpec, Ureq, Usage,
-    ValidationError, ValidationKind, ops::GetAllocation,
+    DecodeError, Error, ErrorCode, GreenPinId, PartySpec, Reply, Settings, SettingsSpec, Timezone,
+    TransportError, TransportErrorKind, UpdateSpec, Usage, ValidationError, ValidationKind,
+    ops::GetAllocation,
 };
 
 fn describe(e: &Error) -> String {
@@ -28,7 +29,7 @@ fn flow(client: &Client, raw_id: &str) -> Result<Reply<greenpin_blocking::Alloca
 #[test]
 fn every_type_is_named_through_the_transport_crate() -> Result<(), Error> {
     let emulator = greenpin_emulator::BlockingEmulator::start();
-    let builder: ClientBuilder<Ureq> = emulator.configure(Client::builder());
+    let builder: ClientBuilder = emulator.configure(Client::builder());
     let client: Client = builder.retry_policy(RetryPolicy::default()).build()?;
     let _config: &ClientConfig = client.config();
 
@@ -68,4 +69,107 @@ fn every_type_is_named_through_the_transport_crate() -> Result<(), Error> {
     let _: Option<&ConfigError> = None;
     let _: Option<(&ValidationError, ValidationKind, TransportErrorKind)> = None;
     Ok(())
+}
+
+/// Every type the crate's methods, bodies, answers and errors name, from its root or its
+/// documented modules: this file does not compile if one is missing (a user would hit
+/// E0425), and the test below says how many were named.
+fn named_from_the_root() -> Vec<&'static str> {
+    use greenpin_blocking::callbacks::{
+        CallCompleted, CallType, Callback, CallbackEvent, CallbackReceiver, CallbackSecret,
+        DeallocationEvent, DeallocationReason, Encoding, EventKey, Rejection, SecretError,
+        SecretPlacement,
+    };
+    use greenpin_blocking::ops::{
+        BulkItemResult, BulkUpdate, BulkUpdateResults, CreateAllocation, DeleteAllocation,
+        GetAllocation, GetSettings, Operation, OperationKind, UpdateAllocation, UpdateSettings,
+    };
+    use greenpin_blocking::retry::{Decision, Outcome};
+    use greenpin_blocking::{
+        Allocation, ApiKey, ApiToken, AttemptLimits, BlockingClient, BlockingSend, ClientConfig,
+        Country, DeallocationDuration, DeallocationTime, DurationText, IdError, IdProblem,
+        IntoGreenPinId, MaxDeallocationTime, Party, PhoneNumber, Pin, PinLength, RetryBudget,
+        State, TimeoutKind, TransactionId, Transport, Ureq,
+    };
+    use std::any::type_name;
+    fn is_id<T: IntoGreenPinId>() -> &'static str {
+        type_name::<T>()
+    }
+    fn is_op<T: Operation>() -> &'static str {
+        type_name::<T>()
+    }
+    fn is_transport<T: Transport + BlockingSend>() -> &'static str {
+        type_name::<T>()
+    }
+    vec![
+        type_name::<Allocation>(),
+        type_name::<ApiKey>(),
+        type_name::<ApiToken>(),
+        type_name::<Country>(),
+        type_name::<DeallocationDuration>(),
+        type_name::<DeallocationTime>(),
+        type_name::<DurationText>(),
+        type_name::<IdError>(),
+        type_name::<IdProblem>(),
+        is_id::<&GreenPinId>(),
+        type_name::<MaxDeallocationTime>(),
+        type_name::<Party>(),
+        type_name::<PhoneNumber>(),
+        type_name::<Pin>(),
+        type_name::<PinLength>(),
+        type_name::<State>(),
+        type_name::<TimeoutKind>(),
+        type_name::<TransactionId>(),
+        type_name::<AttemptLimits>(),
+        type_name::<BlockingClient<Ureq>>(),
+        type_name::<ClientConfig>(),
+        type_name::<RetryBudget>(),
+        is_transport::<Ureq>(),
+        type_name::<CallCompleted>(),
+        type_name::<CallType>(),
+        type_name::<Callback>(),
+        type_name::<CallbackEvent>(),
+        type_name::<CallbackReceiver>(),
+        type_name::<CallbackSecret>(),
+        type_name::<DeallocationEvent>(),
+        type_name::<DeallocationReason>(),
+        type_name::<Encoding>(),
+        type_name::<EventKey>(),
+        type_name::<Rejection>(),
+        type_name::<SecretError>(),
+        type_name::<SecretPlacement>(),
+        type_name::<BulkItemResult>(),
+        is_op::<BulkUpdate>(),
+        type_name::<BulkUpdateResults>(),
+        is_op::<CreateAllocation>(),
+        is_op::<DeleteAllocation>(),
+        is_op::<GetAllocation>(),
+        is_op::<GetSettings>(),
+        type_name::<OperationKind>(),
+        is_op::<UpdateAllocation>(),
+        is_op::<UpdateSettings>(),
+        type_name::<Decision>(),
+        type_name::<Outcome>(),
+        type_name::<RetryPolicy>(),
+        type_name::<Settings>(),
+        type_name::<SettingsSpec>(),
+        type_name::<Reply<Allocation>>(),
+        type_name::<ErrorCode>(),
+        type_name::<Usage>(),
+        type_name::<Timezone>(),
+        type_name::<ValidationKind>(),
+        type_name::<TransportErrorKind>(),
+    ]
+}
+
+#[test]
+fn every_type_a_signature_names_is_reachable_from_the_crate() {
+    let names = named_from_the_root();
+    assert_eq!(names.len(), 57);
+    // Each is the core's own type, re-exported (not a copy), but the transport itself.
+    let own: Vec<_> = names
+        .iter()
+        .filter(|n| !n.contains("greenpin_core::"))
+        .collect();
+    assert_eq!(own.len(), 1, "{own:?}");
 }

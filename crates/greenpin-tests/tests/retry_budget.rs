@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use greenpin_core::RetryPolicy;
+use greenpin_core::retry::RetryPolicy;
 use greenpin_emulator::{Fault, FaultRule};
 use greenpin_tests::{Make, Opts};
 

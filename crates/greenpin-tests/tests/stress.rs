@@ -11,8 +11,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use greenpin_core::retry::RetryPolicy;
 use greenpin_core::{BulkItemSpec, BulkSpec, CreateSpec};
-use greenpin_core::{Error, GreenPinId, PartySpec, RetryPolicy, State, UpdateSpec, Usage};
+use greenpin_core::{Error, GreenPinId, PartySpec, State, UpdateSpec, Usage};
 use greenpin_emulator::{BlockingEmulator, CallSpec};
 
 const VNS: [&str; 3] = ["6292134471", "6292134472", "6292134473"];

@@ -2,11 +2,12 @@
 
 use std::time::{Duration, Instant};
 
+use greenpin_core::retry::RetryPolicy;
 use greenpin_core::{
-    BulkItemSpec, BulkSpec, CreateSpec, Error, ErrorCode, GreenPinId, PartySpec, RetryPolicy,
-    SettingsSpec, State, Timezone, UpdateSpec, Usage,
+    BulkItemSpec, BulkSpec, CreateSpec, Error, ErrorCode, GreenPinId, PartySpec, Pin, SettingsSpec,
+    State, TimeoutKind, Timezone, UpdateSpec, Usage,
 };
-use greenpin_emulator::{BlockingEmulator, Fault, FaultRule};
+use greenpin_emulator::{BlockingEmulator, CallSpec, Fault, FaultRule};
 use greenpin_tests::{Make, Opts};
 
 fn seed_update() -> UpdateSpec {
@@ -327,6 +328,38 @@ fn timeouts(make: Make) {
         "took {:?}",
         start.elapsed()
     );
+    // Which limit fired, and its value, in the error and in its message.
+    assert_eq!(
+        e.timeout(),
+        Some(TimeoutKind::Attempt(Duration::from_millis(300)))
+    );
+    assert_eq!(
+        e.to_string(),
+        "GreenPin did not answer in time: no answer within the attempt timeout (300ms)"
+    );
+
+    // The whole call's deadline cutting an attempt short is the call's timeout.
+    let short_call = make(
+        &emu,
+        &Opts {
+            timeout: Some(Duration::from_millis(400)),
+            retry: Some(RetryPolicy::none()),
+            ..Opts::default()
+        },
+    );
+    emu.add_fault(FaultRule::new(Fault::Delay { ms: 5_000 }))
+        .unwrap();
+    let e = short_call.settings().unwrap_err();
+    assert_eq!(
+        e.timeout(),
+        Some(TimeoutKind::Call(Duration::from_millis(400))),
+        "{e}"
+    );
+    assert!(
+        e.to_string()
+            .contains("the call's whole timeout passed (400ms)"),
+        "{e}"
+    );
 
     // With retries on, a GET that times out is tried again.
     let retrying = make(
@@ -440,6 +473,69 @@ fn vault_and_settings(make: Make) {
     greenpin_tests::assert_journal_clean(&emu);
 }
 
+/// Handing a delivery over to another rider. Changing the rider's number alone leaves the
+/// old PIN working — and a PIN picks the allocation, the caller's number only the party — so
+/// the old rider (or anyone who knows the PIN) still reaches the customer, as party A. The
+/// documented recipe, a new number and a new PIN in one update, shuts them out.
+fn reassignment(make: Make) {
+    let emu = greenpin_tests::emulator();
+    let sdk = make(&emu, &Opts::default());
+    let (old_rider, customer, vn) = ("7987686144", "9956555625", "6292134471");
+    let order = sdk
+        .create(
+            &CreateSpec::new("order-7")
+                .a(PartySpec::new().number(old_rider).vn(vn).pin_length(4))
+                .b(PartySpec::new().number(customer)),
+        )
+        .unwrap();
+    let old_pin = order.a.pin.clone().unwrap();
+    let call = |from: &str, pin: &Pin| {
+        emu.simulate_call(&CallSpec::new(from, vn).pin(pin.as_str()))
+            .unwrap()
+    };
+    assert_eq!(
+        call(old_rider, &old_pin).to.as_deref(),
+        Some("+919956555625")
+    );
+
+    // The trap: the number alone. The old rider still gets through.
+    let numbers_only = sdk
+        .update(
+            &order.greenpin_id,
+            &UpdateSpec::new().a(PartySpec::new().number("7000000001")),
+        )
+        .unwrap();
+    assert_eq!(numbers_only.a.pin.as_ref(), Some(&old_pin));
+    let leak = call(old_rider, &old_pin);
+    assert!(leak.connected, "the old PIN still works: {leak:?}");
+    assert_eq!(leak.to.as_deref(), Some("+919956555625"));
+
+    // The recipe: a new number and a new PIN together.
+    let handed_over = sdk
+        .update(
+            &order.greenpin_id,
+            &UpdateSpec::new().reassign_a("7000000002", 4),
+        )
+        .unwrap();
+    let new_pin = handed_over.a.pin.clone().unwrap();
+    assert_ne!(new_pin, old_pin);
+    assert_eq!(handed_over.a.numbers[0].as_str(), "+917000000002");
+    for from in [old_rider, "7000000001", "7000000099"] {
+        let refused = call(from, &old_pin);
+        assert!(!refused.connected, "{from} with the old PIN: {refused:?}");
+    }
+    assert_eq!(
+        call("7000000002", &new_pin).to.as_deref(),
+        Some("+919956555625")
+    );
+    // The customer reaches the new rider.
+    assert_eq!(
+        call(customer, &new_pin).to.as_deref(),
+        Some("+917000000002")
+    );
+    greenpin_tests::assert_journal_clean(&emu);
+}
+
 macro_rules! suite {
     ($($flavor:ident),+) => {$(
         mod $flavor {
@@ -449,6 +545,7 @@ macro_rules! suite {
             #[test] fn timeouts() { super::timeouts(greenpin_tests::$flavor) }
             #[test] fn connection_refused() { super::connection_refused(greenpin_tests::$flavor) }
             #[test] fn vault_and_settings() { super::vault_and_settings(greenpin_tests::$flavor) }
+            #[test] fn reassignment() { super::reassignment(greenpin_tests::$flavor) }
         }
     )+};
 }

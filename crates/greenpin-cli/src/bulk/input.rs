@@ -506,7 +506,7 @@ fn csv_item<'a>(get: &dyn Fn(&str) -> Option<&'a str>) -> Result<BulkItemSpec, R
         if let Some(len) = len {
             let n = len
                 .parse::<i64>()
-                .map_err(|_| refuse(format!("{side}.pin_length: {len:?} is not a whole number")))?;
+                .map_err(|_| refuse(format!("{side}_pin_length: {len:?} is not a whole number")))?;
             p = p.pin_length(n);
         }
         Ok(Some(p))
@@ -548,7 +548,7 @@ fn ndjson_row(line: u64, text: &[u8]) -> Row {
                 .map(str::to_owned);
             // The service would ignore a misspelt field; the command refuses the row
             // instead, so a typo never turns into an update that changes nothing.
-            match greenpin_core::body::from_json_noting_unknown::<BulkItemSpec>(text) {
+            match greenpin_core::wire::from_json_noting_unknown::<BulkItemSpec>(text) {
                 Ok((item, unknown)) if unknown.is_empty() => Ok(item),
                 Ok((_, unknown)) => Err(Refusal {
                     greenpin_id: id,

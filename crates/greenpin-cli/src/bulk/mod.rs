@@ -25,11 +25,13 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use greenpin_blocking::Client;
+use greenpin_core::ops::OperationKind;
 use greenpin_core::retry::{Decision, Outcome, RetryPolicy, is_transient, jitter};
-use greenpin_core::{BulkSpec, Country, Error, MAX_BULK_ITEMS, OperationKind, ValidationContext};
+use greenpin_core::{BulkSpec, Country, Error, MAX_BULK_ITEMS, ValidationContext};
 use serde::Serialize;
 
 use crate::exit::Failure;
+use crate::words::Words;
 use input::{Row, Survey};
 use results::{Mode, RowOutcome};
 
@@ -158,6 +160,11 @@ pub(crate) fn run(
         }
     });
     let survey: Survey = input::survey(&args.file, format)?;
+    // Refusals name the CSV column the user filled, or the JSON field the user wrote.
+    let words = match format {
+        Format::Csv => Words::Columns,
+        Format::Ndjson => Words::Json,
+    };
     let (mut results_file, mut applied) = match &args.results {
         Some(path) => {
             let mode = if args.resume {
@@ -264,7 +271,7 @@ pub(crate) fn run(
                     if stop.load(Ordering::Relaxed) {
                         break;
                     }
-                    let (valid, invalid) = validate(rows, context);
+                    let (valid, invalid) = validate(rows, context, words);
                     if !invalid.is_empty() && msg_tx.send(Msg::Outcomes(invalid)).is_err() {
                         break;
                     }
@@ -443,7 +450,11 @@ fn brief(mut message: String) -> String {
 }
 
 /// Splits a batch into the rows to send and the outcomes of those refused before sending.
-fn validate(rows: Vec<Row>, context: &ValidationContext) -> (Vec<Row>, Vec<RowOutcome>) {
+fn validate(
+    rows: Vec<Row>,
+    context: &ValidationContext,
+    words: Words,
+) -> (Vec<Row>, Vec<RowOutcome>) {
     let mut valid = Vec::with_capacity(rows.len());
     let mut invalid = Vec::new();
     for row in rows {
@@ -451,7 +462,7 @@ fn validate(rows: Vec<Row>, context: &ValidationContext) -> (Vec<Row>, Vec<RowOu
             Err(refusal) => Some(refusal.clone()),
             Ok(item) => item.validate(context).err().map(|e| input::Refusal {
                 greenpin_id: item.greenpin_id.clone(),
-                message: e.to_string(),
+                message: crate::words::message(&e, words),
             }),
         };
         match refusal {
@@ -583,8 +594,11 @@ fn failed(lines: &[Sent], e: &Error) -> Vec<RowOutcome> {
 /// The documented contract does not promise the order of item results: each carries its
 /// greenpin_id, so rows are matched by id (in order, for an id sent twice). A row the
 /// answer does not account for is unknown, never applied.
-fn match_results(lines: Vec<Sent>, answer: Vec<greenpin_core::BulkItemResult>) -> Vec<RowOutcome> {
-    let mut by_id: HashMap<String, VecDeque<greenpin_core::BulkItemResult>> = HashMap::new();
+fn match_results(
+    lines: Vec<Sent>,
+    answer: Vec<greenpin_core::ops::BulkItemResult>,
+) -> Vec<RowOutcome> {
+    let mut by_id: HashMap<String, VecDeque<greenpin_core::ops::BulkItemResult>> = HashMap::new();
     for r in answer {
         if let Some(id) = r.greenpin_id.clone() {
             by_id.entry(id).or_default().push_back(r);

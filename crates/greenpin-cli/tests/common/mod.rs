@@ -10,15 +10,15 @@ use greenpin_core::{CreateSpec, GreenPinId, PartySpec};
 use greenpin_emulator::{BlockingEmulator, EmulatorConfig};
 use serde_json::Value;
 
-pub const TOKEN: &str = "canary-cli-token-3f9e1b";
+pub(crate) const TOKEN: &str = "canary-cli-token-3f9e1b";
 
-pub struct Env {
-    pub emu: BlockingEmulator,
-    pub sdk: greenpin_blocking::Client,
-    pub dir: std::path::PathBuf,
+pub(crate) struct Env {
+    pub(crate) emu: BlockingEmulator,
+    pub(crate) sdk: greenpin_blocking::Client,
+    pub(crate) dir: std::path::PathBuf,
 }
 
-pub fn env() -> Env {
+pub(crate) fn env() -> Env {
     let emu = BlockingEmulator::try_start(EmulatorConfig::new().api_token(TOKEN)).unwrap();
     let sdk = greenpin_blocking::Client::builder()
         .base_url(emu.base_url())
@@ -42,7 +42,7 @@ impl Drop for Env {
 }
 
 impl Env {
-    pub fn cmd(&self) -> Command {
+    pub(crate) fn cmd(&self) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_greenpin"));
         c.env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -53,13 +53,13 @@ impl Env {
         c
     }
 
-    pub fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         let out = self.cmd().args(args).output().unwrap();
         assert_clean(&out);
         out
     }
 
-    pub fn create(&self, tx: &str, number: &str) -> GreenPinId {
+    pub(crate) fn create(&self, tx: &str, number: &str) -> GreenPinId {
         self.sdk
             .create(&CreateSpec::new(tx).a(PartySpec::new().number(number).vn("6292134471")))
             .unwrap()
@@ -68,7 +68,7 @@ impl Env {
 }
 
 /// Nothing the command prints holds the token or its Basic encoding.
-pub fn assert_clean(out: &Output) {
+pub(crate) fn assert_clean(out: &Output) {
     for stream in [&out.stdout, &out.stderr] {
         let text = String::from_utf8_lossy(stream);
         assert!(
@@ -78,25 +78,25 @@ pub fn assert_clean(out: &Output) {
     }
 }
 
-pub fn code(out: &Output) -> i32 {
+pub(crate) fn code(out: &Output) -> i32 {
     out.status.code().unwrap_or(-1)
 }
 
-pub fn stdout_json(out: &Output) -> Value {
+pub(crate) fn stdout_json(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
 }
 
-pub fn stderr(out: &Output) -> String {
+pub(crate) fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-pub fn write_rows(path: &Path, rows: &[String]) {
+pub(crate) fn write_rows(path: &Path, rows: &[String]) {
     std::fs::write(path, rows.join("\n") + "\n").unwrap();
 }
 
 /// The row outcomes of a results file (its header line left out).
-pub fn read_results(path: &Path) -> Vec<Value> {
+pub(crate) fn read_results(path: &Path) -> Vec<Value> {
     std::fs::read_to_string(path)
         .unwrap_or_default()
         .lines()
@@ -106,7 +106,7 @@ pub fn read_results(path: &Path) -> Vec<Value> {
 }
 
 /// A one-shot loopback server that answers every request with `status` and `body`.
-pub fn answering(status: u16, body: &'static str) -> String {
+pub(crate) fn answering(status: u16, body: &'static str) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     std::thread::spawn(move || {

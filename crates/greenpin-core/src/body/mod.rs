@@ -37,7 +37,7 @@ mod settings;
 
 pub use allocation::{CreateBody, CreateSpec, UpdateBody, UpdateSpec};
 pub use bulk::{BulkBody, BulkItemBody, BulkItemSpec, BulkSpec, MAX_BULK_ITEMS, WireBulkItem};
-pub use json::{from_json, from_json_noting_unknown};
+pub use json::{NEWER_SHAPE_FIELDS, from_json, from_json_noting_unknown};
 pub use settings::{SettingsBody, SettingsSpec};
 
 use crate::phone::Country;
@@ -47,7 +47,7 @@ use crate::phone::Country;
 /// `pin_length` written once as a number and once as a string, as the documentation does.
 ///
 /// ```
-/// use greenpin_core::{UpdateSpec, ValidationContext, body::DOCUMENTED_UPDATE};
+/// use greenpin_core::{UpdateSpec, ValidationContext, wire::DOCUMENTED_UPDATE};
 /// let spec: UpdateSpec = serde_json::from_str(DOCUMENTED_UPDATE).unwrap();
 /// assert!(spec.validate(&ValidationContext::default()).is_ok());
 /// ```

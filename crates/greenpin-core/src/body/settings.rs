@@ -79,7 +79,7 @@ impl SettingsSpec {
         aparty_tag(aparty_tag: &str);
         /// Sets `bparty_tag`.
         bparty_tag(bparty_tag: &str);
-        /// Sets `sms_config` (kept as given; its shape is not published).
+        /// Sets `sms_config`: a JSON object, kept as given (its fields are not published).
         sms_config(sms_config: serde_json::Value);
         /// Sets `sticky_agent_enabled`.
         sticky_agent_enabled(sticky_agent_enabled: bool);
@@ -130,6 +130,15 @@ impl SettingsSpec {
                 format!(
                     "{secs} is more than GreenPin's longest vault period, 86400 seconds (one day)"
                 ),
+            ));
+        }
+        if let Some(config) = &self.settings.sms_config
+            && !config.is_object()
+        {
+            return Err(ValidationError::new(
+                "sms_config",
+                ValidationKind::Invalid,
+                "must be a JSON object (its fields are not published; they are kept as sent)",
             ));
         }
         for (field, value) in [

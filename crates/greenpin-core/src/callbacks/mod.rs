@@ -75,7 +75,7 @@ string_enum!(
 /// The call-completed callback. Times are ISO 8601 text as sent.
 ///
 /// ```
-/// use greenpin_core::{CallCompleted, CallType};
+/// use greenpin_core::callbacks::{CallCompleted, CallType};
 /// let c: CallCompleted = serde_json::from_str(r#"{"call_sid":"c1","greenpin_id":"g1",
 ///   "call_type":"completed","dial_call_duration":"42"}"#).unwrap();
 /// assert_eq!(c.call_type, Some(CallType::Completed));

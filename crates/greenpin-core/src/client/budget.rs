@@ -15,7 +15,7 @@ use crate::retry::{Outcome, RetryPolicy};
 /// A client's retry budget. Shared by clones of the client; see the module docs.
 ///
 /// ```
-/// use greenpin_core::RetryPolicy;
+/// use greenpin_core::retry::RetryPolicy;
 /// use greenpin_core::client::RetryBudget;
 /// let budget = RetryBudget::new(&RetryPolicy::default());
 /// assert_eq!(budget.available(), 500);

@@ -12,7 +12,7 @@ use crate::client::budget::RetryBudget;
 use crate::client::config::ClientConfig;
 use crate::client::transport::AttemptLimits;
 use crate::envelope::Reply;
-use crate::error::{Error, TransportError, TransportErrorKind};
+use crate::error::{Error, TimeoutKind, TransportError, TransportErrorKind};
 use crate::ops::Operation;
 use crate::retry::{Decision, Outcome};
 
@@ -36,6 +36,9 @@ pub(crate) struct Call<'a, O: Operation> {
     deadline: Instant,
     started: Instant,
     attempt_started: Instant,
+    /// The current attempt's time limit (the attempt timeout, or what was left of the
+    /// call's).
+    attempt_limit: Duration,
     span: Span,
 }
 
@@ -74,6 +77,7 @@ impl<'a, O: Operation> Call<'a, O> {
             deadline: now + config.timeout,
             started: now,
             attempt_started: now,
+            attempt_limit: config.attempt_timeout,
             span,
         })
     }
@@ -89,13 +93,12 @@ impl<'a, O: Operation> Call<'a, O> {
         let left = self
             .deadline
             .saturating_duration_since(self.attempt_started);
-        let limits = AttemptLimits::new(
-            self.config
-                .attempt_timeout
-                .min(left)
-                .max(Duration::from_millis(1)),
-            self.config.max_response_bytes,
-        );
+        self.attempt_limit = self
+            .config
+            .attempt_timeout
+            .min(left)
+            .max(Duration::from_millis(1));
+        let limits = AttemptLimits::new(self.attempt_limit, self.config.max_response_bytes);
         let span =
             tracing::debug_span!(parent: &self.span, "greenpin.attempt", attempt = self.attempt);
         (self.request.clone(), limits, span)
@@ -141,7 +144,16 @@ impl<'a, O: Operation> Call<'a, O> {
         self.next(result)
     }
 
-    fn on_transport_error(&mut self, error: TransportError) -> Step<O::Output> {
+    fn on_transport_error(&mut self, mut error: TransportError) -> Step<O::Output> {
+        if error.kind == TransportErrorKind::Timeout && error.timeout.is_none() {
+            error.timeout = Some(if !error.may_have_been_sent {
+                TimeoutKind::Connect(self.config.connect_timeout)
+            } else if self.attempt_limit < self.config.attempt_timeout {
+                TimeoutKind::Call(self.config.timeout)
+            } else {
+                TimeoutKind::Attempt(self.config.attempt_timeout)
+            });
+        }
         tracing::debug!(
             parent: &self.span,
             attempt = self.attempt,
@@ -270,6 +282,38 @@ mod tests {
         let mut call = Call::new(&op, &config, &budget).unwrap();
         let refused = TransportError::new(TransportErrorKind::Connect, false);
         assert!(matches!(call.on_result(Err(refused)), Step::Retry(_)));
+    }
+
+    #[test]
+    fn a_timeout_says_which_limit_fired() {
+        let config = config(RetryPolicy::none());
+        let budget = RetryBudget::new(&config.retry);
+        let op = get();
+        let timeout = |sent| TransportError::new(TransportErrorKind::Timeout, sent);
+        let fired = |call: &mut Call<'_, GetAllocation>, sent| {
+            let _ = call.attempt();
+            match call.on_result(Err(timeout(sent))) {
+                Step::Done(Err(e)) => e.timeout(),
+                _ => panic!("no retry with RetryPolicy::none()"),
+            }
+        };
+        let mut call = Call::new(&op, &config, &budget).unwrap();
+        assert_eq!(
+            fired(&mut call, false),
+            Some(TimeoutKind::Connect(config.connect_timeout))
+        );
+        let mut call = Call::new(&op, &config, &budget).unwrap();
+        assert_eq!(
+            fired(&mut call, true),
+            Some(TimeoutKind::Attempt(config.attempt_timeout))
+        );
+        // An attempt cut short by the call's deadline: the call's timeout fired.
+        let mut call = Call::new(&op, &config, &budget).unwrap();
+        call.deadline = Instant::now() + Duration::from_millis(50);
+        assert_eq!(
+            fired(&mut call, true),
+            Some(TimeoutKind::Call(config.timeout))
+        );
     }
 
     #[test]

@@ -65,7 +65,8 @@ impl ClientConfig {
 ///
 /// ```
 /// use std::time::Duration;
-/// use greenpin_core::{ClientBuilder, RetryPolicy};
+/// use greenpin_core::client::{ClientBuilder};
+/// use greenpin_core::retry::{RetryPolicy};
 ///
 /// let config = ClientBuilder::<()>::new()
 ///     .account_sid("acme")

@@ -23,7 +23,7 @@ macro_rules! client_methods {
         /// `intl_num_sup`), 452 code 4 (no free VNs).
         ///
         /// # Examples
-        #[doc = concat!("```\n", $open, "# let client = greenpin_core::client::doc_support::", $ctor, "(greenpin_core::client::doc_support::ALLOCATION);\n", "use greenpin_core::{CreateSpec, PartySpec};\nlet allocation = client.create(\n    &CreateSpec::new(\"order-42\")\n        .a(PartySpec::new().number(\"7987686144\").vn(\"6292134471\").pin_length(4))\n        .b(PartySpec::new().number(\"9956555625\"))\n        .deallocate_after(\"2h\"),\n)", $aw, "?;\nassert_eq!(allocation.a.pin.unwrap().len(), 4);\n", $close, "\n```")]
+        #[doc = concat!("```\n", $open, "# let client = greenpin_core::test_util::", $ctor, "(greenpin_core::test_util::ALLOCATION);\n", "use greenpin_core::{CreateSpec, PartySpec};\nlet allocation = client.create(\n    &CreateSpec::new(\"order-42\")\n        .a(PartySpec::new().number(\"7987686144\").vn(\"6292134471\").pin_length(4))\n        .b(PartySpec::new().number(\"9956555625\"))\n        .deallocate_after(\"2h\"),\n)", $aw, "?;\nassert_eq!(allocation.a.pin.unwrap().len(), 4);\n", $close, "\n```")]
         pub $($async)? fn create(&self, spec: &CreateSpec) -> Result<Allocation, Error> {
             self.execute(&CreateAllocation::new(spec.clone()))$($await)*.map(|r| r.data)
         }
@@ -35,7 +35,7 @@ macro_rules! client_methods {
         /// (or purged) allocation.
         ///
         /// # Examples
-        #[doc = concat!("```\n", $open, "# let client = greenpin_core::client::doc_support::", $ctor, "(greenpin_core::client::doc_support::ALLOCATION);\n", "let allocation = client.get(\"d7ffd4b3-5c1e-4bda-a024-0b1d2a3b4c5d\")", $aw, "?;\nassert_eq!(allocation.state, greenpin_core::State::Active);\n", $close, "\n```")]
+        #[doc = concat!("```\n", $open, "# let client = greenpin_core::test_util::", $ctor, "(greenpin_core::test_util::ALLOCATION);\n", "let allocation = client.get(\"d7ffd4b3-5c1e-4bda-a024-0b1d2a3b4c5d\")", $aw, "?;\nassert_eq!(allocation.state, greenpin_core::State::Active);\n", $close, "\n```")]
         pub $($async)? fn get(&self, greenpin_id: impl IntoGreenPinId) -> Result<Allocation, Error> {
             let op = GetAllocation::new(greenpin_id.into_greenpin_id()?);
             self.execute(&op)$($await)*.map(|r| r.data)
@@ -49,7 +49,7 @@ macro_rules! client_methods {
         /// longer active), 409 code 19 (a PIN clash), 409 code 14 (a number on both sides).
         ///
         /// # Examples
-        #[doc = concat!("```\n", $open, "# let client = greenpin_core::client::doc_support::", $ctor, "(greenpin_core::client::doc_support::ALLOCATION);\n", "use greenpin_core::{UpdateSpec, Usage};\nlet id = \"d7ffd4b3-5c1e-4bda-a024-0b1d2a3b4c5d\";\nlet allocation = client.update(id, &UpdateSpec::new().usage(Usage::Twoway).deallocate_after(\"20m\"))", $aw, "?;\nassert_eq!(allocation.usage, Usage::Twoway);\n", $close, "\n```")]
+        #[doc = concat!("```\n", $open, "# let client = greenpin_core::test_util::", $ctor, "(greenpin_core::test_util::ALLOCATION);\n", "use greenpin_core::{UpdateSpec, Usage};\nlet id = \"d7ffd4b3-5c1e-4bda-a024-0b1d2a3b4c5d\";\nlet allocation = client.update(id, &UpdateSpec::new().usage(Usage::Twoway).deallocate_after(\"20m\"))", $aw, "?;\nassert_eq!(allocation.usage, Usage::Twoway);\n", $close, "\n```")]
         pub $($async)? fn update(
             &self,
             greenpin_id: impl IntoGreenPinId,
@@ -68,7 +68,7 @@ macro_rules! client_methods {
         /// for more than 100 items. Per-item refusals are results, not errors.
         ///
         /// # Examples
-        #[doc = concat!("```\n", $open, "# let client = greenpin_core::client::doc_support::", $ctor, "(greenpin_core::client::doc_support::BULK);\n", "use greenpin_core::{BulkItemSpec, BulkSpec, Usage};\nlet spec = BulkSpec::new()\n    .item(BulkItemSpec::new(\"d7ffd4b3-5c1e-4bda-a024-0b1d2a3b4c5d\").usage(Usage::Oneway));\nlet results = client.bulk_update(&spec)", $aw, "?;\nfor r in &results.greenpins {\n    println!(\"{:?} applied: {}\", r.greenpin_id, r.success); // match by id, not position\n}\n", $close, "\n```")]
+        #[doc = concat!("```\n", $open, "# let client = greenpin_core::test_util::", $ctor, "(greenpin_core::test_util::BULK);\n", "use greenpin_core::{BulkItemSpec, BulkSpec, Usage};\nlet spec = BulkSpec::new()\n    .item(BulkItemSpec::new(\"d7ffd4b3-5c1e-4bda-a024-0b1d2a3b4c5d\").usage(Usage::Oneway));\nlet results = client.bulk_update(&spec)", $aw, "?;\nfor r in &results.greenpins {\n    println!(\"{:?} applied: {}\", r.greenpin_id, r.success); // match by id, not position\n}\n", $close, "\n```")]
         pub $($async)? fn bulk_update(&self, spec: &BulkSpec) -> Result<BulkUpdateResults, Error> {
             self.execute(&BulkUpdate::new(spec.clone()))$($await)*.map(|r| r.data)
         }
@@ -81,7 +81,7 @@ macro_rules! client_methods {
         /// 404 code 1 (unknown), 410 code 22 (already deallocated).
         ///
         /// # Examples
-        #[doc = concat!("```\n", $open, "# let client = greenpin_core::client::doc_support::", $ctor, "(greenpin_core::client::doc_support::ALLOCATION);\n", "let now = client.delete(\"d7ffd4b3-5c1e-4bda-a024-0b1d2a3b4c5d\")", $aw, "?;\nprintln!(\"{:?}\", now.map(|a| a.state));\n", $close, "\n```")]
+        #[doc = concat!("```\n", $open, "# let client = greenpin_core::test_util::", $ctor, "(greenpin_core::test_util::ALLOCATION);\n", "let now = client.delete(\"d7ffd4b3-5c1e-4bda-a024-0b1d2a3b4c5d\")", $aw, "?;\nprintln!(\"{:?}\", now.map(|a| a.state));\n", $close, "\n```")]
         pub $($async)? fn delete(
             &self,
             greenpin_id: impl IntoGreenPinId,
@@ -96,7 +96,7 @@ macro_rules! client_methods {
         /// 401 code 7 (credentials), 403 code 8 (another tenant), transport failures.
         ///
         /// # Examples
-        #[doc = concat!("```\n", $open, "# let client = greenpin_core::client::doc_support::", $ctor, "(greenpin_core::client::doc_support::SETTINGS);\n", "let settings = client.settings()", $aw, "?;\nassert_eq!(settings.country.as_deref(), Some(\"IN\"));\n", $close, "\n```")]
+        #[doc = concat!("```\n", $open, "# let client = greenpin_core::test_util::", $ctor, "(greenpin_core::test_util::SETTINGS);\n", "let settings = client.settings()", $aw, "?;\nassert_eq!(settings.country.as_deref(), Some(\"IN\"));\n", $close, "\n```")]
         pub $($async)? fn settings(&self) -> Result<Settings, Error> {
             self.execute(&GetSettings::new())$($await)*.map(|r| r.data)
         }
@@ -109,7 +109,7 @@ macro_rules! client_methods {
         /// that is not an http(s) URL, …); 400 code 5 from the service.
         ///
         /// # Examples
-        #[doc = concat!("```\n", $open, "# let client = greenpin_core::client::doc_support::", $ctor, "(greenpin_core::client::doc_support::SETTINGS);\n", "use greenpin_core::{SettingsSpec, Timezone};\nlet settings = client.update_settings(&SettingsSpec::new().timezone(Timezone::Ist))", $aw, "?;\nassert_eq!(settings.timezone, Some(Timezone::Ist));\n", $close, "\n```")]
+        #[doc = concat!("```\n", $open, "# let client = greenpin_core::test_util::", $ctor, "(greenpin_core::test_util::SETTINGS);\n", "use greenpin_core::{SettingsSpec, Timezone};\nlet settings = client.update_settings(&SettingsSpec::new().timezone(Timezone::Ist))", $aw, "?;\nassert_eq!(settings.timezone, Some(Timezone::Ist));\n", $close, "\n```")]
         pub $($async)? fn update_settings(&self, spec: &SettingsSpec) -> Result<Settings, Error> {
             self.execute(&UpdateSettings::new(spec.clone()))$($await)*.map(|r| r.data)
         }

@@ -17,8 +17,6 @@ mod blocking;
 mod budget;
 mod call;
 mod config;
-#[doc(hidden)]
-pub mod doc_support;
 mod methods;
 mod nonblocking;
 mod transport;

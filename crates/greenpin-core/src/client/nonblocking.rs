@@ -60,7 +60,7 @@ impl<T: AsyncSend> AsyncClient<T> {
 
     client_methods!(
         ctor = "nonblocking",
-        open = "# greenpin_core::client::doc_support::block_on(async {\n",
+        open = "# greenpin_core::test_util::block_on(async {\n",
         close = "# Ok::<(), greenpin_core::Error>(())\n# }).unwrap();",
         awaiting = ".await";
         async; .await

@@ -52,33 +52,29 @@ impl AttemptLimits {
     }
 }
 
-/// A blocking send function: what [`BlockingClient`](crate::BlockingClient) needs.
+/// A blocking send function: what [`BlockingClient`](super::BlockingClient) needs.
 ///
-/// A canned transport, enough to test code that uses the client without a network:
+/// A closure is one, so a test double is a line — here, a service that answers every
+/// request with the account's settings:
 ///
 /// ```
-/// use greenpin_core::client::{AttemptLimits, BlockingSend};
-/// use greenpin_core::{BlockingClient, ClientBuilder, TransportError};
+/// use greenpin_core::client::{AttemptLimits, BlockingClient, ClientBuilder};
 ///
-/// struct Canned(&'static str);
-///
-/// impl BlockingSend for Canned {
-///     fn send(&self, _: http::Request<Vec<u8>>, _: AttemptLimits)
-///         -> Result<http::Response<Vec<u8>>, TransportError> {
-///         Ok(http::Response::new(self.0.as_bytes().to_vec()))
-///     }
-/// }
-///
-/// let config = ClientBuilder::<Canned>::new()
+/// let config = ClientBuilder::<()>::new()
 ///     .account_sid("acme")
 ///     .credentials("key", "token")
 ///     .build_config()?;
-/// let client = BlockingClient::new(config, Canned(
-///     r#"{"success":true,"status":200,"data":{"country":"IN","timezone":"IST"}}"#,
-/// ));
+/// let client = BlockingClient::new(config, |_: http::Request<Vec<u8>>, _: AttemptLimits| {
+///     Ok(http::Response::new(
+///         br#"{"success":true,"status":200,"data":{"country":"IN","timezone":"IST"}}"#.to_vec(),
+///     ))
+/// });
 /// assert_eq!(client.settings()?.country.as_deref(), Some("IN"));
 /// # Ok::<(), greenpin_core::Error>(())
 /// ```
+///
+/// A transport of your own implements it on its type, the way `greenpin-blocking` does
+/// for ureq.
 pub trait BlockingSend: Send + Sync {
     /// Sends `request` and reads the whole answer within `limits`. Answers of every status
     /// are answers (the core reads error envelopes); redirects must not be followed.
@@ -89,7 +85,23 @@ pub trait BlockingSend: Send + Sync {
     ) -> Result<Response<Vec<u8>>, TransportError>;
 }
 
-/// An async send function and a timer: what [`AsyncClient`](crate::AsyncClient) needs.
+/// Any function from a request and its limits to an answer is a blocking send function.
+impl<F> BlockingSend for F
+where
+    F: Fn(Request<Vec<u8>>, AttemptLimits) -> Result<Response<Vec<u8>>, TransportError>
+        + Send
+        + Sync,
+{
+    fn send(
+        &self,
+        request: Request<Vec<u8>>,
+        limits: AttemptLimits,
+    ) -> Result<Response<Vec<u8>>, TransportError> {
+        self(request, limits)
+    }
+}
+
+/// An async send function and a timer: what [`AsyncClient`](super::AsyncClient) needs.
 /// Both futures are `Send`, so a client can be used from any task.
 pub trait AsyncSend: Send + Sync {
     /// Sends `request` and reads the whole answer within `limits`. Answers of every status
@@ -104,11 +116,11 @@ pub trait AsyncSend: Send + Sync {
     fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send;
 }
 
-/// A transport a [`ClientBuilder`](crate::ClientBuilder) can make from a configuration,
+/// A transport a [`ClientBuilder`](super::ClientBuilder) can make from a configuration,
 /// and the client it makes. Implemented by `greenpin_blocking::Ureq` and
 /// `greenpin_async::Reqwest`; a transport of your own only needs it to be built by
-/// `ClientBuilder::build` (use [`BlockingClient::new`](crate::BlockingClient::new) or
-/// [`AsyncClient::new`](crate::AsyncClient::new) otherwise).
+/// `ClientBuilder::build` (use [`BlockingClient::new`](super::BlockingClient::new) or
+/// [`AsyncClient::new`](super::AsyncClient::new) otherwise).
 pub trait Transport: Sized {
     /// The client: `BlockingClient<Self>` or `AsyncClient<Self>`.
     type Client;

@@ -12,7 +12,8 @@ use crate::validation::ValidationError;
 /// reached the service.
 ///
 /// ```
-/// use greenpin_core::{AccountSid, ApiContext, CreateSpec, Credentials, Operation, PartySpec};
+/// use greenpin_core::ops::{Operation};
+/// use greenpin_core::{AccountSid, ApiContext, CreateSpec, Credentials, PartySpec};
 /// use greenpin_core::ops::CreateAllocation;
 /// let ctx = ApiContext::new(AccountSid::new("acme")?, Credentials::new("k", "t"));
 /// let op = CreateAllocation::new(CreateSpec::new("order-42")
@@ -52,7 +53,8 @@ impl Operation for CreateAllocation {
 /// Read an allocation, active or in the vault: `GET /greenpin/{greenpin_id}`.
 ///
 /// ```
-/// use greenpin_core::{GreenPinId, Operation};
+/// use greenpin_core::ops::{Operation};
+/// use greenpin_core::{GreenPinId};
 /// use greenpin_core::ops::GetAllocation;
 /// let op = GetAllocation::new(GreenPinId::new("g-1")?);
 /// assert_eq!(op.path(), "/greenpin/g-1");
@@ -92,7 +94,8 @@ impl Operation for GetAllocation {
 /// Update example. At least one field.
 ///
 /// ```
-/// use greenpin_core::{GreenPinId, Operation, UpdateSpec, Usage, ValidationContext};
+/// use greenpin_core::ops::{Operation};
+/// use greenpin_core::{GreenPinId, UpdateSpec, Usage, ValidationContext};
 /// use greenpin_core::ops::UpdateAllocation;
 /// let id = GreenPinId::new("g-1")?;
 /// let ctx = ValidationContext::default();
@@ -138,7 +141,8 @@ impl Operation for UpdateAllocation {
 /// sends it.
 ///
 /// ```
-/// use greenpin_core::{GreenPinId, Operation, OperationKind};
+/// use greenpin_core::ops::{Operation, OperationKind};
+/// use greenpin_core::{GreenPinId};
 /// use greenpin_core::ops::DeleteAllocation;
 /// let op = DeleteAllocation::new(GreenPinId::new("g-1")?);
 /// assert_eq!(op.kind().method(), "DELETE");

@@ -16,7 +16,8 @@ use crate::validation::ValidationError;
 /// its `greenpin_id` (results are matched by id, not by position).
 ///
 /// ```
-/// use greenpin_core::{BulkItemSpec, BulkSpec, Operation, Usage, ValidationContext};
+/// use greenpin_core::ops::{Operation};
+/// use greenpin_core::{BulkItemSpec, BulkSpec, Usage, ValidationContext};
 /// use greenpin_core::ops::BulkUpdate;
 /// let op = BulkUpdate::new(BulkSpec::new().item(BulkItemSpec::new("g-1").usage(Usage::Oneway)));
 /// let body = op.body(&ValidationContext::default())?.unwrap();

@@ -6,7 +6,8 @@
 //! the request and parsing the answer are the same for all seven, and written once here.
 //!
 //! ```
-//! use greenpin_core::{AccountSid, ApiContext, Credentials, GreenPinId, Operation};
+//! use greenpin_core::ops::{Operation};
+//! use greenpin_core::{AccountSid, ApiContext, Credentials, GreenPinId};
 //! use greenpin_core::ops::GetAllocation;
 //!
 //! let ctx = ApiContext::new(AccountSid::new("acme")?, Credentials::new("k", "t"));

@@ -10,7 +10,7 @@ use crate::validation::ValidationError;
 /// Read the account settings: `GET /settings`.
 ///
 /// ```
-/// use greenpin_core::{Operation, OperationKind};
+/// use greenpin_core::ops::{Operation, OperationKind};
 /// use greenpin_core::ops::GetSettings;
 /// assert_eq!(GetSettings::new().kind(), OperationKind::GetSettings);
 /// ```
@@ -41,7 +41,8 @@ impl Operation for GetSettings {
 /// Change account settings: `PUT /settings`. What is left out keeps its value.
 ///
 /// ```
-/// use greenpin_core::{Operation, SettingsSpec, Timezone, ValidationContext};
+/// use greenpin_core::ops::{Operation};
+/// use greenpin_core::{SettingsSpec, Timezone, ValidationContext};
 /// use greenpin_core::ops::UpdateSettings;
 /// let op = UpdateSettings::new(SettingsSpec::new().timezone(Timezone::Utc));
 /// assert_eq!(op.body(&ValidationContext::default())?.unwrap(), br#"{"timezone":"UTC"}"#);

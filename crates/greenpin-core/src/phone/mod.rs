@@ -101,7 +101,14 @@ impl<'de> Deserialize<'de> for PhoneNumber {
     }
 }
 
-/// Why a string is not a phone number.
+/// Why a string is not a phone number. Each message is said of the text, so it reads on
+/// after it once: `"12345" is not a valid phone number`.
+///
+/// ```
+/// use greenpin_core::{Country, PhoneNumber};
+/// let e = PhoneNumber::parse("629XXXXX71", Country::IN).unwrap_err();
+/// assert_eq!(format!("\"629XXXXX71\" {e}"), "\"629XXXXX71\" is not a valid phone number: 'X' has no place in one");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PhoneNumberError {
@@ -112,10 +119,10 @@ pub enum PhoneNumberError {
     #[error("is too long to be a phone number")]
     TooLong,
     /// A character that has no place in a phone number (letters, `#`, `*`, …).
-    #[error("contains {0:?}, which has no place in a phone number")]
+    #[error("is not a valid phone number: {0:?} has no place in one")]
     BadCharacter(char),
     /// Well-formed characters, but no valid number in any numbering plan we know.
-    #[error("not a valid phone number")]
+    #[error("is not a valid phone number")]
     Invalid,
 }
 

@@ -5,7 +5,7 @@
 
 use std::collections::VecDeque;
 
-use greenpin_core::{CallCompleted, DeallocationEvent};
+use greenpin_core::callbacks::{CallCompleted, DeallocationEvent};
 use serde::{Deserialize, Serialize};
 
 /// Which callback it is.

@@ -126,7 +126,7 @@ fn percent_decode(s: &str) -> Vec<u8> {
 /// callback secret is carried) replaced. A secret in the path cannot be told from the
 /// path, and is shown.
 pub(crate) fn shown_url(url: &str) -> String {
-    let mut shown = greenpin_core::secret::redact_userinfo(url);
+    let mut shown = greenpin_core::wire::redact_userinfo(url);
     if let Some(at) = shown.find("greenpin_secret=") {
         let start = at + "greenpin_secret=".len();
         let end = shown[start..].find('&').map_or(shown.len(), |i| start + i);

@@ -199,10 +199,7 @@ impl Store {
         let country = self.country();
         let number = |field: &str, raw: &str| {
             PhoneNumber::parse(raw, country).map_err(|e| {
-                Failure::new(
-                    ErrorCode::InvalidNumber,
-                    format!("{field}: {raw:?} is not a valid phone number ({e})"),
-                )
+                Failure::new(ErrorCode::InvalidNumber, format!("{field}: {raw:?} {e}"))
             })
         };
         let from = number("from", &spec.from)?;

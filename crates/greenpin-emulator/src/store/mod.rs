@@ -14,12 +14,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use greenpin_core::callbacks::{CallCompleted, CallType, DeallocationEvent, DeallocationReason};
+use greenpin_core::wire::check_parties_disjoint;
 use greenpin_core::{
-    Allocation, CallCompleted, CallType, Country, CreateBody, DeallocationDuration,
-    DeallocationEvent, DeallocationPolicy, DeallocationReason, DeallocationTime, ErrorCode,
-    GreenPinId, MaxDeallocationTime, Party, PhoneNumber, Pin, PinLength, Settings, SettingsBody,
-    SettingsSpec, State, Timezone, TransactionId, UpdateBody, Usage, ValidationContext,
-    check_parties_disjoint,
+    Allocation, Country, CreateBody, DeallocationDuration, DeallocationPolicy, DeallocationTime,
+    ErrorCode, GreenPinId, MaxDeallocationTime, Party, PhoneNumber, Pin, PinLength, Settings,
+    SettingsBody, SettingsSpec, State, Timezone, TransactionId, UpdateBody, Usage,
+    ValidationContext,
 };
 use serde::Serialize;
 

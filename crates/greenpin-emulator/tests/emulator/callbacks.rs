@@ -115,7 +115,7 @@ fn a_receiver_drops_the_duplicate_that_a_fault_delivers() {
         }
     }
     assert_eq!(handled.len(), 1, "the duplicate is dropped");
-    let greenpin_core::CallbackEvent::CallCompleted(c) = &handled[0].event else {
+    let greenpin_core::callbacks::CallbackEvent::CallCompleted(c) = &handled[0].event else {
         panic!("{:?}", handled[0]);
     };
     assert_eq!(c.greenpin_id.as_ref().unwrap().as_str(), id);

@@ -11,27 +11,27 @@ use std::time::Duration;
 use greenpin_emulator::BlockingEmulator;
 use serde_json::{Value, json};
 
-pub struct Raw {
+pub(crate) struct Raw {
     agent: ureq::Agent,
-    pub base: String,
-    pub sid: String,
-    pub auth: String,
+    pub(crate) base: String,
+    pub(crate) sid: String,
+    pub(crate) auth: String,
 }
 
-pub struct Answer {
-    pub status: u16,
-    pub headers: http::HeaderMap,
-    pub text: String,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) headers: http::HeaderMap,
+    pub(crate) text: String,
 }
 
 impl Answer {
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.text)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.text))
     }
 
     /// Asserts an error envelope with this status and code; returns the message.
-    pub fn expect_error(&self, status: u16, code: i64) -> String {
+    pub(crate) fn expect_error(&self, status: u16, code: i64) -> String {
         let v = self.json();
         assert_eq!(
             (
@@ -50,7 +50,7 @@ impl Answer {
     }
 
     /// Asserts a success envelope; returns `data`.
-    pub fn expect_ok(&self) -> Value {
+    pub(crate) fn expect_ok(&self) -> Value {
         let v = self.json();
         assert_eq!(
             (self.status, v["success"].as_bool()),
@@ -64,7 +64,7 @@ impl Answer {
 }
 
 impl Raw {
-    pub fn new(emu: &BlockingEmulator) -> Raw {
+    pub(crate) fn new(emu: &BlockingEmulator) -> Raw {
         Raw::to(
             emu.base_url(),
             emu.account_sid(),
@@ -74,7 +74,7 @@ impl Raw {
     }
 
     /// A client for an emulator at `base` (a child process, say).
-    pub fn to(base: &str, sid: &str, key: &str, token: &str) -> Raw {
+    pub(crate) fn to(base: &str, sid: &str, key: &str, token: &str) -> Raw {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(std::time::Duration::from_secs(40)))
@@ -93,7 +93,7 @@ impl Raw {
     }
 
     /// Any request, with any headers.
-    pub fn send(
+    pub(crate) fn send(
         &self,
         method: &str,
         path: &str,
@@ -124,7 +124,7 @@ impl Raw {
     }
 
     /// An authenticated API request under `/v1/tenants/{sid}`.
-    pub fn api(&self, method: &str, tail: &str, body: Option<&str>) -> Answer {
+    pub(crate) fn api(&self, method: &str, tail: &str, body: Option<&str>) -> Answer {
         let path = format!("/v1/tenants/{}{tail}", self.sid);
         let auth = self.auth.clone();
         let mut headers = vec![("authorization", auth.as_str())];
@@ -135,7 +135,7 @@ impl Raw {
     }
 
     /// A control request under `/__emulator`.
-    pub fn control(&self, method: &str, tail: &str, body: Option<Value>) -> Answer {
+    pub(crate) fn control(&self, method: &str, tail: &str, body: Option<Value>) -> Answer {
         let text = body.map(|b| b.to_string());
         self.send(
             method,
@@ -146,13 +146,13 @@ impl Raw {
     }
 
     /// Creates an allocation from a JSON body; returns its data.
-    pub fn create(&self, body: Value) -> Value {
+    pub(crate) fn create(&self, body: Value) -> Value {
         self.api("POST", "/greenpin", Some(&body.to_string()))
             .expect_ok()
     }
 
     /// A simple allocation between two numbers over one VN, with `tx`.
-    pub fn create_simple(&self, tx: &str, a: &str, b: &str, vn: &str) -> Value {
+    pub(crate) fn create_simple(&self, tx: &str, a: &str, b: &str, vn: &str) -> Value {
         self.create(json!({
             "transaction_id": tx,
             "a": {"numbers": [a], "vns": [vn]},
@@ -162,7 +162,7 @@ impl Raw {
 }
 
 /// The seed's Update body with the docs' real numbers in place of its placeholders.
-pub const SEED_UPDATE_REAL: &str = r#"{
+pub(crate) const SEED_UPDATE_REAL: &str = r#"{
 "a": {"vns": ["6292134471", "6292134464"], "numbers": ["7987686144"], "pin": "123", "pin_length": 3},
 "b": {"vns": ["6292134465", "6292134464"], "numbers": ["9956555625"], "pin": "234", "pin_length": "3"},
 "usage": "twoway",
@@ -170,7 +170,7 @@ pub const SEED_UPDATE_REAL: &str = r#"{
 }"#;
 
 /// The seed's Update body exactly as published, placeholders and all.
-pub const SEED_UPDATE_MASKED: &str = r#"{
+pub(crate) const SEED_UPDATE_MASKED: &str = r#"{
 "a": {"vns": ["629XXXXX71", "629XXXXX64"], "numbers": ["798XXXXX44"], "pin": "123", "pin_length": 3},
 "b": {"vns": ["629XXXXX65", "629XXXXX64"], "numbers": ["995XXXXX25"], "pin": "234", "pin_length": "3"},
 "usage": "twoway",
@@ -178,42 +178,42 @@ pub const SEED_UPDATE_MASKED: &str = r#"{
 }"#;
 
 /// An emulator with the defaults, and a raw HTTP client for it.
-pub fn setup() -> (BlockingEmulator, Raw) {
+pub(crate) fn setup() -> (BlockingEmulator, Raw) {
     let emu = BlockingEmulator::start();
     let raw = Raw::new(&emu);
     (emu, raw)
 }
 
 /// The `greenpin_id` of an allocation's JSON.
-pub fn id_of(v: &Value) -> String {
+pub(crate) fn id_of(v: &Value) -> String {
     v["greenpin_id"].as_str().unwrap().to_owned()
 }
 
 /// A callback receiver on loopback: answers each request with the next of `statuses`
 /// (then the last one again) and hands what it received to a channel.
-pub struct Hook {
-    pub url: String,
-    pub received: mpsc::Receiver<Received>,
+pub(crate) struct Hook {
+    pub(crate) url: String,
+    pub(crate) received: mpsc::Receiver<Received>,
 }
 
 /// One request a [`Hook`] received.
 #[derive(Debug, Clone)]
-pub struct Received {
-    pub path: String,
+pub(crate) struct Received {
+    pub(crate) path: String,
     /// Lower-case names.
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Vec<u8>,
 }
 
 impl Received {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     }
 
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_slice(&self.body)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
     }
@@ -221,11 +221,11 @@ impl Received {
 
 impl Hook {
     /// A receiver answering 200 to everything.
-    pub fn ok() -> Hook {
+    pub(crate) fn ok() -> Hook {
         Hook::answering(&[200])
     }
 
-    pub fn answering(statuses: &[u16]) -> Hook {
+    pub(crate) fn answering(statuses: &[u16]) -> Hook {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/hooks/greenpin", l.local_addr().unwrap());
         let (tx, rx) = mpsc::channel();
@@ -280,14 +280,14 @@ impl Hook {
     }
 
     /// The next request, within 10 s.
-    pub fn next(&self) -> Received {
+    pub(crate) fn next(&self) -> Received {
         self.received
             .recv_timeout(Duration::from_secs(10))
             .expect("a callback within 10 s")
     }
 
     /// Points the account's callback endpoint at this receiver.
-    pub fn register(&self, raw: &Raw) {
+    pub(crate) fn register(&self, raw: &Raw) {
         raw.api(
             "PUT",
             "/settings",
@@ -298,14 +298,14 @@ impl Hook {
 }
 
 /// The emulator's binary in a child process, killed when dropped.
-pub struct Binary {
-    pub child: Child,
-    pub base: String,
+pub(crate) struct Binary {
+    pub(crate) child: Child,
+    pub(crate) base: String,
 }
 
 impl Binary {
     /// Starts `greenpin-emulator --listen 127.0.0.1:0 ARGS`; reads its first line.
-    pub fn start(args: &[&str]) -> Binary {
+    pub(crate) fn start(args: &[&str]) -> Binary {
         let mut child = Command::new(env!("CARGO_BIN_EXE_greenpin-emulator"))
             .args(["--listen", "127.0.0.1:0"])
             .args(args)
@@ -326,12 +326,12 @@ impl Binary {
     }
 
     /// A raw client with the default account and credentials.
-    pub fn raw(&self) -> Raw {
+    pub(crate) fn raw(&self) -> Raw {
         Raw::to(&self.base, "demo", "demo-key", "demo-token")
     }
 
     /// Resident memory now, in KiB (`VmRSS` of /proc).
-    pub fn rss_kib(&self) -> u64 {
+    pub(crate) fn rss_kib(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
         status
             .lines()

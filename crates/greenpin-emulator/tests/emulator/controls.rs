@@ -311,7 +311,7 @@ fn callbacks_reach_a_loopback_listener() {
         )
     );
     assert_eq!(call["call_type"], "completed");
-    let parsed: greenpin_core::CallCompleted = serde_json::from_value(call).unwrap();
+    let parsed: greenpin_core::callbacks::CallCompleted = serde_json::from_value(call).unwrap();
     assert_eq!(parsed.direction.as_deref(), Some("incoming"));
 
     // A 1-minute policy lives the documented minimum, 5 minutes.

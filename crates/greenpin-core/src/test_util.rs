@@ -1,15 +1,30 @@
-//! Support for the rustdoc examples of the clients' methods: clients over a canned
-//! transport that answers every request with one documented body, and a minimal executor
-//! for the async client (its canned futures are ready at once). Not part of the API.
+//! Test doubles for code that uses the clients (feature `test-util`): clients over a canned
+//! transport that answers every request with one body, the documented answers, and a
+//! minimal executor for the async client (its canned futures are ready at once). The
+//! rustdoc examples of the clients' methods run on these.
+//!
+//! A test double of your own is one closure — a blocking send function:
+//!
+//! ```
+//! use greenpin_core::client::{BlockingClient, ClientBuilder};
+//! let config = ClientBuilder::<greenpin_core::test_util::Canned>::new()
+//!     .account_sid("sid").credentials("key", "token").build_config()?;
+//! let client = BlockingClient::new(config, |_req: http::Request<Vec<u8>>, _limits| {
+//!     Ok(http::Response::new(greenpin_core::test_util::SETTINGS.as_bytes().to_vec()))
+//! });
+//! assert_eq!(client.settings()?.country.as_deref(), Some("IN"));
+//! # Ok::<(), greenpin_core::Error>(())
+//! ```
 
 use std::future::Future;
 use std::time::Duration;
 
 use http::{Request, Response};
 
-use crate::client::config::{ClientBuilder, ClientConfig};
-use crate::client::transport::{AsyncSend, AttemptLimits, BlockingSend};
-use crate::client::{AsyncClient, BlockingClient};
+use crate::client::{
+    AsyncClient, AsyncSend, AttemptLimits, BlockingClient, BlockingSend, ClientBuilder,
+    ClientConfig,
+};
 use crate::error::TransportError;
 
 /// An allocation, as the service answers create, get, update and delete.

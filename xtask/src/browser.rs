@@ -1,0 +1,73 @@
+//! `cargo xtask browser`: installs Debian's Chromium and its WebDriver for the dashboard's
+//! browser test, saying so first. It installs system packages, so it runs only when asked,
+//! or from `cargo xtask ci` under `CI=true` (where the test must not be skipped).
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const DRIVER: &str = "/usr/bin/chromedriver";
+
+/// Whether the browser test can run here.
+pub(crate) fn present() -> bool {
+    Path::new(CHROMIUM).exists() && Path::new(DRIVER).exists()
+}
+
+/// Installs them when missing (root and apt-get needed), announcing it.
+pub(crate) fn install() -> Result<String, String> {
+    if present() {
+        return Ok("chromium and chromedriver present".into());
+    }
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    if !root || !Path::new("/usr/bin/apt-get").exists() {
+        return Err(
+            "chromium and chromium-driver are missing, and installing them needs root and apt-get"
+                .into(),
+        );
+    }
+    eprintln!(
+        "xtask: installing Debian's chromium and chromium-driver with apt-get (for the dashboard's browser test)"
+    );
+    let install = || {
+        Command::new("apt-get")
+            .args([
+                "install",
+                "-y",
+                "-q",
+                "--no-install-recommends",
+                "chromium",
+                "chromium-driver",
+            ])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !install() {
+        let _ = Command::new("apt-get")
+            .args(["update", "-q"])
+            .stdout(Stdio::null())
+            .status();
+        install();
+    }
+    if present() {
+        Ok("installed chromium and chromium-driver with apt-get".into())
+    } else {
+        Err("apt-get could not install chromium and chromium-driver".into())
+    }
+}
+
+/// The `ci` step: under `CI=true`, install; elsewhere, only say whether the test will run
+/// (it prints SKIPPED without them, and fails under `CI`).
+pub(crate) fn for_ci() -> Result<String, String> {
+    if crate::cmd::in_ci() {
+        install()
+    } else if present() {
+        Ok("present".into())
+    } else {
+        Ok("not installed: the dashboard test will say SKIPPED (`cargo xtask browser` installs them)".into())
+    }
+}

@@ -1,0 +1,93 @@
+//! Running programs, and the summary `cargo xtask ci` prints: one line per step with its
+//! time and what it reached.
+
+use std::process::Command;
+use std::time::Instant;
+
+/// `cargo`, as the one that runs xtask.
+pub(crate) fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+/// Runs `cmd`; `Err` names it when it fails.
+pub(crate) fn run(cmd: &mut Command) -> Result<(), String> {
+    let status = cmd
+        .status()
+        .map_err(|e| format!("could not start {cmd:?}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{cmd:?} failed ({status})"))
+    }
+}
+
+/// Runs `cmd` and returns its standard output.
+pub(crate) fn output(cmd: &mut Command) -> Result<String, String> {
+    let out = cmd
+        .output()
+        .map_err(|e| format!("could not start {cmd:?}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{cmd:?} failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Whether this run is CI's (`CI` is set, as CI services set it).
+pub(crate) fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// The steps of a run, each timed, with a line of what it reached.
+pub(crate) struct Steps {
+    lines: Vec<String>,
+    failed: bool,
+}
+
+impl Steps {
+    pub(crate) fn new() -> Self {
+        Steps {
+            lines: Vec::new(),
+            failed: false,
+        }
+    }
+
+    /// Runs one step. A note that begins `SKIPPED` fails the run in CI: a skipped check
+    /// passes vacuously.
+    pub(crate) fn step(&mut self, name: &str, f: impl FnOnce() -> Result<String, String>) {
+        eprintln!("\n==> {name}");
+        let start = Instant::now();
+        let outcome = f().and_then(|note| {
+            if note.starts_with("SKIPPED") && in_ci() {
+                Err(format!("{note} (not allowed in CI)"))
+            } else {
+                Ok(note)
+            }
+        });
+        let secs = start.elapsed().as_secs_f64();
+        let line = match &outcome {
+            Ok(note) if note.is_empty() => format!("ok    {secs:7.1}s  {name}"),
+            Ok(note) => format!("ok    {secs:7.1}s  {name} ({note})"),
+            Err(e) => format!("FAIL  {secs:7.1}s  {name}: {e}"),
+        };
+        self.failed |= outcome.is_err();
+        eprintln!("{line}");
+        self.lines.push(line);
+    }
+
+    /// Prints the summary; `Err` when a step failed.
+    pub(crate) fn finish(self) -> Result<(), String> {
+        eprintln!("\n== summary ==");
+        for line in &self.lines {
+            eprintln!("{line}");
+        }
+        if self.failed {
+            Err("some checks failed".into())
+        } else {
+            Ok(())
+        }
+    }
+}
