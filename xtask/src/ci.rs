@@ -31,6 +31,7 @@ pub(crate) fn ci() -> Result<(), String> {
         .map(|_| String::new())
     });
     s.step("dependency rules", crate::deps::dependency_rules);
+    s.step("import circles", crate::circles::circles);
     s.step("browser for the dashboard test", crate::browser::for_ci);
     s.step("tests", || {
         run(cargo().args(["test", "--workspace", "--all-features"])).map(|_| String::new())

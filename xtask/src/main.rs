@@ -5,6 +5,7 @@
 //! |---|---|
 //! | `cargo xtask ci` | every check CI runs, one timed summary line each ([`ci`]) |
 //! | `cargo xtask deps` | the dependency rules of docs/ARCHITECTURE.md ([`deps`]) |
+//! | `cargo xtask circles` | no two modules of a library import each other ([`circles`]) |
 //! | `cargo xtask codegen [--check]` | write, or check fresh, the generated files ([`codegen`]) |
 //! | `cargo xtask conformance` | schemathesis against the emulator ([`conformance`]) |
 //! | `cargo xtask package` | package and verify the published crates ([`package`]) |
@@ -17,6 +18,7 @@
 
 mod browser;
 mod ci;
+mod circles;
 mod cmd;
 mod codegen;
 mod conformance;
@@ -30,6 +32,7 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: cargo xtask <command>
   ci                     every check CI runs
   deps                   the dependency rules
+  circles                no import circles between modules
   codegen [--check]      write (or check) the generated files
   conformance            schemathesis against the emulator
   package                package and verify the published crates
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
         Some("codegen") => codegen::codegen(flag("--check")),
         Some("conformance") => conformance::conformance(true).map(drop),
         Some("package") => package::package().map(|n| eprintln!("package: {n}")),
+        Some("circles") => circles::circles().map(|n| eprintln!("circles: {n}")),
         Some("deps") => deps::dependency_rules().map(|n| eprintln!("dependency rules: {n}")),
         Some("public-api") => {
             public_api::public_api(flag("--write")).map(|n| eprintln!("public API: {n}"))

@@ -71,7 +71,7 @@ pub(crate) enum Command {
     #[command(
         after_help = "Exit: 0 every row applied · 2 some rows invalid (the valid ones were sent) · \
 3 the API refused some rows · 4 some requests got no answer · 130 interrupted (--resume finishes). \
---timeout applies to each bulk request; waits asked for by the service come between requests."
+--timeout bounds each row: its requests, and the waits the service asks for between them."
     )]
     BulkUpdate(bulk::BulkArgs),
     /// Read or change the account settings.

@@ -16,7 +16,7 @@ use greenpin_core::callbacks::{
 };
 use greenpin_core::{Country, SettingsSpec};
 
-use crate::exit::Failure;
+use crate::exit::{CommandError, Exit};
 
 #[derive(Args, Debug)]
 pub(crate) struct ListenArgs {
@@ -179,18 +179,18 @@ pub(crate) fn start(
     country: Country,
     print: Option<bool>,
     forward: Option<String>,
-) -> Result<Running, Failure> {
+) -> Result<Running, CommandError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
-        .map_err(|e| Failure::Usage(format!("cannot start the receiver: {e}")))?;
+        .map_err(|e| CommandError::Usage(format!("cannot start the receiver: {e}")))?;
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind(addr))
-        .map_err(|e| Failure::Usage(format!("--listen: cannot listen on {addr}: {e}")))?;
+        .map_err(|e| CommandError::Usage(format!("--listen: cannot listen on {addr}: {e}")))?;
     let local = listener
         .local_addr()
-        .map_err(|e| Failure::Usage(format!("--listen: {e}")))?;
+        .map_err(|e| CommandError::Usage(format!("--listen: {e}")))?;
     let host = if local.ip().is_unspecified() {
         SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), local.port())
     } else {
@@ -198,7 +198,7 @@ pub(crate) fn start(
     };
     let url = secret
         .url(&format!("http://{host}/hooks/greenpin"), placement)
-        .map_err(|e| Failure::Usage(e.to_string()))?;
+        .map_err(|e| CommandError::Usage(e.to_string()))?;
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let shared = Arc::new(Shared {
         receiver: CallbackReceiver::new().secret(secret).country(country),
@@ -219,13 +219,13 @@ pub(crate) fn start(
 }
 
 pub(crate) fn run(
-    client: impl FnOnce() -> Result<greenpin_blocking::Client, Failure>,
+    client: impl FnOnce() -> Result<greenpin_blocking::Client, CommandError>,
     country: Country,
     args: ListenArgs,
     json: bool,
-) -> Result<u8, Failure> {
+) -> Result<Exit, CommandError> {
     let secret = match args.secret {
-        Some(s) => CallbackSecret::new(s).map_err(|e| Failure::Usage(format!("--{e}")))?,
+        Some(s) => CallbackSecret::new(s).map_err(|e| CommandError::Usage(format!("--{e}")))?,
         None => CallbackSecret::generate(),
     };
     let mut running = start(
@@ -248,7 +248,7 @@ pub(crate) fn run(
         }
         received += 1;
     }
-    Ok(0)
+    Ok(Exit::Success)
 }
 
 impl Running {

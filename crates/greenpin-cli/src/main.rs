@@ -22,7 +22,7 @@ use greenpin_blocking::Client;
 use greenpin_core::{Country, CreateSpec, UpdateSpec, ValidationError, ValidationKind};
 
 use crate::args::{Cli, Command, Global, SettingsCommand};
-use crate::exit::{Failure, exit_code};
+use crate::exit::{CommandError, Exit};
 use crate::specs::{greenpin_id, parse_body, settings_from_pairs};
 
 fn main() -> ExitCode {
@@ -41,17 +41,17 @@ fn main() -> ExitCode {
     }
     let json = cli.global.json;
     match run(cli) {
-        Ok(code) => ExitCode::from(code),
-        Err(Failure::Usage(message)) => {
+        Ok(exit) => ExitCode::from(exit.code()),
+        Err(CommandError::Usage(message)) => {
             eprintln!("greenpin: {}", output::printable(&message));
             if json {
                 output::print_json(
                     &serde_json::json!({"error": {"kind": "usage", "message": message}}),
                 );
             }
-            ExitCode::from(2)
+            ExitCode::from(Exit::Usage.code())
         }
-        Err(Failure::Sdk(e)) => {
+        Err(CommandError::Sdk(e)) => {
             eprintln!("greenpin: {}", output::printable(&e.to_string()));
             // The cause (a refused connection, a TLS error), once, below the summary.
             let mut cause = std::error::Error::source(&e);
@@ -62,19 +62,19 @@ fn main() -> ExitCode {
             if json {
                 output::print_json(&output::error_json(&e));
             }
-            ExitCode::from(exit_code(&e))
+            ExitCode::from(Exit::of(&e).code())
         }
     }
 }
 
-fn run(cli: Cli) -> Result<u8, Failure> {
+fn run(cli: Cli) -> Result<Exit, CommandError> {
     let g = &cli.global;
     match cli.command {
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "greenpin", &mut script);
             output::out!("{}", String::from_utf8_lossy(&script).trim_end());
-            Ok(0)
+            Ok(Exit::Success)
         }
         #[cfg(feature = "demo")]
         Command::Demo { keep } => demo::run(g.json, keep),
@@ -84,7 +84,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             let id = greenpin_id(&id)?;
             let a = client(g)?.get(&id)?;
             output::allocation(&a, g.json);
-            Ok(0)
+            Ok(Exit::Success)
         }
         Command::Delete { id } => {
             let id = greenpin_id(&id)?;
@@ -96,7 +96,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 ),
                 None => crate::output::out!("deleted {id}"),
             }
-            Ok(0)
+            Ok(Exit::Success)
         }
         Command::Create(args) => {
             let words = if args.spec.body.is_some() {
@@ -124,7 +124,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             }
             let a = client(g)?.create(&spec).map_err(|e| in_words(e, words))?;
             output::allocation(&a, g.json);
-            Ok(0)
+            Ok(Exit::Success)
         }
         Command::Update(args) => {
             let id = greenpin_id(&args.id)?;
@@ -144,7 +144,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 .update(&id, &spec)
                 .map_err(|e| in_words(e, words))?;
             output::allocation(&a, g.json);
-            Ok(0)
+            Ok(Exit::Success)
         }
         Command::BulkUpdate(args) => {
             // Bulk runs wait and retry themselves, slowing every worker down together
@@ -152,18 +152,18 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             let client = builder(g)?
                 .retry_policy(greenpin_core::retry::RetryPolicy::none())
                 .build()?;
-            bulk::run(&client, country(g)?, args, g.json)
+            bulk::run(&client, country(g)?, args, g.json, g.timeout)
         }
         Command::Settings(SettingsCommand::Get) => {
             let s = client(g)?.settings()?;
             output::settings(&s, g.json);
-            Ok(0)
+            Ok(Exit::Success)
         }
         Command::Settings(SettingsCommand::Set { pairs }) => {
             let change = settings_from_pairs(&pairs)?;
             let s = client(g)?.update_settings(&change)?;
             output::settings(&s, g.json);
-            Ok(0)
+            Ok(Exit::Success)
         }
     }
 }
@@ -178,7 +178,7 @@ fn in_words(e: greenpin_core::Error, words: Words) -> greenpin_core::Error {
     }
 }
 
-fn country(g: &Global) -> Result<Country, Failure> {
+fn country(g: &Global) -> Result<Country, CommandError> {
     g.country
         .parse()
         .map_err(|e: greenpin_core::UnknownCountry| {
@@ -187,16 +187,16 @@ fn country(g: &Global) -> Result<Country, Failure> {
 }
 
 /// The token from a file's first line, or standard input's for `-`.
-fn read_token(path: &std::path::Path) -> Result<String, Failure> {
+fn read_token(path: &std::path::Path) -> Result<String, CommandError> {
     let text = if path.as_os_str() == "-" {
         let mut line = String::new();
-        std::io::stdin()
-            .read_line(&mut line)
-            .map_err(|e| Failure::Usage(format!("--api-token-file: cannot read stdin: {e}")))?;
+        std::io::stdin().read_line(&mut line).map_err(|e| {
+            CommandError::Usage(format!("--api-token-file: cannot read stdin: {e}"))
+        })?;
         line
     } else {
         std::fs::read_to_string(path).map_err(|e| {
-            Failure::Usage(format!(
+            CommandError::Usage(format!(
                 "--api-token-file: cannot read {}: {e}",
                 path.display()
             ))
@@ -204,7 +204,7 @@ fn read_token(path: &std::path::Path) -> Result<String, Failure> {
     };
     let token = text.lines().next().unwrap_or("").trim().to_owned();
     if token.is_empty() {
-        return Err(Failure::Usage(
+        return Err(CommandError::Usage(
             "--api-token-file: the token is empty".into(),
         ));
     }
@@ -213,14 +213,14 @@ fn read_token(path: &std::path::Path) -> Result<String, Failure> {
 
 /// The client, from flags and environment. Building it loads no number metadata, starts
 /// no runtime and sets up no TLS until an https request needs it.
-fn client(g: &Global) -> Result<Client, Failure> {
+fn client(g: &Global) -> Result<Client, CommandError> {
     Ok(builder(g)?.build()?)
 }
 
 fn builder(
     g: &Global,
-) -> Result<greenpin_core::client::ClientBuilder<greenpin_blocking::Ureq>, Failure> {
-    let missing = |field: &str, flag: &str, env: &str| -> Failure {
+) -> Result<greenpin_core::client::ClientBuilder<greenpin_blocking::Ureq>, CommandError> {
+    let missing = |field: &str, flag: &str, env: &str| -> CommandError {
         ValidationError::new(
             field,
             ValidationKind::Missing,

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use greenpin_core::{GreenPinId, PartySpec, SettingsSpec, UpdateSpec, Usage};
 
 use crate::args::SpecFlags;
-use crate::exit::Failure;
+use crate::exit::CommandError;
 
 impl SpecFlags {
     pub(crate) fn to_spec(&self) -> UpdateSpec {
@@ -40,9 +40,9 @@ impl SpecFlags {
         spec
     }
 
-    pub(crate) fn only_body(&self) -> Result<(), Failure> {
+    pub(crate) fn only_body(&self) -> Result<(), CommandError> {
         if self.to_spec() != UpdateSpec::new() {
-            return Err(Failure::Usage(
+            return Err(CommandError::Usage(
                 "--body cannot be combined with field flags (--a-number, --usage, …)".into(),
             ));
         }
@@ -50,38 +50,41 @@ impl SpecFlags {
     }
 }
 
-pub(crate) fn parse_body<T: serde::de::DeserializeOwned>(path: &PathBuf) -> Result<T, Failure> {
+pub(crate) fn parse_body<T: serde::de::DeserializeOwned>(
+    path: &PathBuf,
+) -> Result<T, CommandError> {
     let text = if path.as_os_str() == "-" {
         let mut s = String::new();
         std::io::stdin()
             .read_to_string(&mut s)
-            .map_err(|e| Failure::Usage(format!("--body: cannot read stdin: {e}")))?;
+            .map_err(|e| CommandError::Usage(format!("--body: cannot read stdin: {e}")))?;
         s
     } else {
-        std::fs::read_to_string(path)
-            .map_err(|e| Failure::Usage(format!("--body: cannot read {}: {e}", path.display())))?
+        std::fs::read_to_string(path).map_err(|e| {
+            CommandError::Usage(format!("--body: cannot read {}: {e}", path.display()))
+        })?
     };
     // The core reads it, naming the field of any type error (`a.pin_length: …`).
     greenpin_core::wire::from_json(text.as_bytes())
-        .map_err(|e| Failure::Usage(format!("--body: {e}")))
+        .map_err(|e| CommandError::Usage(format!("--body: {e}")))
 }
 
-pub(crate) fn greenpin_id(id: &str) -> Result<GreenPinId, Failure> {
+pub(crate) fn greenpin_id(id: &str) -> Result<GreenPinId, CommandError> {
     Ok(GreenPinId::new(id).map_err(greenpin_core::Error::from)?)
 }
 
-pub(crate) fn settings_from_pairs(pairs: &[String]) -> Result<SettingsSpec, Failure> {
+pub(crate) fn settings_from_pairs(pairs: &[String]) -> Result<SettingsSpec, CommandError> {
     let mut map = serde_json::Map::new();
     for pair in pairs {
         let (k, v) = pair
             .split_once('=')
-            .ok_or_else(|| Failure::Usage(format!("{pair:?} is not KEY=VALUE")))?;
+            .ok_or_else(|| CommandError::Usage(format!("{pair:?} is not KEY=VALUE")))?;
         let k = k.trim();
         if k.is_empty() {
-            return Err(Failure::Usage(format!("{pair:?} has no key")));
+            return Err(CommandError::Usage(format!("{pair:?} has no key")));
         }
         if !greenpin_core::Settings::FIELDS.contains(&k) {
-            return Err(Failure::Usage(format!(
+            return Err(CommandError::Usage(format!(
                 "{k}: not a GreenPin setting; the settings are {}",
                 greenpin_core::Settings::FIELDS.join(", ")
             )));
@@ -92,5 +95,5 @@ pub(crate) fn settings_from_pairs(pairs: &[String]) -> Result<SettingsSpec, Fail
     }
     // The core reads it, naming the key of a bad value (`intl_num_sup: "yes" is not …`).
     let text = serde_json::Value::Object(map).to_string();
-    greenpin_core::wire::from_json(text.as_bytes()).map_err(|e| Failure::Usage(e.to_string()))
+    greenpin_core::wire::from_json(text.as_bytes()).map_err(|e| CommandError::Usage(e.to_string()))
 }

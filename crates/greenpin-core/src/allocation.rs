@@ -230,3 +230,11 @@ impl Allocation {
         }
     }
 }
+
+#[cfg(feature = "schema")]
+crate::schema::json_schema_for!(DeallocationTime, "DeallocationTime", {
+    "type": "string",
+    "description": "YYYY-MM-DD HH:MM:SS in the account's timezone setting, no offset.",
+    "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$",
+    "examples": ["2020-03-27 12:17:09"]
+});

@@ -6,10 +6,10 @@ use std::net::IpAddr;
 use http::{HeaderValue, Method, Request, header};
 
 use crate::body::ValidationContext;
+use crate::credentials::Credentials;
 use crate::error::ConfigError;
 use crate::ids::AccountSid;
 use crate::phone::Country;
-use crate::secret::Credentials;
 
 /// The production service root.
 pub const DEFAULT_SERVICE_ROOT: &str = "https://leadassist.exotel.in";
@@ -40,7 +40,7 @@ impl ServiceRoot {
         let uri: http::Uri = url.trim().parse().map_err(|_| {
             bad(&format!(
                 "{:?} is not a URL",
-                crate::secret::redact_userinfo(url)
+                crate::credentials::redact_userinfo(url)
             ))
         })?;
         let scheme = uri

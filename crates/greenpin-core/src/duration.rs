@@ -192,6 +192,14 @@ impl<'de> Deserialize<'de> for DeallocationDuration {
     }
 }
 
+#[cfg(feature = "schema")]
+crate::schema::json_schema_for!(DeallocationDuration, "DeallocationDuration", {
+    "type": "string",
+    "description": "A positive whole count and one unit, s, m, h or d, kept in the form given. The max_deallocation_time setting caps it; the service raises a policy under 5 minutes to 5 minutes.",
+    "pattern": "^[1-9][0-9]{0,3}[smhd]$",
+    "examples": ["1200s", "20m", "1h", "170d"]
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,9 @@ use http::StatusCode;
 
 use crate::error_code::ErrorCode;
 use crate::ids::IdError;
-use crate::retry::{Outcome, is_transient};
+use crate::outcome::Outcome;
+pub use crate::outcome::TransportErrorKind;
+use crate::retry::is_transient;
 use crate::validation::ValidationError;
 
 /// Anything that can go wrong with a GreenPin call.
@@ -83,10 +85,26 @@ impl Error {
         }
     }
 
+    /// What this error says about the attempt, as far as retrying cares; `None` for errors
+    /// no retry can help (configuration, validation, decoding).
+    pub fn outcome(&self) -> Option<Outcome> {
+        match self {
+            Error::Api(e) => Some(Outcome::Status {
+                status: e.status,
+                retry_after: e.retry_after,
+            }),
+            Error::Transport(e) => Some(Outcome::Transport {
+                kind: e.kind,
+                may_have_been_sent: e.may_have_been_sent,
+            }),
+            _ => None,
+        }
+    }
+
     /// Whether the same request may succeed if tried again: [`crate::retry::is_transient`]
     /// of what happened. (The retry policy also asks whether it is *safe* to try again.)
     pub fn is_retryable(&self) -> bool {
-        Outcome::of(self).is_some_and(|o| is_transient(&o))
+        self.outcome().is_some_and(|o| is_transient(&o))
     }
 
     /// Which of the client's time limits fired, for a timeout of the client's.
@@ -247,22 +265,6 @@ impl fmt::Display for DecodeError {
 }
 
 impl std::error::Error for DecodeError {}
-
-/// What kind of transport failure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TransportErrorKind {
-    /// Could not connect (refused, DNS, TLS handshake). The request never left.
-    Connect,
-    /// An attempt, or the whole call, ran out of time.
-    Timeout,
-    /// The connection broke while sending or receiving.
-    Io,
-    /// The answer was larger than the client's `max_response_bytes`; reading stopped there.
-    ResponseTooLarge,
-    /// Anything else.
-    Other,
-}
 
 impl TransportErrorKind {
     fn summary(self) -> &'static str {

@@ -157,6 +157,25 @@ impl<'de> Deserialize<'de> for ErrorCode {
     }
 }
 
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for ErrorCode {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ErrorCode".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let known: Vec<String> = ERROR_CODES
+            .iter()
+            .map(|c| format!("{} {} ({})", c.code, c.meaning, c.http_status))
+            .collect();
+        schemars::json_schema!({
+            "type": "integer",
+            "description": format!("A GreenPin error code; unknown codes may appear. Known: {}.", known.join("; ")),
+            "examples": ERROR_CODES.iter().map(|c| c.code).collect::<Vec<_>>()
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -324,6 +324,14 @@ impl IntoGreenPinId for &String {
     }
 }
 
+#[cfg(feature = "schema")]
+crate::schema::json_schema_for!(TransactionId, "TransactionId", {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": TransactionId::MAX_LEN,
+    "description": "The client's own id for an allocation (an order id, say), echoed back."
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;

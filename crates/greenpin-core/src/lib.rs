@@ -48,6 +48,7 @@ mod api;
 mod body;
 pub mod callbacks;
 pub mod client;
+mod credentials;
 mod duration;
 mod envelope;
 mod error;
@@ -58,13 +59,13 @@ pub mod fuzzing;
 mod ids;
 mod lenient;
 pub mod ops;
+mod outcome;
 mod party;
 mod phone;
 mod pin;
 pub mod retry;
 #[cfg(feature = "schema")]
 mod schema;
-mod secret;
 mod settings;
 mod string_enum;
 #[cfg(feature = "test-util")]
@@ -86,6 +87,7 @@ pub use body::{
     BulkBody, BulkItemBody, BulkItemSpec, BulkSpec, CreateBody, CreateSpec, MAX_BULK_ITEMS,
     SettingsBody, SettingsSpec, UpdateBody, UpdateSpec, ValidationContext,
 };
+pub use credentials::{ApiKey, ApiToken, Credentials};
 pub use duration::{DeallocationDuration, DurationError};
 pub use envelope::{Envelope, Reply};
 pub use error::{
@@ -96,7 +98,6 @@ pub use ids::{AccountSid, GreenPinId, IdError, IdProblem, IntoGreenPinId, Transa
 pub use party::{MAX_NUMBERS_PER_LIST, Party, PartySpec};
 pub use phone::{Country, PhoneNumber, PhoneNumberError, UnknownCountry};
 pub use pin::{Pin, PinError, PinLength};
-pub use secret::{ApiKey, ApiToken, Credentials};
 pub use settings::{MaxDeallocationTime, Settings, Timezone};
 pub use validation::{ValidationError, ValidationKind};
 

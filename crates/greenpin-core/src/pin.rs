@@ -161,3 +161,17 @@ impl<'de> Deserialize<'de> for PinLength {
         PinLength::new(len).map_err(serde::de::Error::custom)
     }
 }
+
+#[cfg(feature = "schema")]
+crate::schema::json_schema_for!(Pin, "Pin", {
+    "type": "string",
+    "pattern": "^[0-9]{1,10}$",
+    "examples": ["123"]
+});
+
+#[cfg(feature = "schema")]
+crate::schema::json_schema_for!(PinLength, "PinLength", {
+    "type": "integer",
+    "minimum": PinLength::MIN,
+    "maximum": PinLength::MAX
+});

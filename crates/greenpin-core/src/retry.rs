@@ -14,9 +14,8 @@
 
 use std::time::Duration;
 
-use http::StatusCode;
-
-use crate::error::{Error, TransportErrorKind};
+pub use crate::outcome::Outcome;
+use crate::outcome::TransportErrorKind;
 
 /// How often and how patiently to retry.
 ///
@@ -57,44 +56,6 @@ impl Default for RetryPolicy {
             budget_capacity: 500,
             retry_cost: 5,
             timeout_retry_cost: 10,
-        }
-    }
-}
-
-/// What one attempt came to, as far as retrying cares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Outcome {
-    /// The service answered with this status (and maybe `Retry-After`).
-    Status {
-        /// The status.
-        status: StatusCode,
-        /// The `Retry-After` delay.
-        retry_after: Option<Duration>,
-    },
-    /// No answer.
-    Transport {
-        /// What failed.
-        kind: TransportErrorKind,
-        /// Whether the request may have reached the service.
-        may_have_been_sent: bool,
-    },
-}
-
-impl Outcome {
-    /// The outcome an error stands for; `None` for errors no retry can help (validation,
-    /// decode).
-    pub fn of(error: &Error) -> Option<Outcome> {
-        match error {
-            Error::Api(e) => Some(Outcome::Status {
-                status: e.status,
-                retry_after: e.retry_after,
-            }),
-            Error::Transport(e) => Some(Outcome::Transport {
-                kind: e.kind,
-                may_have_been_sent: e.may_have_been_sent,
-            }),
-            _ => None,
         }
     }
 }
@@ -238,6 +199,8 @@ pub fn jitter() -> f64 {
 
 #[cfg(test)]
 mod tests {
+    use http::StatusCode;
+
     use super::*;
 
     fn status(code: u16) -> Outcome {

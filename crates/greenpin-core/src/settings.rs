@@ -380,3 +380,16 @@ impl Settings {
         self == &Settings::default()
     }
 }
+
+#[cfg(feature = "schema")]
+crate::schema::json_schema_for!(MaxDeallocationTime, "MaxDeallocationTime", {
+    "description": "\"-1\" (never expire) or a duration from 5 minutes to 170 days, like \"170d\" (a number of seconds is read too); echoed in the form it was set.",
+    // Exactly what the SDK and the emulator accept: 5 minutes to 170 days in any one unit
+    // (leading zeros and surrounding blanks allowed), a count of seconds, or -1.
+    "oneOf": [
+        {"type": "string", "pattern": "^\\s*(-1|0{0,12}([1-9]|[1-9][0-9]|1[0-6][0-9]|170)d|0{0,12}([1-9]|[1-9][0-9]{1,2}|[1-3][0-9]{3}|40[0-7][0-9]|4080)h|0{0,12}([5-9]|[1-9][0-9]{1,4}|1[0-9]{5}|2[0-3][0-9]{4}|24[0-3][0-9]{3}|244[0-7][0-9]{2}|244800)m|0{0,12}([3-9][0-9]{2}|[1-9][0-9]{3,6}|1[0-3][0-9]{6}|14[0-5][0-9]{5}|146[0-7][0-9]{4}|1468[0-7][0-9]{3}|14688000)s?)\\s*$"},
+        {"type": "integer", "minimum": 300, "maximum": 14688000},
+        {"const": -1}
+    ],
+    "examples": ["170d", "-1", "12h"]
+});

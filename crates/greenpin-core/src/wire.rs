@@ -6,5 +6,5 @@
 pub use crate::body::{
     DOCUMENTED_UPDATE, NEWER_SHAPE_FIELDS, WireBulkItem, from_json, from_json_noting_unknown,
 };
+pub use crate::credentials::redact_userinfo;
 pub use crate::party::check_parties_disjoint;
-pub use crate::secret::redact_userinfo;

@@ -48,6 +48,7 @@ mod faults;
 pub mod fuzzing;
 mod ids;
 mod journal;
+mod locks;
 mod respond;
 mod routes;
 mod server;
@@ -280,7 +281,7 @@ impl Emulator {
     /// What the API answered so far, per operation, and what the journal and the store
     /// hold now.
     pub fn stats(&self) -> Stats {
-        stats::current(&self.shared)
+        self.shared.stats_now()
     }
 
     /// The API requests received, oldest first (credentials reduced to their scheme).

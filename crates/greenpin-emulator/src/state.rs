@@ -2,7 +2,7 @@
 //! and the counts, each behind its own lock, so reading the journal never waits for the
 //! store.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use greenpin_core::{AccountSid, Credentials};
 
@@ -10,6 +10,7 @@ use crate::callbacks::Hub;
 use crate::faults::Faults;
 use crate::ids::Entropy;
 use crate::journal::Journal;
+pub(crate) use crate::locks::lock;
 use crate::stats::Stats;
 use crate::store::Store;
 
@@ -25,12 +26,6 @@ pub(crate) struct Shared {
     pub(crate) request_ids: Entropy,
     pub(crate) stats: Mutex<Stats>,
     pub(crate) limits: crate::Limits,
-}
-
-/// Locks, shrugging off poisoning: a panic elsewhere must not take the emulator down, and
-/// every store operation leaves the store consistent before it can panic.
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Shared {
@@ -58,6 +53,14 @@ impl Shared {
         };
         self.callbacks.publish(events, endpoint.as_deref(), &at);
         out
+    }
+
+    /// The counts now: what was answered, and what the journal and the store hold.
+    pub(crate) fn stats_now(&self) -> Stats {
+        let mut stats = lock(&self.stats).clone();
+        stats.journal_bytes = lock(&self.journal).bytes();
+        (stats.allocations_active, stats.allocations_kept) = lock(&self.store).counts();
+        stats
     }
 
     /// The account's callback endpoint now.

@@ -35,15 +35,6 @@ pub struct Stats {
     pub allocations_kept: usize,
 }
 
-/// The counts now: what was answered, and what the journal and the store hold.
-pub(crate) fn current(sh: &crate::state::Shared) -> Stats {
-    use crate::state::lock;
-    let mut stats = lock(&sh.stats).clone();
-    stats.journal_bytes = lock(&sh.journal).bytes();
-    (stats.allocations_active, stats.allocations_kept) = lock(&sh.store).counts();
-    stats
-}
-
 impl Stats {
     /// Counts an API answer to `method path` (a path under `/v1/tenants/{sid}`).
     pub(crate) fn count(&mut self, method: &Method, path: &str, status: StatusCode) {

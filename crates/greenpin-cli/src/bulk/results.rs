@@ -18,7 +18,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::input::{RowKey, Survey};
-use crate::exit::Failure;
+use super::outcome::{Outcome, RowOutcome};
+use crate::exit::CommandError;
 
 /// The results format's version, in the header.
 const VERSION: u32 = 1;
@@ -33,35 +34,6 @@ struct Header {
     fingerprint: String,
     /// Rows in the input when the run started.
     rows: u64,
-}
-
-/// One row's outcome, as written to `--results`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub(crate) struct RowOutcome {
-    /// The line of the input the row starts on.
-    pub line: u64,
-    /// The row's content key (what `--resume` matches on).
-    pub key: String,
-    /// The row's allocation id, when it had one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub greenpin_id: Option<String>,
-    /// `applied`, `invalid`, `failed` or `unknown`.
-    pub outcome: String,
-    /// HTTP status, for rows the service answered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<u16>,
-    /// API code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<i64>,
-    /// Why not applied.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-    /// For failed rows: 3 (API) or 4 (transport).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exit: Option<u8>,
-    /// Which run wrote it: 1, then one more for each `--resume`.
-    #[serde(default)]
-    pub run: u32,
 }
 
 /// Rows earlier runs applied, by content key, with how many times each (a file may hold
@@ -117,9 +89,9 @@ pub(crate) struct Results {
 
 impl Results {
     /// Appends outcomes and flushes them, so what is on disk is what was learnt.
-    pub(crate) fn write(&mut self, outcomes: &mut [RowOutcome]) -> Result<(), Failure> {
+    pub(crate) fn write(&mut self, outcomes: &mut [RowOutcome]) -> Result<(), CommandError> {
         let fail = |e: std::io::Error| {
-            Failure::Usage(format!(
+            CommandError::Usage(format!(
                 "--results: cannot write {}: {e}",
                 self.path.display()
             ))
@@ -134,8 +106,8 @@ impl Results {
     }
 }
 
-fn usage(path: &Path, what: impl std::fmt::Display) -> Failure {
-    Failure::Usage(format!("--results: {}: {what}", path.display()))
+fn usage(path: &Path, what: impl std::fmt::Display) -> CommandError {
+    CommandError::Usage(format!("--results: {}: {what}", path.display()))
 }
 
 /// Whether two paths name one file (the second may not exist yet).
@@ -180,7 +152,7 @@ pub(crate) fn open(
     input: &Path,
     survey: &Survey,
     mode: Mode,
-) -> Result<(Results, Applied), Failure> {
+) -> Result<(Results, Applied), CommandError> {
     if same_file(input, path) {
         return Err(usage(
             path,
@@ -189,7 +161,7 @@ pub(crate) fn open(
     }
     let input_abs = input
         .canonicalize()
-        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", input.display())))?;
+        .map_err(|e| CommandError::Usage(format!("cannot read {}: {e}", input.display())))?;
     if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
         return Err(usage(path, "is a directory; name a file for the results"));
     }
@@ -248,7 +220,7 @@ fn read_applied(
     survey: &Survey,
     applied: &mut Applied,
     runs: &mut u32,
-) -> Result<u64, Failure> {
+) -> Result<u64, CommandError> {
     let mut reader = BufReader::new(file);
     let mut buf = Vec::new();
     let mut kept = 0u64;
@@ -301,7 +273,7 @@ fn read_applied(
                 )
             })?;
             *runs = (*runs).max(o.run);
-            if o.outcome == "applied" {
+            if o.outcome == Outcome::Applied {
                 applied.record(key, o.greenpin_id.as_deref(), o.run);
             }
         }

@@ -182,7 +182,7 @@ fn check_endpoint(url: &str) -> Result<(), ValidationError> {
         ValidationError::new(
             "greenpin_call_complete_event_endpoint",
             ValidationKind::Invalid,
-            format!("{:?} {why}", crate::secret::redact_userinfo(url)),
+            format!("{:?} {why}", crate::credentials::redact_userinfo(url)),
         )
     };
     let uri: http::Uri = url.parse().map_err(|_| bad("is not a URL"))?;

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use crate::body::{BulkSpec, CreateSpec, SettingsSpec, UpdateSpec};
 use crate::client::budget::RetryBudget;
 use crate::client::call::{Call, Step};
+use crate::client::common::client_common;
 use crate::client::config::{ClientBuilder, ClientConfig};
-use crate::client::methods::{client_common, client_methods};
 use crate::client::transport::BlockingSend;
 use crate::envelope::Reply;
 use crate::error::Error;
@@ -48,11 +48,117 @@ impl<T: BlockingSend> BlockingClient<T> {
         }
     }
 
-    client_methods!(
-        ctor = "blocking",
-        open = "",
-        close = "# Ok::<(), greenpin_core::Error>(())",
-        awaiting = "";
-        ;
-    );
+    #[doc = include_str!("docs/create.md")]
+    ///
+    /// # Examples
+    /// ```
+    /// # let client = greenpin_core::test_util::blocking(greenpin_core::test_util::ALLOCATION);
+    /// use greenpin_core::{CreateSpec, PartySpec};
+    /// let allocation = client.create(
+    ///     &CreateSpec::new("order-42")
+    ///         .a(PartySpec::new().number("7987686144").vn("6292134471").pin_length(4))
+    ///         .b(PartySpec::new().number("9956555625"))
+    ///         .deallocate_after("2h"),
+    /// )?;
+    /// assert_eq!(allocation.a.pin.unwrap().len(), 4);
+    /// # Ok::<(), greenpin_core::Error>(())
+    /// ```
+    pub fn create(&self, spec: &CreateSpec) -> Result<Allocation, Error> {
+        self.execute(&CreateAllocation::new(spec.clone()))
+            .map(|r| r.data)
+    }
+
+    #[doc = include_str!("docs/get.md")]
+    ///
+    /// # Examples
+    /// ```
+    /// # let client = greenpin_core::test_util::blocking(greenpin_core::test_util::ALLOCATION);
+    /// let allocation = client.get("d7ffd4b3-5c1e-4bda-a024-0b1d2a3b4c5d")?;
+    /// assert_eq!(allocation.state, greenpin_core::State::Active);
+    /// # Ok::<(), greenpin_core::Error>(())
+    /// ```
+    pub fn get(&self, greenpin_id: impl IntoGreenPinId) -> Result<Allocation, Error> {
+        let op = GetAllocation::new(greenpin_id.into_greenpin_id()?);
+        self.execute(&op).map(|r| r.data)
+    }
+
+    #[doc = include_str!("docs/update.md")]
+    ///
+    /// # Examples
+    /// ```
+    /// # let client = greenpin_core::test_util::blocking(greenpin_core::test_util::ALLOCATION);
+    /// use greenpin_core::{UpdateSpec, Usage};
+    /// let id = "d7ffd4b3-5c1e-4bda-a024-0b1d2a3b4c5d";
+    /// let allocation = client.update(id, &UpdateSpec::new().usage(Usage::Twoway).deallocate_after("20m"))?;
+    /// assert_eq!(allocation.usage, Usage::Twoway);
+    /// # Ok::<(), greenpin_core::Error>(())
+    /// ```
+    pub fn update(
+        &self,
+        greenpin_id: impl IntoGreenPinId,
+        spec: &UpdateSpec,
+    ) -> Result<Allocation, Error> {
+        let op = UpdateAllocation::new(greenpin_id.into_greenpin_id()?, spec.clone());
+        self.execute(&op).map(|r| r.data)
+    }
+
+    #[doc = include_str!("docs/bulk_update.md")]
+    ///
+    /// # Examples
+    /// ```
+    /// # let client = greenpin_core::test_util::blocking(greenpin_core::test_util::BULK);
+    /// use greenpin_core::{BulkItemSpec, BulkSpec, Usage};
+    /// let spec = BulkSpec::new()
+    ///     .item(BulkItemSpec::new("d7ffd4b3-5c1e-4bda-a024-0b1d2a3b4c5d").usage(Usage::Oneway));
+    /// let results = client.bulk_update(&spec)?;
+    /// for r in &results.greenpins {
+    ///     println!("{:?} applied: {}", r.greenpin_id, r.success); // match by id, not position
+    /// }
+    /// # Ok::<(), greenpin_core::Error>(())
+    /// ```
+    pub fn bulk_update(&self, spec: &BulkSpec) -> Result<BulkUpdateResults, Error> {
+        self.execute(&BulkUpdate::new(spec.clone())).map(|r| r.data)
+    }
+
+    #[doc = include_str!("docs/delete.md")]
+    ///
+    /// # Examples
+    /// ```
+    /// # let client = greenpin_core::test_util::blocking(greenpin_core::test_util::ALLOCATION);
+    /// let now = client.delete("d7ffd4b3-5c1e-4bda-a024-0b1d2a3b4c5d")?;
+    /// println!("{:?}", now.map(|a| a.state));
+    /// # Ok::<(), greenpin_core::Error>(())
+    /// ```
+    pub fn delete(&self, greenpin_id: impl IntoGreenPinId) -> Result<Option<Allocation>, Error> {
+        let op = DeleteAllocation::new(greenpin_id.into_greenpin_id()?);
+        self.execute(&op).map(|r| r.data)
+    }
+
+    #[doc = include_str!("docs/settings.md")]
+    ///
+    /// # Examples
+    /// ```
+    /// # let client = greenpin_core::test_util::blocking(greenpin_core::test_util::SETTINGS);
+    /// let settings = client.settings()?;
+    /// assert_eq!(settings.country.as_deref(), Some("IN"));
+    /// # Ok::<(), greenpin_core::Error>(())
+    /// ```
+    pub fn settings(&self) -> Result<Settings, Error> {
+        self.execute(&GetSettings::new()).map(|r| r.data)
+    }
+
+    #[doc = include_str!("docs/update_settings.md")]
+    ///
+    /// # Examples
+    /// ```
+    /// # let client = greenpin_core::test_util::blocking(greenpin_core::test_util::SETTINGS);
+    /// use greenpin_core::{SettingsSpec, Timezone};
+    /// let settings = client.update_settings(&SettingsSpec::new().timezone(Timezone::Ist))?;
+    /// assert_eq!(settings.timezone, Some(Timezone::Ist));
+    /// # Ok::<(), greenpin_core::Error>(())
+    /// ```
+    pub fn update_settings(&self, spec: &SettingsSpec) -> Result<Settings, Error> {
+        self.execute(&UpdateSettings::new(spec.clone()))
+            .map(|r| r.data)
+    }
 }

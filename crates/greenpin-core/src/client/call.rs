@@ -14,7 +14,7 @@ use crate::client::transport::AttemptLimits;
 use crate::envelope::Reply;
 use crate::error::{Error, TimeoutKind, TransportError, TransportErrorKind};
 use crate::ops::Operation;
-use crate::retry::{Decision, Outcome};
+use crate::retry::Decision;
 
 /// What to do after an attempt.
 #[must_use]
@@ -189,7 +189,7 @@ impl<'a, O: Operation> Call<'a, O> {
 
     /// The wait before a retry, when the policy, the deadline and the budget all allow one.
     fn retry_wait(&mut self, error: &Error) -> Option<Duration> {
-        let outcome = Outcome::of(error)?;
+        let outcome = error.outcome()?;
         let idempotent = self.op.kind().is_idempotent();
         let Decision::Retry(wait) =
             self.config

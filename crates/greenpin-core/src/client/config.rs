@@ -7,12 +7,11 @@ use std::time::Duration;
 use http::HeaderValue;
 
 use crate::api::{ApiContext, ServiceRoot};
-use crate::client::transport::Transport;
+use crate::credentials::{ApiKey, ApiToken, Credentials};
 use crate::error::{ConfigError, Error};
 use crate::ids::AccountSid;
 use crate::phone::Country;
 use crate::retry::RetryPolicy;
-use crate::secret::{ApiKey, ApiToken, Credentials};
 
 /// Default time to establish a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -288,6 +287,22 @@ fn check_timeout(setting: &str, d: Duration) -> Result<(), ConfigError> {
         ));
     }
     Ok(())
+}
+
+/// A transport a [`ClientBuilder`](ClientBuilder) can make from a configuration,
+/// and the client it makes. Implemented by `greenpin_blocking::Ureq` and
+/// `greenpin_async::Reqwest`; a transport of your own only needs it to be built by
+/// `ClientBuilder::build` (use [`BlockingClient::new`](super::BlockingClient::new) or
+/// [`AsyncClient::new`](super::AsyncClient::new) otherwise).
+pub trait Transport: Sized {
+    /// The client: `BlockingClient<Self>` or `AsyncClient<Self>`.
+    type Client;
+
+    /// The transport this configuration asks for (timeouts, no redirects, proxies).
+    fn from_config(config: &ClientConfig) -> Result<Self, Error>;
+
+    /// The client over this transport.
+    fn into_client(self, config: ClientConfig) -> Self::Client;
 }
 
 #[cfg(test)]

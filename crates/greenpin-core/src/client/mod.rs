@@ -2,22 +2,18 @@
 //! request, retries with backoff and `Retry-After`, the whole-call deadline, the retry
 //! budget, the response-size cap, tracing and parsing — so the two flavours behave the
 //! same by construction. A transport is a send function ([`BlockingSend`] or
-//! [`AsyncSend`]); `greenpin-blocking` and `greenpin-async` are one each.
-//!
-//! | piece | file |
-//! |---|---|
-//! | configuration and the builder | `config.rs` |
-//! | the seam to an HTTP client | `transport.rs` |
-//! | one call across its attempts | `call.rs` |
-//! | the retry budget | `budget.rs` |
-//! | the blocking and async loops | `blocking.rs`, `nonblocking.rs` |
-//! | the seven methods and the constructors, written once for both | `methods.rs` |
+//! [`AsyncSend`]); `greenpin-blocking` (ureq) and `greenpin-async` (reqwest) are one each,
+//! and another HTTP client or a test double is a few lines (see [`BlockingSend`]).
 
+// config: the builder and its limits, and `Transport` (how a builder makes a transport);
+// transport: the send seam; call: one call across its attempts; budget: the shared retry
+// budget; blocking / nonblocking: the two loops and the seven methods written out;
+// common: what the two client structs share (Clone, Debug, constructors).
 mod blocking;
 mod budget;
 mod call;
+mod common;
 mod config;
-mod methods;
 mod nonblocking;
 mod transport;
 
@@ -26,10 +22,10 @@ pub use budget::RetryBudget;
 pub use config::{
     ClientBuilder, ClientConfig, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ENV_ACCOUNT_SID, ENV_API_KEY, ENV_API_TOKEN,
-    ENV_BASE_URL, MAX_TIMEOUT,
+    ENV_BASE_URL, MAX_TIMEOUT, Transport,
 };
 pub use nonblocking::AsyncClient;
-pub use transport::{AsyncSend, AttemptLimits, BlockingSend, Transport};
+pub use transport::{AsyncSend, AttemptLimits, BlockingSend};
 
 // What users rely on, checked at compile time: clients can be shared across threads and
 // cloned; errors can cross threads and live in `Box<dyn Error + Send + Sync>`.

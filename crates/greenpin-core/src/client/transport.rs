@@ -11,8 +11,7 @@ use std::time::Duration;
 
 use http::{Request, Response};
 
-use crate::client::config::ClientConfig;
-use crate::error::{Error, TransportError};
+use crate::error::TransportError;
 
 /// The limits of one attempt, which a transport must enforce while it sends and reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,20 +113,4 @@ pub trait AsyncSend: Send + Sync {
 
     /// Waits `duration` (between attempts).
     fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send;
-}
-
-/// A transport a [`ClientBuilder`](super::ClientBuilder) can make from a configuration,
-/// and the client it makes. Implemented by `greenpin_blocking::Ureq` and
-/// `greenpin_async::Reqwest`; a transport of your own only needs it to be built by
-/// `ClientBuilder::build` (use [`BlockingClient::new`](super::BlockingClient::new) or
-/// [`AsyncClient::new`](super::AsyncClient::new) otherwise).
-pub trait Transport: Sized {
-    /// The client: `BlockingClient<Self>` or `AsyncClient<Self>`.
-    type Client;
-
-    /// The transport this configuration asks for (timeouts, no redirects, proxies).
-    fn from_config(config: &ClientConfig) -> Result<Self, Error>;
-
-    /// The client over this transport.
-    fn into_client(self, config: ClientConfig) -> Self::Client;
 }

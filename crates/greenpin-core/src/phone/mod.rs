@@ -325,5 +325,12 @@ pub(crate) fn slow_path(c: &Compact, country: Country) -> Result<PhoneNumber, Ph
     ))
 }
 
+#[cfg(feature = "schema")]
+crate::schema::json_schema_for!(PhoneNumber, "PhoneNumber", {
+    "type": "string",
+    "description": "A phone number in E.164 form, as the service writes it.",
+    "examples": ["+917987686144"]
+});
+
 #[cfg(test)]
 mod tests;

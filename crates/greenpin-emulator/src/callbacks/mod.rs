@@ -32,7 +32,7 @@ use greenpin_core::ErrorCode;
 
 use crate::config::{CallbackEncoding, TransactionIdSpelling};
 use crate::failure::Failure;
-use crate::state::lock;
+use crate::locks::lock;
 use crate::store::Event;
 use faults::CallbackFaults;
 use record::CallbackLog;

@@ -182,6 +182,6 @@ pub(crate) fn state(sh: &Shared, q: &StateQuery) -> Result<serde_json::Value, Fa
         "faults": lock(&sh.faults).list(),
         "callback_faults": sh.callbacks.faults(),
         "requests": lock(&sh.journal).recent(RECENT, BODY_SHOWN),
-        "stats": crate::stats::current(sh),
+        "stats": sh.stats_now(),
     }))
 }

@@ -251,7 +251,7 @@ async fn redeliver_callback(State(sh): S, method: Method, Path(id): Path<String>
 }
 
 async fn stats(State(sh): S, method: Method) -> Answer {
-    answer(&sh, &method, Ok(crate::stats::current(&sh)))
+    answer(&sh, &method, Ok(sh.stats_now()))
 }
 
 async fn state(

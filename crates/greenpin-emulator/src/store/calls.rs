@@ -191,41 +191,26 @@ impl std::fmt::Display for CallRefusal {
     }
 }
 
+/// A call's numbers and PIN, checked.
+struct Dialled {
+    from: PhoneNumber,
+    vn: PhoneNumber,
+    pin: Option<Pin>,
+}
+
 impl Store {
     // ----- calls -------------------------------------------------------------------
 
-    /// Places a simulated call.
+    /// Places a simulated call: the caller is found (or not), then put through (or not),
+    /// and the call's callback is queued either way.
     pub(crate) fn call(&mut self, spec: &CallSpec) -> Result<CallOutcome, Failure> {
-        let country = self.country();
-        let number = |field: &str, raw: &str| {
-            PhoneNumber::parse(raw, country).map_err(|e| {
-                Failure::new(ErrorCode::InvalidNumber, format!("{field}: {raw:?} {e}"))
-            })
-        };
-        let from = number("from", &spec.from)?;
-        let vn = number("vn", &spec.vn)?;
-        let pin = spec
-            .pin
-            .as_deref()
-            .map(|p| Pin::new(p).map_err(|e| Failure::bad(format!("pin: {e}"))))
-            .transpose()?;
-        if spec.talk_secs > MAX_CALL_SECS {
-            return Err(Failure::bad(format!(
-                "talk_secs: {} is longer than a day ({MAX_CALL_SECS})",
-                spec.talk_secs
-            )));
-        }
+        let dialled = self.dialled(spec)?;
         self.sweep();
         let call_sid = self.entropy.uuid();
-        let key = match &pin {
-            Some(p) => RouteKey::pin(&vn, p),
-            None => RouteKey::caller(&vn, &from),
-        };
-        let holder = self.keys.get(&key).filter(|h| pin.is_some() || !h.pinned);
         let mut event = CallCompleted::default();
         event.call_sid = Some(call_sid.clone());
-        event.vn = Some(vn.clone());
-        event.from = Some(from.clone());
+        event.vn = Some(dialled.vn.clone());
+        event.from = Some(dialled.from.clone());
         event.direction = Some("incoming".into());
         event.source = Some("exotel".into());
         let mut outcome = CallOutcome {
@@ -237,35 +222,92 @@ impl Store {
             to: None,
             reason: None,
         };
-        let Some(Holder { id, side, .. }) = holder.cloned() else {
-            // A wrong (or missing) PIN on a VN that takes PINs, or a caller nobody
-            // registered: a call attempt. A caller whose number is registered on the VN is
-            // known, so the attempt names the allocation.
-            let vn_digits = digits(&vn);
-            let takes_pins = self
-                .keys
-                .range(RouteKey::pins_on(vn_digits))
-                .next()
-                .is_some();
-            let registered = self
-                .keys
-                .get(&RouteKey::caller(&vn, &from))
-                .map(|h| h.id.clone());
-            outcome.reason = Some(if takes_pins || registered.is_some() {
-                CallRefusal::WrongPin
-            } else {
-                CallRefusal::NoMatch
-            });
-            if let Some(id) = registered {
-                self.attempt(&mut event, &id, &mut outcome);
+        match self.reached(&dialled) {
+            Some(holder) => self.put_through(spec, &dialled, holder, event, outcome),
+            None => {
+                self.no_allocation(&dialled, &mut event, &mut outcome);
+                Ok(outcome)
             }
-            self.finish(event, CallType::CallAttempt, "failed", 0, 0);
-            return Ok(outcome);
+        }
+    }
+
+    /// The call's numbers and PIN, checked.
+    fn dialled(&self, spec: &CallSpec) -> Result<Dialled, Failure> {
+        let country = self.country();
+        let number = |field: &str, raw: &str| {
+            PhoneNumber::parse(raw, country).map_err(|e| {
+                Failure::new(ErrorCode::InvalidNumber, format!("{field}: {raw:?} {e}"))
+            })
         };
-        let rec = &self.records[&*id];
-        let alloc = rec.allocation(&id);
-        self.attempt(&mut event, &id, &mut outcome);
-        if !rec.is_active() {
+        if spec.talk_secs > MAX_CALL_SECS {
+            return Err(Failure::bad(format!(
+                "talk_secs: {} is longer than a day ({MAX_CALL_SECS})",
+                spec.talk_secs
+            )));
+        }
+        Ok(Dialled {
+            from: number("from", &spec.from)?,
+            vn: number("vn", &spec.vn)?,
+            pin: spec
+                .pin
+                .as_deref()
+                .map(|p| Pin::new(p).map_err(|e| Failure::bad(format!("pin: {e}"))))
+                .transpose()?,
+        })
+    }
+
+    /// Who the call reaches: the holder of the (VN, PIN) entered, or, without a PIN, of the
+    /// caller's own number on the VN when that number routes (its party has no PIN).
+    fn reached(&self, d: &Dialled) -> Option<Holder> {
+        let key = match &d.pin {
+            Some(p) => RouteKey::pin(&d.vn, p),
+            None => RouteKey::caller(&d.vn, &d.from),
+        };
+        self.keys
+            .get(&key)
+            .filter(|h| d.pin.is_some() || !h.pinned)
+            .cloned()
+    }
+
+    /// No allocation answers: a wrong (or missing) PIN on a VN that takes PINs, or a caller
+    /// nobody registered — a call attempt. A caller whose number is registered on the VN
+    /// is known, so the attempt names the allocation.
+    fn no_allocation(&mut self, d: &Dialled, event: &mut CallCompleted, outcome: &mut CallOutcome) {
+        let takes_pins = self
+            .keys
+            .range(RouteKey::pins_on(digits(&d.vn)))
+            .next()
+            .is_some();
+        let registered = self
+            .keys
+            .get(&RouteKey::caller(&d.vn, &d.from))
+            .map(|h| h.id.clone());
+        outcome.reason = Some(if takes_pins || registered.is_some() {
+            CallRefusal::WrongPin
+        } else {
+            CallRefusal::NoMatch
+        });
+        if let Some(id) = registered {
+            self.attempt(event, &id, outcome);
+        }
+        self.finish(event.clone(), CallType::CallAttempt, "failed", 0, 0);
+    }
+
+    /// The call reached `holder`'s allocation: refused when it is deallocated or the
+    /// B-party calls a one-way allocation; otherwise put through to the other party, and it
+    /// ends as `spec` says.
+    fn put_through(
+        &mut self,
+        spec: &CallSpec,
+        d: &Dialled,
+        holder: Holder,
+        mut event: CallCompleted,
+        mut outcome: CallOutcome,
+    ) -> Result<CallOutcome, Failure> {
+        let rec = &self.records[&*holder.id];
+        let (active, alloc) = (rec.is_active(), rec.allocation(&holder.id));
+        self.attempt(&mut event, &holder.id, &mut outcome);
+        if !active {
             outcome.reason = Some(CallRefusal::NotActive);
             self.finish(event, CallType::CallAttempt, "failed", 0, 0);
             return Ok(outcome);
@@ -273,14 +315,10 @@ impl Store {
         // Documented: "any number (other than b-party numbers) … entering the correct pin
         // [is] considered as a-party". The PIN finds the allocation; the caller's number
         // says which party is calling.
-        let side = if pin.is_some() {
-            if alloc.b.numbers.contains(&from) {
-                Side::B
-            } else {
-                Side::A
-            }
-        } else {
-            side
+        let side = match d.pin {
+            Some(_) if alloc.b.numbers.contains(&d.from) => Side::B,
+            Some(_) => Side::A,
+            None => holder.side,
         };
         outcome.party = Some(side);
         if let Some((a_tag, b_tag)) = self.tags() {
@@ -299,10 +337,7 @@ impl Store {
             self.finish(event, CallType::CallAttempt, "failed", 0, 0);
             return Ok(outcome);
         }
-        let other = match side {
-            Side::A => &alloc.b,
-            Side::B => &alloc.a,
-        };
+        let other = if side == Side::A { &alloc.b } else { &alloc.a };
         let Some(to) = other.numbers.first().cloned() else {
             outcome.reason = Some(CallRefusal::NoOtherParty);
             self.finish(event, CallType::Incomplete, "failed", 0, 0);
@@ -318,13 +353,8 @@ impl Store {
             CallAnswer::Busy | CallAnswer::Failed => (0, 1),
         };
         outcome.call_type = answer.call_type();
-        self.finish(
-            event,
-            answer.call_type(),
-            answer.dial_call_status(),
-            ring + talk,
-            talk,
-        );
+        let (call_type, status) = (answer.call_type(), answer.dial_call_status());
+        self.finish(event, call_type, status, ring + talk, talk);
         Ok(outcome)
     }
 

@@ -19,7 +19,7 @@ fn loopback_is_never_reached_through_a_proxy() {
     let mut child = Command::new(std::env::current_exe().unwrap());
     child
         .args([
-            "clients_talk_to_the_emulator_directly",
+            "proxy::clients_talk_to_the_emulator_directly",
             "--exact",
             "--nocapture",
         ])

@@ -8,8 +8,8 @@ use greenpin_core::{
 };
 use serde_json::{Value, json};
 
-const SEED_REQUEST: &str = include_str!("fixtures/seed_update_request.json");
-const SEED_RESPONSE: &str = include_str!("fixtures/seed_update_response.json");
+const SEED_REQUEST: &str = include_str!("../fixtures/seed_update_request.json");
+const SEED_RESPONSE: &str = include_str!("../fixtures/seed_update_response.json");
 
 /// The docs' real numbers for the seed's masked placeholders.
 const REAL: [(&str, &str); 4] = [

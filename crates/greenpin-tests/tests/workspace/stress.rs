@@ -5,7 +5,7 @@
 //! bounded time (no deadlock).
 //!
 //! Default (CI): 32 clients x 300 operations. Full: `GREENPIN_STRESS=full cargo test
-//! --release -p greenpin-tests --test stress` runs 64 clients x 1,000 operations.
+//! --release -p greenpin-tests --test workspace stress` runs 64 clients x 1,000 operations.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::mpsc;

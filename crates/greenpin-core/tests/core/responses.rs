@@ -78,7 +78,7 @@ fn retry_after_is_read() {
 
 #[test]
 fn truncated_and_empty_bodies_are_decode_errors() {
-    let full = include_str!("fixtures/seed_update_response.json");
+    let full = include_str!("../fixtures/seed_update_response.json");
     for body in [
         &full[..full.len() / 2],
         "",

@@ -8,8 +8,7 @@ use greenpin_core::{State, Usage};
 use greenpin_emulator::{CallSpec, Fault, FaultRule};
 use serde_json::Value;
 
-mod common;
-use common::*;
+use crate::common::*;
 
 #[test]
 fn create_get_update_delete_with_flags_and_json() {

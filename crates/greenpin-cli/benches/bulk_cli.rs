@@ -1,16 +1,15 @@
 //! `greenpin bulk-update` at scale, against the emulator, beside a plain load generator.
 //!
 //! ```text
-//! cargo build --release -p greenpin-cli
-//! cargo bench -p greenpin-tests --bench bulk_cli             # 1,000,000 rows
-//! BULK_ROWS=100000 cargo bench -p greenpin-tests --bench bulk_cli
+//! cargo bench -p greenpin-cli --bench bulk_cli             # 1,000,000 rows
+//! BULK_ROWS=100000 cargo bench -p greenpin-cli --bench bulk_cli
 //! ```
 //!
 //! 1. An emulator in this process holds 10,000 allocations (over 50 VNs, so their PINs
 //!    do not run out).
 //! 2. A plain load generator (ureq, pre-serialised bodies of 100 items, as many threads as
 //!    the CLI's concurrency) measures how many bulk items per second the emulator applies.
-//! 3. The release `greenpin` reads a CSV of `BULK_ROWS` rows (each a real update of one of
+//! 3. `greenpin`, built by `cargo bench` with optimisations, reads a CSV of `BULK_ROWS` rows (each a real update of one of
 //!    those allocations) and sends it; its wall time and peak RSS (`VmHWM`) are read.
 //!
 //! It prints the figures recorded in docs/BENCHMARKS.md and exits non-zero if a row was
@@ -20,20 +19,17 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use greenpin_core::{CreateSpec, PartySpec};
 use greenpin_emulator::{BlockingEmulator, EmulatorConfig};
 
+#[path = "../tests/cli/memory.rs"]
+mod memory;
+
 const ALLOCATIONS: usize = 10_000;
 const CONCURRENCY: usize = 4;
 const TOKEN: &str = "bench-token";
-
-fn peak_rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
 
 fn main() {
     // `cargo bench` passes `--bench`; nothing else is read from the command line.
@@ -41,12 +37,7 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let cli = root.join("target/release/greenpin");
-    assert!(
-        cli.exists(),
-        "build the CLI first: cargo build --release -p greenpin-cli"
-    );
+    let cli = env!("CARGO_BIN_EXE_greenpin");
 
     let emu = BlockingEmulator::try_start(EmulatorConfig::new().api_token(TOKEN)).unwrap();
     let client = greenpin_blocking::Client::builder()
@@ -164,7 +155,7 @@ fn main() {
     let input_mb = std::fs::metadata(&input).unwrap().len() as f64 / 1e6;
     let run = |extra: &[&str]| -> (f64, u64, serde_json::Value) {
         let started = Instant::now();
-        let mut child = Command::new(&cli)
+        let mut child = Command::new(cli)
             .env("GREENPIN_BASE_URL", emu.base_url())
             .env("EXOTEL_ACCOUNT_SID", emu.account_sid())
             .env("EXOTEL_API_KEY", emu.credentials().key().expose())
@@ -179,13 +170,7 @@ fn main() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let mut peak = 0;
-        while child.try_wait().unwrap().is_none() {
-            if let Some(kib) = peak_rss_kib(child.id()) {
-                peak = peak.max(kib);
-            }
-            std::thread::sleep(Duration::from_millis(25));
-        }
+        let peak = memory::watch_peak_kib(&mut child);
         let out = child.wait_with_output().unwrap();
         let secs = started.elapsed().as_secs_f64();
         (secs, peak, serde_json::from_slice(&out.stdout).unwrap())

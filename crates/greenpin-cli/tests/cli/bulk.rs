@@ -1,16 +1,14 @@
 //! `greenpin bulk-update` as a process, against a live emulator: matching, streaming,
 //! line numbers, resume, interruption and pacing.
 
-use std::path::Path;
-use std::process::Stdio;
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use greenpin_core::{GreenPinId, Usage};
 use greenpin_emulator::{Fault, FaultRule};
 use serde_json::Value;
 
-mod common;
-use common::*;
+use crate::common::*;
 
 #[test]
 fn bulk_update_of_a_thousand_rows_with_invalid_ones() {
@@ -29,20 +27,16 @@ fn bulk_update_of_a_thousand_rows_with_invalid_ones() {
             }
         })
         .collect();
-    let input = e.dir.join("rows.ndjson");
+    let input = e.rows("rows.ndjson", &rows);
     let results = e.dir.join("results.ndjson");
-    write_rows(&input, &rows);
-    let out = e.run(&[
-        "bulk-update",
-        input.to_str().unwrap(),
-        "--concurrency",
-        "4",
-        "--results",
-        results.to_str().unwrap(),
-    ]);
+    let out = e
+        .bulk(&input)
+        .args(["--concurrency", "4"])
+        .results(&results)
+        .run();
     let invalid = (0..1000).filter(|i| i % 97 == 0).count();
     assert_eq!(code(&out), 2, "some rows were invalid: {}", stderr(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!(
+    assert!(stdout(&out).contains(&format!(
         "1000 rows: {} applied, {invalid} invalid, 0 failed",
         1000 - invalid
     )));
@@ -75,9 +69,11 @@ fn bulk_update_from_csv() {
     let e = env();
     let a = e.create("c1", "7000000001");
     let b = e.create("c2", "7000000002");
-    let input = e.dir.join("rows.csv");
-    std::fs::write(&input, format!("greenpin_id,a_numbers,usage,deallocate_after\n{a},7100000001;7100000002,oneway,20m\n{b},,sideways,\n")).unwrap();
-    let out = e.run(&["--json", "bulk-update", input.to_str().unwrap()]);
+    let input = e.file(
+        "rows.csv",
+        format!("greenpin_id,a_numbers,usage,deallocate_after\n{a},7100000001;7100000002,oneway,20m\n{b},,sideways,\n"),
+    );
+    let out = e.bulk(&input).json().run();
     assert_eq!(code(&out), 2);
     let summary = stdout_json(&out);
     assert_eq!(
@@ -90,9 +86,8 @@ fn bulk_update_from_csv() {
         stderr(&out)
     );
     assert_eq!(e.sdk.get(&a).unwrap().a.numbers.len(), 2);
-    let bad = e.dir.join("bad.csv");
-    std::fs::write(&bad, "greenpin_id,colour\nx,red\n").unwrap();
-    assert_eq!(code(&e.run(&["bulk-update", bad.to_str().unwrap()])), 2);
+    let bad = e.file("bad.csv", "greenpin_id,colour\nx,red\n");
+    assert_eq!(code(&e.bulk(&bad).run()), 2);
 }
 
 #[test]
@@ -107,9 +102,8 @@ fn an_interrupted_bulk_run_finishes_with_resume() {
             format!(r#"{{"greenpin_id": "{id}", "deallocation_policy": {{"duration": "2h"}}}}"#)
         })
         .collect();
-    let input = e.dir.join("resume.ndjson");
+    let input = e.rows("resume.ndjson", &rows);
     let results = e.dir.join("resume-results.ndjson");
-    write_rows(&input, &rows);
     // Slow every bulk request down, and interrupt the run part-way.
     e.emu
         .add_fault(
@@ -118,27 +112,12 @@ fn an_interrupted_bulk_run_finishes_with_resume() {
                 .times(1000),
         )
         .unwrap();
-    let mut child = e
-        .cmd()
-        .args([
-            "bulk-update",
-            input.to_str().unwrap(),
-            "--concurrency",
-            "1",
-            "--batch-size",
-            "10",
-            "--results",
-            results.to_str().unwrap(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while read_results(&results).len() < 30 {
-        assert!(Instant::now() < deadline, "the first run made no progress");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut child = e.bulk(&input).pace(1, 10).results(&results).spawn_quiet();
+    wait_until(
+        "the first run made no progress",
+        Duration::from_secs(30),
+        || read_results(&results).len() >= 30,
+    );
     child.kill().unwrap();
     child.wait().unwrap();
     let first: Vec<Value> = read_results(&results);
@@ -146,7 +125,7 @@ fn an_interrupted_bulk_run_finishes_with_resume() {
         first.len() < 200,
         "the run finished before it was interrupted"
     );
-    let done: std::collections::HashSet<String> = first
+    let done: HashSet<String> = first
         .iter()
         .filter(|o| o["outcome"] == "applied")
         .map(|o| o["greenpin_id"].as_str().unwrap().to_owned())
@@ -154,15 +133,9 @@ fn an_interrupted_bulk_run_finishes_with_resume() {
 
     e.emu.clear_faults();
     e.emu.clear_requests();
-    let out = e.run(&[
-        "bulk-update",
-        input.to_str().unwrap(),
-        "--resume",
-        "--results",
-        results.to_str().unwrap(),
-    ]);
+    let out = e.bulk(&input).resume(&results).run();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("{} already done", done.len())));
+    assert!(stdout(&out).contains(&format!("{} already done", done.len())));
     // Rows recorded as done were not sent again.
     for req in e.emu.requests() {
         let body: Value = serde_json::from_str(&req.body).unwrap();
@@ -174,12 +147,9 @@ fn an_interrupted_bulk_run_finishes_with_resume() {
         }
     }
     // Every row ends applied.
-    let applied: std::collections::HashSet<String> = read_results(&results)
-        .iter()
-        .filter(|o| o["outcome"] == "applied")
-        .map(|o| o["greenpin_id"].as_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(applied.len(), 200);
+    let outcomes = outcomes(&results);
+    assert_eq!(outcomes.len(), 200);
+    assert!(outcomes.values().all(|o| o == "applied"), "{outcomes:?}");
 }
 
 #[test]
@@ -193,37 +163,18 @@ fn bulk_results_are_matched_by_id_not_by_position() {
             {"greenpin_id":"g-1","success":false,"status":404,"code":1,"message":"no such allocation","data":null}
         ]}}"#,
     );
-    let input = e.dir.join("order.ndjson");
-    let results = e.dir.join("order-results.ndjson");
-    write_rows(
-        &input,
-        &[
-            r#"{"greenpin_id":"g-1","usage":"oneway"}"#.to_owned(),
-            r#"{"greenpin_id":"g-2","usage":"oneway"}"#.to_owned(),
-            r#"{"greenpin_id":"g-3","usage":"oneway"}"#.to_owned(),
-        ],
+    let input = e.rows(
+        "order.ndjson",
+        ["g-1", "g-2", "g-3"].map(|id| format!(r#"{{"greenpin_id":"{id}","usage":"oneway"}}"#)),
     );
+    let results = e.dir.join("order-results.ndjson");
     let out = e
-        .cmd()
-        .env("GREENPIN_BASE_URL", &url)
-        .args([
-            "bulk-update",
-            input.to_str().unwrap(),
-            "--results",
-            results.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
+        .bulk(&input)
+        .results(&results)
+        .env("GREENPIN_BASE_URL", url)
+        .run();
     assert_eq!(code(&out), 3, "{}", stderr(&out));
-    let by_id: std::collections::HashMap<String, String> = read_results(&results)
-        .into_iter()
-        .map(|r| {
-            (
-                r["greenpin_id"].as_str().unwrap().to_owned(),
-                r["outcome"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let by_id = outcomes(&results);
     assert_eq!(
         by_id["g-1"], "failed",
         "the refused row is not recorded applied"
@@ -234,70 +185,42 @@ fn bulk_results_are_matched_by_id_not_by_position() {
     );
     assert_eq!(by_id["g-3"], "applied");
     assert!(
-        String::from_utf8_lossy(&out.stdout).contains("1 applied, 0 invalid, 1 failed, 1 unknown"),
+        stdout(&out).contains("1 applied, 0 invalid, 1 failed, 1 unknown"),
         "{}",
-        String::from_utf8_lossy(&out.stdout)
+        stdout(&out)
     );
-}
-
-/// Allocations to update, created through the SDK.
-fn allocations(e: &Env, prefix: &str, n: usize) -> Vec<GreenPinId> {
-    (0..n)
-        .map(|i| e.create(&format!("{prefix}{i}"), &format!("72{i:08}")))
-        .collect()
-}
-
-fn bulk_items_sent(e: &Env) -> Vec<String> {
-    e.emu
-        .requests()
-        .iter()
-        .filter(|r| r.method == "PUT" && r.path.ends_with("/greenpin"))
-        .flat_map(|r| {
-            let body: Value = serde_json::from_str(&r.body).unwrap();
-            body["greenpins"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|i| i["greenpin_id"].as_str().unwrap().to_owned())
-                .collect::<Vec<_>>()
-        })
-        .collect()
 }
 
 #[test]
 fn csv_line_numbers_survive_crlf_blank_lines_and_quotes() {
     let e = env();
-    let ids = allocations(&e, "l", 3);
-    let input = e.dir.join("crlf.csv");
+    let ids = e.allocations("l", 3);
     // Line 1 header, 2 a row, 3 blank, 4 a row with a quoted value, 5 an invalid row.
-    std::fs::write(
-        &input,
+    let input = e.file(
+        "crlf.csv",
         format!(
             "greenpin_id,usage\r\n{},oneway\r\n\r\n\"{}\",\"oneway\"\r\n{},sideways\r\n",
             ids[0], ids[1], ids[2]
         ),
-    )
-    .unwrap();
-    let out = e.run(&["bulk-update", input.to_str().unwrap()]);
+    );
+    let out = e.bulk(&input).run();
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(
         stderr(&out).contains("line 5: invalid: usage"),
         "{}",
         stderr(&out)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("3 rows: 2 applied, 1 invalid"));
+    assert!(stdout(&out).contains("3 rows: 2 applied, 1 invalid"));
 
     // A refusal names the column the user filled, not the JSON path.
-    let columns = e.dir.join("columns.csv");
-    std::fs::write(
-        &columns,
+    let columns = e.file(
+        "columns.csv",
         format!(
             "greenpin_id,deallocate_after,a_numbers\n{},2 days,\n{},,7987686144;07987686144\n",
             ids[0], ids[1]
         ),
-    )
-    .unwrap();
-    let out = e.run(&["bulk-update", columns.to_str().unwrap()]);
+    );
+    let out = e.bulk(&columns).run();
     let text = stderr(&out);
     assert!(
         text.contains("line 2: invalid: deallocate_after: "),
@@ -313,16 +236,14 @@ fn csv_line_numbers_survive_crlf_blank_lines_and_quotes() {
 
     // An unclosed quote is an error naming its line, before anything is sent.
     e.emu.clear_requests();
-    let broken = e.dir.join("quote.csv");
-    std::fs::write(
-        &broken,
+    let broken = e.file(
+        "quote.csv",
         format!(
             "greenpin_id,usage\n{},oneway\n\"{},oneway\n{},oneway\n{},oneway\n",
             ids[0], ids[1], ids[2], ids[0]
         ),
-    )
-    .unwrap();
-    let out = e.run(&["bulk-update", broken.to_str().unwrap()]);
+    );
+    let out = e.bulk(&broken).run();
     assert_eq!(code(&out), 2);
     assert!(
         stderr(&out).contains("line 3: a value runs over several lines"),
@@ -330,7 +251,7 @@ fn csv_line_numbers_survive_crlf_blank_lines_and_quotes() {
         stderr(&out)
     );
     assert!(
-        bulk_items_sent(&e).is_empty(),
+        e.bulk_items_sent().is_empty(),
         "rows were sent from a broken file"
     );
 }
@@ -338,19 +259,14 @@ fn csv_line_numbers_survive_crlf_blank_lines_and_quotes() {
 #[test]
 fn results_are_refused_where_they_would_destroy_something() {
     let e = env();
-    let ids = allocations(&e, "x", 2);
-    let input = e.dir.join("guard.ndjson");
-    let rows: Vec<String> = ids
-        .iter()
-        .map(|id| format!(r#"{{"greenpin_id":"{id}","usage":"oneway"}}"#))
-        .collect();
-    write_rows(&input, &rows);
+    let ids = e.allocations("x", 2);
+    let rows = usage_rows(&ids, "oneway");
+    let input = e.rows("guard.ndjson", &rows);
     let before = std::fs::read(&input).unwrap();
-    let path = |p: &Path| p.to_str().unwrap().to_owned();
 
     // --results naming the input (even by another spelling) is refused; the input stays.
     let same = e.dir.join(".").join("guard.ndjson");
-    let out = e.run(&["bulk-update", &path(&input), "--results", &path(&same)]);
+    let out = e.bulk(&input).results(&same).run();
     assert_eq!(code(&out), 2);
     assert!(
         stderr(&out).contains("is the input file"),
@@ -361,12 +277,9 @@ fn results_are_refused_where_they_would_destroy_something() {
 
     // A run writes its results; a second run without --resume or --overwrite is refused.
     let results = e.dir.join("guard-results.ndjson");
-    assert_eq!(
-        code(&e.run(&["bulk-update", &path(&input), "--results", &path(&results)])),
-        0
-    );
+    assert_eq!(code(&e.bulk(&input).results(&results).run()), 0);
     let written = std::fs::read(&results).unwrap();
-    let out = e.run(&["bulk-update", &path(&input), "--results", &path(&results)]);
+    let out = e.bulk(&input).results(&results).run();
     assert_eq!(code(&out), 2);
     assert!(
         stderr(&out).contains("already holds results"),
@@ -378,25 +291,12 @@ fn results_are_refused_where_they_would_destroy_something() {
         written,
         "the results were touched"
     );
-    let out = e.run(&[
-        "bulk-update",
-        &path(&input),
-        "--results",
-        &path(&results),
-        "--overwrite",
-    ]);
+    let out = e.bulk(&input).results(&results).args(["--overwrite"]).run();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
 
     // Results of another input are refused for a resume.
-    let other = e.dir.join("other.ndjson");
-    write_rows(&other, &rows[..1]);
-    let out = e.run(&[
-        "bulk-update",
-        &path(&other),
-        "--results",
-        &path(&results),
-        "--resume",
-    ]);
+    let other = e.rows("other.ndjson", &rows[..1]);
+    let out = e.bulk(&other).resume(&results).run();
     assert_eq!(code(&out), 2);
     assert!(
         stderr(&out).contains("was written for another input"),
@@ -409,42 +309,29 @@ fn results_are_refused_where_they_would_destroy_something() {
     damaged.extend_from_slice(b"\xff\xfe not a result\n");
     std::fs::write(&results, &damaged).unwrap();
     e.emu.clear_requests();
-    let out = e.run(&[
-        "bulk-update",
-        &path(&input),
-        "--results",
-        &path(&results),
-        "--resume",
-    ]);
+    let out = e.bulk(&input).resume(&results).run();
     assert_eq!(code(&out), 2);
     assert!(
         stderr(&out).contains("line 4 is not a result"),
         "{}",
         stderr(&out)
     );
-    assert!(bulk_items_sent(&e).is_empty(), "rows were re-sent");
+    assert!(e.bulk_items_sent().is_empty(), "rows were re-sent");
 
     // A last line cut short by a crash is dropped, and the run goes on.
     damaged.truncate(damaged.len() - b"\xff\xfe not a result\n".len());
     damaged.extend_from_slice(b"{\"line\":2,\"ke");
     std::fs::write(&results, &damaged).unwrap();
-    let out = e.run(&[
-        "bulk-update",
-        &path(&input),
-        "--results",
-        &path(&results),
-        "--resume",
-    ]);
+    let out = e.bulk(&input).resume(&results).run();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("2 already done"));
+    assert!(stdout(&out).contains("2 already done"));
     assert!(std::fs::read_to_string(&results).unwrap().ends_with("}\n"));
 }
 
 #[test]
 fn resume_follows_row_content_not_line_or_line_endings() {
     let e = env();
-    let ids = allocations(&e, "k", 3);
-    let input = e.dir.join("content.csv");
+    let ids = e.allocations("k", 3);
     let results = e.dir.join("content-results.ndjson");
     let csv = |usage_of_b: &str, eol: &str| {
         format!(
@@ -452,65 +339,38 @@ fn resume_follows_row_content_not_line_or_line_endings() {
             ids[0], ids[1], ids[2]
         )
     };
-    std::fs::write(&input, csv("oneway", "\n")).unwrap();
-    let path = |p: &Path| p.to_str().unwrap().to_owned();
-    assert_eq!(
-        code(&e.run(&["bulk-update", &path(&input), "--results", &path(&results)])),
-        0
-    );
+    let input = e.file("content.csv", csv("oneway", "\n"));
+    assert_eq!(code(&e.bulk(&input).results(&results).run()), 0);
 
     // Other line endings and a blank line: the same rows, nothing re-sent.
-    std::fs::write(
-        &input,
+    e.file(
+        "content.csv",
         format!("\r\n{}", csv("oneway", "\r\n")).replacen("\r\n", "", 1),
-    )
-    .unwrap();
+    );
     e.emu.clear_requests();
-    let out = e.run(&[
-        "bulk-update",
-        &path(&input),
-        "--results",
-        &path(&results),
-        "--resume",
-    ]);
+    let out = e.bulk(&input).resume(&results).run();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("3 already done"));
-    assert!(bulk_items_sent(&e).is_empty());
+    assert!(stdout(&out).contains("3 already done"));
+    assert!(e.bulk_items_sent().is_empty());
 
     // An edited row with the same id is applied; the others are not re-sent.
-    std::fs::write(&input, csv("twoway", "\n")).unwrap();
-    let out = e.run(&[
-        "bulk-update",
-        &path(&input),
-        "--results",
-        &path(&results),
-        "--resume",
-    ]);
+    e.file("content.csv", csv("twoway", "\n"));
+    let out = e.bulk(&input).resume(&results).run();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    assert_eq!(bulk_items_sent(&e), [ids[1].to_string()]);
+    assert_eq!(e.bulk_items_sent(), [ids[1].to_string()]);
     assert_eq!(e.sdk.get(&ids[1]).unwrap().usage, Usage::Twoway);
-}
-
-/// Sends `signal` to the child with `kill`, as a terminal's Ctrl-C would.
-fn signal(child: &std::process::Child, signal: &str) {
-    let status = std::process::Command::new("kill")
-        .args([signal, &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
 }
 
 #[test]
 fn ctrl_c_records_what_is_in_flight_and_resume_sends_each_row_once() {
     let e = env();
-    let ids = allocations(&e, "c", 40);
-    let rows: Vec<String> = ids
-        .iter()
-        .map(|id| format!(r#"{{"greenpin_id":"{id}","a":{{"pin_length":4}}}}"#))
-        .collect();
-    let input = e.dir.join("sigint.ndjson");
+    let ids = e.allocations("c", 40);
+    let input = e.rows(
+        "sigint.ndjson",
+        ids.iter()
+            .map(|id| format!(r#"{{"greenpin_id":"{id}","a":{{"pin_length":4}}}}"#)),
+    );
     let results = e.dir.join("sigint-results.ndjson");
-    write_rows(&input, &rows);
     // Every bulk request takes 400 ms; the run is interrupted while some are in flight.
     e.emu
         .add_fault(
@@ -519,41 +379,26 @@ fn ctrl_c_records_what_is_in_flight_and_resume_sends_each_row_once() {
                 .times(1000),
         )
         .unwrap();
-    let child = e
-        .cmd()
-        .args([
-            "bulk-update",
-            input.to_str().unwrap(),
-            "--concurrency",
-            "2",
-            "--batch-size",
-            "2",
-            "--results",
-            results.to_str().unwrap(),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while read_results(&results).len() < 4 {
-        assert!(Instant::now() < deadline, "the run made no progress");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let child = e.bulk(&input).pace(2, 2).results(&results).spawn();
+    wait_until("the run made no progress", Duration::from_secs(30), || {
+        read_results(&results).len() >= 4
+    });
     signal(&child, "-INT");
     let out = child.wait_with_output().unwrap();
     assert_eq!(code(&out), 130, "{}", stderr(&out));
     assert!(stderr(&out).contains("interrupted"), "{}", stderr(&out));
-    let summary = String::from_utf8_lossy(&out.stdout);
-    assert!(summary.contains("not sent"), "no summary: {summary}");
+    assert!(
+        stdout(&out).contains("not sent"),
+        "no summary: {}",
+        stdout(&out)
+    );
     // Every row the service applied is recorded: none was lost in flight.
-    let recorded = read_results(&results);
     let applied_by_service = e.emu.stats().bulk_items_applied;
     assert!(applied_by_service < 40, "the run was not interrupted");
     assert_eq!(
-        recorded
-            .iter()
-            .filter(|o| o["outcome"] == "applied")
+        outcomes(&results)
+            .values()
+            .filter(|o| *o == "applied")
             .count() as u64,
         applied_by_service,
         "rows applied by the service but not recorded"
@@ -561,15 +406,9 @@ fn ctrl_c_records_what_is_in_flight_and_resume_sends_each_row_once() {
 
     // The resume sends exactly the rest: each row reaches the service once in all.
     e.emu.clear_faults();
-    let out = e.run(&[
-        "bulk-update",
-        input.to_str().unwrap(),
-        "--results",
-        results.to_str().unwrap(),
-        "--resume",
-    ]);
+    let out = e.bulk(&input).resume(&results).run();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let mut sent = bulk_items_sent(&e);
+    let mut sent = e.bulk_items_sent();
     sent.sort();
     let mut all: Vec<String> = ids.iter().map(ToString::to_string).collect();
     all.sort();
@@ -579,14 +418,8 @@ fn ctrl_c_records_what_is_in_flight_and_resume_sends_each_row_once() {
 #[test]
 fn a_second_ctrl_c_exits_at_once() {
     let e = env();
-    let ids = allocations(&e, "s", 2);
-    let input = e.dir.join("twice.ndjson");
-    write_rows(
-        &input,
-        &ids.iter()
-            .map(|id| format!(r#"{{"greenpin_id":"{id}","usage":"oneway"}}"#))
-            .collect::<Vec<_>>(),
-    );
+    let ids = e.allocations("s", 2);
+    let input = e.rows("twice.ndjson", usage_rows(&ids, "oneway"));
     e.emu
         .add_fault(
             FaultRule::new(Fault::Delay { ms: 30_000 })
@@ -595,20 +428,10 @@ fn a_second_ctrl_c_exits_at_once() {
         )
         .unwrap();
     let started = Instant::now();
-    let mut child = e
-        .cmd()
-        .args(["bulk-update", input.to_str().unwrap()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    while bulk_items_sent(&e).is_empty() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "nothing was sent"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let mut child = e.bulk(&input).spawn();
+    wait_until("nothing was sent", Duration::from_secs(20), || {
+        !e.bulk_items_sent().is_empty()
+    });
     signal(&child, "-INT");
     std::thread::sleep(Duration::from_millis(100));
     assert!(
@@ -638,14 +461,8 @@ fn a_second_ctrl_c_exits_at_once() {
 #[test]
 fn the_run_slows_down_when_the_service_asks_and_loses_nothing() {
     let e = env();
-    let ids = allocations(&e, "p", 60);
-    let input = e.dir.join("busy.ndjson");
-    write_rows(
-        &input,
-        &ids.iter()
-            .map(|id| format!(r#"{{"greenpin_id":"{id}","usage":"oneway"}}"#))
-            .collect::<Vec<_>>(),
-    );
+    let ids = e.allocations("p", 60);
+    let input = e.rows("busy.ndjson", usage_rows(&ids, "oneway"));
     // The first three bulk requests are refused with 429 and a Retry-After of 1 s.
     e.emu
         .add_fault(
@@ -655,15 +472,7 @@ fn the_run_slows_down_when_the_service_asks_and_loses_nothing() {
         )
         .unwrap();
     let started = Instant::now();
-    let out = e.run(&[
-        "--json",
-        "bulk-update",
-        input.to_str().unwrap(),
-        "--concurrency",
-        "4",
-        "--batch-size",
-        "5",
-    ]);
+    let out = e.bulk(&input).json().pace(4, 5).run();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let summary = stdout_json(&out);
     assert_eq!(summary["applied"], 60, "{summary}");
@@ -684,55 +493,25 @@ fn the_run_slows_down_when_the_service_asks_and_loses_nothing() {
     }
 }
 
-/// Peak resident memory of a running process, in KiB (Linux).
-#[cfg(target_os = "linux")]
-fn peak_rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
 #[cfg(target_os = "linux")]
 #[test]
 fn memory_does_not_grow_with_the_file() {
     let e = env();
     // 200,000 rows (about 17 MB) of ids the service does not know: each is answered
     // "not found" item by item, so the whole file is read, sent and recorded.
-    let input = e.dir.join("big.ndjson");
-    let results = e.dir.join("big-results.ndjson");
-    {
-        use std::io::Write;
-        let mut f = std::io::BufWriter::new(std::fs::File::create(&input).unwrap());
-        for i in 0..200_000u32 {
-            writeln!(
-                f,
+    let input = e.rows(
+        "big.ndjson",
+        (0..200_000u32).map(|i| {
+            format!(
                 r#"{{"greenpin_id":"gp-{i:08}-missing","deallocation_policy":{{"duration":"2h"}}}}"#
             )
-            .unwrap();
-        }
-    }
-    let mut child = e
-        .cmd()
-        .args([
-            "--json",
-            "bulk-update",
-            input.to_str().unwrap(),
-            "--results",
-            results.to_str().unwrap(),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut peak = 0;
-    while child.try_wait().unwrap().is_none() {
-        if let Some(kib) = peak_rss_kib(child.id()) {
-            peak = peak.max(kib);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+        }),
+    );
+    let results = e.dir.join("big-results.ndjson");
+    let mut child = e.bulk(&input).json().results(&results).spawn_quiet();
+    let peak = crate::memory::watch_peak_kib(&mut child);
     let out = child.wait_with_output().unwrap();
-    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let summary = stdout_json(&out);
     assert_eq!(summary["failed"], 200_000, "{summary}");
     assert_eq!(read_results(&results).len(), 200_000);
     assert!(peak > 0, "the process's memory was never read");
@@ -747,9 +526,9 @@ fn a_pipe_is_refused_rather_than_half_read() {
     let mut child = e
         .cmd()
         .args(["bulk-update", "/dev/stdin", "--format", "csv"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     {
@@ -769,14 +548,10 @@ fn a_pipe_is_refused_rather_than_half_read() {
 #[test]
 fn rows_for_one_allocation_are_applied_in_file_order() {
     let e = env();
-    let id = allocations(&e, "o", 1).remove(0);
-    let input = e.dir.join("order.ndjson");
-    write_rows(
-        &input,
-        &[
-            format!(r#"{{"greenpin_id":"{id}","a":{{"pin":"6661"}}}}"#),
-            format!(r#"{{"greenpin_id":"{id}","a":{{"pin":"6662"}}}}"#),
-        ],
+    let id = e.allocations("o", 1).remove(0);
+    let input = e.rows(
+        "order.ndjson",
+        ["6661", "6662"].map(|pin| format!(r#"{{"greenpin_id":"{id}","a":{{"pin":"{pin}"}}}}"#)),
     );
     // The first request is slow: a second worker sending the later row would overtake it.
     e.emu
@@ -786,14 +561,7 @@ fn rows_for_one_allocation_are_applied_in_file_order() {
                 .times(1),
         )
         .unwrap();
-    let out = e.run(&[
-        "bulk-update",
-        input.to_str().unwrap(),
-        "--concurrency",
-        "2",
-        "--batch-size",
-        "1",
-    ]);
+    let out = e.bulk(&input).pace(2, 1).run();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(e.sdk.get(&id).unwrap().a.pin.unwrap().as_str(), "6662");
 }
@@ -801,41 +569,17 @@ fn rows_for_one_allocation_are_applied_in_file_order() {
 #[test]
 fn a_row_changed_back_is_sent_again_on_resume() {
     let e = env();
-    let id = allocations(&e, "b", 1).remove(0);
-    let input = e.dir.join("flip.ndjson");
+    let id = e.allocations("b", 1).remove(0);
     let results = e.dir.join("flip-results.ndjson");
-    let path = |p: &Path| p.to_str().unwrap().to_owned();
-    let row = |pin: &str| vec![format!(r#"{{"greenpin_id":"{id}","a":{{"pin":"{pin}"}}}}"#)];
-    write_rows(&input, &row("4441"));
-    assert_eq!(
-        code(&e.run(&["bulk-update", &path(&input), "--results", &path(&results)])),
-        0
-    );
-    write_rows(&input, &row("4442"));
-    assert_eq!(
-        code(&e.run(&[
-            "bulk-update",
-            &path(&input),
-            "--results",
-            &path(&results),
-            "--resume"
-        ])),
-        0
-    );
-    write_rows(&input, &row("4441"));
-    let out = e.run(&[
-        "bulk-update",
-        &path(&input),
-        "--results",
-        &path(&results),
-        "--resume",
-    ]);
+    let row = |pin: &str| [format!(r#"{{"greenpin_id":"{id}","a":{{"pin":"{pin}"}}}}"#)];
+    let input = e.rows("flip.ndjson", row("4441"));
+    assert_eq!(code(&e.bulk(&input).results(&results).run()), 0);
+    e.rows("flip.ndjson", row("4442"));
+    assert_eq!(code(&e.bulk(&input).resume(&results).run()), 0);
+    e.rows("flip.ndjson", row("4441"));
+    let out = e.bulk(&input).resume(&results).run();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("1 applied"),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert!(stdout(&out).contains("1 applied"), "{}", stdout(&out));
     assert_eq!(e.sdk.get(&id).unwrap().a.pin.unwrap().as_str(), "4441");
     // Each line says which run wrote it.
     let runs: Vec<u64> = read_results(&results)
@@ -848,24 +592,15 @@ fn a_row_changed_back_is_sent_again_on_resume() {
 #[test]
 fn refused_credentials_stop_the_run() {
     let e = env();
-    let input = e.dir.join("auth.ndjson");
-    let rows: Vec<String> = (0..50)
-        .map(|i| format!(r#"{{"greenpin_id":"gp-{i}","usage":"oneway"}}"#))
-        .collect();
-    write_rows(&input, &rows);
+    let input = e.rows(
+        "auth.ndjson",
+        (0..50).map(|i| format!(r#"{{"greenpin_id":"gp-{i}","usage":"oneway"}}"#)),
+    );
     let out = e
-        .cmd()
+        .bulk(&input)
+        .pace(1, 5)
         .env("EXOTEL_API_TOKEN", "wrong-token")
-        .args([
-            "bulk-update",
-            input.to_str().unwrap(),
-            "--batch-size",
-            "5",
-            "--concurrency",
-            "1",
-        ])
-        .output()
-        .unwrap();
+        .run();
     assert_eq!(code(&out), 3, "{}", stderr(&out));
     assert!(
         stderr(&out).contains("refused the credentials"),
@@ -879,33 +614,29 @@ fn refused_credentials_stop_the_run() {
         .filter(|r| r.method == "PUT")
         .count();
     assert_eq!(sent, 1, "bulk requests sent after a 401");
-    assert!(String::from_utf8_lossy(&out.stdout).contains("45 not sent"));
+    assert!(stdout(&out).contains("45 not sent"));
 }
 
 #[test]
 fn odd_inputs_get_plain_answers() {
     let e = env();
-    let id = allocations(&e, "q", 1).remove(0);
+    let id = e.allocations("q", 1).remove(0);
     // A byte-order mark before the first NDJSON line is not part of the row.
-    let bom = e.dir.join("bom.ndjson");
-    std::fs::write(
-        &bom,
+    let bom = e.file(
+        "bom.ndjson",
         format!("\u{feff}{{\"greenpin_id\":\"{id}\",\"usage\":\"oneway\"}}\n"),
-    )
-    .unwrap();
-    let out = e.run(&["bulk-update", bom.to_str().unwrap()]);
+    );
+    let out = e.bulk(&bom).run();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     // A 3 MB line is refused without being echoed or held.
-    let long = e.dir.join("long.ndjson");
-    std::fs::write(
-        &long,
+    let long = e.file(
+        "long.ndjson",
         format!(
             "{{\"greenpin_id\":\"{id}\",\"a\":{{\"pin\":\"{}\"}}}}\n",
             "7".repeat(3 << 20)
         ),
-    )
-    .unwrap();
-    let out = e.run(&["bulk-update", long.to_str().unwrap()]);
+    );
+    let out = e.bulk(&long).run();
     assert_eq!(code(&out), 2);
     assert!(
         stderr(&out).contains("line 1: invalid: the line is longer than 1024 KiB"),
@@ -914,12 +645,7 @@ fn odd_inputs_get_plain_answers() {
     );
     assert!(stderr(&out).len() < 2000, "the value was echoed");
     // A directory for --results is named as such.
-    let out = e.run(&[
-        "bulk-update",
-        bom.to_str().unwrap(),
-        "--results",
-        e.dir.to_str().unwrap(),
-    ]);
+    let out = e.bulk(&bom).results(&e.dir).run();
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("is a directory"), "{}", stderr(&out));
 }

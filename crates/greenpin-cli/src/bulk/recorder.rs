@@ -1,0 +1,119 @@
+//! The recorder: the one thread that writes the results file and the terminal. It counts
+//! each row's outcome as it arrives, writes it to `--results` (flushed, so what is on disk
+//! is what was learnt), reports every row that did not apply and every slowdown, and stops
+//! the run when nothing more can be recorded or succeed.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Receiver;
+use std::time::Duration;
+
+use super::Msg;
+use super::outcome::Outcome;
+use super::pace::Pace;
+use super::results::Results;
+use super::summary::Summary;
+use crate::exit::{CommandError, Exit};
+
+/// How a run ended, as the recorder saw it.
+pub(super) struct Record {
+    pub(super) summary: Summary,
+    /// The worst exit a row's outcome means.
+    pub(super) worst: Exit,
+    /// The input broke, or the results could not be written.
+    pub(super) fatal: Option<CommandError>,
+    /// Credentials were refused: the run stopped on purpose, not by a signal.
+    pub(super) halted: bool,
+}
+
+/// Where lines for the user go: above the progress bar when there is one. Everything said
+/// goes through the one escaping function: rows' messages come from the service or the file.
+struct Say<'a>(Option<&'a indicatif::ProgressBar>);
+
+impl Say<'_> {
+    fn line(&self, line: &str) {
+        let line = crate::output::printable(line);
+        match self.0 {
+            Some(bar) => bar.println(line),
+            None => eprintln!("{line}"),
+        }
+    }
+}
+
+/// Records every message until the workers and the reader are done.
+pub(super) fn record(
+    messages: Receiver<Msg>,
+    mut results: Option<Results>,
+    progress: Option<&indicatif::ProgressBar>,
+    pace: &Pace,
+    stop: &AtomicBool,
+    mut summary: Summary,
+) -> Record {
+    let say = Say(progress);
+    let mut worst = Exit::Success;
+    let mut fatal: Option<CommandError> = None;
+    let mut halted = false;
+    for msg in messages {
+        match msg {
+            Msg::Outcomes(mut outcomes) => {
+                for o in &outcomes {
+                    summary.count(o.outcome);
+                    worst = worst.max(o.exit.unwrap_or(Exit::Success));
+                    if o.outcome != Outcome::Applied {
+                        say.line(&format!(
+                            "line {}: {}: {}",
+                            o.line,
+                            o.outcome.as_str(),
+                            o.message.as_deref().unwrap_or("")
+                        ));
+                    }
+                }
+                if let Some(bar) = progress {
+                    bar.inc(outcomes.len() as u64);
+                }
+                if let Some(file) = results.as_mut()
+                    && let Err(e) = file.write(&mut outcomes)
+                {
+                    // Nothing more may be sent that could not be recorded.
+                    stop.store(true, Ordering::Relaxed);
+                    fatal.get_or_insert(e);
+                }
+            }
+            Msg::AlreadyDone(n) => {
+                summary.already_done += n;
+                if let Some(bar) = progress {
+                    bar.inc(n);
+                }
+            }
+            Msg::Slowdown { why, wait, change } => {
+                let change = change
+                    .map(|c| format!("; concurrency {} → {}", c.from, c.to))
+                    .unwrap_or_default();
+                let wait = Duration::from_millis(wait.as_millis() as u64);
+                say.line(&format!(
+                    "{why}: waiting {}{change}",
+                    humantime::format_duration(wait)
+                ));
+                if let Some(bar) = progress {
+                    bar.set_message(format!("concurrency {}", pace.limit()));
+                }
+            }
+            Msg::Halt(why) => {
+                if !halted {
+                    say.line(&format!("greenpin: {why}"));
+                }
+                halted = true;
+                stop.store(true, Ordering::Relaxed);
+            }
+            Msg::Fatal(failure) => {
+                stop.store(true, Ordering::Relaxed);
+                fatal.get_or_insert(failure);
+            }
+        }
+    }
+    Record {
+        summary,
+        worst,
+        fatal,
+        halted,
+    }
+}

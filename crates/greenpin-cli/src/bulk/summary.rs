@@ -1,0 +1,86 @@
+//! The end of a run: the counts, printed (or as JSON), and the exit code they mean.
+
+use serde::Serialize;
+
+use super::outcome::Outcome;
+use crate::exit::Exit;
+
+/// What a run came to.
+#[derive(Default, Serialize)]
+pub(super) struct Summary {
+    pub(super) rows: u64,
+    pub(super) applied: u64,
+    pub(super) invalid: u64,
+    pub(super) failed: u64,
+    /// Rows the service's answer did not account for: not known to be applied.
+    pub(super) unknown: u64,
+    pub(super) already_done: u64,
+    /// Rows not sent because the run was interrupted.
+    pub(super) not_sent: u64,
+    /// Answers that asked the run to slow down (429, 503, ...).
+    pub(super) slowed_down: u64,
+    /// Lowest concurrency the run went down to.
+    pub(super) lowest_concurrency: usize,
+    pub(super) interrupted: bool,
+}
+
+impl Summary {
+    pub(super) fn count(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Applied => self.applied += 1,
+            Outcome::Invalid => self.invalid += 1,
+            Outcome::Failed => self.failed += 1,
+            Outcome::Unknown => self.unknown += 1,
+        }
+    }
+
+    /// Rows given no outcome: the run stopped before sending them.
+    pub(super) fn settle(&mut self) {
+        self.not_sent = self.rows.saturating_sub(
+            self.applied + self.invalid + self.failed + self.unknown + self.already_done,
+        );
+    }
+
+    /// Prints the counts: a line for people, or one JSON object.
+    pub(super) fn print(&self, json: bool) {
+        if json {
+            crate::output::print_json(&serde_json::to_value(self).unwrap_or_default());
+            return;
+        }
+        crate::output::out!(
+            "{} rows: {} applied, {} invalid, {} failed, {} unknown, {} already done{}",
+            self.rows,
+            self.applied,
+            self.invalid,
+            self.failed,
+            self.unknown,
+            self.already_done,
+            if self.not_sent > 0 {
+                format!(", {} not sent", self.not_sent)
+            } else {
+                String::new()
+            }
+        );
+        if self.slowed_down > 0 {
+            crate::output::out!(
+                "the service asked to slow down or could not be reached {} times; concurrency went down to {}",
+                self.slowed_down,
+                self.lowest_concurrency
+            );
+        }
+    }
+
+    /// The exit code: 130 interrupted, else the worst failure, else 2 when rows were
+    /// invalid, else 0.
+    pub(super) fn exit(&self, worst: Exit) -> Exit {
+        if self.interrupted {
+            Exit::Interrupted
+        } else if worst > Exit::Success {
+            worst
+        } else if self.invalid > 0 {
+            Exit::Usage
+        } else {
+            Exit::Success
+        }
+    }
+}

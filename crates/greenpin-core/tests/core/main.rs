@@ -1,0 +1,10 @@
+//! The core's sans-IO tests, one binary: requests built, responses parsed, bodies that
+//! survive a round trip, and Exotel's own Update example.
+//!
+//! `no_metadata` is a binary of its own: it needs a process in which nothing has loaded
+//! phonenumber's metadata yet.
+
+mod requests;
+mod responses;
+mod roundtrip;
+mod seed;
