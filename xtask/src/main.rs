@@ -25,6 +25,7 @@ mod conformance;
 mod deps;
 mod package;
 mod public_api;
+mod reach;
 mod toolchain;
 
 use std::process::ExitCode;

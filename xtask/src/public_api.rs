@@ -70,9 +70,11 @@ pub(crate) fn public_api(write: bool) -> Result<String, String> {
     std::fs::create_dir_all("docs/public-api").map_err(|e| e.to_string())?;
     let mut items = 0;
     let mut stale = Vec::new();
+    let mut listings = std::collections::BTreeMap::new();
     for krate in LIBRARIES {
         let now = current(krate)?;
         items += now.lines().count() - 1;
+        listings.insert(*krate, now.clone());
         let path = snapshot_path(krate);
         if write {
             std::fs::write(&path, &now).map_err(|e| format!("{path}: {e}"))?;
@@ -94,14 +96,47 @@ pub(crate) fn public_api(write: bool) -> Result<String, String> {
     if items == 0 {
         return Err("cargo-public-api listed no item: the check checked nothing".into());
     }
+    let reached = one_dependency_is_enough(&listings)?;
     if !stale.is_empty() {
         return Err(format!(
             "the public API of {stale:?} changed (above): review it, then run `cargo xtask public-api --write` and commit docs/public-api/"
         ));
     }
     Ok(format!(
-        "{} crates, {items} items {}",
+        "{} crates, {items} items {}; {reached} types reached from the transports and the emulator, each nameable",
         LIBRARIES.len(),
         if write { "written" } else { "as reviewed" }
     ))
+}
+
+/// Every type the transports' and the emulator's items name can be named by their users:
+/// the transports through themselves, the emulator through itself or greenpin-blocking.
+fn one_dependency_is_enough(
+    listings: &std::collections::BTreeMap<&str, String>,
+) -> Result<usize, String> {
+    let core = &listings["greenpin-core"];
+    let blocking = listings["greenpin-blocking"].as_str();
+    let mut reached_all = 0;
+    let mut report = Vec::new();
+    for (krate, also) in [
+        ("greenpin-blocking", vec![]),
+        ("greenpin-async", vec![]),
+        ("greenpin-emulator", vec![("greenpin-blocking", blocking)]),
+    ] {
+        let (reached, missing) = crate::reach::unnameable(krate, &listings[krate], core, &also);
+        reached_all += reached;
+        for (name, line) in missing {
+            report.push(format!("{krate}: cannot name {name} (in `{line}`)"));
+        }
+    }
+    if reached_all == 0 {
+        return Err("the reachability walk reached no type: it checked nothing".into());
+    }
+    if !report.is_empty() {
+        return Err(format!(
+            "types a user of one crate cannot name:\n{}",
+            report.join("\n")
+        ));
+    }
+    Ok(reached_all)
 }

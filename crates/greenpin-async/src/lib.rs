@@ -49,30 +49,51 @@ use http::{Request, Response};
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod receiver;
 
-// What a user of this crate names, once each: the client and its builder, the bodies and
-// the model its methods take and answer, the error and its parts. The groupings users
-// need — operations for `execute`, receiving callbacks, the retry policy — are modules, as
-// in greenpin-core. Anything else is greenpin-core's.
-pub use greenpin_core::client::{
-    AsyncClient, AsyncSend, AttemptLimits, ClientConfig, RetryBudget, Transport,
-};
+// What a user of this crate names, once each, at the root: the client and its builder,
+// the bodies and the model its methods take and answer, the error and its parts. The
+// groupings — operations for `execute`, receiving callbacks, the retry policy, the seam
+// for another HTTP client — are modules, as in greenpin-core. `cargo xtask public-api`
+// walks every signature and fails if it names a type a user of this crate cannot name.
+/// axum, whose extractor traits the callback receiver implements (feature `axum`).
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub use axum;
 pub use greenpin_core::{
-    Allocation, ApiError, ApiKey, ApiToken, BulkItemSpec, BulkSpec, ConfigError, Country,
-    CreateSpec, DeallocationDuration, DeallocationTime, DecodeError, DurationText, Error,
-    ErrorCode, GreenPinId, IdError, IdProblem, IntoGreenPinId, MaxDeallocationTime, Party,
-    PartySpec, PhoneNumber, Pin, PinLength, Reply, Settings, SettingsSpec, State, TimeoutKind,
-    Timezone, TransactionId, TransportError, TransportErrorKind, UpdateSpec, Usage,
-    ValidationError, ValidationKind,
+    AccountSid, Allocation, ApiContext, ApiError, ApiKey, ApiToken, BulkBody, BulkItemBody,
+    BulkItemResult, BulkItemSpec, BulkSpec, BulkUpdateResults, ConfigError, Country, CreateBody,
+    CreateSpec, Credentials, DeallocationDuration, DeallocationPolicy, DeallocationPolicySpec,
+    DeallocationTime, DeallocationTimeError, DecodeError, DurationError, DurationText, Error,
+    ErrorCode, ErrorCodeInfo, GreenPinId, IdError, IdProblem, IntoGreenPinId, MaxDeallocationTime,
+    Party, PartySpec, PhoneNumber, PhoneNumberError, Pin, PinError, PinLength, Reply, ServiceRoot,
+    Settings, SettingsBody, SettingsSpec, State, TimeoutKind, Timezone, TransactionId,
+    TransportError, TransportErrorKind, UnknownCountry, UpdateBody, UpdateSpec, Usage,
+    ValidationContext, ValidationError, ValidationKind,
 };
 pub use greenpin_core::{callbacks, ops, retry};
+/// The `http` crate, whose `Request`, `Response`, `StatusCode`, `Method`, `Uri` and
+/// `HeaderMap` the SDK's signatures use (a transport's send function, callbacks).
+pub use http;
+/// The `serde_json` crate, whose `Value` holds a callback's fields the SDK does not model.
+pub use serde_json;
+
+/// The seam between the client and an HTTP client, for a transport of your own or a test
+/// double: an [`AsyncSend`] and
+/// [`AsyncClient::new`].
+pub mod transport {
+    pub use greenpin_core::client::{
+        AsyncClient, AsyncSend, AttemptLimits, ClientBuilder, ClientConfig, Transport,
+    };
+}
 /// reqwest, so a client you configure yourself ([`Reqwest::with_client`]) is of the version
 /// the SDK speaks to.
 pub use reqwest;
+use transport::{AsyncClient, AsyncSend, AttemptLimits, ClientConfig, Transport};
 
 /// The builder of a [`Client`]: [`Client::builder`] or [`Client::from_env`].
-pub type ClientBuilder = greenpin_core::client::ClientBuilder<Reqwest>;
+pub type ClientBuilder = transport::ClientBuilder<Reqwest>;
 
-/// The async GreenPin client: [`AsyncClient`] over reqwest. Cheap to clone.
+/// The async GreenPin client over reqwest. Cheap to clone; clones share their connections
+/// and retry budget.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -96,6 +117,20 @@ impl Reqwest {
     /// The transport over your own client. It must not follow redirects
     /// (`redirect(Policy::none())`) for the SDK's no-redirect promise to hold; the SDK sets
     /// each request's timeout itself.
+    ///
+    /// ```
+    /// use greenpin_async::{Client, Reqwest};
+    /// let http = reqwest::Client::builder()
+    ///     .redirect(reqwest::redirect::Policy::none())
+    ///     .pool_max_idle_per_host(16)
+    ///     .build()
+    ///     .expect("a TLS backend");
+    /// let client = Client::builder()
+    ///     .account_sid("acme")
+    ///     .credentials("key", "token")
+    ///     .build_with(Reqwest::with_client(http))?;
+    /// # Ok::<(), greenpin_async::Error>(())
+    /// ```
     pub fn with_client(http: reqwest::Client) -> Self {
         Reqwest { http }
     }
@@ -107,8 +142,8 @@ impl Transport for Reqwest {
     fn from_config(config: &ClientConfig) -> Result<Self, Error> {
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.attempt_timeout);
+            .connect_timeout(config.connect_timeout())
+            .timeout(config.attempt_timeout());
         if config.is_loopback() {
             builder = builder.no_proxy();
         }

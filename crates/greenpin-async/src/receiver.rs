@@ -22,7 +22,7 @@
 //! let secret = CallbackSecret::new("s3cr3t-0123456789abcdef")?;
 //! let app: Router = Router::new()
 //!     .route("/hooks/greenpin/{secret}", post(on_callback))
-//!     .with_state(CallbackReceiver::new().secret(secret));
+//!     .with_state(CallbackReceiver::new(secret));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!

@@ -43,7 +43,7 @@ async fn receiver(secret: CallbackSecret) -> (String, mpsc::UnboundedReceiver<Ca
         .route("/hooks/greenpin", post(on_callback))
         .route("/hooks/greenpin/{secret}", post(on_callback))
         .with_state(App {
-            receiver: CallbackReceiver::new().secret(secret),
+            receiver: CallbackReceiver::new(secret),
             events: tx,
         });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -40,30 +40,65 @@ use http::{Request, Response};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 
-// What a user of this crate names, once each: the client and its builder, the bodies and
-// the model its methods take and answer, the error and its parts. The groupings users
-// need — operations for `execute`, receiving callbacks, the retry policy — are modules, as
-// in greenpin-core. Anything else is greenpin-core's.
-pub use greenpin_core::client::{
-    AttemptLimits, BlockingClient, BlockingSend, ClientConfig, RetryBudget, Transport,
-};
+// What a user of this crate names, once each, at the root: the client and its builder,
+// the bodies and the model its methods take and answer, the error and its parts. The
+// groupings — operations for `execute`, receiving callbacks, the retry policy, the seam
+// for another HTTP client — are modules, as in greenpin-core. `cargo xtask public-api`
+// walks every signature and fails if it names a type a user of this crate cannot name.
 pub use greenpin_core::{
-    Allocation, ApiError, ApiKey, ApiToken, BulkItemSpec, BulkSpec, ConfigError, Country,
-    CreateSpec, DeallocationDuration, DeallocationTime, DecodeError, DurationText, Error,
-    ErrorCode, GreenPinId, IdError, IdProblem, IntoGreenPinId, MaxDeallocationTime, Party,
-    PartySpec, PhoneNumber, Pin, PinLength, Reply, Settings, SettingsSpec, State, TimeoutKind,
-    Timezone, TransactionId, TransportError, TransportErrorKind, UpdateSpec, Usage,
-    ValidationError, ValidationKind,
+    AccountSid, Allocation, ApiContext, ApiError, ApiKey, ApiToken, BulkBody, BulkItemBody,
+    BulkItemResult, BulkItemSpec, BulkSpec, BulkUpdateResults, ConfigError, Country, CreateBody,
+    CreateSpec, Credentials, DeallocationDuration, DeallocationPolicy, DeallocationPolicySpec,
+    DeallocationTime, DeallocationTimeError, DecodeError, DurationError, DurationText, Error,
+    ErrorCode, ErrorCodeInfo, GreenPinId, IdError, IdProblem, IntoGreenPinId, MaxDeallocationTime,
+    Party, PartySpec, PhoneNumber, PhoneNumberError, Pin, PinError, PinLength, Reply, ServiceRoot,
+    Settings, SettingsBody, SettingsSpec, State, TimeoutKind, Timezone, TransactionId,
+    TransportError, TransportErrorKind, UnknownCountry, UpdateBody, UpdateSpec, Usage,
+    ValidationContext, ValidationError, ValidationKind,
 };
 pub use greenpin_core::{callbacks, ops, retry};
+/// The `http` crate, whose `Request`, `Response`, `StatusCode`, `Method`, `Uri` and
+/// `HeaderMap` the SDK's signatures use (a transport's send function, callbacks).
+pub use http;
+/// The `serde_json` crate, whose `Value` holds a callback's fields the SDK does not model.
+pub use serde_json;
+
+/// The seam between the client and an HTTP client, for a transport of your own or a test
+/// double: a [`BlockingSend`] (a closure will do) and
+/// [`BlockingClient::new`].
+///
+/// ```
+/// use greenpin_blocking::transport::{BlockingClient, ClientConfig};
+/// let config = ClientConfig::builder().account_sid("acme").credentials("k", "t").build_config()?;
+/// let client = BlockingClient::new(config, |_req: http::Request<Vec<u8>>, _limits| {
+///     let body = r#"{"success":true,"status":200,"data":{"country":"IN","timezone":"IST"}}"#;
+///     Ok(http::Response::new(body.as_bytes().to_vec()))
+/// });
+/// assert_eq!(client.settings()?.country.as_deref(), Some("IN"));
+/// # Ok::<(), greenpin_blocking::Error>(())
+/// ```
+pub mod transport {
+    pub use greenpin_core::client::{
+        AttemptLimits, BlockingClient, BlockingSend, ClientBuilder, ClientConfig, Transport,
+    };
+}
+use transport::{AttemptLimits, BlockingClient, BlockingSend, ClientConfig, Transport};
 /// ureq, so an agent you configure yourself ([`Ureq::with_agent`]) is of the version the
 /// SDK speaks to.
 pub use ureq;
 
 /// The builder of a [`Client`]: [`Client::builder`] or [`Client::from_env`].
-pub type ClientBuilder = greenpin_core::client::ClientBuilder<Ureq>;
+pub type ClientBuilder = transport::ClientBuilder<Ureq>;
 
-/// The blocking GreenPin client: [`BlockingClient`] over ureq. Cheap to clone.
+/// The blocking GreenPin client over ureq. Cheap to clone; clones share their connections
+/// and retry budget.
+///
+/// ```no_run
+/// let client = greenpin_blocking::Client::from_env().build()?; // EXOTEL_ACCOUNT_SID, …
+/// let settings = client.settings()?;
+/// println!("{:?}", settings.timezone);
+/// # Ok::<(), greenpin_blocking::Error>(())
+/// ```
 pub type Client = BlockingClient<Ureq>;
 
 /// The ureq transport: a send function over an [`ureq::Agent`].
@@ -76,6 +111,20 @@ impl Ureq {
     /// The transport over your own agent. It must not follow redirects
     /// (`max_redirects(0)`) for the SDK's no-redirect promise to hold; the SDK sets the
     /// timeout and status handling of each request itself.
+    ///
+    /// ```
+    /// use greenpin_blocking::{Client, Ureq};
+    /// let agent: ureq::Agent = ureq::Agent::config_builder()
+    ///     .max_redirects(0)
+    ///     .max_idle_connections_per_host(16)
+    ///     .build()
+    ///     .into();
+    /// let client = Client::builder()
+    ///     .account_sid("acme")
+    ///     .credentials("key", "token")
+    ///     .build_with(Ureq::with_agent(agent))?;
+    /// # Ok::<(), greenpin_blocking::Error>(())
+    /// ```
     pub fn with_agent(agent: ureq::Agent) -> Self {
         Ureq { agent }
     }
@@ -88,8 +137,8 @@ impl Transport for Ureq {
         let mut builder = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
-            .timeout_connect(Some(config.connect_timeout))
-            .timeout_global(Some(config.attempt_timeout))
+            .timeout_connect(Some(config.connect_timeout()))
+            .timeout_global(Some(config.attempt_timeout()))
             .user_agent(greenpin_core::USER_AGENT);
         if config.is_loopback() {
             builder = builder.proxy(None);

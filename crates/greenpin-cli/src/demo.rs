@@ -108,13 +108,13 @@ impl Demo {
     fn simulate(&self, call: CallSpec) -> Result<greenpin_emulator::CallOutcome, CommandError> {
         self.emulator
             .simulate_call(&call)
-            .map_err(|f| CommandError::Usage(f.message))
+            .map_err(|f| CommandError::Usage(f.message().to_owned()))
     }
 
     fn advance(&self, secs: u64) -> Result<(), CommandError> {
         self.emulator
             .advance_clock(Duration::from_secs(secs))
-            .map_err(|f| CommandError::Usage(f.message))
+            .map_err(|f| CommandError::Usage(f.message().to_owned()))
     }
 
     fn create(&mut self) -> Result<greenpin_core::GreenPinId, CommandError> {

@@ -201,7 +201,7 @@ pub(crate) fn start(
         .map_err(|e| CommandError::Usage(e.to_string()))?;
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let shared = Arc::new(Shared {
-        receiver: CallbackReceiver::new().secret(secret).country(country),
+        receiver: CallbackReceiver::new(secret).country(country),
         seen: Mutex::new(HashSet::new()),
         print,
         forward,

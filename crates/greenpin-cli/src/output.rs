@@ -54,7 +54,7 @@ fn party_lines(name: &str, p: &Party) -> Vec<(String, String)> {
         (format!("{name}.vns"), join(&p.vns)),
     ];
     if let Some(pin) = &p.pin {
-        v.push((format!("{name}.pin"), pin.to_string()));
+        v.push((format!("{name}.pin"), pin.as_str().to_owned()));
     }
     v
 }

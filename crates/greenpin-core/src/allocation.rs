@@ -17,7 +17,7 @@ string_enum!(
     /// Who may call whom.
     ///
     /// ```
-    /// use greenpin_core::Usage;
+    /// # use greenpin_core::Usage;
     /// assert_eq!("oneway".parse::<Usage>().unwrap(), Usage::Oneway);
     /// assert_eq!("threeway".parse::<Usage>().unwrap(), Usage::Unknown("threeway".into()));
     /// ```
@@ -43,10 +43,12 @@ string_enum!(
 /// (IST unless changed), with no offset on the wire.
 ///
 /// ```
-/// use greenpin_core::DeallocationTime;
+/// # use greenpin_core::{DeallocationTime, Timezone};
 /// let t: DeallocationTime = "2020-03-27 12:17:09".parse().unwrap();
 /// assert_eq!(t.to_string(), "2020-03-27 12:17:09");
-/// assert_eq!(t.datetime().hour(), 12);
+/// // The instant it names, in the account's timezone:
+/// assert_eq!(t.unix_secs(&Timezone::Utc), Some(1_585_311_429));
+/// assert_eq!(Timezone::Utc.deallocation_time(1_585_311_429), Some(t));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct DeallocationTime(PrimitiveDateTime);
@@ -55,21 +57,25 @@ const DEALLOCATION_TIME_FORMAT: &[time::format_description::BorrowedFormatItem<'
     format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
 
 impl DeallocationTime {
-    /// Wraps a date-time (meant in the account's timezone).
-    pub fn new(datetime: PrimitiveDateTime) -> Self {
+    pub(crate) fn new(datetime: PrimitiveDateTime) -> Self {
         DeallocationTime(datetime)
     }
 
-    /// The date-time, without offset.
-    pub fn datetime(&self) -> PrimitiveDateTime {
-        self.0
+    /// The instant this wall-clock time names in `timezone` (the account's `timezone`
+    /// setting), as Unix seconds; `None` for a zone the SDK does not know.
+    pub fn unix_secs(&self, timezone: &crate::Timezone) -> Option<i64> {
+        let offset = timezone.utc_offset()?;
+        Some(self.0.assume_offset(offset).unix_timestamp())
     }
+
+    /// The earliest time the format can write (`0001-01-01 00:00:00`).
+    pub const MIN: DeallocationTime = DeallocationTime(PrimitiveDateTime::MIN);
 }
 
 /// A string that is not `YYYY-MM-DD HH:MM:SS`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0:?} is not a deallocation time of the form YYYY-MM-DD HH:MM:SS")]
-pub struct DeallocationTimeError(pub String);
+pub struct DeallocationTimeError(String);
 
 impl FromStr for DeallocationTime {
     type Err = DeallocationTimeError;
@@ -218,6 +224,7 @@ pub struct Allocation {
 
 impl Allocation {
     /// An allocation with no transaction id or deallocation time (servers and tests).
+    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
     pub fn new(greenpin_id: GreenPinId, a: Party, b: Party, usage: Usage, state: State) -> Self {
         Allocation {
             greenpin_id,

@@ -21,7 +21,7 @@ pub const DEFAULT_SERVICE_ROOT: &str = "https://leadassist.exotel.in";
 /// or a fragment in the URL are refused.
 ///
 /// ```
-/// use greenpin_core::ServiceRoot;
+/// # use greenpin_core::ServiceRoot;
 /// assert!(ServiceRoot::parse("https://leadassist.exotel.in").is_ok());
 /// assert!(ServiceRoot::parse("http://127.0.0.1:8080/").is_ok());
 /// assert!(ServiceRoot::parse("http://leadassist.exotel.in").is_err());
@@ -119,7 +119,7 @@ fn is_loopback(host: &str) -> bool {
 /// and the country local numbers are read in.
 ///
 /// ```
-/// use greenpin_core::{AccountSid, ApiContext, Credentials, ServiceRoot};
+/// # use greenpin_core::{AccountSid, ApiContext, Credentials, ServiceRoot};
 /// let ctx = ApiContext::new(AccountSid::new("acme").unwrap(), Credentials::new("k", "t"))
 ///     .with_root(ServiceRoot::parse("http://127.0.0.1:9000").unwrap());
 /// assert_eq!(ctx.tenant_url("/greenpin"), "http://127.0.0.1:9000/v1/tenants/acme/greenpin");
@@ -192,12 +192,14 @@ impl ApiContext {
     }
 
     /// `{root}/v1/tenants/{sid}{path}`.
+    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
     pub fn tenant_url(&self, path: &str) -> String {
         format!("{}/v1/tenants/{}{path}", self.root, self.account_sid)
     }
 
     /// A request with auth, `Accept`, `User-Agent` and (when there is a body)
     /// `Content-Type: application/json`.
+    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
     pub fn request(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> Request<Vec<u8>> {
         let mut builder = Request::builder()
             .method(method)

@@ -55,7 +55,7 @@ secret!(
     /// The API key: the user name of HTTP Basic auth.
     ///
     /// ```
-    /// use greenpin_core::ApiKey;
+    /// # use greenpin_core::ApiKey;
     /// let key = ApiKey::new("k-123");
     /// assert_eq!(format!("{key:?} {key}"), "ApiKey([redacted]) [redacted]");
     /// ```
@@ -65,7 +65,7 @@ secret!(
     /// The API token: the password of HTTP Basic auth.
     ///
     /// ```
-    /// use greenpin_core::ApiToken;
+    /// # use greenpin_core::ApiToken;
     /// let token = ApiToken::new("t-456");
     /// assert!(!format!("{token:?}{token}").contains("t-456"));
     /// ```
@@ -75,7 +75,7 @@ secret!(
 /// An API key and token: what GreenPin's HTTP Basic auth takes.
 ///
 /// ```
-/// use greenpin_core::Credentials;
+/// # use greenpin_core::Credentials;
 /// let creds = Credentials::new("key", "token");
 /// let header = creds.authorization();
 /// assert!(header.is_sensitive());
@@ -124,6 +124,7 @@ impl Credentials {
 
     /// Whether `header` (an `Authorization` value) carries exactly these credentials.
     /// Used by servers such as the emulator; compares without early exit.
+    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
     pub fn matches_authorization(&self, header: &[u8]) -> bool {
         let want = self.header.as_bytes();
         want.len() == header.len()
@@ -159,7 +160,7 @@ impl fmt::Debug for Credentials {
 /// credential carried in a URL never reaches an error, a log or a screen.
 ///
 /// ```
-/// use greenpin_core::wire::redact_userinfo;
+/// # use greenpin_core::wire::redact_userinfo;
 /// assert_eq!(redact_userinfo("https://key:tok@host/x"), "https://[redacted]@host/x");
 /// assert_eq!(redact_userinfo("https://host/x?a=b@c"), "https://host/x?a=b@c");
 /// ```

@@ -15,7 +15,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// `std::time::Duration` becomes whole seconds, and the `greenpin` command reads `2h30m`.
 ///
 /// ```
-/// use greenpin_core::DeallocationDuration;
+/// # use greenpin_core::DeallocationDuration;
 /// let d: DeallocationDuration = "20m".parse().unwrap();
 /// assert_eq!(d.as_secs(), 1200);
 /// assert_eq!(d.to_string(), "20m");

@@ -15,7 +15,7 @@ const SNIPPET_CHARS: usize = 200;
 /// `{"request_id"?, "method"?, "success", "status", "code", "message", "data"}`.
 ///
 /// ```
-/// use greenpin_core::Envelope;
+/// # use greenpin_core::Envelope;
 /// let e: Envelope<serde_json::Value> = serde_json::from_str(
 ///     r#"{"success":false,"status":409,"code":18,"message":"Allocation exists for this connection id.","data":null}"#,
 /// ).unwrap();
@@ -27,6 +27,7 @@ const SNIPPET_CHARS: usize = 200;
 #[serde(bound(deserialize = "T: serde::Deserialize<'de>"))]
 #[cfg_attr(feature = "schema", schemars(rename = "{T}Envelope"))]
 #[non_exhaustive]
+#[doc(hidden)] // for the workspace's servers and tools; not part of the API
 pub struct Envelope<T> {
     /// The call's id, for support.
     #[serde(default, skip_serializing_if = "Option::is_none")]

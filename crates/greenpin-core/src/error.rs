@@ -21,7 +21,7 @@ use crate::validation::ValidationError;
 /// [`source()`](std::error::Error::source) only, so error reporters never print it twice.
 ///
 /// ```
-/// use greenpin_core::{Error, GreenPinId};
+/// # use greenpin_core::{Error, GreenPinId};
 ///
 /// fn id(text: &str) -> Result<GreenPinId, Error> {
 ///     Ok(GreenPinId::new(text)?) // an id error is a validation error of `greenpin_id`
@@ -102,7 +102,12 @@ impl Error {
     }
 
     /// Whether the same request may succeed if tried again: [`crate::retry::is_transient`]
-    /// of what happened. (The retry policy also asks whether it is *safe* to try again.)
+    /// of what happened (429, 502, 503, 504, a timeout, a broken connection).
+    ///
+    /// It says nothing about whether trying again is *safe*. A create is not idempotent:
+    /// a create's 503 or timeout is retryable here, yet sending it again may make a second
+    /// allocation if the first landed — see [`Error::outcome_unknown`]. The clients' own
+    /// retries ask both questions.
     pub fn is_retryable(&self) -> bool {
         self.outcome().is_some_and(|o| is_transient(&o))
     }
@@ -122,31 +127,71 @@ impl Error {
             || matches!(self, Error::Api(e) if e.status == StatusCode::GATEWAY_TIMEOUT || e.status.as_u16() == 499)
     }
 
-    /// Whether the request may have reached the service (and so may have taken effect).
-    ///
-    /// # After a create that may have been sent
-    ///
-    /// A create is never retried once it may have left (a second one would make a second
-    /// allocation), so a 503, a reset or a timeout leaves you not knowing whether the
-    /// allocation exists. GreenPin cannot look one up by `transaction_id`, and its 409
-    /// answer carries no `greenpin_id`. To recover:
-    ///
-    /// 1. Send the same create again, with the same `transaction_id`. A success means the
-    ///    first never landed: carry on with this one.
-    /// 2. 409, code 18 ("allocation exists for this connection id") means it did, and its id
-    ///    is unknown to you. It still holds its numbers and PIN on its VNs — a create for
-    ///    the same people on the same VN answers 409 code 19 — and it ends by its own
-    ///    deallocation policy. Its id arrives with its first callback (a call record or its
-    ///    deallocation carries both `greenpin_id` and `transaction_id`): keep such
-    ///    callbacks, and match them by `transaction_id`.
-    /// 3. Meanwhile, serve the order from another VN, with a new `transaction_id`.
-    ///
-    /// Creating with a short deallocation policy and lengthening it with an update once the
-    /// id is known bounds how long such an orphan can live.
+    /// Whether the request may have reached the service. True for every answer, including
+    /// definitive refusals (a 400 reached it and changed nothing); for whether it may have
+    /// *taken effect* without your learning so, ask [`Error::outcome_unknown`].
     pub fn may_have_been_sent(&self) -> bool {
         match self {
             Error::Config(_) | Error::Validation(_) => false,
             Error::Api(_) | Error::Decode(_) => true,
+            Error::Transport(e) => e.may_have_been_sent,
+        }
+    }
+
+    /// Whether the request may have taken effect although you were not told so: it may
+    /// have been sent and no definitive answer came back — a timeout or broken connection
+    /// after sending, a 5xx (the service, or something before it, failed part-way), or an
+    /// answer that could not be read. A 4xx is definitive (nothing changed), and so is an
+    /// error before sending.
+    ///
+    /// For an update, a delete or a settings change this only means "send it again": they
+    /// are idempotent, and the clients already retried what they could. For a create it
+    /// means the allocation may exist. A create is never retried once it may have left
+    /// (a second one would be a second allocation), and GreenPin can neither look an
+    /// allocation up by `transaction_id` nor says its `greenpin_id` in a refusal.
+    ///
+    /// # Recovering a create whose outcome is unknown
+    ///
+    /// Send the same create again, with the same `transaction_id`, and read the answer:
+    ///
+    /// | answer | what it means | what to do |
+    /// |---|---|---|
+    /// | success | the first never landed, or it landed and has already ended (a `transaction_id` is free again once its allocation is deallocated) | use this allocation |
+    /// | [`ErrorCode::AllocationExists`] (409, 18) | the first landed and is live; its id is unknown to you | serve the order from another VN with a new `transaction_id`; the orphan ends by its own deallocation policy |
+    /// | [`ErrorCode::PinClash`] (19) or [`ErrorCode::AllNumbersDuplicate`] (13) | a live or cooling-off allocation (the first, ended, in its vault period; or another) holds these numbers or this PIN on the VN | serve the order from another VN with a new `transaction_id` |
+    /// | another unknown outcome | nothing learnt | try again later |
+    ///
+    /// An orphan's id can still reach you: a call through it ends in a call-completed
+    /// callback carrying `greenpin_id` and `transaction_id` (Exotel documents that one), so
+    /// keep callbacks and match them by `transaction_id`. Do not count on a deallocation
+    /// callback: Exotel does not document one (the emulator sends one), so an orphan nobody
+    /// calls may never tell you its id. Creating with a short deallocation policy and
+    /// lengthening it with an update once the id is known bounds how long an orphan lives.
+    ///
+    /// ```no_run
+    /// # use greenpin_core::{CreateSpec, Error, ErrorCode};
+    /// # fn create(spec: &CreateSpec) -> Result<greenpin_core::Allocation, Error> { unimplemented!() }
+    /// # fn serve_elsewhere(spec: &CreateSpec) {}
+    /// # let spec = CreateSpec::new("order-42");
+    /// match create(&spec) {
+    ///     Ok(allocation) => { /* use it */ }
+    ///     Err(e) if e.outcome_unknown() => match create(&spec) {
+    ///         Ok(allocation) => { /* the first never landed, or has already ended */ }
+    ///         Err(e) if matches!(
+    ///             e.code(),
+    ///             Some(ErrorCode::AllocationExists | ErrorCode::PinClash | ErrorCode::AllNumbersDuplicate)
+    ///         ) => serve_elsewhere(&spec),
+    ///         Err(e) => return Err(e),
+    ///     },
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn outcome_unknown(&self) -> bool {
+        match self {
+            Error::Config(_) | Error::Validation(_) => false,
+            Error::Api(e) => e.status.is_server_error(),
+            Error::Decode(_) => true,
             Error::Transport(e) => e.may_have_been_sent,
         }
     }
@@ -155,7 +200,7 @@ impl Error {
 /// A client configuration that cannot work, naming the setting.
 ///
 /// ```
-/// use greenpin_core::ConfigError;
+/// # use greenpin_core::ConfigError;
 /// let e = ConfigError::new("timeout", "must be more than zero");
 /// assert_eq!(e.to_string(), "invalid client configuration: timeout: must be more than zero");
 /// ```
@@ -285,7 +330,7 @@ impl TransportErrorKind {
 ///
 /// ```
 /// use std::time::Duration;
-/// use greenpin_core::TimeoutKind;
+/// # use greenpin_core::TimeoutKind;
 /// assert_eq!(
 ///     TimeoutKind::Attempt(Duration::from_secs(30)).to_string(),
 ///     "no answer within the attempt timeout (30s)"
@@ -329,7 +374,7 @@ impl fmt::Display for TimeoutKind {
 /// [`source`](std::error::Error::source).
 ///
 /// ```
-/// use greenpin_core::{TransportError, TransportErrorKind};
+/// # use greenpin_core::{TransportError, TransportErrorKind};
 /// let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
 /// let e = TransportError::new(TransportErrorKind::Connect, false).with_source(io);
 /// assert_eq!(e.to_string(), "could not connect to GreenPin");

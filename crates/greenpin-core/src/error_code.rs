@@ -37,7 +37,7 @@ macro_rules! codes {
         /// A GreenPin API error code. Codes this version does not know parse as `Unknown`.
         ///
         /// ```
-        /// use greenpin_core::ErrorCode;
+        /// # use greenpin_core::ErrorCode;
         /// let c: ErrorCode = serde_json::from_str("18").unwrap();
         /// assert_eq!(c, ErrorCode::AllocationExists);
         /// assert_eq!(c.http_status(), Some(409));

@@ -12,7 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// so `GreenPinId::new(s)?` works in a function returning it.
 ///
 /// ```
-/// use greenpin_core::{GreenPinId, IdProblem};
+/// # use greenpin_core::{GreenPinId, IdProblem};
 /// let e = GreenPinId::new("a/b").unwrap_err();
 /// assert_eq!(e.field(), "greenpin_id");
 /// assert_eq!(e.problem(), &IdProblem::BadCharacter('/'));
@@ -93,6 +93,7 @@ macro_rules! path_id {
             pub const MAX_LEN: usize = $max;
 
             /// The field this id stands in, as error messages name it.
+            #[doc(hidden)] // for the workspace's servers and tools; not part of the API
             pub const FIELD: &'static str = $field;
 
             /// Checks and wraps an id.
@@ -180,7 +181,7 @@ path_id!(
     /// The account (tenant) SID: the `{account_sid}` of `/v1/tenants/{account_sid}`.
     ///
     /// ```
-    /// use greenpin_core::AccountSid;
+    /// # use greenpin_core::AccountSid;
     /// assert!(AccountSid::new("exotel_demo1").is_ok());
     /// assert!(AccountSid::new("a/b").is_err());
     /// ```
@@ -196,7 +197,7 @@ path_id!(
     /// choose. It must be safe to place in a URL path.
     ///
     /// ```
-    /// use greenpin_core::GreenPinId;
+    /// # use greenpin_core::GreenPinId;
     /// let id: GreenPinId = "d7ffd4b3-5c1e-4bda-a024-0b1d2a3b4c5d".parse().unwrap();
     /// assert_eq!(id.as_str().len(), 36);
     /// assert!(GreenPinId::new("../settings").is_err());
@@ -210,7 +211,7 @@ path_id!(
 /// back by the service. Sent in JSON only, so any non-blank text up to 256 characters.
 ///
 /// ```
-/// use greenpin_core::TransactionId;
+/// # use greenpin_core::TransactionId;
 /// assert_eq!(TransactionId::new("order #42").unwrap().as_str(), "order #42");
 /// assert!(TransactionId::new("  ").is_err());
 /// ```
@@ -223,6 +224,7 @@ impl TransactionId {
     pub const MAX_LEN: usize = 256;
 
     /// The field this id stands in, as error messages name it.
+    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
     pub const FIELD: &'static str = "transaction_id";
 
     /// Checks and wraps a transaction id.
@@ -283,7 +285,7 @@ impl<'de> Deserialize<'de> for TransactionId {
 /// anything is sent, as a validation error of `greenpin_id`.
 ///
 /// ```
-/// use greenpin_core::{GreenPinId, IntoGreenPinId};
+/// # use greenpin_core::{GreenPinId, IntoGreenPinId};
 /// let id = GreenPinId::new("g-1").unwrap();
 /// assert_eq!((&id).into_greenpin_id().unwrap(), id);
 /// assert_eq!("g-1".into_greenpin_id().unwrap(), id);

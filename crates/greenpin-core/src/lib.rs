@@ -95,6 +95,7 @@ pub use error::{
 };
 pub use error_code::{ERROR_CODES, ErrorCode, ErrorCodeInfo};
 pub use ids::{AccountSid, GreenPinId, IdError, IdProblem, IntoGreenPinId, TransactionId};
+pub use ops::bulk::{BulkItemResult, BulkUpdateResults};
 pub use party::{MAX_NUMBERS_PER_LIST, Party, PartySpec};
 pub use phone::{Country, PhoneNumber, PhoneNumberError, UnknownCountry};
 pub use pin::{Pin, PinError, PinLength};

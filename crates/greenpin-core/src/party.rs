@@ -19,37 +19,45 @@ pub const MAX_NUMBERS_PER_LIST: usize = 10;
 ///
 /// # How a call finds its way (Exotel's routing model)
 ///
-/// A caller dials one of a party's **VNs** and, when that party has a **PIN**, enters it.
+/// A caller dials one of a party's **VNs** and may enter a **PIN**. Documented: "any number
+/// (other than b-party numbers) dialing on the virtual number and entering the correct pin
+/// are considered as a-party". So **a PIN picks the allocation** (on a VN, a PIN belongs
+/// to one live allocation, whichever party it was issued to) and **the caller's number
+/// picks the party**:
 ///
-/// - **The PIN picks the allocation.** On a VN, a PIN belongs to one live allocation.
-/// - **The caller's number picks the party.** Documented: "any number (other than
-///   b-party numbers) dialing on the virtual number and entering the correct pin are
-///   considered as a-party". A caller whose number is one of B's `numbers` is party B and
-///   is put through to A (unless the usage is `oneway`); **anyone else** who knows the PIN
-///   is party A and is put through to B's first number.
-/// - A party **without** a PIN is known by its number alone: only its `numbers` reach the
-///   other party through its VNs.
-/// - Which parties have PINs is the account's setting (`aparty_pin_enabled`, on by
-///   default; `bparty_pin_enabled`, off; `common_pin_enabled`: one PIN for both). A PIN
-///   given for a party whose PIN is off is dropped by the service.
+/// | caller's number | enters | is | reaches |
+/// |---|---|---|---|
+/// | one of B's `numbers` | A's or B's PIN | party B | A (refused when `usage` is `oneway`) |
+/// | any other number, A's included | A's or B's PIN | party A | B's first number |
+/// | a number of a party **without** a PIN, on that party's VN | nothing | that party | the other party |
+/// | anyone else | nothing, or a PIN no live allocation holds on the VN | nobody | a `call-attempt` callback |
 ///
-/// So a PIN is a credential: changing a party's `numbers` does **not** stop someone who
-/// knows its PIN. To replace a party (a delivery reassigned to another rider), give it a
-/// new number *and* a new PIN in one update — [`UpdateSpec::reassign_a`] does both.
+/// Which parties have PINs is the account's setting (`aparty_pin_enabled`, on by default;
+/// `bparty_pin_enabled`, off; `common_pin_enabled`: one PIN for both). A PIN given for a
+/// party whose PIN is off is dropped by the service.
+///
+/// So a PIN is a credential: **anyone** who knows one of an allocation's PINs reaches B
+/// as party A, and changing a party's `numbers` does not stop them. To replace a party,
+/// give it a new number *and* new PINs in one update: [`UpdateSpec::reassign_a`] and
+/// [`UpdateSpec::reassign_b`] say how.
 ///
 /// [`UpdateSpec::reassign_a`]: crate::UpdateSpec::reassign_a
+/// [`UpdateSpec::reassign_b`]: crate::UpdateSpec::reassign_b
+///
+/// A PIN is kept out of `Debug` (only its presence shows) and out of error messages.
 ///
 /// ```
-/// use greenpin_core::{PartySpec, ValidationContext};
+/// # use greenpin_core::{PartySpec, ValidationContext};
 /// let ctx = ValidationContext::default();
 /// let a = PartySpec::new().vn("6292134471").number("7987686144").pin("123").pin_length(3);
 /// let party = a.validate("a", &ctx).unwrap();
 /// assert_eq!(party.numbers[0].as_str(), "+917987686144");
 ///
 /// let bad = PartySpec::new().pin("23").pin_length(3).validate("b", &ctx);
-/// assert_eq!(bad.unwrap_err().to_string(), "b.pin: \"23\" does not match pin_length 3");
+/// assert_eq!(bad.unwrap_err().to_string(), "b.pin: a PIN of 2 digits does not match pin_length 3");
+/// assert!(!format!("{a:?}").contains("123"));
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct PartySpec {
@@ -76,6 +84,18 @@ pub struct PartySpec {
         schemars(schema_with = "crate::schema::int_or_digits")
     )]
     pub pin_length: Option<i64>,
+}
+
+/// The PIN shows as `"<set>"`: it is a credential.
+impl std::fmt::Debug for PartySpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PartySpec")
+            .field("vns", &self.vns)
+            .field("numbers", &self.numbers)
+            .field("pin", &self.pin.as_ref().map(|_| "<set>"))
+            .field("pin_length", &self.pin_length)
+            .finish()
+    }
 }
 
 impl PartySpec {
@@ -162,7 +182,10 @@ impl PartySpec {
             return Err(ValidationError::new(
                 format!("{path}.pin"),
                 ValidationKind::Invalid,
-                format!("{:?} does not match pin_length {len}", pin.as_str()),
+                format!(
+                    "a PIN of {} digits does not match pin_length {len}",
+                    pin.len()
+                ),
             ));
         }
         Ok(Party {
@@ -259,8 +282,8 @@ pub struct Party {
 /// update into it.
 ///
 /// ```
-/// use greenpin_core::wire::{check_parties_disjoint};
-/// use greenpin_core::{PartySpec, ValidationContext};
+/// # use greenpin_core::wire::{check_parties_disjoint};
+/// # use greenpin_core::{PartySpec, ValidationContext};
 /// let ctx = ValidationContext::default();
 /// let a = PartySpec::new().number("7987686144").validate("a", &ctx).unwrap();
 /// let b = PartySpec::new().number("+917987686144").validate("b", &ctx).unwrap();

@@ -9,9 +9,16 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A party's PIN: ASCII digits, [`PinLength::MIN`] to [`PinLength::MAX`] of them.
 ///
+/// A PIN lets whoever knows it through to the other party, so it is kept out of text the
+/// SDK makes: `Debug` shows only its length, there is no `Display`, and no error quotes
+/// it. [`Pin::as_str`] is the one way to read it (to hand it to its party).
+///
 /// ```
-/// use greenpin_core::Pin;
-/// assert_eq!(Pin::new("0123").unwrap().len(), 4);
+/// # use greenpin_core::Pin;
+/// let pin = Pin::new("0123").unwrap();
+/// assert_eq!(pin.len(), 4);
+/// assert_eq!(format!("{pin:?}"), "Pin(4 digits)");
+/// assert_eq!(pin.as_str(), "0123");
 /// assert!(Pin::new("12a").is_err());
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -21,15 +28,14 @@ pub struct Pin(String);
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PinError {
-    /// A character other than an ASCII digit.
-    #[error("{0:?} is not a PIN: only the digits 0-9 are allowed")]
-    NotDigits(String),
+    /// Empty, or a character other than an ASCII digit. The value is not kept: it may be
+    /// someone's PIN.
+    #[error("not a PIN: only the digits 0-9 are allowed")]
+    NotDigits,
     /// Too short or too long.
-    #[error("{pin:?} has {len} digits; a PIN has {min} to {max}", min = PinLength::MIN, max = PinLength::MAX)]
+    #[error("a PIN of {len} digits; a PIN has {min} to {max}", min = PinLength::MIN, max = PinLength::MAX)]
     Length {
-        /// The PIN given.
-        pin: String,
-        /// Its length.
+        /// The number of digits given.
         len: usize,
     },
     /// A PIN length outside the accepted range.
@@ -42,11 +48,11 @@ impl Pin {
     pub fn new(value: impl Into<String>) -> Result<Self, PinError> {
         let value = value.into();
         if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(PinError::NotDigits(value));
+            return Err(PinError::NotDigits);
         }
         let len = value.len();
         if !(usize::from(PinLength::MIN)..=usize::from(PinLength::MAX)).contains(&len) {
-            return Err(PinError::Length { pin: value, len });
+            return Err(PinError::Length { len });
         }
         Ok(Pin(value))
     }
@@ -68,15 +74,10 @@ impl Pin {
     }
 }
 
-impl fmt::Display for Pin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
+/// The length only: a PIN is a credential.
 impl fmt::Debug for Pin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Pin({})", self.0)
+        write!(f, "Pin({} digits)", self.0.len())
     }
 }
 
@@ -95,10 +96,11 @@ impl<'de> Deserialize<'de> for Pin {
 
 /// A PIN length: [`PinLength::MIN`] to [`PinLength::MAX`] digits.
 ///
-/// GreenPin does not publish the range; see `docs/DECISIONS.md`.
+/// GreenPin does not publish the range; this SDK's choice is explained in its
+/// [decisions](https://github.com/greenpin-rs/greenpin-rs/blob/main/docs/DECISIONS.md).
 ///
 /// ```
-/// use greenpin_core::PinLength;
+/// # use greenpin_core::PinLength;
 /// let a: PinLength = serde_json::from_str("3").unwrap();
 /// let b: PinLength = serde_json::from_str("\"3\"").unwrap();
 /// assert_eq!(a, b);

@@ -9,11 +9,12 @@
 //! DELETE) may be repeated; a create (POST) is retried only when the request provably never
 //! left the machine (connection refused), since a retried create that had landed would make
 //! a second allocation. Backoff is full-jitter exponential; `Retry-After` is honoured up to
-//! a cap. A client also spends a [`RetryBudget`](crate::client::RetryBudget), so a failing
+//! a cap. A client also spends a [`RetryBudget`], so a failing
 //! service sees at most a bounded share of extra load.
 
 use std::time::Duration;
 
+pub use crate::client::budget::RetryBudget;
 pub use crate::outcome::Outcome;
 use crate::outcome::TransportErrorKind;
 
@@ -21,7 +22,7 @@ use crate::outcome::TransportErrorKind;
 ///
 /// ```
 /// use std::time::Duration;
-/// use greenpin_core::retry::RetryPolicy;
+/// # use greenpin_core::retry::RetryPolicy;
 /// let p = RetryPolicy::default();
 /// assert_eq!(p.max_attempts, 3);
 /// let off = RetryPolicy::none();
@@ -38,7 +39,7 @@ pub struct RetryPolicy {
     pub max_backoff: Duration,
     /// Largest `Retry-After` honoured; a longer one stops the retries.
     pub max_retry_after: Duration,
-    /// Tokens in a client's [retry budget](crate::client::RetryBudget) (500).
+    /// Tokens in a client's [retry budget](RetryBudget) (500).
     pub budget_capacity: u32,
     /// Tokens a retry costs (5).
     pub retry_cost: u32,
@@ -62,6 +63,7 @@ impl Default for RetryPolicy {
 
 /// Retry after a wait, or stop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Decision {
     /// Wait this long, then try again.
     Retry(Duration),
@@ -74,8 +76,8 @@ pub enum Decision {
 ///
 /// ```
 /// use http::StatusCode;
-/// use greenpin_core::TransportErrorKind;
-/// use greenpin_core::retry::{Outcome, is_transient};
+/// # use greenpin_core::TransportErrorKind;
+/// # use greenpin_core::retry::{Outcome, is_transient};
 /// let busy = Outcome::Status { status: StatusCode::SERVICE_UNAVAILABLE, retry_after: None };
 /// assert!(is_transient(&busy));
 /// let broken = Outcome::Status { status: StatusCode::INTERNAL_SERVER_ERROR, retry_after: None };
@@ -109,7 +111,7 @@ impl RetryPolicy {
     }
 
     /// The policy with a retry budget of `capacity` tokens (see
-    /// [`RetryBudget`](crate::client::RetryBudget)).
+    /// [`RetryBudget`]).
     pub fn with_budget(mut self, capacity: u32) -> Self {
         self.budget_capacity = capacity;
         self
@@ -118,6 +120,25 @@ impl RetryPolicy {
     /// The policy with this initial backoff.
     pub fn with_initial_backoff(mut self, d: Duration) -> Self {
         self.initial_backoff = d;
+        self
+    }
+
+    /// Sets the largest backoff.
+    pub fn with_max_backoff(mut self, d: Duration) -> Self {
+        self.max_backoff = d;
+        self
+    }
+
+    /// Sets the largest `Retry-After` honoured; a longer one stops the retries.
+    pub fn with_max_retry_after(mut self, d: Duration) -> Self {
+        self.max_retry_after = d;
+        self
+    }
+
+    /// Sets the tokens a retry costs, and a retry after a timeout.
+    pub fn with_retry_costs(mut self, retry: u32, after_timeout: u32) -> Self {
+        self.retry_cost = retry;
+        self.timeout_retry_cost = after_timeout;
         self
     }
 
@@ -130,7 +151,7 @@ impl RetryPolicy {
     /// ```
     /// use std::time::Duration;
     /// use http::StatusCode;
-    /// use greenpin_core::retry::{Decision, Outcome, RetryPolicy};
+    /// # use greenpin_core::retry::{Decision, Outcome, RetryPolicy};
     /// let p = RetryPolicy::default();
     /// let busy = Outcome::Status { status: StatusCode::SERVICE_UNAVAILABLE, retry_after: None };
     /// assert_eq!(p.decide(1, &busy, true, 0.5), Decision::Retry(Duration::from_millis(50)));
@@ -185,6 +206,7 @@ impl RetryPolicy {
 /// let j = greenpin_core::retry::jitter();
 /// assert!((0.0..1.0).contains(&j));
 /// ```
+#[doc(hidden)] // for the workspace's servers and tools; not part of the API
 pub fn jitter() -> f64 {
     use std::hash::BuildHasher;
     use std::sync::atomic::{AtomicU64, Ordering};

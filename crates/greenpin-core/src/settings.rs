@@ -28,7 +28,7 @@ impl Timezone {
     }
 
     /// Offset from UTC, for the known zones.
-    pub fn utc_offset(&self) -> Option<time::UtcOffset> {
+    pub(crate) fn utc_offset(&self) -> Option<time::UtcOffset> {
         self.utc_offset_secs()
             .and_then(|s| time::UtcOffset::from_whole_seconds(s).ok())
     }
@@ -38,7 +38,7 @@ impl Timezone {
     /// outside the years 1 to 9999.
     ///
     /// ```
-    /// use greenpin_core::Timezone;
+    /// # use greenpin_core::Timezone;
     /// assert_eq!(Timezone::Ist.deallocation_time(0).unwrap().to_string(), "1970-01-01 05:30:00");
     /// assert_eq!(Timezone::Utc.deallocation_time(0).unwrap().to_string(), "1970-01-01 00:00:00");
     /// ```
@@ -54,7 +54,7 @@ impl Timezone {
     /// `start_time` and `current_time`.
     ///
     /// ```
-    /// use greenpin_core::Timezone;
+    /// # use greenpin_core::Timezone;
     /// assert_eq!(Timezone::Ist.iso8601(0).unwrap(), "1970-01-01T05:30:00+05:30");
     /// ```
     pub fn iso8601(&self, unix_secs: i64) -> Option<String> {
@@ -78,7 +78,7 @@ impl Timezone {
 /// as `"-1"` or the duration in the form it was set, as the service echoes it.
 ///
 /// ```
-/// use greenpin_core::MaxDeallocationTime;
+/// # use greenpin_core::MaxDeallocationTime;
 /// let m: MaxDeallocationTime = serde_json::from_str(r#""170d""#).unwrap();
 /// assert_eq!(m.secs(), Some(170 * 86_400));
 /// assert_eq!(serde_json::to_string(&m).unwrap(), r#""170d""#);
@@ -164,7 +164,7 @@ impl<'de> Deserialize<'de> for MaxDeallocationTime {
 /// `other` and written back as they came.
 ///
 /// ```
-/// use greenpin_core::{Settings, Timezone};
+/// # use greenpin_core::{Settings, Timezone};
 /// let s: Settings = serde_json::from_str(r#"{"timezone":"UTC","deletion_time":3600,"x":1}"#).unwrap();
 /// assert_eq!(s.timezone, Some(Timezone::Utc));
 /// assert_eq!(s.other["x"], 1);
@@ -349,6 +349,7 @@ impl<'de> Deserialize<'de> for Settings {
 
 impl Settings {
     /// The settings this version models, by their names on the wire.
+    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
     pub const FIELDS: &'static [&'static str] = &[
         "country",
         "intl_num_sup",

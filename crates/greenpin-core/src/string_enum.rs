@@ -25,6 +25,7 @@ macro_rules! string_enum {
             }
 
             /// Every known value.
+            #[doc(hidden)] // for the workspace's servers and tools; not part of the API
             pub const KNOWN: &'static [&'static str] = &[$($wire),+];
         }
 

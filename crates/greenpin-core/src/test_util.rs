@@ -6,7 +6,7 @@
 //! A test double of your own is one closure — a blocking send function:
 //!
 //! ```
-//! use greenpin_core::client::{BlockingClient, ClientBuilder};
+//! # use greenpin_core::client::{BlockingClient, ClientBuilder};
 //! let config = ClientBuilder::<greenpin_core::test_util::Canned>::new()
 //!     .account_sid("sid").credentials("key", "token").build_config()?;
 //! let client = BlockingClient::new(config, |_req: http::Request<Vec<u8>>, _limits| {

@@ -30,6 +30,7 @@ pub enum ValidationKind {
 
 impl ValidationKind {
     /// The API error code a GreenPin server answers this problem with.
+    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
     pub fn error_code(self) -> ErrorCode {
         match self {
             ValidationKind::Missing => ErrorCode::MandatoryParametersMissing,
@@ -46,9 +47,9 @@ impl ValidationKind {
 /// A request refused before it was sent: which field, and why.
 ///
 /// ```
-/// use greenpin_core::{ValidationError, ValidationKind};
-/// let e = ValidationError::new("b.pin", ValidationKind::Invalid, "\"23\" does not match pin_length 3");
-/// assert_eq!(e.to_string(), "b.pin: \"23\" does not match pin_length 3");
+/// # use greenpin_core::{ValidationError, ValidationKind};
+/// let e = ValidationError::new("b.pin", ValidationKind::Invalid, "a PIN of 2 digits does not match pin_length 3");
+/// assert_eq!(e.to_string(), "b.pin: a PIN of 2 digits does not match pin_length 3");
 /// assert_eq!(e.field(), "b.pin");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +85,7 @@ impl ValidationError {
     }
 
     /// The same error with `prefix.` put before its field (for items of a bulk request).
+    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
     pub fn within(mut self, prefix: &str) -> Self {
         self.field = if self.field.is_empty() {
             prefix.to_owned()

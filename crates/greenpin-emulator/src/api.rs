@@ -3,11 +3,11 @@
 //! (the SDK's own rules), apply it. The axum routes call these under the store's lock, and
 //! so does the fuzz target: what is fuzzed is what is served.
 
-use greenpin_core::ops::{BulkItemResult, BulkUpdateResults};
 use greenpin_core::wire::{WireBulkItem, from_json_noting_unknown};
 use greenpin_core::{
     Allocation, BulkSpec, CreateSpec, GreenPinId, PartySpec, Settings, SettingsSpec, UpdateSpec,
 };
+use greenpin_core::{BulkItemResult, BulkUpdateResults};
 
 use crate::failure::Failure;
 use crate::store::{CallOutcome, CallSpec, Store};

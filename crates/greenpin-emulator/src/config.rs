@@ -210,6 +210,7 @@ impl EmulatorConfig {
     }
 
     /// The address it will listen on.
+    #[doc(hidden)] // for the CLI and the workspace's tests; not part of the API
     pub fn listen_addr(&self) -> SocketAddr {
         self.listen
     }
@@ -233,6 +234,7 @@ impl EmulatorConfig {
     }
 
     /// Whether it accepts the public default token (`demo-token`), which anyone can use.
+    #[doc(hidden)] // for the CLI and the workspace's tests; not part of the API
     pub fn uses_default_token(&self) -> bool {
         self.credentials.token().expose() == DEFAULT_API_TOKEN
     }

@@ -4,20 +4,34 @@
 use greenpin_core::{ErrorCode, ValidationError};
 use http::StatusCode;
 
-/// A refusal, answered as `{"success": false, "status", "code", "message", "data": null}`.
+/// A refusal, answered as `{"success": false, "status", "code", "message", "data": null}`,
+/// and the error of the emulator's own methods (a bad clock step, fault or call).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Failure {
-    /// HTTP status.
-    pub status: StatusCode,
-    /// GreenPin code.
-    pub code: ErrorCode,
-    /// Human-readable reason, naming the field when there is one.
-    pub message: String,
+    pub(crate) status: StatusCode,
+    pub(crate) code: ErrorCode,
+    pub(crate) message: String,
 }
 
 impl Failure {
+    /// The HTTP status it is answered with.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The GreenPin error code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// The reason, naming the field when there is one.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
     /// A failure with `code`'s documented HTTP status.
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         let status = code
             .http_status()
             .and_then(|s| StatusCode::from_u16(s).ok())
@@ -30,7 +44,11 @@ impl Failure {
     }
 
     /// A failure with an explicit status.
-    pub fn with_status(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
+    pub(crate) fn with_status(
+        status: StatusCode,
+        code: ErrorCode,
+        message: impl Into<String>,
+    ) -> Self {
         Failure {
             status,
             code,
@@ -39,7 +57,7 @@ impl Failure {
     }
 
     /// Unknown allocation (404, code 1).
-    pub fn not_found(id: &str) -> Self {
+    pub(crate) fn not_found(id: &str) -> Self {
         Failure::new(
             ErrorCode::NotFound,
             format!("no GreenPin allocation {id:?}"),
@@ -47,7 +65,7 @@ impl Failure {
     }
 
     /// Bad or missing parameters (400, code 5).
-    pub fn bad(message: impl Into<String>) -> Self {
+    pub(crate) fn bad(message: impl Into<String>) -> Self {
         Failure::new(ErrorCode::BadParameters, message)
     }
 }

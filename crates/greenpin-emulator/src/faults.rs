@@ -130,6 +130,7 @@ impl FaultRule {
     }
 
     /// Whether a request is hit.
+    #[doc(hidden)] // for the CLI and the workspace's tests; not part of the API
     pub fn matches(&self, method: &str, path: &str) -> bool {
         self.method
             .as_deref()

@@ -379,6 +379,7 @@ impl Emulator {
     /// vault period) is in the table exactly once, held by it, and nothing else is; the
     /// counts and schedules agree. `Err` names what broke. For property tests that drive
     /// the emulator hard.
+    #[doc(hidden)] // for the CLI and the workspace's tests; not part of the API
     pub fn check_invariants(&self) -> Result<(), String> {
         lock(&self.shared.store).check_invariants()
     }

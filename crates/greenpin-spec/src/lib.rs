@@ -6,7 +6,7 @@
 //! `crates/greenpin-emulator/openapi.json`, `docs/ERROR_CODES.md`); the tests in
 //! `tests/generated.rs` fail, naming that command, when a checked-in copy is stale.
 
-use greenpin_core::ops::BulkUpdateResults;
+use greenpin_core::BulkUpdateResults;
 use greenpin_core::{
     Allocation, BulkItemSpec, CreateSpec, ERROR_CODES, Envelope, Settings, SettingsSpec, UpdateSpec,
 };

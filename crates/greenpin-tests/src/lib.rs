@@ -7,8 +7,8 @@ pub mod hostile;
 use std::fmt::Debug;
 use std::time::Duration;
 
+use greenpin_core::BulkUpdateResults;
 use greenpin_core::client::{ClientBuilder, Transport};
-use greenpin_core::ops::BulkUpdateResults;
 use greenpin_core::retry::RetryPolicy;
 use greenpin_core::{
     Allocation, BulkSpec, CreateSpec, Error, GreenPinId, Settings, SettingsSpec, UpdateSpec,

@@ -11,7 +11,8 @@ use std::sync::mpsc::SyncSender;
 use std::time::{Duration, Instant};
 
 use greenpin_blocking::Client;
-use greenpin_core::ops::{BulkItemResult, OperationKind};
+use greenpin_core::BulkItemResult;
+use greenpin_core::ops::OperationKind;
 use greenpin_core::retry::{Decision, RetryPolicy, is_transient, jitter};
 use greenpin_core::{BulkSpec, Error, ValidationContext};
 
@@ -121,7 +122,7 @@ impl Work<'_> {
                     jitter(),
                 ) {
                     Decision::Retry(wait) => Some(wait),
-                    Decision::Stop => None,
+                    _ => None,
                 }
             });
             let within = |wait: Duration| {

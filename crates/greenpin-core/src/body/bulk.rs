@@ -23,7 +23,7 @@ pub const MAX_BULK_ITEMS: usize = 100;
 /// field, as in an update).
 ///
 /// ```
-/// use greenpin_core::{BulkItemSpec, Usage, ValidationContext};
+/// # use greenpin_core::{BulkItemSpec, Usage, ValidationContext};
 /// let item = BulkItemSpec::new("g-1").usage(Usage::Oneway);
 /// assert!(item.validate(&ValidationContext::default()).is_ok());
 /// let err = BulkItemSpec::new("g-1").validate(&ValidationContext::default()).unwrap_err();
@@ -64,6 +64,7 @@ pub struct BulkItemSpec {
 
 impl BulkItemSpec {
     /// The fields an item has on the wire.
+    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
     pub const FIELDS: &'static [&'static str] =
         &["greenpin_id", "a", "b", "usage", "deallocation_policy"];
 
@@ -130,7 +131,7 @@ pub struct BulkItemBody {
 /// A bulk update: `{"greenpins": [item, …]}`, 1 to [`MAX_BULK_ITEMS`] items.
 ///
 /// ```
-/// use greenpin_core::{BulkItemSpec, BulkSpec, Usage, ValidationContext};
+/// # use greenpin_core::{BulkItemSpec, BulkSpec, Usage, ValidationContext};
 /// let ctx = ValidationContext::default();
 /// let spec = BulkSpec::new()
 ///     .item(BulkItemSpec::new("g-1").usage(Usage::Oneway))
@@ -178,6 +179,7 @@ impl BulkSpec {
     }
 
     /// Checks the number of items: present, not empty, at most [`MAX_BULK_ITEMS`].
+    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
     pub fn check_count(count: Option<usize>) -> Result<(), ValidationError> {
         match count {
             None => Err(ValidationError::new(
@@ -219,11 +221,12 @@ impl BulkSpec {
     /// on its own, so that one malformed item does not sink the others.
     ///
     /// ```
-    /// use greenpin_core::BulkSpec;
+    /// # use greenpin_core::BulkSpec;
     /// let items = BulkSpec::read_wire(br#"{"greenpins":[{"greenpin_id":"g-1","usage":"oneway"},{"usage":7}]}"#).unwrap();
     /// assert!(items[0].spec.is_ok());
     /// assert_eq!(items[1].spec.as_ref().unwrap_err().field(), "greenpins[1].usage");
     /// ```
+    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
     pub fn read_wire(body: &[u8]) -> Result<Vec<WireBulkItem>, ValidationError> {
         #[derive(Deserialize)]
         struct Wire {

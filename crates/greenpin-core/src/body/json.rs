@@ -11,7 +11,7 @@ use crate::validation::{ValidationError, ValidationKind};
 /// the field: `a.pin_length: "abc" is not a whole number`.
 ///
 /// ```
-/// use greenpin_core::{UpdateSpec, wire::from_json};
+/// # use greenpin_core::{UpdateSpec, wire::from_json};
 /// let err = from_json::<UpdateSpec>(br#"{"a":{"pin_length":"abc"}}"#).unwrap_err();
 /// assert_eq!(err.field(), "a.pin_length");
 /// assert!(from_json::<UpdateSpec>(b"[]").is_err());
@@ -73,7 +73,7 @@ pub(crate) fn refuse_newer_shape(unknown: &[String], prefix: &str) -> Result<(),
 /// shape ([`NEWER_SHAPE_FIELDS`]) is refused, naming it.
 ///
 /// ```
-/// use greenpin_core::{UpdateSpec, wire::from_json_noting_unknown};
+/// # use greenpin_core::{UpdateSpec, wire::from_json_noting_unknown};
 /// let (spec, unknown) = from_json_noting_unknown::<UpdateSpec>(
 ///     br#"{"usage":"oneway","deallocation_polcy":{"duration":"1h"},"a":{"pn":"1"}}"#,
 /// ).unwrap();

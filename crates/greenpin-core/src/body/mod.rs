@@ -16,7 +16,7 @@
 //! [`ValidationKind`](crate::ValidationKind) (and so the same API error code) everywhere.
 //!
 //! ```
-//! use greenpin_core::{CreateSpec, PartySpec, ValidationContext};
+//! # use greenpin_core::{CreateSpec, PartySpec, ValidationContext};
 //! let spec = CreateSpec::new("order-42")
 //!     .a(PartySpec::new().number("7987686144").vn("6292134471"))
 //!     .b(PartySpec::new().number("9956555625"))
@@ -47,7 +47,7 @@ use crate::phone::Country;
 /// `pin_length` written once as a number and once as a string, as the documentation does.
 ///
 /// ```
-/// use greenpin_core::{UpdateSpec, ValidationContext, wire::DOCUMENTED_UPDATE};
+/// # use greenpin_core::{UpdateSpec, ValidationContext, wire::DOCUMENTED_UPDATE};
 /// let spec: UpdateSpec = serde_json::from_str(DOCUMENTED_UPDATE).unwrap();
 /// assert!(spec.validate(&ValidationContext::default()).is_ok());
 /// ```
@@ -65,7 +65,7 @@ pub const DOCUMENTED_UPDATE: &str = r#"{
 /// account's settings.
 ///
 /// ```
-/// use greenpin_core::{Country, ValidationContext};
+/// # use greenpin_core::{Country, ValidationContext};
 /// let sdk = ValidationContext::new(Country::IN);
 /// assert!(sdk.international_numbers);
 /// let account = ValidationContext::new(Country::IN).international_numbers(false);

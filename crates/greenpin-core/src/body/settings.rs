@@ -13,7 +13,7 @@ use crate::validation::{ValidationError, ValidationKind};
 /// On the wire it is exactly a settings object.
 ///
 /// ```
-/// use greenpin_core::{SettingsSpec, Timezone, ValidationContext};
+/// # use greenpin_core::{SettingsSpec, Timezone, ValidationContext};
 /// let ctx = ValidationContext::default();
 /// let body = SettingsSpec::new().timezone(Timezone::Utc).validate(&ctx).unwrap();
 /// assert_eq!(serde_json::to_string(&body).unwrap(), r#"{"timezone":"UTC"}"#);

@@ -19,14 +19,14 @@
 //!   key (kind and call SID, or kind and allocation) to drop duplicates by.
 //!
 //! ```
-//! use greenpin_core::callbacks::{CallbackEvent, CallbackReceiver, CallbackSecret, SecretPlacement};
+//! # use greenpin_core::callbacks::{CallbackEvent, CallbackReceiver, CallbackSecret, SecretPlacement};
 //!
 //! let secret = CallbackSecret::new("s3cr3t-0123456789abcdef").unwrap();
 //! // Register this as greenpin_call_complete_event_endpoint:
 //! let url = secret.url("https://example.com/hooks/greenpin", SecretPlacement::Path).unwrap();
 //! assert_eq!(url, "https://example.com/hooks/greenpin/s3cr3t-0123456789abcdef");
 //!
-//! let receiver = CallbackReceiver::new().secret(secret);
+//! let receiver = CallbackReceiver::new(secret);
 //! let request = http::Request::post("/hooks/greenpin/s3cr3t-0123456789abcdef")
 //!     .header("content-type", "application/x-www-form-urlencoded")
 //!     .body("call_sid=c-1&greenpin_id=g-1&call_type=completed&from=09876543210&order=42")
@@ -47,7 +47,7 @@ mod secret;
 
 pub use receive::{
     Callback, CallbackEvent, CallbackReceiver, Encoding, EventKey, MAX_CALLBACK_BYTES, Rejection,
-    read_callback,
+    read_callback_unverified,
 };
 pub use secret::{CallbackSecret, SECRET_PARAMETER, SECRET_USER, SecretError, SecretPlacement};
 
@@ -75,7 +75,7 @@ string_enum!(
 /// The call-completed callback. Times are ISO 8601 text as sent.
 ///
 /// ```
-/// use greenpin_core::callbacks::{CallCompleted, CallType};
+/// # use greenpin_core::callbacks::{CallCompleted, CallType};
 /// let c: CallCompleted = serde_json::from_str(r#"{"call_sid":"c1","greenpin_id":"g1",
 ///   "call_type":"completed","dial_call_duration":"42"}"#).unwrap();
 /// assert_eq!(c.call_type, Some(CallType::Completed));
@@ -164,8 +164,9 @@ string_enum!(
     }
 );
 
-/// The deallocation callback, fired on expiry and on delete. GreenPin does not publish its
-/// fields; this shape is this project's decision (`docs/DECISIONS.md`).
+/// The deallocation callback, fired on expiry and on delete, as the emulator sends it.
+/// Exotel does not document a deallocation callback: the real service may send none, or
+/// another shape. This shape is this project's decision ([decisions](https://github.com/greenpin-rs/greenpin-rs/blob/main/docs/DECISIONS.md)).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -191,6 +192,7 @@ pub struct DeallocationEvent {
 impl CallCompleted {
     /// The documented field names (with both spellings of the transaction id): what is not
     /// among them is a passthru or unknown field, kept in [`Callback::fields`].
+    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
     pub const FIELDS: &'static [&'static str] = &[
         "transaction_id",
         "transation_id",
@@ -215,6 +217,7 @@ impl CallCompleted {
 
 impl DeallocationEvent {
     /// The field names read (see [`CallCompleted::FIELDS`]).
+    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
     pub const FIELDS: &'static [&'static str] = &[
         "greenpin_id",
         "transaction_id",
@@ -226,6 +229,7 @@ impl DeallocationEvent {
     ];
 
     /// An event for `greenpin_id`.
+    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
     pub fn new(greenpin_id: GreenPinId, reason: DeallocationReason) -> Self {
         DeallocationEvent {
             greenpin_id,

@@ -141,21 +141,30 @@ impl Rejection {
     }
 }
 
-/// Reads callbacks, checking a shared secret when one is set.
+/// Reads callbacks, checking the shared secret of the callback URL on every request.
 ///
-/// Without a secret every well-formed request is accepted: anyone who learns the URL can
-/// forge call records. Set one ([`CallbackReceiver::secret`]) in production.
+/// [`CallbackReceiver::new`] takes the secret: a request without it is refused before its
+/// body is read. [`CallbackReceiver::unprotected`] accepts every well-formed request —
+/// anyone who learns the URL can then forge call records — and says so where it is
+/// called.
 ///
 /// ```
-/// use greenpin_core::callbacks::{CallbackEvent, CallbackReceiver};
-/// let receiver = CallbackReceiver::new();
-/// let request = http::Request::post("/hook")
+/// # use greenpin_core::callbacks::{CallbackEvent, CallbackReceiver, CallbackSecret, SecretPlacement};
+/// let secret = CallbackSecret::generate();
+/// let url = secret.url("https://example.com/hook", SecretPlacement::Query)?;
+/// let receiver = CallbackReceiver::new(secret);
+/// let request = http::Request::post(url.as_str())
 ///     .header("content-type", "application/json")
-///     .body(r#"{"greenpin_id":"g-1","reason":"expired","state":"vault"}"#)
-///     .unwrap();
-/// let callback = receiver.receive_request(&request).unwrap();
+///     .body(r#"{"greenpin_id":"g-1","reason":"expired","state":"vault"}"#)?;
+/// let callback = receiver.receive_request(&request)?;
 /// assert!(matches!(callback.event, CallbackEvent::Deallocated(_)));
 /// assert_eq!(callback.key().unwrap().as_str(), "deallocation:g-1");
+///
+/// let forged = http::Request::post("https://example.com/hook")
+///     .header("content-type", "application/json")
+///     .body(r#"{"greenpin_id":"g-1","reason":"expired","state":"vault"}"#)?;
+/// assert!(receiver.receive_request(&forged).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct CallbackReceiver {
@@ -163,25 +172,24 @@ pub struct CallbackReceiver {
     country: Country,
 }
 
-impl Default for CallbackReceiver {
-    fn default() -> Self {
-        CallbackReceiver::new()
-    }
-}
-
 impl CallbackReceiver {
-    /// A receiver with no secret, reading local numbers as Indian (`IN`).
-    pub fn new() -> Self {
+    /// A receiver requiring `secret` on every request, reading local numbers as Indian
+    /// (`IN`).
+    pub fn new(secret: CallbackSecret) -> Self {
         CallbackReceiver {
-            secret: None,
+            secret: Some(secret),
             country: Country::IN,
         }
     }
 
-    /// Requires `secret` on every request (see [`CallbackSecret`]).
-    pub fn secret(mut self, secret: CallbackSecret) -> Self {
-        self.secret = Some(secret);
-        self
+    /// A receiver that checks no secret: every well-formed request is accepted, so anyone
+    /// who learns the URL can forge callbacks. For a receiver behind its own
+    /// authentication, or a local test.
+    pub fn unprotected() -> Self {
+        CallbackReceiver {
+            secret: None,
+            country: Country::IN,
+        }
     }
 
     /// The country local numbers in callbacks are read in.
@@ -229,23 +237,24 @@ impl CallbackReceiver {
     }
 }
 
-/// Reads a callback request with no secret check and numbers read as Indian: the sans-IO
-/// entry point, for a receiver that checks its own way.
+/// Reads a callback request **with no secret check** and numbers read as Indian: the
+/// sans-IO entry point, for a receiver that authenticates requests its own way. Prefer
+/// [`CallbackReceiver::new`], which checks the callback URL's secret.
 ///
 /// ```
-/// use greenpin_core::callbacks::{CallbackEvent, read_callback};
+/// # use greenpin_core::callbacks::{CallbackEvent, read_callback_unverified};
 /// let headers = http::HeaderMap::new();
-/// let cb = read_callback(&http::Method::POST, &headers,
+/// let cb = read_callback_unverified(&http::Method::POST, &headers,
 ///     b"transation_id=order-7&call_sid=c-9&call_type=call-attempt&dial_call_duration=0").unwrap();
 /// let CallbackEvent::CallCompleted(call) = cb.event else { panic!() };
 /// assert_eq!(call.transaction_id.unwrap().as_str(), "order-7");
 /// ```
-pub fn read_callback(
+pub fn read_callback_unverified(
     method: &Method,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Callback, Rejection> {
-    CallbackReceiver::new().receive(method, &Uri::from_static("/"), headers, body)
+    CallbackReceiver::unprotected().receive(method, &Uri::from_static("/"), headers, body)
 }
 
 fn unreadable(field: &str, problem: impl Into<String>) -> Rejection {
@@ -428,7 +437,7 @@ mod tests {
 
     #[test]
     fn only_post_is_read() {
-        let r = CallbackReceiver::new();
+        let r = CallbackReceiver::unprotected();
         let e = r
             .receive(&Method::GET, &Uri::from_static("/"), &HeaderMap::new(), b"")
             .unwrap_err();

@@ -38,7 +38,7 @@ pub enum SecretPlacement {
 /// escaping in a path, a query or userinfo. Never shown by `Debug` or `Display`.
 ///
 /// ```
-/// use greenpin_core::callbacks::CallbackSecret;
+/// # use greenpin_core::callbacks::CallbackSecret;
 /// let s = CallbackSecret::generate();
 /// assert_eq!(s.expose().len(), 43);
 /// assert_eq!(format!("{s:?}"), "CallbackSecret(***)");
@@ -117,7 +117,7 @@ impl CallbackSecret {
     /// secret placed as asked.
     ///
     /// ```
-    /// use greenpin_core::callbacks::{CallbackSecret, SecretPlacement};
+    /// # use greenpin_core::callbacks::{CallbackSecret, SecretPlacement};
     /// let s = CallbackSecret::new("0123456789abcdef").unwrap();
     /// let at = |p| s.url("https://example.com/hook?x=1", p).unwrap();
     /// assert_eq!(at(SecretPlacement::Path), "https://example.com/hook/0123456789abcdef?x=1");

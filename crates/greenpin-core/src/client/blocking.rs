@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::BulkUpdateResults;
 use crate::body::{BulkSpec, CreateSpec, SettingsSpec, UpdateSpec};
 use crate::client::budget::RetryBudget;
 use crate::client::call::{Call, Step};
@@ -12,8 +13,8 @@ use crate::envelope::Reply;
 use crate::error::Error;
 use crate::ids::IntoGreenPinId;
 use crate::ops::{
-    BulkUpdate, BulkUpdateResults, CreateAllocation, DeleteAllocation, GetAllocation, GetSettings,
-    Operation, UpdateAllocation, UpdateSettings,
+    BulkUpdate, CreateAllocation, DeleteAllocation, GetAllocation, GetSettings, Operation,
+    UpdateAllocation, UpdateSettings,
 };
 use crate::{Allocation, Settings};
 
@@ -34,6 +35,17 @@ impl<T: BlockingSend> BlockingClient<T> {
     ///
     /// # Errors
     /// Whatever the operation can answer; see the seven methods.
+    ///
+    /// # Examples
+    /// ```
+    /// # let client = greenpin_core::test_util::blocking(greenpin_core::test_util::ALLOCATION);
+    /// # use greenpin_core::GreenPinId;
+    /// use greenpin_core::ops::GetAllocation;
+    /// let reply = client.execute(&GetAllocation::new(GreenPinId::new("d7ffd4b3-5c1e-4bda-a024-0b1d2a3b4c5d")?))?;
+    /// assert_eq!(reply.request_id.as_deref(), Some("r-1")); // quote it to Exotel's support
+    /// assert_eq!(reply.data.transaction_id.unwrap().as_str(), "order-42");
+    /// # Ok::<(), greenpin_core::Error>(())
+    /// ```
     pub fn execute<O: Operation + Sync>(&self, op: &O) -> Result<Reply<O::Output>, Error> {
         let mut call = Call::new(op, &self.config, &self.budget)?;
         let span = call.span().clone();
@@ -53,7 +65,7 @@ impl<T: BlockingSend> BlockingClient<T> {
     /// # Examples
     /// ```
     /// # let client = greenpin_core::test_util::blocking(greenpin_core::test_util::ALLOCATION);
-    /// use greenpin_core::{CreateSpec, PartySpec};
+    /// # use greenpin_core::{CreateSpec, PartySpec};
     /// let allocation = client.create(
     ///     &CreateSpec::new("order-42")
     ///         .a(PartySpec::new().number("7987686144").vn("6292134471").pin_length(4))
@@ -87,7 +99,7 @@ impl<T: BlockingSend> BlockingClient<T> {
     /// # Examples
     /// ```
     /// # let client = greenpin_core::test_util::blocking(greenpin_core::test_util::ALLOCATION);
-    /// use greenpin_core::{UpdateSpec, Usage};
+    /// # use greenpin_core::{UpdateSpec, Usage};
     /// let id = "d7ffd4b3-5c1e-4bda-a024-0b1d2a3b4c5d";
     /// let allocation = client.update(id, &UpdateSpec::new().usage(Usage::Twoway).deallocate_after("20m"))?;
     /// assert_eq!(allocation.usage, Usage::Twoway);
@@ -107,7 +119,7 @@ impl<T: BlockingSend> BlockingClient<T> {
     /// # Examples
     /// ```
     /// # let client = greenpin_core::test_util::blocking(greenpin_core::test_util::BULK);
-    /// use greenpin_core::{BulkItemSpec, BulkSpec, Usage};
+    /// # use greenpin_core::{BulkItemSpec, BulkSpec, Usage};
     /// let spec = BulkSpec::new()
     ///     .item(BulkItemSpec::new("d7ffd4b3-5c1e-4bda-a024-0b1d2a3b4c5d").usage(Usage::Oneway));
     /// let results = client.bulk_update(&spec)?;
@@ -152,7 +164,7 @@ impl<T: BlockingSend> BlockingClient<T> {
     /// # Examples
     /// ```
     /// # let client = greenpin_core::test_util::blocking(greenpin_core::test_util::SETTINGS);
-    /// use greenpin_core::{SettingsSpec, Timezone};
+    /// # use greenpin_core::{SettingsSpec, Timezone};
     /// let settings = client.update_settings(&SettingsSpec::new().timezone(Timezone::Ist))?;
     /// assert_eq!(settings.timezone, Some(Timezone::Ist));
     /// # Ok::<(), greenpin_core::Error>(())

@@ -12,11 +12,18 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use crate::error::TransportErrorKind;
 use crate::retry::{Outcome, RetryPolicy};
 
-/// A client's retry budget. Shared by clones of the client; see the module docs.
+/// A client's retry budget: a token bucket shared by the client and its clones, in the
+/// manner of the AWS SDKs' "standard" retry mode.
+///
+/// Retries spend tokens (a retry after a timeout costs more, since timeouts are the costly
+/// failures for a struggling service); a successful call refunds what its retries spent, or
+/// one token when it needed none. When the bucket cannot pay for a retry, the call returns
+/// its error at once. So when GreenPin is failing, 64 workers sharing a client add a
+/// bounded number of retries in all, not two more attempts each. Read it from a client's
+/// `retry_budget()`; size it with [`RetryPolicy::with_budget`].
 ///
 /// ```
-/// use greenpin_core::retry::RetryPolicy;
-/// use greenpin_core::client::RetryBudget;
+/// # use greenpin_core::retry::{RetryBudget, RetryPolicy};
 /// let budget = RetryBudget::new(&RetryPolicy::default());
 /// assert_eq!(budget.available(), 500);
 /// ```
@@ -30,6 +37,7 @@ pub struct RetryBudget {
 
 impl RetryBudget {
     /// A full bucket of the policy's size.
+    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
     pub fn new(policy: &RetryPolicy) -> Self {
         RetryBudget {
             tokens: AtomicU32::new(policy.budget_capacity),
@@ -45,6 +53,7 @@ impl RetryBudget {
     }
 
     /// What a retry after `outcome` costs.
+    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
     pub fn cost_of(&self, outcome: &Outcome) -> u32 {
         match outcome {
             Outcome::Transport {

@@ -33,25 +33,69 @@ pub const ENV_API_TOKEN: &str = "EXOTEL_API_TOKEN";
 /// Environment variable holding the service root (optional).
 pub const ENV_BASE_URL: &str = "GREENPIN_BASE_URL";
 
-/// A complete, checked client configuration. Made by [`ClientBuilder::build_config`].
+/// A complete, checked client configuration. Made by [`ClientBuilder::build_config`] (or
+/// [`ClientConfig::builder`]), and read-only once made, so the builder's checks hold.
+///
+/// ```
+/// use std::time::Duration;
+/// # use greenpin_core::client::ClientConfig;
+/// let config = ClientConfig::builder()
+///     .account_sid("acme")
+///     .credentials("key", "token")
+///     .timeout(Duration::from_secs(10))
+///     .build_config()?;
+/// assert_eq!(config.timeout(), Duration::from_secs(10));
+/// assert_eq!(config.context().account_sid().as_str(), "acme");
+/// # Ok::<(), greenpin_core::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ClientConfig {
-    /// Root, account, credentials, country, user agent.
-    pub context: ApiContext,
-    /// Time to connect.
-    pub connect_timeout: Duration,
-    /// Time for one attempt, answer included.
-    pub attempt_timeout: Duration,
-    /// Time for the whole call, retries and waits included.
-    pub timeout: Duration,
-    /// Largest answer body read, the same on every transport.
-    pub max_response_bytes: u64,
-    /// Retries and the retry budget.
-    pub retry: RetryPolicy,
+    pub(crate) context: ApiContext,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) attempt_timeout: Duration,
+    pub(crate) timeout: Duration,
+    pub(crate) max_response_bytes: u64,
+    pub(crate) retry: RetryPolicy,
 }
 
 impl ClientConfig {
+    /// A builder of a configuration alone, for no transport in particular (a transport of
+    /// your own takes the result in its `new`).
+    pub fn builder() -> ClientBuilder<()> {
+        ClientBuilder::new()
+    }
+
+    /// Root, account, credentials, country, user agent.
+    pub fn context(&self) -> &ApiContext {
+        &self.context
+    }
+
+    /// Time to connect.
+    pub fn connect_timeout(&self) -> Duration {
+        self.connect_timeout
+    }
+
+    /// Time for one attempt, answer included.
+    pub fn attempt_timeout(&self) -> Duration {
+        self.attempt_timeout
+    }
+
+    /// Time for the whole call, retries and waits included.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Largest answer body read, the same on every transport.
+    pub fn max_response_bytes(&self) -> u64 {
+        self.max_response_bytes
+    }
+
+    /// Retries and the retry budget.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
     /// Whether the service root is a loopback address (an emulator): transports never use
     /// a proxy for it.
     pub fn is_loopback(&self) -> bool {
@@ -64,17 +108,17 @@ impl ClientConfig {
 ///
 /// ```
 /// use std::time::Duration;
-/// use greenpin_core::client::{ClientBuilder};
-/// use greenpin_core::retry::{RetryPolicy};
+/// # use greenpin_core::client::{ClientBuilder};
+/// # use greenpin_core::retry::{RetryPolicy};
 ///
-/// let config = ClientBuilder::<()>::new()
+/// let config = ClientBuilder::<()>::new() // or ClientConfig::builder()
 ///     .account_sid("acme")
 ///     .credentials("key", "token")
 ///     .base_url("http://127.0.0.1:4010")
 ///     .timeout(Duration::from_secs(10))
 ///     .retry_policy(RetryPolicy::default().with_max_attempts(5))
 ///     .build_config()?;
-/// assert_eq!(config.context.root().as_str(), "http://127.0.0.1:4010");
+/// assert_eq!(config.context().root().as_str(), "http://127.0.0.1:4010");
 ///
 /// let missing = ClientBuilder::<()>::new().credentials("k", "t").build_config().unwrap_err();
 /// assert_eq!(missing.to_string(),

@@ -10,7 +10,7 @@
 // budget; blocking / nonblocking: the two loops and the seven methods written out;
 // common: what the two client structs share (Clone, Debug, constructors).
 mod blocking;
-mod budget;
+pub(crate) mod budget;
 mod call;
 mod common;
 mod config;
@@ -18,7 +18,6 @@ mod nonblocking;
 mod transport;
 
 pub use blocking::BlockingClient;
-pub use budget::RetryBudget;
 pub use config::{
     ClientBuilder, ClientConfig, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ENV_ACCOUNT_SID, ENV_API_KEY, ENV_API_TOKEN,

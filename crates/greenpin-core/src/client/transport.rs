@@ -57,7 +57,7 @@ impl AttemptLimits {
 /// request with the account's settings:
 ///
 /// ```
-/// use greenpin_core::client::{AttemptLimits, BlockingClient, ClientBuilder};
+/// # use greenpin_core::client::{AttemptLimits, BlockingClient, ClientBuilder};
 ///
 /// let config = ClientBuilder::<()>::new()
 ///     .account_sid("acme")

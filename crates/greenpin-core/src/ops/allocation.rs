@@ -12,9 +12,9 @@ use crate::validation::ValidationError;
 /// reached the service.
 ///
 /// ```
-/// use greenpin_core::ops::{Operation};
-/// use greenpin_core::{AccountSid, ApiContext, CreateSpec, Credentials, PartySpec};
-/// use greenpin_core::ops::CreateAllocation;
+/// # use greenpin_core::ops::{Operation};
+/// # use greenpin_core::{AccountSid, ApiContext, CreateSpec, Credentials, PartySpec};
+/// # use greenpin_core::ops::CreateAllocation;
 /// let ctx = ApiContext::new(AccountSid::new("acme")?, Credentials::new("k", "t"));
 /// let op = CreateAllocation::new(CreateSpec::new("order-42")
 ///     .a(PartySpec::new().number("7987686144").vn("6292134471"))
@@ -53,9 +53,9 @@ impl Operation for CreateAllocation {
 /// Read an allocation, active or in the vault: `GET /greenpin/{greenpin_id}`.
 ///
 /// ```
-/// use greenpin_core::ops::{Operation};
-/// use greenpin_core::{GreenPinId};
-/// use greenpin_core::ops::GetAllocation;
+/// # use greenpin_core::ops::{Operation};
+/// # use greenpin_core::{GreenPinId};
+/// # use greenpin_core::ops::GetAllocation;
 /// let op = GetAllocation::new(GreenPinId::new("g-1")?);
 /// assert_eq!(op.path(), "/greenpin/g-1");
 /// # Ok::<(), greenpin_core::IdError>(())
@@ -94,9 +94,9 @@ impl Operation for GetAllocation {
 /// Update example. At least one field.
 ///
 /// ```
-/// use greenpin_core::ops::{Operation};
-/// use greenpin_core::{GreenPinId, UpdateSpec, Usage, ValidationContext};
-/// use greenpin_core::ops::UpdateAllocation;
+/// # use greenpin_core::ops::{Operation};
+/// # use greenpin_core::{GreenPinId, UpdateSpec, Usage, ValidationContext};
+/// # use greenpin_core::ops::UpdateAllocation;
 /// let id = GreenPinId::new("g-1")?;
 /// let ctx = ValidationContext::default();
 /// assert!(UpdateAllocation::new(id.clone(), UpdateSpec::new()).body(&ctx).is_err());
@@ -141,9 +141,9 @@ impl Operation for UpdateAllocation {
 /// sends it.
 ///
 /// ```
-/// use greenpin_core::ops::{Operation, OperationKind};
-/// use greenpin_core::{GreenPinId};
-/// use greenpin_core::ops::DeleteAllocation;
+/// # use greenpin_core::ops::{Operation, OperationKind};
+/// # use greenpin_core::{GreenPinId};
+/// # use greenpin_core::ops::DeleteAllocation;
 /// let op = DeleteAllocation::new(GreenPinId::new("g-1")?);
 /// assert_eq!(op.kind().method(), "DELETE");
 /// # Ok::<(), greenpin_core::IdError>(())

@@ -16,9 +16,9 @@ use crate::validation::ValidationError;
 /// its `greenpin_id` (results are matched by id, not by position).
 ///
 /// ```
-/// use greenpin_core::ops::{Operation};
-/// use greenpin_core::{BulkItemSpec, BulkSpec, Usage, ValidationContext};
-/// use greenpin_core::ops::BulkUpdate;
+/// # use greenpin_core::ops::{Operation};
+/// # use greenpin_core::{BulkItemSpec, BulkSpec, Usage, ValidationContext};
+/// # use greenpin_core::ops::BulkUpdate;
 /// let op = BulkUpdate::new(BulkSpec::new().item(BulkItemSpec::new("g-1").usage(Usage::Oneway)));
 /// let body = op.body(&ValidationContext::default())?.unwrap();
 /// assert_eq!(body, br#"{"greenpins":[{"greenpin_id":"g-1","usage":"oneway"}]}"#);
@@ -76,6 +76,7 @@ pub struct BulkItemResult {
 
 impl BulkItemResult {
     /// An applied item.
+    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
     pub fn applied(greenpin_id: impl Into<String>, allocation: Allocation) -> Self {
         BulkItemResult {
             greenpin_id: Some(greenpin_id.into()),
@@ -88,6 +89,7 @@ impl BulkItemResult {
     }
 
     /// A refused item.
+    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
     pub fn refused(
         greenpin_id: Option<String>,
         status: u16,
@@ -133,6 +135,7 @@ pub struct BulkUpdateResults {
 
 impl BulkUpdateResults {
     /// Results from a list.
+    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
     pub fn new(greenpins: Vec<BulkItemResult>) -> Self {
         BulkUpdateResults { greenpins }
     }

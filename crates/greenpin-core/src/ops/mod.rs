@@ -6,9 +6,9 @@
 //! the request and parsing the answer are the same for all seven, and written once here.
 //!
 //! ```
-//! use greenpin_core::ops::{Operation};
-//! use greenpin_core::{AccountSid, ApiContext, Credentials, GreenPinId};
-//! use greenpin_core::ops::GetAllocation;
+//! # use greenpin_core::ops::{Operation};
+//! # use greenpin_core::{AccountSid, ApiContext, Credentials, GreenPinId};
+//! # use greenpin_core::ops::GetAllocation;
 //!
 //! let ctx = ApiContext::new(AccountSid::new("acme")?, Credentials::new("k", "t"));
 //! let op = GetAllocation::new(GreenPinId::new("g-1")?);
@@ -23,7 +23,7 @@
 //! ```
 
 mod allocation;
-mod bulk;
+pub(crate) mod bulk;
 mod settings;
 
 use std::borrow::Cow;
@@ -33,7 +33,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use allocation::{CreateAllocation, DeleteAllocation, GetAllocation, UpdateAllocation};
-pub use bulk::{BulkItemResult, BulkUpdate, BulkUpdateResults};
+pub use bulk::BulkUpdate;
 pub use settings::{GetSettings, UpdateSettings};
 
 use crate::api::ApiContext;

@@ -10,8 +10,8 @@ use crate::validation::ValidationError;
 /// Read the account settings: `GET /settings`.
 ///
 /// ```
-/// use greenpin_core::ops::{Operation, OperationKind};
-/// use greenpin_core::ops::GetSettings;
+/// # use greenpin_core::ops::{Operation, OperationKind};
+/// # use greenpin_core::ops::GetSettings;
 /// assert_eq!(GetSettings::new().kind(), OperationKind::GetSettings);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -41,9 +41,9 @@ impl Operation for GetSettings {
 /// Change account settings: `PUT /settings`. What is left out keeps its value.
 ///
 /// ```
-/// use greenpin_core::ops::{Operation};
-/// use greenpin_core::{SettingsSpec, Timezone, ValidationContext};
-/// use greenpin_core::ops::UpdateSettings;
+/// # use greenpin_core::ops::{Operation};
+/// # use greenpin_core::{SettingsSpec, Timezone, ValidationContext};
+/// # use greenpin_core::ops::UpdateSettings;
 /// let op = UpdateSettings::new(SettingsSpec::new().timezone(Timezone::Utc));
 /// assert_eq!(op.body(&ValidationContext::default())?.unwrap(), br#"{"timezone":"UTC"}"#);
 /// # Ok::<(), greenpin_core::ValidationError>(())

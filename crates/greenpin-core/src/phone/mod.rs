@@ -36,7 +36,7 @@ const MAX_INPUT_LEN: usize = 40;
 /// authority on what it allocated, and its documented examples are masked (`+916XXXXXX471`).
 ///
 /// ```
-/// use greenpin_core::{Country, PhoneNumber};
+/// # use greenpin_core::{Country, PhoneNumber};
 ///
 /// let n = PhoneNumber::parse("098765-43210", Country::IN).unwrap();
 /// assert_eq!(n.as_str(), "+919876543210");
@@ -61,6 +61,7 @@ impl PhoneNumber {
     }
 
     /// Wraps a string the server sent, without validation. Prefer [`PhoneNumber::parse`].
+    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
     pub fn from_server(value: impl Into<String>) -> Self {
         PhoneNumber(value.into())
     }
@@ -105,7 +106,7 @@ impl<'de> Deserialize<'de> for PhoneNumber {
 /// after it once: `"12345" is not a valid phone number`.
 ///
 /// ```
-/// use greenpin_core::{Country, PhoneNumber};
+/// # use greenpin_core::{Country, PhoneNumber};
 /// let e = PhoneNumber::parse("629XXXXX71", Country::IN).unwrap_err();
 /// assert_eq!(format!("\"629XXXXX71\" {e}"), "\"629XXXXX71\" is not a valid phone number: 'X' has no place in one");
 /// ```
@@ -129,7 +130,7 @@ pub enum PhoneNumberError {
 /// A country whose numbering plan reads numbers written without `+` (ISO 3166-1 alpha-2).
 ///
 /// ```
-/// use greenpin_core::Country;
+/// # use greenpin_core::Country;
 /// let us: Country = "US".parse().unwrap();
 /// assert_eq!(us.as_str(), "US");
 /// assert_eq!(Country::default(), Country::IN);
@@ -146,16 +147,11 @@ impl Country {
         self.0.as_ref()
     }
 
-    /// The `phonenumber` crate's id, for callers that use it directly.
-    pub fn id(&self) -> phonenumber::country::Id {
-        self.0
-    }
-
     /// The country calling code (`91` for India), without loading number metadata for
     /// India. `None` for a region with no calling code of its own.
     ///
     /// ```
-    /// use greenpin_core::Country;
+    /// # use greenpin_core::Country;
     /// assert_eq!(Country::IN.calling_code(), Some(91));
     /// assert_eq!("GB".parse::<Country>().unwrap().calling_code(), Some(44));
     /// ```

@@ -169,7 +169,30 @@ fn update_rules() {
     assert_eq!(kind, ValidationKind::Missing);
 
     let err = update(UpdateSpec::new().b(PartySpec::new().pin("23").pin_length(3)));
-    assert_eq!(err.to_string(), "b.pin: \"23\" does not match pin_length 3");
+    assert_eq!(
+        err.to_string(),
+        "b.pin: a PIN of 2 digits does not match pin_length 3"
+    );
+
+    // A PIN is a credential: no refusal quotes it, and Debug does not show it.
+    for (pin, len) in [
+        ("98765432109", None),
+        ("98a7", None),
+        ("9876", Some(3)),
+        ("", None),
+    ] {
+        let mut party = PartySpec::new().pin(pin);
+        if let Some(len) = len {
+            party = party.pin_length(len);
+        }
+        let err = update(UpdateSpec::new().a(party.clone()));
+        let text = format!("{err} {err:?} {party:?}");
+        assert!(text.contains("a.pin"), "{text}");
+        assert!(
+            pin.is_empty() || !text.contains(pin),
+            "the PIN leaked: {text}"
+        );
+    }
 
     let cases: Vec<(UpdateSpec, &str, ValidationKind)> = vec![
         (

@@ -2,12 +2,12 @@
 //! fixpoint (validating what validation produced changes nothing).
 
 use greenpin_core::callbacks::{CallCompleted, CallType, DeallocationEvent, DeallocationReason};
-use greenpin_core::ops::{BulkItemResult, BulkUpdateResults};
 use greenpin_core::{
     Allocation, Country, DeallocationDuration, DeallocationPolicy, DeallocationTime, Envelope,
     ErrorCode, GreenPinId, MaxDeallocationTime, Party, PartySpec, PhoneNumber, Pin, PinLength,
     Settings, State, Timezone, TransactionId, UpdateBody, UpdateSpec, Usage,
 };
+use greenpin_core::{BulkItemResult, BulkUpdateResults};
 use proptest::prelude::*;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -86,11 +86,9 @@ fn duration() -> impl Strategy<Value = DeallocationDuration> {
 fn time() -> impl Strategy<Value = DeallocationTime> {
     (2000i32..2100, 1u8..=12, 1u8..=28, 0u8..24, 0u8..60, 0u8..60).prop_map(
         |(y, mo, d, h, mi, s)| {
-            let date = time::Date::from_calendar_date(y, mo.try_into().unwrap(), d).unwrap();
-            DeallocationTime::new(time::PrimitiveDateTime::new(
-                date,
-                time::Time::from_hms(h, mi, s).unwrap(),
-            ))
+            format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}")
+                .parse()
+                .unwrap()
         },
     )
 }

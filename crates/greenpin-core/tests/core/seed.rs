@@ -154,16 +154,11 @@ fn seed_response_parses_every_field() {
     assert_eq!(a.b.pin, None, "the seed's b has no pin");
     assert_eq!(a.usage, Usage::Twoway);
     assert_eq!(a.state, State::Active);
-    let t = a.deallocation_time.unwrap().datetime();
+    let t = a.deallocation_time.unwrap();
+    assert_eq!(t.to_string(), "2020-03-27 12:17:09");
+    // 12:17:09 IST is 06:47:09 UTC.
     assert_eq!(
-        (
-            t.year(),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        ),
-        (2020, 3, 27, 12, 17, 9)
+        t.unix_secs(&greenpin_core::Timezone::Ist),
+        Some(1_585_291_629)
     );
 }

@@ -161,7 +161,8 @@ pub struct CallOutcome {
 pub enum CallRefusal {
     /// No live allocation has this VN with this PIN (or this caller, without a PIN).
     NoMatch,
-    /// The VN takes PINs, and none was entered or this one matches no allocation on it.
+    /// The PIN entered matches no live allocation on the VN; or none was entered, the VN
+    /// takes PINs, and the caller is not a party without a PIN on it.
     WrongPin,
     /// The B-party called a one-way allocation.
     Oneway,

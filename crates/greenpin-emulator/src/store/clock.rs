@@ -54,7 +54,7 @@ impl Store {
         self.timezone()
             .deallocation_time(secs)
             .or_else(|| Timezone::Utc.deallocation_time(0))
-            .unwrap_or_else(|| DeallocationTime::new(time::PrimitiveDateTime::MIN))
+            .unwrap_or(DeallocationTime::MIN)
     }
 
     /// An instant as ISO 8601 in the account's timezone, as callbacks carry times.

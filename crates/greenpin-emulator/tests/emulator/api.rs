@@ -377,7 +377,9 @@ fn settings_get_put_and_drive_validation() {
         .unwrap()
         .parse::<greenpin_core::DeallocationTime>()
         .unwrap();
-    let lives = (ends.datetime() - now.datetime()).whole_seconds();
+    let at =
+        |t: greenpin_core::DeallocationTime| t.unix_secs(&greenpin_core::Timezone::Ist).unwrap();
+    let lives = at(ends) - at(now);
     assert!(
         (3599..=3601).contains(&lives),
         "lives {lives}s, not the 1h cap"

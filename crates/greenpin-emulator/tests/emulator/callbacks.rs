@@ -98,7 +98,7 @@ fn a_receiver_drops_the_duplicate_that_a_fault_delivers() {
     assert_eq!(record.deliveries(), 2, "{record:?}");
     assert!(record.note.as_deref().unwrap().contains("twice"));
     // The receiver a user writes: the SDK's reader, and a set of keys seen.
-    let receiver = CallbackReceiver::new();
+    let receiver = CallbackReceiver::unprotected();
     let mut seen = HashSet::new();
     let mut handled = Vec::new();
     for _ in 0..2 {

@@ -3,9 +3,10 @@
 //! uses `?` on an id conversion.
 
 use greenpin_async::retry::RetryPolicy;
+use greenpin_async::transport::ClientConfig;
 use greenpin_async::{
-    ApiError, BulkItemSpec, BulkSpec, Client, ClientBuilder, ClientConfig, ConfigError, CreateSpec,
-    DecodeError, Error, ErrorCode, GreenPinId, PartySpec, Reply, Settings, SettingsSpec, Timezone,
+    ApiError, BulkItemSpec, BulkSpec, Client, ClientBuilder, ConfigError, CreateSpec, DecodeError,
+    Error, ErrorCode, GreenPinId, PartySpec, Reply, Settings, SettingsSpec, Timezone,
     TransportError, TransportErrorKind, UpdateSpec, Usage, ValidationError, ValidationKind,
     ops::GetAllocation,
 };
@@ -95,7 +96,8 @@ fn futures_are_send(client: Client, spec: CreateSpec) {
 
 /// Every type the crate's methods, bodies, answers and errors name, from its root or its
 /// documented modules: this file does not compile if one is missing (a user would hit
-/// E0425), and the test below says how many were named.
+/// E0425), and the test below says how many were named. The exhaustive check is
+/// `cargo xtask public-api`, which walks every signature in the public-API snapshots.
 fn named_from_the_root() -> Vec<&'static str> {
     use greenpin_async::callbacks::{
         CallCompleted, CallType, Callback, CallbackEvent, CallbackReceiver, CallbackSecret,
@@ -103,16 +105,19 @@ fn named_from_the_root() -> Vec<&'static str> {
         SecretPlacement,
     };
     use greenpin_async::ops::{
-        BulkItemResult, BulkUpdate, BulkUpdateResults, CreateAllocation, DeleteAllocation,
-        GetAllocation, GetSettings, Operation, OperationKind, UpdateAllocation, UpdateSettings,
+        BulkUpdate, CreateAllocation, DeleteAllocation, GetAllocation, GetSettings, Operation,
+        OperationKind, UpdateAllocation, UpdateSettings,
     };
-    use greenpin_async::retry::{Decision, Outcome};
+    use greenpin_async::retry::{Decision, Outcome, RetryBudget};
+    use greenpin_async::transport::{
+        AsyncClient, AsyncSend, AttemptLimits, ClientConfig, Transport,
+    };
     use greenpin_async::{
-        Allocation, ApiKey, ApiToken, AsyncClient, AsyncSend, AttemptLimits, ClientConfig, Country,
-        DeallocationDuration, DeallocationTime, DurationText, IdError, IdProblem, IntoGreenPinId,
-        MaxDeallocationTime, Party, PhoneNumber, Pin, PinLength, Reqwest, RetryBudget, State,
-        TimeoutKind, TransactionId, Transport,
+        Allocation, ApiKey, ApiToken, Country, DeallocationDuration, DeallocationTime,
+        DurationText, IdError, IdProblem, IntoGreenPinId, MaxDeallocationTime, Party, PhoneNumber,
+        Pin, PinLength, Reqwest, State, TimeoutKind, TransactionId,
     };
+    use greenpin_async::{BulkItemResult, BulkUpdateResults};
     use std::any::type_name;
     fn is_id<T: IntoGreenPinId>() -> &'static str {
         type_name::<T>()

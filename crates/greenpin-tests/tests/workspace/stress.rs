@@ -163,7 +163,7 @@ fn client(
                 if let Err(f) = emu.simulate_call(&CallSpec::new("7000000001", vn).pin(pin)) {
                     out.server_errors.push(format!(
                         "client {me}: call refused as bad input: {}",
-                        f.message
+                        f.message()
                     ));
                 }
             }
