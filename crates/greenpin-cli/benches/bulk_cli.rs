@@ -15,6 +15,8 @@
 //! It prints the figures recorded in docs/BENCHMARKS.md and exits non-zero if a row was
 //! not applied. Not a timed test: nothing here passes or fails on speed.
 
+#![expect(clippy::disallowed_macros, reason = "a bench prints its figures")]
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::Arc;

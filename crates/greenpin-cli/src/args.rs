@@ -74,9 +74,11 @@ pub(crate) enum Command {
 --timeout bounds each row: its requests, and the waits the service asks for between them."
     )]
     BulkUpdate(bulk::BulkArgs),
-    /// Read or change the account settings.
-    #[command(subcommand)]
-    Settings(SettingsCommand),
+    /// Read or change the account settings (`greenpin settings` alone shows them).
+    Settings {
+        #[command(subcommand)]
+        action: Option<SettingsCommand>,
+    },
     /// Print a shell completion script.
     Completions {
         /// The shell.

@@ -68,16 +68,16 @@ impl Demo {
         let emulator = BlockingEmulator::try_start(greenpin_emulator::EmulatorConfig::new())
             .map_err(|e| CommandError::Usage(format!("cannot start the emulator: {e}")))?;
         let client = emulator.configure(Client::builder()).build()?;
-        let callbacks = crate::listen::start(
-            "127.0.0.1:0"
+        let callbacks = crate::listen::start(crate::listen::Options {
+            addr: "127.0.0.1:0"
                 .parse()
                 .map_err(|_| CommandError::Usage("loopback".into()))?,
-            greenpin_core::callbacks::CallbackSecret::generate(),
-            greenpin_core::callbacks::SecretPlacement::Path,
-            greenpin_core::Country::IN,
-            None,
-            None,
-        )?;
+            secret: greenpin_core::callbacks::CallbackSecret::generate(),
+            placement: greenpin_core::callbacks::SecretPlacement::Path,
+            country: greenpin_core::Country::IN,
+            print: None,
+            forward: None,
+        })?;
         client.update_settings(
             &greenpin_core::SettingsSpec::new()
                 .call_complete_endpoint(&callbacks.url)

@@ -34,7 +34,7 @@ fn main() -> ExitCode {
             _ => tracing_subscriber::filter::LevelFilter::TRACE,
         };
         tracing_subscriber::fmt()
-            .with_writer(std::io::stderr)
+            .with_writer(|| output::TraceWriter)
             .with_max_level(level)
             .with_target(false)
             .init();
@@ -43,7 +43,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(exit) => ExitCode::from(exit.code()),
         Err(CommandError::Usage(message)) => {
-            eprintln!("greenpin: {}", output::printable(&message));
+            crate::output::say!("greenpin: {}", output::printable(&message));
             if json {
                 output::print_json(
                     &serde_json::json!({"error": {"kind": "usage", "message": message}}),
@@ -52,11 +52,11 @@ fn main() -> ExitCode {
             ExitCode::from(Exit::Usage.code())
         }
         Err(CommandError::Sdk(e)) => {
-            eprintln!("greenpin: {}", output::printable(&e.to_string()));
+            crate::output::say!("greenpin: {}", output::printable(&e.to_string()));
             // The cause (a refused connection, a TLS error), once, below the summary.
             let mut cause = std::error::Error::source(&e);
             while let Some(c) = cause {
-                eprintln!("  caused by: {}", output::printable(&c.to_string()));
+                crate::output::say!("  caused by: {}", output::printable(&c.to_string()));
                 cause = c.source();
             }
             if json {
@@ -154,12 +154,16 @@ fn run(cli: Cli) -> Result<Exit, CommandError> {
                 .build()?;
             bulk::run(&client, country(g)?, args, g.json, g.timeout)
         }
-        Command::Settings(SettingsCommand::Get) => {
+        Command::Settings {
+            action: None | Some(SettingsCommand::Get),
+        } => {
             let s = client(g)?.settings()?;
             output::settings(&s, g.json);
             Ok(Exit::Success)
         }
-        Command::Settings(SettingsCommand::Set { pairs }) => {
+        Command::Settings {
+            action: Some(SettingsCommand::Set { pairs }),
+        } => {
             let change = settings_from_pairs(&pairs)?;
             let s = client(g)?.update_settings(&change)?;
             output::settings(&s, g.json);

@@ -1,34 +1,151 @@
 //! What the command prints: readable blocks for people, JSON with `--json`.
+//!
+//! Everything the command writes to the terminal goes through [`write_line`], which passes
+//! it through [`terminal_safe`]: no control character, no bidirectional override from a
+//! service, a callback or a file reaches the terminal raw, whichever path printed it
+//! (`clippy.toml` forbids `println!`/`eprintln!` and `std::io::stdout`/`stderr` elsewhere
+//! in this crate). Values from outside are also passed through [`printable`], which escapes
+//! line breaks too, so one value cannot forge another line.
+
+use std::borrow::Cow;
 
 use greenpin_core::{Allocation, Error, Party, Settings};
 use serde_json::{Value, json};
 
-/// Writes one line to stdout. A closed stdout (`greenpin … | head -1`) ends the command
-/// quietly, as a Unix tool does, instead of a panic.
-pub(crate) fn write_line(args: std::fmt::Arguments<'_>) {
+/// Which stream a line goes to.
+#[derive(Clone, Copy)]
+pub(crate) enum Stream {
+    Out,
+    Err,
+}
+
+/// Writes one line (or several, for pretty JSON) to stdout or stderr, made terminal-safe.
+/// A closed stdout (`greenpin … | head -1`) ends the command quietly, as a Unix tool does,
+/// instead of a panic; a closed stderr is ignored.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the one place that writes to the terminal"
+)]
+pub(crate) fn write_line(stream: Stream, args: std::fmt::Arguments<'_>) {
     use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    let written = out
-        .write_fmt(args)
-        .and_then(|()| out.write_all(b"\n"))
-        .and_then(|()| out.flush());
-    if let Err(e) = written
-        && e.kind() == std::io::ErrorKind::BrokenPipe
-    {
-        std::process::exit(0);
+    let text = args.to_string();
+    let text = terminal_safe(&text);
+    match stream {
+        Stream::Out => {
+            let mut out = std::io::stdout().lock();
+            let written = out
+                .write_all(text.as_bytes())
+                .and_then(|()| out.write_all(b"\n"))
+                .and_then(|()| out.flush());
+            if let Err(e) = written
+                && e.kind() == std::io::ErrorKind::BrokenPipe
+            {
+                std::process::exit(0);
+            }
+        }
+        Stream::Err => {
+            let mut err = std::io::stderr().lock();
+            let _ = err
+                .write_all(text.as_bytes())
+                .and_then(|()| err.write_all(b"\n"));
+        }
     }
 }
 
-/// `println!`, but quiet on a closed stdout (see [`write_line`]).
+/// `println!`, terminal-safe and quiet on a closed stdout (see [`write_line`]).
 macro_rules! out {
     () => {
-        $crate::output::write_line(format_args!(""))
+        $crate::output::write_line($crate::output::Stream::Out, format_args!(""))
     };
     ($($arg:tt)*) => {
-        $crate::output::write_line(format_args!($($arg)*))
+        $crate::output::write_line($crate::output::Stream::Out, format_args!($($arg)*))
     };
 }
 pub(crate) use out;
+
+/// `eprintln!`, terminal-safe (see [`write_line`]).
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::output::write_line($crate::output::Stream::Err, format_args!($($arg)*))
+    };
+}
+pub(crate) use say;
+
+/// Whether stderr is a terminal (a progress bar is drawn only then).
+#[expect(clippy::disallowed_methods, reason = "reads no text, writes none")]
+pub(crate) fn stderr_is_terminal() -> bool {
+    std::io::IsTerminal::is_terminal(&std::io::stderr())
+}
+
+/// The stderr `greenpin -v` traces to: each event passes through [`terminal_safe`].
+pub(crate) struct TraceWriter;
+
+impl std::io::Write for TraceWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        // tracing writes each event with one `write_all`: a whole line.
+        let text = String::from_utf8_lossy(buf);
+        write_raw_stderr(terminal_safe(&text).as_bytes());
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the tracing writer's sink, fed terminal-safe text"
+)]
+fn write_raw_stderr(bytes: &[u8]) {
+    use std::io::Write;
+    let _ = std::io::stderr().lock().write_all(bytes);
+}
+
+/// Characters a terminal must not receive raw from outside: C0 and C1 controls and DEL
+/// (escape sequences, bells, carriage returns that overwrite a line) and the invisible
+/// format characters that reorder or hide text (bidirectional overrides and isolates,
+/// zero-width characters, the byte-order mark).
+fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2069}'
+                | '\u{FEFF}'
+        )
+}
+
+/// `text` with every unsafe character written as `\uXXXX` (which is also how JSON escapes
+/// it, so JSON output stays valid JSON meaning the same). `keep` characters pass.
+fn escape<'a>(text: &'a str, keep: &[char]) -> Cow<'a, str> {
+    if !text.chars().any(|c| is_unsafe(c) && !keep.contains(&c)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if is_unsafe(c) && !keep.contains(&c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A value from outside (the service, a callback, a file), made printable on one line:
+/// every unsafe character escaped, line breaks and tabs included.
+pub(crate) fn printable(text: &str) -> Cow<'_, str> {
+    escape(text, &[])
+}
+
+/// What reaches the terminal: every unsafe character escaped but the line breaks and tabs
+/// the command itself writes (pretty JSON, blocks of lines).
+pub(crate) fn terminal_safe(text: &str) -> Cow<'_, str> {
+    escape(text, &['\n', '\t'])
+}
 
 pub(crate) fn print_json(v: &Value) {
     crate::output::out!(
@@ -82,21 +199,6 @@ pub(crate) fn allocation_lines(a: &Allocation) -> Vec<(String, String)> {
             .unwrap_or_else(|| "never".into()),
     ));
     v
-}
-
-/// Text from the service made safe for a terminal: control characters (an escape sequence
-/// could set the title or clear the screen) are shown escaped, `\u{1b}`. JSON output needs
-/// no such care: serde_json escapes them itself.
-pub(crate) fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }
 
 pub(crate) fn print_lines(lines: &[(String, String)], indent: &str) {
@@ -170,14 +272,30 @@ pub(crate) fn error_json(e: &Error) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use super::printable;
+    use super::{printable, terminal_safe};
 
     #[test]
     fn control_characters_from_the_service_are_escaped() {
         assert_eq!(
             printable("ok\u{1b}]0;pwned\u{7}\u{1b}[2J"),
-            "ok\\u{1b}]0;pwned\\u{7}\\u{1b}[2J"
+            "ok\\u001b]0;pwned\\u0007\\u001b[2J"
         );
         assert_eq!(printable("+919956555625 é"), "+919956555625 é");
+        // C1 controls, a bidirectional override, a zero-width space, a line break.
+        assert_eq!(
+            printable("a\u{9b}b\u{202e}c\u{200b}d\ne\rf"),
+            "a\\u009bb\\u202ec\\u200bd\\u000ae\\u000df"
+        );
+        // What reaches the terminal keeps the command's own line breaks.
+        assert_eq!(terminal_safe("a\nb\u{1b}"), "a\nb\\u001b");
+    }
+
+    #[test]
+    fn escaped_json_is_still_the_same_json() {
+        let v = serde_json::json!({"m": "x\u{202e}y\u{9b}z"});
+        let text = serde_json::to_string(&v).unwrap();
+        let safe = terminal_safe(&text);
+        assert!(!safe.contains('\u{202e}') && !safe.contains('\u{9b}'));
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&safe).unwrap(), v);
     }
 }

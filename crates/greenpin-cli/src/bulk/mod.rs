@@ -28,7 +28,6 @@ mod signal;
 mod summary;
 mod worker;
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc;
@@ -123,7 +122,7 @@ enum Msg {
 
 /// A progress bar on a terminal: rows done, rows a second, the time left, the concurrency.
 fn progress_bar(rows: u64) -> Option<indicatif::ProgressBar> {
-    (std::io::stderr().is_terminal() && rows > 0).then(|| {
+    (crate::output::stderr_is_terminal() && rows > 0).then(|| {
         let bar = indicatif::ProgressBar::new(rows);
         bar.set_style(
             indicatif::ProgressStyle::with_template(
@@ -207,7 +206,7 @@ pub(crate) fn run(
     summary.settle();
     summary.print(json);
     if summary.interrupted {
-        eprintln!(
+        crate::output::say!(
             "greenpin: interrupted: {} rows not sent{}",
             summary.not_sent,
             if args.results.is_some() {

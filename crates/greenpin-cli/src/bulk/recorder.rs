@@ -34,7 +34,7 @@ impl Say<'_> {
         let line = crate::output::printable(line);
         match self.0 {
             Some(bar) => bar.println(line),
-            None => eprintln!("{line}"),
+            None => crate::output::say!("{line}"),
         }
     }
 }

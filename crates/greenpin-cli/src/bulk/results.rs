@@ -9,10 +9,15 @@
 //! `--resume` reads it back: rows recorded `applied` are skipped by their content key (an
 //! edited row has a new key and is sent), a file written for another input is refused, a
 //! damaged line is refused naming it, and a last line cut short by a crash is dropped.
+//!
+//! The file is never reached through a symbolic link (a link, even a dangling one, is
+//! refused, and the file opened is checked to be the one the path names), `--overwrite`
+//! replaces only a results file, and the run holds an exclusive lock on it: a second run on
+//! the same file is refused while the first runs.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, BufWriter, Seek, SeekFrom, Write};
+use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -162,13 +167,11 @@ pub(crate) fn open(
     let input_abs = input
         .canonicalize()
         .map_err(|e| CommandError::Usage(format!("cannot read {}: {e}", input.display())))?;
-    if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
-        return Err(usage(path, "is a directory; name a file for the results"));
-    }
-    let holds_results = std::fs::metadata(path).is_ok_and(|m| m.len() > 0);
+    let mut file = open_locked(path)?;
+    let holds_results = file.metadata().map_err(|e| usage(path, e))?.len() > 0;
     let mut applied = Applied::default();
     let mut runs = 0;
-    let file = match (mode, holds_results) {
+    match (mode, holds_results) {
         (Mode::Fresh, true) => {
             return Err(usage(
                 path,
@@ -176,20 +179,21 @@ pub(crate) fn open(
             ));
         }
         (Mode::Resume, true) => {
-            let mut file = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .open(path)
-                .map_err(|e| usage(path, e))?;
             let keep = read_applied(path, &file, &input_abs, survey, &mut applied, &mut runs)?;
             // A last line cut short (the run was killed mid-write) is dropped, so appended
             // lines start on a line of their own.
             file.set_len(keep).map_err(|e| usage(path, e))?;
             file.seek(SeekFrom::End(0)).map_err(|e| usage(path, e))?;
-            file
         }
-        _ => {
-            let mut file = File::create(path).map_err(|e| usage(path, e))?;
+        (_, holds) => {
+            if holds && !starts_with_header(&file) {
+                return Err(usage(
+                    path,
+                    "is not a results file of greenpin bulk-update; --overwrite replaces only results files: name another file",
+                ));
+            }
+            file.set_len(0).map_err(|e| usage(path, e))?;
+            file.seek(SeekFrom::Start(0)).map_err(|e| usage(path, e))?;
             let header = Header {
                 greenpin_bulk_results: VERSION,
                 input: input_abs,
@@ -199,9 +203,8 @@ pub(crate) fn open(
             let mut line = serde_json::to_vec(&header).map_err(|e| usage(path, e))?;
             line.push(b'\n');
             file.write_all(&line).map_err(|e| usage(path, e))?;
-            file
         }
-    };
+    }
     Ok((
         Results {
             out: BufWriter::new(file),
@@ -210,6 +213,73 @@ pub(crate) fn open(
         },
         applied,
     ))
+}
+
+/// Opens (or creates) the results file for reading and writing, without following a
+/// symbolic link and without truncating it, and takes an exclusive lock on it for the run
+/// (released when the process ends, however it ends).
+fn open_locked(path: &Path) -> Result<File, CommandError> {
+    let named = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            return Err(usage(
+                path,
+                "is a symbolic link; name the results file itself",
+            ));
+        }
+        Ok(m) if m.is_dir() => {
+            return Err(usage(path, "is a directory; name a file for the results"));
+        }
+        Ok(m) if !m.is_file() => {
+            return Err(usage(
+                path,
+                "is not a regular file; name a file for the results",
+            ));
+        }
+        Ok(m) => Some(m),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(usage(path, e)),
+    };
+    let file = match named {
+        // `create_new` fails on any existing path, a link included: nothing is created
+        // through a link that appeared meanwhile.
+        None => OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(path),
+        Some(_) => OpenOptions::new().read(true).write(true).open(path),
+    }
+    .map_err(|e| usage(path, e))?;
+    // The file opened is the one the path names now (not a link swapped in meanwhile).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let opened = file.metadata().map_err(|e| usage(path, e))?;
+        let now = std::fs::symlink_metadata(path).map_err(|e| usage(path, e))?;
+        if now.file_type().is_symlink() || (opened.dev(), opened.ino()) != (now.dev(), now.ino()) {
+            return Err(usage(path, "changed while it was opened; run again"));
+        }
+    }
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(usage(
+            path,
+            "is in use by another greenpin bulk-update run; wait for it to finish, or name another results file",
+        )),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(usage(path, format_args!("cannot lock it: {e}")))
+        }
+    }
+}
+
+/// Whether the file's first line is a results header.
+fn starts_with_header(file: &File) -> bool {
+    let mut first = Vec::new();
+    let mut reader = BufReader::new(file).take(64 * 1024);
+    if reader.read_until(b'\n', &mut first).is_err() {
+        return false;
+    }
+    serde_json::from_slice::<Header>(&first).is_ok()
 }
 
 /// Reads an earlier run's results; returns the length of its complete lines.

@@ -23,11 +23,11 @@ pub(super) fn stop_on_signal(recording: bool) -> Arc<AtomicBool> {
     std::thread::spawn(move || {
         for _ in incoming.forever() {
             if !flag.swap(true, Ordering::SeqCst) {
-                eprintln!(
+                crate::output::say!(
                     "greenpin: stopping: no more requests; waiting for those in flight (Ctrl-C again to exit now)"
                 );
             } else {
-                eprintln!(
+                crate::output::say!(
                     "greenpin: exiting now: requests in flight are not recorded{}",
                     if recording {
                         "; a resume will send them again"

@@ -278,11 +278,12 @@ pub(crate) fn read_results(path: &Path) -> Vec<Value> {
 }
 
 /// A one-shot loopback server that answers every request with `status` and `body`.
-pub(crate) fn answering(status: u16, body: &'static str) -> String {
+pub(crate) fn answering(status: u16, body: impl Into<String>) -> String {
+    let body: String = body.into();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     std::thread::spawn(move || {
-        for stream in listener.incoming().take(8).flatten() {
+        for stream in listener.incoming().take(64).flatten() {
             let mut stream = stream;
             let mut buf = [0u8; 8192];
             let _ = std::io::Read::read(&mut stream, &mut buf);
@@ -296,4 +297,81 @@ pub(crate) fn answering(status: u16, body: &'static str) -> String {
         }
     });
     url
+}
+
+/// POSTs `body` to `url` (plain http on loopback) and returns the status code.
+pub(crate) fn post_status(url: &str, body: &str) -> u16 {
+    use std::io::Read;
+    use std::io::Write;
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_once('/').unwrap();
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        s,
+        "POST /{path} HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    answer.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// A running `greenpin listen`: the process, the URL it printed, what it said before that,
+/// and the rest of its stderr to read.
+pub(crate) struct Listening {
+    pub(crate) child: Child,
+    pub(crate) url: String,
+    pub(crate) said: Vec<String>,
+    pub(crate) stderr: std::io::Lines<std::io::BufReader<std::process::ChildStderr>>,
+}
+
+impl Env {
+    /// Starts `greenpin [global] listen ARGS` and waits for the URL it receives at.
+    pub(crate) fn listen(&self, global: &[&str], args: &[&str]) -> Listening {
+        use std::io::BufRead;
+        let mut child = self
+            .cmd()
+            .args(global)
+            .arg("listen")
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+        let mut said = Vec::new();
+        let url = loop {
+            let line = stderr
+                .next()
+                .unwrap_or_else(|| panic!("listen ended early: {said:?}"))
+                .unwrap();
+            if let Some(url) = line.strip_prefix("receiving callbacks at ") {
+                break url.to_owned();
+            }
+            said.push(line);
+        };
+        Listening {
+            child,
+            url,
+            said,
+            stderr,
+        }
+    }
+}
+
+impl Listening {
+    /// Waits for the process; its exit code, and everything else it said on stderr.
+    pub(crate) fn finish(mut self) -> (i32, Vec<String>, String) {
+        let rest: Vec<String> = self.stderr.by_ref().map_while(Result::ok).collect();
+        let mut stdout = String::new();
+        if let Some(mut out) = self.child.stdout.take() {
+            let _ = std::io::Read::read_to_string(&mut out, &mut stdout);
+        }
+        let status = self.child.wait().unwrap();
+        let mut said = self.said;
+        said.extend(rest);
+        (status.code().unwrap_or(-1), said, stdout)
+    }
 }

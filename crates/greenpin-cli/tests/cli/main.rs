@@ -6,3 +6,4 @@ mod commands;
 mod common;
 #[cfg(target_os = "linux")]
 mod memory;
+mod real_account;

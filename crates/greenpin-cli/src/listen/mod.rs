@@ -1,0 +1,204 @@
+//! `greenpin listen`: a local receiver for GreenPin's callbacks, for development. It checks
+//! a shared secret carried in its URL (generated unless given), prints each event as it
+//! arrives (marking repeated deliveries), optionally forwards it, and can point the
+//! account's `greenpin_call_complete_event_endpoint` at itself for as long as it runs.
+//!
+//! `server` serves the HTTP side, each connection bounded; `register` changes the account's
+//! endpoint and puts the old one back.
+
+mod register;
+mod server;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::Args;
+use greenpin_core::Country;
+use greenpin_core::callbacks::{Callback, CallbackEvent, CallbackSecret, SecretPlacement};
+
+pub(crate) use server::{Forward, Heard, Options, Running, start};
+
+use crate::exit::{CommandError, Exit};
+use crate::output::say;
+
+#[derive(Args, Debug)]
+pub(crate) struct ListenArgs {
+    /// Address to listen on (loopback by default; port 0 picks a free one). Another
+    /// address is served with a warning: anyone who reaches it may try the secret.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// The secret callbacks must carry (at least 16 of A-Z a-z 0-9 - _); one is generated
+    /// when left out.
+    #[arg(long, env = "GREENPIN_CALLBACK_SECRET", hide_env_values = true)]
+    secret: Option<String>,
+    /// Where the secret goes in the URL: path, query or basic (userinfo).
+    #[arg(long, default_value = "path", value_parser = placement)]
+    secret_in: SecretPlacement,
+    /// Also POST each accepted callback, as received, to this URL (in the background: the
+    /// callback is answered at once).
+    #[arg(long, value_name = "URL")]
+    forward: Option<String>,
+    /// How long one forward may take before it is given up.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = humantime::parse_duration)]
+    forward_timeout: Duration,
+    /// Point the account's greenpin_call_complete_event_endpoint at this receiver while it
+    /// runs; the previous endpoint is put back when it stops (Ctrl-C, SIGTERM, an error).
+    #[arg(long)]
+    register: bool,
+    /// Allow --register against a service that is not on this machine: while listen runs,
+    /// the live account's callbacks (real call records) are sent to this receiver.
+    #[arg(long, requires = "register")]
+    redirect_live_callbacks: bool,
+    /// Stop after this many events (duplicates included).
+    #[arg(long, value_name = "N")]
+    count: Option<u64>,
+}
+
+fn placement(s: &str) -> Result<SecretPlacement, String> {
+    match s {
+        "path" => Ok(SecretPlacement::Path),
+        "query" => Ok(SecretPlacement::Query),
+        "basic" => Ok(SecretPlacement::BasicAuth),
+        _ => Err(format!("{s:?} is not path, query or basic")),
+    }
+}
+
+/// One line describing an event, for a terminal.
+pub(crate) fn describe(cb: &Callback) -> String {
+    let text = |v: Option<&str>| crate::output::printable(v.unwrap_or("-")).into_owned();
+    match &cb.event {
+        CallbackEvent::CallCompleted(c) => format!(
+            "call completed: {} from {} to {} via {} ({}, {}s connected) allocation {}",
+            text(c.call_sid.as_deref()),
+            text(c.from.as_ref().map(|n| n.as_str())),
+            text(c.to.as_ref().map(|n| n.as_str())),
+            text(c.vn.as_ref().map(|n| n.as_str())),
+            text(c.call_type.as_ref().map(|t| t.as_str())),
+            c.on_call_duration.unwrap_or(0),
+            text(c.greenpin_id.as_ref().map(|g| g.as_str())),
+        ),
+        CallbackEvent::Deallocated(d) => format!(
+            "deallocated: {} ({}) transaction {}",
+            text(Some(d.greenpin_id.as_str())),
+            text(Some(d.reason.as_str())),
+            text(d.transaction_id.as_ref().map(|t| t.as_str())),
+        ),
+        _ => format!(
+            "unknown event: {}",
+            text(Some(
+                &serde_json::Value::Object(cb.fields.clone()).to_string()
+            ))
+        ),
+    }
+}
+
+/// The event as one JSON object: kind, key, whether seen before, the typed event's fields
+/// and every field as received.
+pub(crate) fn to_json(cb: &Callback, duplicate: bool) -> serde_json::Value {
+    let event = match &cb.event {
+        CallbackEvent::CallCompleted(c) => serde_json::to_value(c).unwrap_or_default(),
+        CallbackEvent::Deallocated(d) => serde_json::to_value(d).unwrap_or_default(),
+        _ => serde_json::Value::Null,
+    };
+    serde_json::json!({
+        "kind": cb.event.kind(),
+        "key": cb.key().map(|k| k.to_string()),
+        "duplicate": duplicate,
+        "event": event,
+        "fields": cb.fields,
+    })
+}
+
+pub(crate) fn run(
+    client: impl FnOnce() -> Result<greenpin_blocking::Client, CommandError>,
+    country: Country,
+    args: ListenArgs,
+    json: bool,
+) -> Result<Exit, CommandError> {
+    let secret = match args.secret {
+        Some(s) => CallbackSecret::new(s).map_err(|e| CommandError::Usage(format!("--{e}")))?,
+        None => CallbackSecret::generate(),
+    };
+    // The account is checked before anything listens or changes.
+    let client = if args.register {
+        let client = client()?;
+        if !client.config().is_loopback() && !args.redirect_live_callbacks {
+            return Err(CommandError::Usage(format!(
+                "--register would point the live account's greenpin_call_complete_event_endpoint at this receiver ({} is not on this machine); add --redirect-live-callbacks if that is what you want",
+                crate::output::printable(client.config().context().root().as_str())
+            )));
+        }
+        Some(client)
+    } else {
+        None
+    };
+    let mut running = start(Options {
+        addr: args.listen,
+        secret,
+        placement: args.secret_in,
+        country,
+        print: Some(json),
+        forward: args.forward.map(|url| Forward {
+            url,
+            timeout: args.forward_timeout,
+        }),
+    })?;
+    if !running.local.ip().is_loopback() {
+        say!(
+            "warning: listening on {} — not loopback: anyone who can reach this machine on port {} can send requests (only those carrying the secret are accepted)",
+            running.local,
+            running.local.port()
+        );
+    }
+    stop_on_signals(&running)?;
+    let mut registration = client
+        .map(|client| register::Registration::register(client, &running.url))
+        .transpose()?;
+    say!("receiving callbacks at {}", running.url);
+    let mut received = 0u64;
+    let mut ended = Ok(Exit::Success);
+    while args.count.is_none_or(|n| received < n) {
+        match running.wait() {
+            Heard::Callback(_) => received += 1,
+            Heard::Stopped(why) => {
+                say!("greenpin: {}", crate::output::printable(&why));
+                ended = Ok(if why == INTERRUPTED {
+                    Exit::Interrupted
+                } else {
+                    Exit::Transport
+                });
+                break;
+            }
+        }
+    }
+    if let Some(registration) = registration.as_mut() {
+        registration.restore()?;
+    }
+    ended
+}
+
+const INTERRUPTED: &str = "interrupted: stopping";
+
+/// Ctrl-C and SIGTERM stop the loop (the registration is then restored); a second one
+/// exits at once.
+fn stop_on_signals(running: &Running) -> Result<(), CommandError> {
+    #[cfg(unix)]
+    let signals = [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM];
+    #[cfg(not(unix))]
+    let signals = [signal_hook::consts::SIGINT];
+    let mut incoming = signal_hook::iterator::Signals::new(signals)
+        .map_err(|e| CommandError::Usage(format!("cannot wait for Ctrl-C: {e}")))?;
+    let stop = running.stop.clone();
+    std::thread::spawn(move || {
+        let mut seen = 0;
+        for _ in incoming.forever() {
+            seen += 1;
+            if seen > 1 {
+                say!("greenpin: exiting now: the account's endpoint may not be restored");
+                std::process::exit(i32::from(Exit::Interrupted.code()));
+            }
+            let _ = stop.send(Heard::Stopped(INTERRUPTED.into()));
+        }
+    });
+    Ok(())
+}

@@ -1,0 +1,272 @@
+//! The receiver's HTTP side: an accept loop that bounds every connection (time to send its
+//! headers, a whole-connection lifetime, a cap on open connections), the callback handler,
+//! and forwarding in the background with its own timeout.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, Request, StatusCode, Uri};
+use greenpin_core::Country;
+use greenpin_core::callbacks::{Callback, CallbackReceiver, CallbackSecret, SecretPlacement};
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tower::ServiceExt;
+
+use super::{describe, to_json};
+use crate::exit::CommandError;
+use crate::output::{say, terminal_safe};
+
+/// Time a client has to send a request's headers.
+pub(crate) const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+/// The longest a connection stays open, idle or not: a callback is one small POST.
+pub(crate) const CONNECTION_LIFETIME: Duration = Duration::from_secs(30);
+/// Connections served at once; more wait in the listen backlog.
+pub(crate) const MAX_CONNECTIONS: usize = 64;
+
+/// What the receiver hears: a callback, or the reason it stopped serving.
+pub(crate) enum Heard {
+    Callback(Callback),
+    Stopped(String),
+}
+
+struct Shared {
+    receiver: CallbackReceiver,
+    seen: Mutex<HashSet<String>>,
+    /// How to print events as they arrive: `None` to leave it to the caller.
+    print: Option<bool>,
+    forward: Option<Forward>,
+    heard: tokio::sync::mpsc::UnboundedSender<Heard>,
+}
+
+/// Where accepted callbacks are also POSTed, and how long each try may take.
+#[derive(Clone, Debug)]
+pub(crate) struct Forward {
+    pub(crate) url: String,
+    pub(crate) timeout: Duration,
+}
+
+/// What `start` needs to know.
+pub(crate) struct Options {
+    pub(crate) addr: SocketAddr,
+    pub(crate) secret: CallbackSecret,
+    pub(crate) placement: SecretPlacement,
+    pub(crate) country: Country,
+    pub(crate) print: Option<bool>,
+    pub(crate) forward: Option<Forward>,
+}
+
+/// A running receiver: the URL that reaches it (secret included), where it listens, and
+/// what it hears.
+pub(crate) struct Running {
+    pub(crate) url: String,
+    pub(crate) local: SocketAddr,
+    pub(crate) heard: tokio::sync::mpsc::UnboundedReceiver<Heard>,
+    pub(crate) stop: tokio::sync::mpsc::UnboundedSender<Heard>,
+    pub(crate) runtime: tokio::runtime::Runtime,
+}
+
+impl Running {
+    /// The next callback, waiting at most `wait`.
+    pub(crate) fn next(&mut self, wait: Duration) -> Option<Callback> {
+        let heard = &mut self.heard;
+        self.runtime.block_on(async {
+            match tokio::time::timeout(wait, heard.recv()).await {
+                Ok(Some(Heard::Callback(cb))) => Some(cb),
+                _ => None,
+            }
+        })
+    }
+
+    /// The next thing heard: a callback, or why serving stopped.
+    pub(crate) fn wait(&mut self) -> Heard {
+        let heard = &mut self.heard;
+        self.runtime
+            .block_on(heard.recv())
+            .unwrap_or_else(|| Heard::Stopped("the receiver stopped".into()))
+    }
+}
+
+/// The URL that reaches a listener on `local` from this machine: an unspecified address
+/// (`0.0.0.0`, `[::]`) is reached through the loopback of its family.
+pub(crate) fn reachable(local: SocketAddr) -> SocketAddr {
+    match local.ip() {
+        std::net::IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), local.port())
+        }
+        std::net::IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::new(std::net::Ipv6Addr::LOCALHOST.into(), local.port())
+        }
+        _ => local,
+    }
+}
+
+/// Starts a receiver on its own runtime thread.
+pub(crate) fn start(options: Options) -> Result<Running, CommandError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(|e| CommandError::Usage(format!("cannot start the receiver: {e}")))?;
+    let addr = options.addr;
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind(addr))
+        .map_err(|e| CommandError::Usage(format!("--listen: cannot listen on {addr}: {e}")))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| CommandError::Usage(format!("--listen: {e}")))?;
+    let url = options
+        .secret
+        .url(
+            &format!("http://{}/hooks/greenpin", reachable(local)),
+            options.placement,
+        )
+        .map_err(|e| CommandError::Usage(e.to_string()))?;
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let shared = Arc::new(Shared {
+        receiver: CallbackReceiver::new(options.secret).country(options.country),
+        seen: Mutex::new(HashSet::new()),
+        print: options.print,
+        forward: options.forward,
+        heard: tx.clone(),
+    });
+    let app = axum::Router::new().fallback(handle).with_state(shared);
+    let stopped = tx.clone();
+    runtime.spawn(async move {
+        let why = serve(listener, app).await;
+        let _ = stopped.send(Heard::Stopped(why));
+    });
+    Ok(Running {
+        url,
+        local,
+        heard: rx,
+        stop: tx,
+        runtime,
+    })
+}
+
+/// Serves connections until accepting fails for good, each bounded: its headers within
+/// [`HEADER_TIMEOUT`], its whole life within [`CONNECTION_LIFETIME`], at most
+/// [`MAX_CONNECTIONS`] at once.
+async fn serve(listener: tokio::net::TcpListener, app: axum::Router) -> String {
+    let permits = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    loop {
+        let Ok(permit) = permits.clone().acquire_owned().await else {
+            return "the receiver stopped".into();
+        };
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) if is_transient(&e) => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                continue;
+            }
+            Err(e) => return format!("the receiver stopped accepting connections: {e}"),
+        };
+        let app = app.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+                app.clone().oneshot(req.map(Body::new))
+            });
+            let connection = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .serve_connection(TokioIo::new(stream), service);
+            let _ = tokio::time::timeout(CONNECTION_LIFETIME, connection).await;
+        });
+    }
+}
+
+/// Accept errors that pass (out of descriptors, a connection reset before it was taken).
+fn is_transient(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::*;
+    matches!(
+        e.kind(),
+        ConnectionAborted | ConnectionReset | Interrupted | WouldBlock | OutOfMemory
+    ) || e.raw_os_error().is_some_and(|c| c == 23 || c == 24)
+}
+
+async fn handle(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, String) {
+    let cb = match shared.receiver.receive(&method, &uri, &headers, &body) {
+        Err(rejection) => {
+            say!(
+                "refused a request: {}",
+                crate::output::printable(&rejection.to_string())
+            );
+            return (rejection.status(), rejection.to_string());
+        }
+        Ok(cb) => cb,
+    };
+    let duplicate = match cb.key() {
+        Some(k) => !shared
+            .seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(k.to_string()),
+        None => false,
+    };
+    match shared.print {
+        // One line per event (NDJSON), so a script can read them as they come.
+        Some(true) => crate::output::out!(
+            "{}",
+            serde_json::to_string(&to_json(&cb, duplicate)).unwrap_or_default()
+        ),
+        Some(false) => crate::output::out!(
+            "{}{}",
+            describe(&cb),
+            if duplicate {
+                " (repeated delivery)"
+            } else {
+                ""
+            }
+        ),
+        None => {}
+    }
+    if let Some(forward) = shared.forward.clone() {
+        let content_type = headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("application/json")
+            .to_owned();
+        // In the background: the callback is answered now, whatever the target does.
+        tokio::task::spawn_blocking(move || forward_one(&forward, &content_type, &body));
+    }
+    let _ = shared.heard.send(Heard::Callback(cb));
+    (StatusCode::OK, "ok".into())
+}
+
+/// POSTs one callback to the forward target, within its timeout; says so when it fails.
+fn forward_one(forward: &Forward, content_type: &str, body: &[u8]) {
+    let agent: greenpin_blocking::ureq::Agent = greenpin_blocking::ureq::Agent::config_builder()
+        .timeout_global(Some(forward.timeout))
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    match agent
+        .post(&forward.url)
+        .header("content-type", content_type)
+        .send(body)
+    {
+        Ok(answer) if answer.status().is_success() => {}
+        Ok(answer) => say!(
+            "forwarding failed: {} answered {}",
+            terminal_safe(&forward.url),
+            answer.status()
+        ),
+        Err(e) => say!(
+            "forwarding failed: {}: {}",
+            terminal_safe(&forward.url),
+            crate::output::printable(&e.to_string())
+        ),
+    }
+}
