@@ -1,9 +1,22 @@
-//! `cargo xtask conformance`: schemathesis against the emulator's binary, with the generated
-//! OpenAPI document, in a virtualenv of its own; then the emulator's own counts say what
-//! the run reached, and a run that reached nothing fails. Its scripts are files in
-//! `xtask/scripts/`.
+//! `cargo xtask conformance [--mutations]`: schemathesis against the emulator's binary,
+//! with the generated OpenAPI document, in a virtualenv of its own.
+//!
+//! One emulator, started with a seed, takes every operation — allocations and settings
+//! together, so fuzzed settings (a country, a cap, PINs switched off) meet the allocations
+//! they govern — and the run is deterministic under schemathesis' seed and the emulator's.
+//! Beside schemathesis' checks of shapes and status codes, `GreenPinLogic`
+//! (`xtask/scripts/conformance_hooks.py`) checks the logic on every answer and fails if one
+//! of its checks never ran. Then the emulator's own counts must show a minimum share of
+//! successful calls for each operation ([`MIN_SUCCESS`]): a run that mostly bounced off
+//! validation proves little.
+//!
+//! `--mutations` shows the gate has teeth: it applies each of [`MUTATIONS`] to a copy of
+//! the emulator's source, builds it, runs the same conformance, and fails unless every
+//! mutant is caught.
 
+use std::collections::BTreeMap;
 use std::env;
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
@@ -12,13 +25,61 @@ use crate::cmd::{cargo, run};
 /// Where `cargo xtask conformance` keeps its virtualenv.
 const VENV: &str = "target/conformance-venv";
 
-/// Runs schemathesis against a freshly started emulator, with the generated spec: every
-/// operation, valid and invalid inputs; fails on a 5xx or an answer that breaks the spec.
-/// Installs schemathesis (and openapi-spec-validator) from PyPI into its own virtualenv.
-pub(crate) fn conformance(strict_install: bool) -> Result<String, String> {
+/// The emulator's seed (PINs, ids) and schemathesis' seed.
+const SEED: &str = "42";
+
+/// The least share of calls, per operation, that must succeed (per mille): about three
+/// quarters of what the deterministic run reaches (docs/CONFORMANCE.md has the counts), so
+/// a change that sends more of the run into refusals fails it.
+const MIN_SUCCESS: &[(&str, u64)] = &[
+    ("create", 210),
+    ("get", 610),
+    ("update", 160),
+    ("bulk_update", 640),
+    ("delete", 310),
+    ("get_settings", 450),
+    ("update_settings", 380),
+];
+
+/// Faults an auditor put in the emulator's logic, as (name, file, text, replacement): each
+/// must make conformance fail.
+const MUTATIONS: &[(&str, &str, &str, &str)] = &[
+    (
+        "pin_length ignored",
+        "crates/greenpin-emulator/src/store/routing.rs",
+        "self.entropy.digits(len.get())",
+        "self.entropy.digits(default_pin_length().get())",
+    ),
+    (
+        "oneway not enforced",
+        "crates/greenpin-emulator/src/store/calls.rs",
+        "if side == Side::B && alloc.usage == Usage::Oneway {",
+        "if side == Side::B && alloc.usage == Usage::Oneway && false {",
+    ),
+    (
+        "max_deallocation_time cap dropped",
+        "crates/greenpin-emulator/src/store/mod.rs",
+        "\n                    .min(cap);",
+        ";",
+    ),
+    (
+        "VNs not shared with the other party",
+        "crates/greenpin-emulator/src/store/mod.rs",
+        "        if a.vns.is_empty() {\n            a.vns = b.vns.clone();\n        } else if b.vns.is_empty() {\n            b.vns = a.vns.clone();\n        }",
+        "",
+    ),
+    (
+        "same number in both parties after a merged update",
+        "crates/greenpin-emulator/src/store/mod.rs",
+        "check_parties_disjoint(&next.a, &next.b)?;",
+        "",
+    ),
+];
+
+fn install(strict_install: bool) -> Result<Option<String>, String> {
     let python = format!("{VENV}/bin/python");
     let installed = (|| {
-        if !std::path::Path::new(&python).exists() {
+        if !Path::new(&python).exists() {
             run(Command::new("python3").args(["-m", "venv", VENV]))?;
         }
         run(Command::new(&python).args([
@@ -30,147 +91,233 @@ pub(crate) fn conformance(strict_install: bool) -> Result<String, String> {
             "openapi-spec-validator==0.9.0",
         ]))
     })();
-    if let Err(e) = installed {
-        // In `xtask ci` a registry outage must not turn the build red; say so loudly.
-        let note = format!("SKIPPED: could not install schemathesis from PyPI ({e})");
-        eprintln!("{note}");
-        return if strict_install { Err(note) } else { Ok(note) };
+    match installed {
+        Ok(()) => Ok(None),
+        Err(e) => {
+            // In `xtask ci` off CI a registry outage must not turn the build red; say so.
+            let note = format!("SKIPPED: could not install schemathesis from PyPI ({e})");
+            eprintln!("{note}");
+            if strict_install {
+                Err(note)
+            } else {
+                Ok(Some(note))
+            }
+        }
+    }
+}
+
+/// Runs the conformance check against the emulator built in `target_dir`.
+pub(crate) fn conformance(strict_install: bool) -> Result<String, String> {
+    if let Some(skipped) = install(strict_install)? {
+        return Ok(skipped);
     }
     eprintln!("==> validating docs/openapi.json as OpenAPI 3.1");
     run(Command::new(format!("{VENV}/bin/openapi-spec-validator")).arg("docs/openapi.json"))?;
-
     // In `xtask ci`, `cargo test` has just built the binary; on its own, build it.
-    if strict_install || !std::path::Path::new("target/debug/greenpin-emulator").exists() {
-        run(cargo().args([
-            "build",
-            "-q",
-            "-p",
-            "greenpin-emulator",
-            "--bin",
-            "greenpin-emulator",
+    let binary = Path::new("target/debug/greenpin-emulator");
+    if strict_install || !binary.exists() {
+        build_emulator(Path::new("."), None)?;
+    }
+    let outcome = run_once(binary)?;
+    outcome.verdict()
+}
+
+/// `--mutations`: each mutation, applied to a copy of the source, must fail the check.
+pub(crate) fn mutations() -> Result<String, String> {
+    if let Some(skipped) = install(true)? {
+        return Err(skipped);
+    }
+    let copy = Path::new("target/conformance-mutant");
+    let mut caught = Vec::new();
+    let mut missed = Vec::new();
+    for (name, file, from, to) in MUTATIONS {
+        eprintln!("==> mutation: {name}");
+        // A fresh copy of the committed source and the working tree's changes.
+        let _ = std::fs::remove_dir_all(copy.join("src"));
+        std::fs::create_dir_all(copy.join("src")).map_err(|e| e.to_string())?;
+        run(Command::new("sh").args([
+            "-c",
+            "git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t target/conformance-mutant/src",
         ]))?;
-    }
-    let dir = std::path::Path::new("target/conformance");
-    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-    std::fs::write(
-        dir.join("greenpin_hooks.py"),
-        include_str!("../scripts/conformance_hooks.py"),
-    )
-    .map_err(|e| e.to_string())?;
-    std::fs::write(
-        dir.join("schemathesis.toml"),
-        include_str!("../scripts/schemathesis.toml"),
-    )
-    .map_err(|e| e.to_string())?;
-    let examples = env::var("GREENPIN_CONFORMANCE_EXAMPLES").unwrap_or_else(|_| "100".into());
-    let started = Instant::now();
-
-    // Allocations on one emulator; settings on another, so that fuzzed settings (a country,
-    // a cap, PINs switched on) never change the rules under the allocation run.
-    let allocations = Emulator::start()?;
-    let settings = Emulator::start()?;
-    let mut failures = Vec::new();
-    let mut links = None;
-    for (emulator, filter, phases) in [
-        (
-            &allocations,
-            [
-                "--exclude-operation-id",
-                "getSettings",
-                "--exclude-operation-id",
-                "updateSettings",
-            ],
-            "examples,coverage,fuzzing,stateful",
-        ),
-        (
-            &settings,
-            [
-                "--include-operation-id",
-                "getSettings",
-                "--include-operation-id",
-                "updateSettings",
-            ],
-            "examples,coverage,fuzzing",
-        ),
-    ] {
-        eprintln!(
-            "==> schemathesis {} {} … on {}",
-            filter[0], filter[1], emulator.base
-        );
-        let out = Command::new(format!("{VENV}/bin/schemathesis"))
-            .args([
-                "--config-file",
-                "target/conformance/schemathesis.toml",
-                "run",
-            ])
-            .args([
-                "docs/openapi.json",
-                "--url",
-                &format!("{}/v1/tenants/demo", emulator.base),
-            ])
-            // Every check is on by default; the config file turns off the ones that cannot
-            // hold, with reasons (docs/CONFORMANCE.md).
-            .args([
-                "--auth",
-                "demo-key:demo-token",
-                "--exclude-checks",
-                "use_after_free",
-            ])
-            .args(filter)
-            .args([
-                "--phases",
-                phases,
-                "--mode",
-                "all",
-                "--max-examples",
-                &examples,
-            ])
-            .args(["--seed", "42", "--no-color"])
-            .env("PYTHONPATH", "target/conformance")
-            .output()
-            .map_err(|e| format!("starting schemathesis: {e}"))?;
-        let text = String::from_utf8_lossy(&out.stdout);
-        eprint!("{text}{}", String::from_utf8_lossy(&out.stderr));
-        if !out.status.success() {
-            failures.push(format!("schemathesis {} {} failed", filter[0], filter[1]));
+        let path = copy.join("src").join(file);
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("{file}: {e}"))?;
+        if text.matches(from).count() != 1 {
+            return Err(format!(
+                "mutation {name:?}: {file} holds its text {} times, not once",
+                text.matches(from).count()
+            ));
         }
-        if let Some(line) = text.lines().find(|l| l.contains("API Links:")) {
-            links = Some(line.trim().to_owned());
+        std::fs::write(&path, text.replacen(from, to, 1)).map_err(|e| e.to_string())?;
+        let target = std::env::current_dir()
+            .map_err(|e| e.to_string())?
+            .join("target/conformance-mutant/target");
+        build_emulator(&copy.join("src"), Some(&target))?;
+        match run_once(&target.join("debug/greenpin-emulator"))?.verdict() {
+            Ok(_) => missed.push(*name),
+            Err(why) => {
+                eprintln!("    caught: {why}");
+                caught.push(*name);
+            }
         }
     }
-
-    // What reached the logic: every operation must have succeeded, every link been
-    // followed, and bulk updates applied to real allocations.
-    let mut counts = allocations.stats()?;
-    for (op, (ok, total)) in settings.stats()? {
-        let entry = counts.entry(op).or_insert((0, 0));
-        entry.0 += ok;
-        entry.1 += total;
-    }
-    eprintln!("==> conformance reached the logic:");
-    let mut zero = Vec::new();
-    for op in [
-        "create",
-        "get",
-        "update",
-        "bulk_update",
-        "delete",
-        "get_settings",
-        "update_settings",
-        "bulk_items_applied",
-    ] {
-        let (ok, total) = counts.get(op).copied().unwrap_or((0, 0));
-        eprintln!("    {op:<20} {ok:>6} succeeded of {total:>6}");
-        if ok == 0 {
-            zero.push(op);
-        }
-    }
-    if !zero.is_empty() {
-        failures.push(format!(
-            "no successful answer for {zero:?}: the run did not reach the logic"
+    if !missed.is_empty() {
+        return Err(format!(
+            "conformance passed with these mutations: {missed:?} (caught {caught:?})"
         ));
     }
-    let links = links.unwrap_or_else(|| "API Links: none reported".into());
+    Ok(format!(
+        "{} of {} mutations caught",
+        caught.len(),
+        MUTATIONS.len()
+    ))
+}
+
+fn build_emulator(dir: &Path, target: Option<&Path>) -> Result<(), String> {
+    let mut build = cargo();
+    build.current_dir(dir).args([
+        "build",
+        "-q",
+        "-p",
+        "greenpin-emulator",
+        "--bin",
+        "greenpin-emulator",
+    ]);
+    if let Some(target) = target {
+        build.env("CARGO_TARGET_DIR", target);
+    }
+    run(&mut build)
+}
+
+/// What one run found.
+struct Outcome {
+    failures: Vec<String>,
+    summary: String,
+}
+
+impl Outcome {
+    fn verdict(self) -> Result<String, String> {
+        eprintln!("conformance: {}", self.summary);
+        if self.failures.is_empty() {
+            Ok(self.summary)
+        } else {
+            Err(self.failures.join("; "))
+        }
+    }
+}
+
+/// One schemathesis run over every operation against a fresh emulator from `binary`, and
+/// the gate on what reached the logic.
+fn run_once(binary: &Path) -> Result<Outcome, String> {
+    let dir = Path::new("target/conformance");
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    for (name, text) in [
+        (
+            "greenpin_hooks.py",
+            include_str!("../scripts/conformance_hooks.py"),
+        ),
+        (
+            "schemathesis.toml",
+            include_str!("../scripts/schemathesis.toml"),
+        ),
+    ] {
+        std::fs::write(dir.join(name), text).map_err(|e| e.to_string())?;
+    }
+    let examples = env::var("GREENPIN_CONFORMANCE_EXAMPLES").unwrap_or_else(|_| "100".into());
+    let started = Instant::now();
+    let emulator = Emulator::start(binary)?;
+    eprintln!("==> schemathesis, every operation, on {}", emulator.base);
+    let out = Command::new(format!("{VENV}/bin/schemathesis"))
+        .args([
+            "--config-file",
+            "target/conformance/schemathesis.toml",
+            "run",
+        ])
+        .args([
+            "docs/openapi.json",
+            "--url",
+            &format!("{}/v1/tenants/demo", emulator.base),
+        ])
+        // Every check is on by default; the config file turns off the ones that cannot
+        // hold, with reasons (docs/CONFORMANCE.md).
+        .args(["--auth", "demo-key:demo-token"])
+        .args([
+            "--phases",
+            "examples,coverage,fuzzing,stateful",
+            "--mode",
+            "all",
+        ])
+        .args([
+            "--max-examples",
+            &examples,
+            "--seed",
+            SEED,
+            "--no-color",
+            "--workers",
+            "1",
+            // The same examples every run, and none replayed from an earlier one.
+            "--generation-deterministic",
+        ])
+        .env("PYTHONPATH", "target/conformance")
+        .env("GREENPIN_CONFORMANCE_BASE", &emulator.base)
+        .output()
+        .map_err(|e| format!("starting schemathesis: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    eprint!("{text}{}", String::from_utf8_lossy(&out.stderr));
+    let mut failures = Vec::new();
+    if !out.status.success() {
+        failures.push("schemathesis failed (its report is above)".to_owned());
+    }
+    let counts = emulator.stats()?;
+    failures.extend(gate(&counts));
+    let links = text
+        .lines()
+        .find(|l| l.contains("API Links:"))
+        .map_or("API Links: none reported".to_owned(), |l| {
+            l.trim().to_owned()
+        });
+    failures.extend(links_covered(&links));
+    let logic = text
+        .lines()
+        .find_map(|l| l.strip_prefix("GreenPinLogic checks run: "))
+        .unwrap_or("none reported")
+        .to_owned();
+    let summary = format!(
+        "{:.0?}, {examples} examples per operation, {} calls succeeded, logic checks {logic}, {links}",
+        started.elapsed(),
+        counts.values().map(|(ok, _)| ok).sum::<u64>()
+    );
+    Ok(Outcome { failures, summary })
+}
+
+/// Each operation's share of successful calls against its minimum.
+fn gate(counts: &BTreeMap<String, (u64, u64)>) -> Vec<String> {
+    eprintln!("==> conformance reached the logic:");
+    let mut failures = Vec::new();
+    for (op, min) in MIN_SUCCESS {
+        let (ok, total) = counts.get(*op).copied().unwrap_or((0, 0));
+        let share = (ok * 1000).checked_div(total).unwrap_or(0);
+        eprintln!(
+            "    {op:<16} {ok:>6} of {total:>6} succeeded ({:>4.1}%, at least {:.1}%)",
+            share as f64 / 10.0,
+            *min as f64 / 10.0
+        );
+        if ok == 0 || share < *min {
+            failures.push(format!(
+                "{op}: {ok} of {total} calls succeeded, below {:.1}%",
+                *min as f64 / 10.0
+            ));
+        }
+    }
+    let (applied, _) = counts.get("bulk_items_applied").copied().unwrap_or((0, 0));
+    eprintln!("    bulk items applied {applied}");
+    if applied == 0 {
+        failures.push("no bulk item was applied".into());
+    }
+    failures
+}
+
+/// Every link of the spec followed by the stateful phase.
+fn links_covered(links: &str) -> Option<String> {
     eprintln!("    {links}");
     let covered = links
         .split_whitespace()
@@ -184,32 +331,19 @@ pub(crate) fn conformance(strict_install: bool) -> Result<String, String> {
         .and_then(|p| p.split_whitespace().next())
         .and_then(|n| n.parse::<u32>().ok())
         .unwrap_or(u32::MAX);
-    if covered == 0 || covered < selected {
-        failures.push(format!("links not all covered: {links}"));
-    }
-    let summary = format!(
-        "{:.0?}, {examples} examples per operation, {} succeeded in all, {links}",
-        started.elapsed(),
-        counts.values().map(|(ok, _)| ok).sum::<u64>()
-    );
-    eprintln!("conformance: {summary}");
-    if failures.is_empty() {
-        Ok(summary)
-    } else {
-        Err(failures.join("; "))
-    }
+    (covered == 0 || covered < selected).then(|| format!("links not all covered: {links}"))
 }
 
-/// An emulator process for a conformance pass.
+/// An emulator process for a conformance run.
 struct Emulator {
     child: std::process::Child,
     base: String,
 }
 
 impl Emulator {
-    fn start() -> Result<Emulator, String> {
-        let mut child = Command::new("target/debug/greenpin-emulator")
-            .args(["--listen", "127.0.0.1:0"])
+    fn start(binary: &Path) -> Result<Emulator, String> {
+        let mut child = Command::new(binary)
+            .args(["--listen", "127.0.0.1:0", "--seed", SEED])
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -230,7 +364,7 @@ impl Emulator {
 
     /// `/__emulator/stats` as (succeeded, total) per operation, read with the venv's Python
     /// (xtask has no HTTP client or JSON parser of its own).
-    fn stats(&self) -> Result<std::collections::BTreeMap<String, (u64, u64)>, String> {
+    fn stats(&self) -> Result<BTreeMap<String, (u64, u64)>, String> {
         let script = include_str!("../scripts/emulator_stats.py");
         let out = Command::new(format!("{VENV}/bin/python"))
             .args(["-c", script, &format!("{}/__emulator/stats", self.base)])

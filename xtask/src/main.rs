@@ -7,7 +7,8 @@
 //! | `cargo xtask deps` | the dependency rules of docs/ARCHITECTURE.md ([`deps`]) |
 //! | `cargo xtask circles` | no two modules of a library import each other ([`circles`]) |
 //! | `cargo xtask codegen [--check]` | write, or check fresh, the generated files ([`codegen`]) |
-//! | `cargo xtask conformance` | schemathesis against the emulator ([`conformance`]) |
+//! | `cargo xtask conformance [--mutations]` | schemathesis and logic checks against the emulator; with `--mutations`, proof that five known faults fail it ([`conformance`]) |
+//! | `cargo xtask mutants [--in-diff REF] [--shard K/N]` | mutation testing of the core and the emulator's logic ([`mutants`]) |
 //! | `cargo xtask package` | package and verify the published crates ([`package`]) |
 //! | `cargo xtask public-api [--write]` | check, or rewrite, the public-API snapshots ([`public_api`]) |
 //! | `cargo xtask msrv` | check the workspace with its `rust-version` ([`toolchain`]) |
@@ -23,6 +24,7 @@ mod cmd;
 mod codegen;
 mod conformance;
 mod deps;
+mod mutants;
 mod package;
 mod public_api;
 mod reach;
@@ -35,7 +37,10 @@ const USAGE: &str = "usage: cargo xtask <command>
   deps                   the dependency rules
   circles                no import circles between modules
   codegen [--check]      write (or check) the generated files
-  conformance            schemathesis against the emulator
+  conformance [--mutations]
+                         schemathesis and logic checks against the emulator
+  mutants [--in-diff REF] [--shard K/N]
+                         mutation testing (cargo-mutants) of the core and the emulator
   package                package and verify the published crates
   public-api [--write]   check (or rewrite) the public-API snapshots
   msrv                   check with the declared rust-version
@@ -47,7 +52,11 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci::ci(),
         Some("codegen") => codegen::codegen(flag("--check")),
+        Some("conformance") if flag("--mutations") => {
+            conformance::mutations().map(|n| eprintln!("conformance: {n}"))
+        }
         Some("conformance") => conformance::conformance(true).map(drop),
+        Some("mutants") => mutants::mutants(&args[1..]).map(|n| eprintln!("mutants: {n}")),
         Some("package") => package::package().map(|n| eprintln!("package: {n}")),
         Some("circles") => circles::circles().map(|n| eprintln!("circles: {n}")),
         Some("deps") => deps::dependency_rules().map(|n| eprintln!("dependency rules: {n}")),

@@ -62,12 +62,11 @@ fn own_rust_versions() -> Result<Vec<(String, String)>, String> {
 pub(crate) fn msrv() -> Result<String, String> {
     let version = msrv_version()?;
     let own = own_rust_versions()?;
+    // The default targets: each library and binary (no tests, benches or examples).
     let check = |toolchain: &str, packages: &[String]| -> Result<(), String> {
         ensure(toolchain)?;
         run(Command::new("rustup")
-            .args([
-                "run", toolchain, "cargo", "check", "--lib", "--bins", "--locked",
-            ])
+            .args(["run", toolchain, "cargo", "check", "--locked"])
             .args(packages)
             .env("CARGO_TARGET_DIR", format!("target/msrv-{toolchain}")))
     };

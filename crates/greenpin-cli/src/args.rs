@@ -34,8 +34,9 @@ pub(crate) struct Global {
     /// visible to others).
     #[arg(long, env = "EXOTEL_API_TOKEN", global = true, hide_env_values = true)]
     pub(crate) api_token: Option<String>,
-    /// Read the API token from this file (its first line), or from standard input with `-`.
-    #[arg(long, global = true, value_name = "PATH", conflicts_with = "api_token")]
+    /// Read the API token from this file (its first line), or from standard input with `-`;
+    /// it takes precedence over --api-token and EXOTEL_API_TOKEN.
+    #[arg(long, global = true, value_name = "PATH")]
     pub(crate) api_token_file: Option<std::path::PathBuf>,
     /// Country local numbers are read in (ISO 3166-1 alpha-2).
     #[arg(long, global = true, default_value = "IN")]

@@ -26,7 +26,21 @@ use crate::exit::{CommandError, Exit};
 use crate::specs::{greenpin_id, parse_body, settings_from_pairs};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // clap's own messages echo what was typed: they go through the terminal-safe sink too.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let text = e.render().to_string();
+            let text = text.trim_end();
+            return if e.use_stderr() {
+                output::say!("{text}");
+                ExitCode::from(Exit::Usage.code())
+            } else {
+                output::out!("{text}");
+                ExitCode::SUCCESS
+            };
+        }
+    };
     if cli.global.verbose > 0 {
         let level = match cli.global.verbose {
             1 => tracing_subscriber::filter::LevelFilter::INFO,

@@ -8,6 +8,7 @@
 //! line breaks too, so one value cannot forge another line.
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use greenpin_core::{Allocation, Error, Party, Settings};
 use serde_json::{Value, json};
@@ -19,9 +20,19 @@ pub(crate) enum Stream {
     Err,
 }
 
+/// What to do when stdout is closed, instead of exiting: a command with something to undo
+/// (`listen --register`) stops through its own path.
+static ON_CLOSED_STDOUT: OnceLock<Box<dyn Fn() + Send + Sync>> = OnceLock::new();
+
+/// Sets what a closed stdout does (once per process), instead of exiting at once.
+pub(crate) fn on_closed_stdout(stop: impl Fn() + Send + Sync + 'static) {
+    let _ = ON_CLOSED_STDOUT.set(Box::new(stop));
+}
+
 /// Writes one line (or several, for pretty JSON) to stdout or stderr, made terminal-safe.
 /// A closed stdout (`greenpin … | head -1`) ends the command quietly, as a Unix tool does,
-/// instead of a panic; a closed stderr is ignored.
+/// instead of a panic — or, where a command set [`on_closed_stdout`], stops it that way;
+/// a closed stderr is ignored.
 #[expect(
     clippy::disallowed_methods,
     reason = "the one place that writes to the terminal"
@@ -40,7 +51,10 @@ pub(crate) fn write_line(stream: Stream, args: std::fmt::Arguments<'_>) {
             if let Err(e) = written
                 && e.kind() == std::io::ErrorKind::BrokenPipe
             {
-                std::process::exit(0);
+                match ON_CLOSED_STDOUT.get() {
+                    Some(stop) => stop(),
+                    None => std::process::exit(0),
+                }
             }
         }
         Stream::Err => {
@@ -77,14 +91,18 @@ pub(crate) fn stderr_is_terminal() -> bool {
     std::io::IsTerminal::is_terminal(&std::io::stderr())
 }
 
-/// The stderr `greenpin -v` traces to: each event passes through [`terminal_safe`].
+/// The stderr `greenpin -v` traces to: each event is one line, every unsafe character in it
+/// escaped — a line break inside a field included, so a message cannot forge a log line.
 pub(crate) struct TraceWriter;
 
 impl std::io::Write for TraceWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        // tracing writes each event with one `write_all`: a whole line.
+        // tracing writes each event with one `write_all`: a whole line, ending in `\n`.
         let text = String::from_utf8_lossy(buf);
-        write_raw_stderr(terminal_safe(&text).as_bytes());
+        let line = text.strip_suffix('\n').unwrap_or(&text);
+        let mut safe = printable(line).into_owned();
+        safe.push('\n');
+        write_raw_stderr(safe.as_bytes());
         Ok(buf.len())
     }
 
@@ -103,18 +121,32 @@ fn write_raw_stderr(bytes: &[u8]) {
 }
 
 /// Characters a terminal must not receive raw from outside: C0 and C1 controls and DEL
-/// (escape sequences, bells, carriage returns that overwrite a line) and the invisible
-/// format characters that reorder or hide text (bidirectional overrides and isolates,
-/// zero-width characters, the byte-order mark).
+/// (escape sequences, bells, carriage returns that overwrite a line), the line and
+/// paragraph separators, and the invisible characters that reorder, hide or spoof text —
+/// Unicode's format characters (bidirectional controls, zero-width characters, the
+/// byte-order mark, tag characters), variation selectors and the blank fillers.
 fn is_unsafe(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
-            '\u{061C}'
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{061C}'
+                | '\u{115F}'..='\u{1160}'
+                | '\u{17B4}'..='\u{17B5}'
+                | '\u{180B}'..='\u{180F}'
                 | '\u{200B}'..='\u{200F}'
-                | '\u{202A}'..='\u{202E}'
-                | '\u{2060}'..='\u{2069}'
+                | '\u{2028}'..='\u{202E}'
+                | '\u{205F}'..='\u{206F}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
                 | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{FFF9}'..='\u{FFFB}'
+                | '\u{110BD}'
+                | '\u{1BCA0}'..='\u{1BCA3}'
+                | '\u{1D173}'..='\u{1D17A}'
+                | '\u{E0000}'..='\u{E0FFF}'
         )
 }
 
@@ -127,7 +159,11 @@ fn escape<'a>(text: &'a str, keep: &[char]) -> Cow<'a, str> {
     let mut out = String::with_capacity(text.len() + 16);
     for c in text.chars() {
         if is_unsafe(c) && !keep.contains(&c) {
-            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+            // As JSON writes it: beyond U+FFFF, a surrogate pair.
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{:04x}", unit));
+            }
         } else {
             out.push(c);
         }
@@ -270,6 +306,12 @@ pub(crate) fn error_json(e: &Error) -> Value {
     json!({ "error": obj })
 }
 
+/// `text` quoted for a POSIX shell, so a command printed for the user to copy runs exactly
+/// what it says, whatever `text` holds.
+pub(crate) fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::{printable, terminal_safe};
@@ -292,10 +334,11 @@ mod tests {
 
     #[test]
     fn escaped_json_is_still_the_same_json() {
-        let v = serde_json::json!({"m": "x\u{202e}y\u{9b}z"});
+        let v = serde_json::json!({"m": "x\u{202e}y\u{9b}z\u{e0041}\u{2028}"});
         let text = serde_json::to_string(&v).unwrap();
         let safe = terminal_safe(&text);
         assert!(!safe.contains('\u{202e}') && !safe.contains('\u{9b}'));
+        assert!(safe.contains("\\udb40\\udc41"), "{safe}");
         assert_eq!(serde_json::from_str::<serde_json::Value>(&safe).unwrap(), v);
     }
 }

@@ -114,6 +114,9 @@ pub fn openapi() -> Value {
     let settings_envelope = generator.subschema_for::<Envelope<Settings>>();
     let mut schemas = generator.take_definitions(true);
     refine(&mut schemas);
+    for schema in schemas.values_mut() {
+        plain_descriptions(schema);
+    }
     schemas.insert("ErrorEnvelope".into(), error_envelope());
     schemas.insert(
         "BulkUpdateRequest".into(),
@@ -124,7 +127,8 @@ pub fn openapi() -> Value {
                 "type": "array", "items": bulk_item, "minItems": 1,
                 "maxItems": greenpin_core::MAX_BULK_ITEMS,
                 "description": "At most 100 items; more is answered 413, code 17."
-            }}
+            }},
+            "propertyNames": {"not": {"enum": greenpin_core::wire::NEWER_SHAPE_FIELDS}}
         }),
     );
     let schema = |v: schemars::Schema| v.to_value();
@@ -214,7 +218,7 @@ pub fn openapi() -> Value {
 /// valid (checked by `request_schemas_describe_valid_requests`). The service accepts any
 /// valid number; the schema narrows to these so that generated requests reach the logic
 /// instead of dying on number validity, which a pattern cannot express.
-pub const NUMBER_PATTERN: &str = "^(987654|798768|629213|995655|700000|900000)[0-9]{4}$";
+pub const NUMBER_PATTERN: &str = "^(987654|798768|629213|995655|700000)[0-9]{4}$";
 
 /// The request schemas as the API's rules say, from the core's own constants: patterns,
 /// sizes, item counts, uniqueness, required-one-of, at-least-one. The Rust types hold
@@ -286,6 +290,15 @@ fn refine(schemas: &mut Map<String, Value>) {
         a["properties"]["numbers"] = list.clone();
         a["properties"]["vns"] = list.clone();
         create["properties"]["a"] = a;
+    }
+    // Fields of Exotel's newer request shape are refused, naming them (not ignored like
+    // other unknown fields): the top level of a create, an update or a bulk item may not
+    // hold them.
+    for name in ["CreateSpec", "UpdateSpec", "BulkItemSpec"] {
+        if let Some(spec) = schemas.get_mut(name) {
+            spec["propertyNames"] =
+                json!({"not": {"enum": greenpin_core::wire::NEWER_SHAPE_FIELDS}});
+        }
     }
     // A bulk item names its allocation and changes at least one field.
     if let Some(item) = schemas.get_mut("BulkItemSpec") {
@@ -422,4 +435,31 @@ pub fn error_codes_markdown() -> String {
     }
     out.push_str("\nAlso seen from the service: 429 (throttled; retried, `Retry-After` honoured) and 499 (response timeout exceeded).\n");
     out
+}
+
+/// Descriptions come from rustdoc comments: their intra-doc links become plain code text
+/// (`[`X`]` → `X`) and their link definitions (`[X]: crate::X`) are dropped.
+fn plain_descriptions(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            for (key, value) in map.iter_mut() {
+                match value {
+                    Value::String(text) if key == "description" => {
+                        let kept: Vec<&str> = text
+                            .lines()
+                            .filter(|l| !(l.starts_with('[') && l.contains("]: ")))
+                            .collect();
+                        *text = kept
+                            .join("\n")
+                            .trim_end()
+                            .replace("[`", "`")
+                            .replace("`]", "`");
+                    }
+                    other => plain_descriptions(other),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(plain_descriptions),
+        _ => {}
+    }
 }

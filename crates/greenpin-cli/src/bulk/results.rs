@@ -209,7 +209,9 @@ pub(crate) fn open(
         Results {
             out: BufWriter::new(file),
             path: path.to_owned(),
-            run: runs + 1,
+            run: runs
+                .checked_add(1)
+                .ok_or_else(|| usage(path, "records too many runs to add another"))?,
         },
         applied,
     ))
@@ -242,11 +244,14 @@ fn open_locked(path: &Path) -> Result<File, CommandError> {
     let file = match named {
         // `create_new` fails on any existing path, a link included: nothing is created
         // through a link that appeared meanwhile.
-        None => OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(path),
+        None => {
+            let mut options = OpenOptions::new();
+            options.read(true).write(true).create_new(true);
+            // Row messages can carry numbers and PINs: the file is the user's alone.
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            options.open(path)
+        }
         Some(_) => OpenOptions::new().read(true).write(true).open(path),
     }
     .map_err(|e| usage(path, e))?;
@@ -258,6 +263,13 @@ fn open_locked(path: &Path) -> Result<File, CommandError> {
         let now = std::fs::symlink_metadata(path).map_err(|e| usage(path, e))?;
         if now.file_type().is_symlink() || (opened.dev(), opened.ino()) != (now.dev(), now.ino()) {
             return Err(usage(path, "changed while it was opened; run again"));
+        }
+        // Another name for the same file (a hard link) would be written through too.
+        if opened.nlink() > 1 {
+            return Err(usage(
+                path,
+                "has other names (hard links); name a file of its own for the results",
+            ));
         }
     }
     match file.try_lock() {

@@ -10,6 +10,8 @@ mod register;
 mod server;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use clap::Args;
@@ -46,9 +48,15 @@ pub(crate) struct ListenArgs {
     #[arg(long)]
     register: bool,
     /// Allow --register against a service that is not on this machine: while listen runs,
-    /// the live account's callbacks (real call records) are sent to this receiver.
+    /// the live account's callbacks (real call records) are sent to this receiver, at
+    /// --public-url.
     #[arg(long, requires = "register")]
     redirect_live_callbacks: bool,
+    /// The address the service reaches this receiver at (a tunnel to it, say), registered
+    /// with the secret added; needed with --redirect-live-callbacks, since the service
+    /// cannot reach this machine's loopback.
+    #[arg(long, value_name = "URL", requires = "register")]
+    public_url: Option<String>,
     /// Stop after this many events (duplicates included).
     #[arg(long, value_name = "N")]
     count: Option<u64>,
@@ -115,27 +123,31 @@ pub(crate) fn run(
     args: ListenArgs,
     json: bool,
 ) -> Result<Exit, CommandError> {
-    let secret = match args.secret {
+    let secret = match args.secret.clone() {
         Some(s) => CallbackSecret::new(s).map_err(|e| CommandError::Usage(format!("--{e}")))?,
         None => CallbackSecret::generate(),
     };
     // The account is checked before anything listens or changes.
     let client = if args.register {
         let client = client()?;
-        if !client.config().is_loopback() && !args.redirect_live_callbacks {
-            return Err(CommandError::Usage(format!(
-                "--register would point the live account's greenpin_call_complete_event_endpoint at this receiver ({} is not on this machine); add --redirect-live-callbacks if that is what you want",
-                crate::output::printable(client.config().context().root().as_str())
-            )));
+        if !client.config().is_loopback() {
+            live_registration_allowed(&client, &args)?;
         }
         Some(client)
     } else {
         None
     };
+    let placement = args.secret_in;
+    let public = args
+        .public_url
+        .as_deref()
+        .map(|url| secret.url(url, placement))
+        .transpose()
+        .map_err(|e| CommandError::Usage(format!("--public-url: {e}")))?;
     let mut running = start(Options {
         addr: args.listen,
         secret,
-        placement: args.secret_in,
+        placement,
         country,
         print: Some(json),
         forward: args.forward.map(|url| Forward {
@@ -150,11 +162,20 @@ pub(crate) fn run(
             running.local.port()
         );
     }
-    stop_on_signals(&running)?;
+    let pending = Arc::new(AtomicBool::new(false));
+    stop_on_signals(&running, pending.clone())?;
+    let stop = running.stop.clone();
+    crate::output::on_closed_stdout(move || {
+        let _ = stop.send(Heard::Stopped(CLOSED.into()));
+    });
+    let registered_url = public.clone().unwrap_or_else(|| running.url.clone());
     let mut registration = client
-        .map(|client| register::Registration::register(client, &running.url))
+        .map(|client| register::Registration::register(client, &registered_url, pending))
         .transpose()?;
     say!("receiving callbacks at {}", running.url);
+    if let Some(public) = &public {
+        say!("registered as {public}");
+    }
     let mut received = 0u64;
     let mut ended = Ok(Exit::Success);
     while args.count.is_none_or(|n| received < n) {
@@ -162,10 +183,10 @@ pub(crate) fn run(
             Heard::Callback(_) => received += 1,
             Heard::Stopped(why) => {
                 say!("greenpin: {}", crate::output::printable(&why));
-                ended = Ok(if why == INTERRUPTED {
-                    Exit::Interrupted
-                } else {
-                    Exit::Transport
+                ended = Ok(match why.as_str() {
+                    INTERRUPTED => Exit::Interrupted,
+                    CLOSED => Exit::Success,
+                    _ => Exit::Transport,
                 });
                 break;
             }
@@ -174,16 +195,67 @@ pub(crate) fn run(
     if let Some(registration) = registration.as_mut() {
         registration.restore()?;
     }
+    running.finish(args.forward_timeout + Duration::from_secs(1));
     ended
 }
 
-const INTERRUPTED: &str = "interrupted: stopping";
+/// Against a service that is not on this machine, --register needs the user to say so
+/// (--redirect-live-callbacks) and an address the service can reach (--public-url): a
+/// loopback or private address would send the account's real call records nowhere.
+fn live_registration_allowed(
+    client: &greenpin_blocking::Client,
+    args: &ListenArgs,
+) -> Result<(), CommandError> {
+    let root = crate::output::printable(client.config().context().root().as_str()).into_owned();
+    if !args.redirect_live_callbacks {
+        return Err(CommandError::Usage(format!(
+            "--register would point the live account's greenpin_call_complete_event_endpoint at this receiver ({root} is not on this machine); add --redirect-live-callbacks if that is what you want"
+        )));
+    }
+    let Some(public) = &args.public_url else {
+        return Err(CommandError::Usage(format!(
+            "--redirect-live-callbacks needs --public-url: {root} cannot reach this machine's loopback, so the account's callbacks would be lost while listen runs"
+        )));
+    };
+    let host = public
+        .parse::<greenpin_blocking::http::Uri>()
+        .ok()
+        .and_then(|u| u.host().map(str::to_owned))
+        .unwrap_or_default();
+    let ip = host
+        .trim_matches(['[', ']'])
+        .parse::<std::net::IpAddr>()
+        .ok();
+    let unreachable = host.is_empty()
+        || host == "localhost"
+        || ip.is_some_and(|ip| match ip {
+            std::net::IpAddr::V4(v4) => {
+                v4.is_loopback() || v4.is_private() || v4.is_link_local() || v4.is_unspecified()
+            }
+            std::net::IpAddr::V6(v6) => v6.is_loopback() || v6.is_unspecified(),
+        });
+    if unreachable {
+        return Err(CommandError::Usage(format!(
+            "--public-url: {} is not an address {root} can reach",
+            crate::output::printable(public)
+        )));
+    }
+    Ok(())
+}
 
-/// Ctrl-C and SIGTERM stop the loop (the registration is then restored); a second one
-/// exits at once.
-fn stop_on_signals(running: &Running) -> Result<(), CommandError> {
+const INTERRUPTED: &str = "interrupted: stopping";
+const CLOSED: &str = "standard output was closed: stopping";
+
+/// Ctrl-C, SIGTERM, SIGHUP (a closed terminal or SSH session) and SIGQUIT stop the loop
+/// (the registration is then restored); a second one exits at once.
+fn stop_on_signals(running: &Running, pending: Arc<AtomicBool>) -> Result<(), CommandError> {
     #[cfg(unix)]
-    let signals = [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM];
+    let signals = [
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+        signal_hook::consts::SIGQUIT,
+    ];
     #[cfg(not(unix))]
     let signals = [signal_hook::consts::SIGINT];
     let mut incoming = signal_hook::iterator::Signals::new(signals)
@@ -194,7 +266,11 @@ fn stop_on_signals(running: &Running) -> Result<(), CommandError> {
         for _ in incoming.forever() {
             seen += 1;
             if seen > 1 {
-                say!("greenpin: exiting now: the account's endpoint may not be restored");
+                if pending.load(Ordering::SeqCst) {
+                    say!(
+                        "greenpin: exiting now: the account's greenpin_call_complete_event_endpoint still points at this receiver; check it with `greenpin settings`"
+                    );
+                }
                 std::process::exit(i32::from(Exit::Interrupted.code()));
             }
             let _ = stop.send(Heard::Stopped(INTERRUPTED.into()));

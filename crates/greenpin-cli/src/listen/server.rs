@@ -7,11 +7,13 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
-use axum::extract::State;
-use axum::http::{HeaderMap, Method, Request, StatusCode, Uri};
+use axum::body::Body;
+use axum::extract::{Request as AxumRequest, State};
+use axum::http::{Request, StatusCode};
 use greenpin_core::Country;
-use greenpin_core::callbacks::{Callback, CallbackReceiver, CallbackSecret, SecretPlacement};
+use greenpin_core::callbacks::{
+    Callback, CallbackReceiver, CallbackSecret, MAX_CALLBACK_BYTES, SecretPlacement,
+};
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tower::ServiceExt;
@@ -26,6 +28,12 @@ pub(crate) const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 pub(crate) const CONNECTION_LIFETIME: Duration = Duration::from_secs(30);
 /// Connections served at once; more wait in the listen backlog.
 pub(crate) const MAX_CONNECTIONS: usize = 64;
+/// Time a request that carries the secret has to send its body.
+pub(crate) const BODY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Callbacks waiting to be forwarded; past it, one is dropped (and said so).
+pub(crate) const FORWARD_QUEUE: usize = 256;
+/// Event keys remembered to mark repeated deliveries; past it, memory starts again.
+const SEEN_KEYS: usize = 100_000;
 
 /// What the receiver hears: a callback, or the reason it stopped serving.
 pub(crate) enum Heard {
@@ -38,8 +46,14 @@ struct Shared {
     seen: Mutex<HashSet<String>>,
     /// How to print events as they arrive: `None` to leave it to the caller.
     print: Option<bool>,
-    forward: Option<Forward>,
+    forward: Option<std::sync::mpsc::SyncSender<Forwarded>>,
     heard: tokio::sync::mpsc::UnboundedSender<Heard>,
+}
+
+/// A callback on its way to the forward target.
+struct Forwarded {
+    content_type: String,
+    body: axum::body::Bytes,
 }
 
 /// Where accepted callbacks are also POSTed, and how long each try may take.
@@ -67,6 +81,8 @@ pub(crate) struct Running {
     pub(crate) heard: tokio::sync::mpsc::UnboundedReceiver<Heard>,
     pub(crate) stop: tokio::sync::mpsc::UnboundedSender<Heard>,
     pub(crate) runtime: tokio::runtime::Runtime,
+    /// Told when the forwarder has sent everything it was given.
+    forwarded: Option<std::sync::mpsc::Receiver<()>>,
 }
 
 impl Running {
@@ -79,6 +95,20 @@ impl Running {
                 _ => None,
             }
         })
+    }
+
+    /// Stops serving and gives the forwarder at most `wait` to send what it holds.
+    pub(crate) fn finish(self, wait: Duration) {
+        let Running {
+            runtime, forwarded, ..
+        } = self;
+        // The server's tasks, and with them the forward queue's sender, go.
+        drop(runtime);
+        if let Some(done) = forwarded
+            && done.recv_timeout(wait).is_err()
+        {
+            say!("forwarding: gave up on the callbacks still waiting for the target");
+        }
     }
 
     /// The next thing heard: a callback, or why serving stopped.
@@ -126,11 +156,12 @@ pub(crate) fn start(options: Options) -> Result<Running, CommandError> {
         )
         .map_err(|e| CommandError::Usage(e.to_string()))?;
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let (forward, forwarded) = options.forward.map(forwarder).unzip();
     let shared = Arc::new(Shared {
         receiver: CallbackReceiver::new(options.secret).country(options.country),
         seen: Mutex::new(HashSet::new()),
         print: options.print,
-        forward: options.forward,
+        forward,
         heard: tx.clone(),
     });
     let app = axum::Router::new().fallback(handle).with_state(shared);
@@ -145,6 +176,7 @@ pub(crate) fn start(options: Options) -> Result<Running, CommandError> {
         heard: rx,
         stop: tx,
         runtime,
+        forwarded,
     })
 }
 
@@ -189,29 +221,55 @@ fn is_transient(e: &std::io::Error) -> bool {
     ) || e.raw_os_error().is_some_and(|c| c == 23 || c == 24)
 }
 
-async fn handle(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> (StatusCode, String) {
-    let cb = match shared.receiver.receive(&method, &uri, &headers, &body) {
-        Err(rejection) => {
-            say!(
-                "refused a request: {}",
-                crate::output::printable(&rejection.to_string())
-            );
-            return (rejection.status(), rejection.to_string());
+async fn handle(State(shared): State<Arc<Shared>>, request: AxumRequest) -> (StatusCode, String) {
+    let (parts, body) = request.into_parts();
+    let refuse = |rejection: greenpin_core::callbacks::Rejection| {
+        say!(
+            "refused a request: {}",
+            crate::output::printable(&rejection.to_string())
+        );
+        (rejection.status(), rejection.to_string())
+    };
+    // The method and the secret first: a request without the secret is refused before
+    // its body is read.
+    if let Err(rejection) = shared
+        .receiver
+        .check(&parts.method, &parts.uri, &parts.headers)
+    {
+        return refuse(rejection);
+    }
+    let body = match tokio::time::timeout(
+        BODY_TIMEOUT,
+        axum::body::to_bytes(body, MAX_CALLBACK_BYTES + 1),
+    )
+    .await
+    {
+        Ok(Ok(body)) => body,
+        Ok(Err(_)) => {
+            return refuse(greenpin_core::callbacks::Rejection::TooLarge(
+                MAX_CALLBACK_BYTES + 1,
+            ));
         }
+        Err(_) => {
+            say!("refused a request: its body took longer than {BODY_TIMEOUT:?}");
+            return (StatusCode::REQUEST_TIMEOUT, "body too slow".into());
+        }
+    };
+    let cb = match shared
+        .receiver
+        .receive(&parts.method, &parts.uri, &parts.headers, &body)
+    {
+        Err(rejection) => return refuse(rejection),
         Ok(cb) => cb,
     };
     let duplicate = match cb.key() {
-        Some(k) => !shared
-            .seen
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(k.to_string()),
+        Some(k) => {
+            let mut seen = shared.seen.lock().unwrap_or_else(|p| p.into_inner());
+            if seen.len() >= SEEN_KEYS {
+                seen.clear();
+            }
+            !seen.insert(k.to_string())
+        }
         None => false,
     };
     match shared.print {
@@ -231,17 +289,42 @@ async fn handle(
         ),
         None => {}
     }
-    if let Some(forward) = shared.forward.clone() {
-        let content_type = headers
+    if let Some(queue) = &shared.forward {
+        let content_type = parts
+            .headers
             .get(axum::http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("application/json")
             .to_owned();
-        // In the background: the callback is answered now, whatever the target does.
-        tokio::task::spawn_blocking(move || forward_one(&forward, &content_type, &body));
+        // Forwarded in the background, one at a time: the callback is answered now,
+        // whatever the target does, and a stuck target holds one thread, not one a request.
+        if queue.try_send(Forwarded { content_type, body }).is_err() {
+            say!(
+                "forwarding: {FORWARD_QUEUE} callbacks are waiting for the target; this one is not forwarded"
+            );
+        }
     }
     let _ = shared.heard.send(Heard::Callback(cb));
     (StatusCode::OK, "ok".into())
+}
+
+/// The thread that forwards callbacks, in order, from a bounded queue; it says when the
+/// queue is closed and empty.
+fn forwarder(
+    forward: Forward,
+) -> (
+    std::sync::mpsc::SyncSender<Forwarded>,
+    std::sync::mpsc::Receiver<()>,
+) {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Forwarded>(FORWARD_QUEUE);
+    let (done_tx, done) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for item in rx {
+            forward_one(&forward, &item.content_type, &item.body);
+        }
+        let _ = done_tx.send(());
+    });
+    (tx, done)
 }
 
 /// POSTs one callback to the forward target, within its timeout; says so when it fails.

@@ -25,8 +25,8 @@ fn set_old_endpoint(e: &Env) {
 }
 
 #[test]
-fn listen_register_puts_the_old_endpoint_back_on_ctrl_c_and_sigterm() {
-    for sig in ["-INT", "-TERM"] {
+fn listen_register_puts_the_old_endpoint_back_on_ctrl_c_sigterm_and_sighup() {
+    for sig in ["-INT", "-TERM", "-HUP"] {
         let e = env();
         set_old_endpoint(&e);
         let l = e.listen(&[], &["--register"]);
@@ -110,6 +110,37 @@ fn listen_register_refuses_a_service_that_is_not_on_this_machine() {
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(
         stderr(&out).contains("add --redirect-live-callbacks if that is what you want"),
+        "{}",
+        stderr(&out)
+    );
+    // Even allowed, it needs an address the service can reach: not this machine's loopback.
+    let out = e
+        .cmd()
+        .env("GREENPIN_BASE_URL", "https://192.0.2.1:9")
+        .args(["listen", "--register", "--redirect-live-callbacks"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("needs --public-url"),
+        "{}",
+        stderr(&out)
+    );
+    let out = e
+        .cmd()
+        .env("GREENPIN_BASE_URL", "https://192.0.2.1:9")
+        .args([
+            "listen",
+            "--register",
+            "--redirect-live-callbacks",
+            "--public-url",
+            "http://127.0.0.1:8080/tunnel",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is not an address"),
         "{}",
         stderr(&out)
     );
@@ -626,4 +657,127 @@ fn settings_alone_reads_the_settings() {
     let out = e.run(&["--json", "settings"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(stdout_json(&out)["country"], "IN");
+}
+
+#[test]
+fn listen_register_puts_the_old_endpoint_back_when_stdout_is_closed() {
+    let e = env();
+    set_old_endpoint(&e);
+    // `greenpin listen --register | head -n1`: the reader goes away after one line.
+    let mut l = e.listen(&[], &["--register"]);
+    drop(l.child.stdout.take());
+    e.create("pipe-1", "7987686144");
+    for _ in 0..3 {
+        let _ = e
+            .emu
+            .simulate_call(&CallSpec::new("7987686144", "6292134471"));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (code, said, _) = l.finish();
+    assert_eq!(code, 0, "{said:?}");
+    assert_eq!(endpoint(&e).as_deref(), Some(OLD_ENDPOINT), "{said:?}");
+    assert!(
+        said.iter()
+            .any(|s| s.contains("standard output was closed")),
+        "{said:?}"
+    );
+}
+
+#[test]
+fn listen_refuses_a_request_without_the_secret_before_reading_its_body() {
+    let e = env();
+    let l = e.listen(&[], &[]);
+    let rest = l.url.strip_prefix("http://").unwrap();
+    let host = rest.split('/').next().unwrap();
+    // Headers promise a large body, which never comes: without the secret, the answer
+    // comes at once instead of after the body.
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        s,
+        "POST /hooks/greenpin/wrong-secret-0123456789 HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n"
+    )
+    .unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    let mut buf = [0u8; 64];
+    let n = s.read(&mut buf).expect("no answer before the body");
+    assert!(
+        String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 403"),
+        "{}",
+        String::from_utf8_lossy(&buf[..n])
+    );
+    signal(&l.child, "-INT");
+    let (code, said, _) = l.finish();
+    assert_eq!(code, 130, "{said:?}");
+}
+
+#[test]
+fn traces_and_argument_errors_are_terminal_safe_too() {
+    let e = env();
+    // A message with a line break cannot forge a trace line.
+    let url = answering(
+        404,
+        r#"{"success":false,"status":404,"code":1,"message":"boom\n2026-01-01T00:00:00Z  INFO forged line","data":null}"#,
+    );
+    let out = e
+        .cmd()
+        .env("GREENPIN_BASE_URL", &url)
+        .args(["-vvv", "get", "g-1"])
+        .output()
+        .unwrap();
+    assert!(
+        !stderr(&out)
+            .lines()
+            .any(|l| l.starts_with("2026-01-01T00:00:00Z")),
+        "{}",
+        stderr(&out)
+    );
+    // clap's messages echo what was typed: escaped as well.
+    let out = e
+        .cmd()
+        .args(["--timeout", "\u{1b}]0;pwned\u{7}", "get", "g-1"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2);
+    assert_terminal_safe("an argument error", &out.stderr);
+    assert!(stderr(&out).contains("--timeout"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_token_file_wins_over_the_environment() {
+    let e = env();
+    let token = e.file("token", format!("{TOKEN}\n"));
+    let out = e
+        .cmd()
+        .env("EXOTEL_API_TOKEN", "not-the-token")
+        .args(["--api-token-file", token.to_str().unwrap(), "settings"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+#[cfg(unix)]
+#[test]
+fn results_files_are_private_single_named_and_a_crafted_run_number_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let e = env();
+    let ids = e.allocations("priv", 1);
+    let input = e.rows("priv.ndjson", usage_rows(&ids, "oneway"));
+    let results = e.dir.join("priv-results.ndjson");
+    assert_eq!(code(&e.bulk(&input).results(&results).run()), 0);
+    let mode = std::fs::metadata(&results).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "results are readable by others: {mode:o}");
+    // A second name for the results file is refused.
+    let other = e.dir.join("other-name.ndjson");
+    std::fs::hard_link(&results, &other).unwrap();
+    let out = e.bulk(&input).resume(&results).run();
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("hard links"), "{}", stderr(&out));
+    std::fs::remove_file(&other).unwrap();
+    // A run number at the top of its range: refused in words, not a panic.
+    let mut text = std::fs::read_to_string(&results).unwrap();
+    text = text.replace("\"run\":1", "\"run\":4294967295");
+    std::fs::write(&results, text).unwrap();
+    let out = e.bulk(&input).resume(&results).run();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("too many runs"), "{}", stderr(&out));
 }

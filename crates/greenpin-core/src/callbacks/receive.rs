@@ -203,6 +203,21 @@ impl CallbackReceiver {
         self.secret.is_some()
     }
 
+    /// Checks what arrives before a request's body: the method and the secret. A server
+    /// calls it before reading the body, so a request without the secret costs nothing
+    /// more; [`receive`](Self::receive) checks the same again.
+    pub fn check(&self, method: &Method, uri: &Uri, headers: &HeaderMap) -> Result<(), Rejection> {
+        if method != Method::POST {
+            return Err(Rejection::Method(method.clone()));
+        }
+        if let Some(secret) = &self.secret
+            && !secret.verify(uri, headers)
+        {
+            return Err(Rejection::Secret);
+        }
+        Ok(())
+    }
+
     /// Reads a callback request: its method, the URI it was sent to (for the secret), its
     /// headers and body.
     pub fn receive(
@@ -212,14 +227,7 @@ impl CallbackReceiver {
         headers: &HeaderMap,
         body: &[u8],
     ) -> Result<Callback, Rejection> {
-        if method != Method::POST {
-            return Err(Rejection::Method(method.clone()));
-        }
-        if let Some(secret) = &self.secret
-            && !secret.verify(uri, headers)
-        {
-            return Err(Rejection::Secret);
-        }
+        self.check(method, uri, headers)?;
         read(headers, body, self.country)
     }
 

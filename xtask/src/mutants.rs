@@ -1,0 +1,108 @@
+//! `cargo xtask mutants [--in-diff REF] [--shard K/N] [--all]`: mutation testing with
+//! cargo-mutants (installed at a pinned version when missing).
+//!
+//! By default the logic the tests must guard is mutated — greenpin-core's bodies and
+//! validation, numbers, PINs and durations, the retry decision, the call loop and its
+//! budget, and callbacks; the emulator's store (routing, PINs, clock, settings, calls) and
+//! callbacks — each mutant tested by its own crate's tests. `--all` mutates every file
+//! `.cargo/mutants.toml` allows. `--in-diff REF` mutates only the lines changed since `REF`
+//! (everyday use, before a push). `--shard K/N` runs one part of the mutants, so a long run
+//! can be split across sessions; each shard writes `target/mutants/shard-K-of-N/`.
+//! The summary (per file: caught, missed, timeouts, unviable) is printed, and what
+//! docs/TESTING.md records.
+
+use std::process::Command;
+
+use crate::cmd::{cargo, run};
+
+const TOOL_VERSION: &str = "27.1.0";
+
+/// The logic modules, as cargo-mutants `--file` globs.
+const LOGIC: &[&str] = &[
+    "crates/greenpin-core/src/body/**",
+    "crates/greenpin-core/src/validation.rs",
+    "crates/greenpin-core/src/party.rs",
+    "crates/greenpin-core/src/pin.rs",
+    "crates/greenpin-core/src/duration.rs",
+    "crates/greenpin-core/src/phone/**",
+    "crates/greenpin-core/src/retry.rs",
+    "crates/greenpin-core/src/outcome.rs",
+    "crates/greenpin-core/src/client/call.rs",
+    "crates/greenpin-core/src/client/budget.rs",
+    "crates/greenpin-core/src/callbacks/**",
+    "crates/greenpin-emulator/src/store/**",
+    "crates/greenpin-emulator/src/callbacks/**",
+];
+
+fn ensure_tool() -> Result<(), String> {
+    let installed = cargo()
+        .args(["mutants", "--version"])
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains(TOOL_VERSION));
+    if installed {
+        return Ok(());
+    }
+    eprintln!("xtask: installing cargo-mutants {TOOL_VERSION} with cargo install");
+    run(cargo().args([
+        "install",
+        "cargo-mutants",
+        "--locked",
+        "--version",
+        TOOL_VERSION,
+    ]))
+}
+
+pub(crate) fn mutants(args: &[String]) -> Result<String, String> {
+    ensure_tool()?;
+    let value = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let mut command = cargo();
+    command.args(["mutants", "-p", "greenpin-core", "-p", "greenpin-emulator"]);
+    command.args(["--no-shuffle", "--colors", "never"]);
+    if !args.iter().any(|a| a == "--all") {
+        for glob in LOGIC {
+            command.args(["--file", glob]);
+        }
+    }
+    let mut out = "target/mutants/all".to_owned();
+    if let Some(shard) = value("--shard") {
+        out = format!("target/mutants/shard-{}", shard.replace('/', "-of-"));
+        command.args(["--shard", &shard]);
+    }
+    if let Some(base) = value("--in-diff") {
+        let diff = Command::new("git")
+            .args(["diff", &base])
+            .output()
+            .map_err(|e| format!("git diff: {e}"))?;
+        std::fs::create_dir_all("target/mutants").map_err(|e| e.to_string())?;
+        std::fs::write("target/mutants/in.diff", &diff.stdout).map_err(|e| e.to_string())?;
+        command.args(["--in-diff", "target/mutants/in.diff"]);
+        out = "target/mutants/in-diff".to_owned();
+    }
+    command.args(["--output", &out]);
+    // cargo-mutants exits non-zero when a mutant is missed: the summary is the result.
+    let status = command
+        .status()
+        .map_err(|e| format!("cargo mutants: {e}"))?;
+    let summary = Command::new("python3")
+        .args([
+            "-c",
+            include_str!("../scripts/mutants_summary.py"),
+            &format!("{out}/mutants.out/outcomes.json"),
+        ])
+        .output()
+        .map_err(|e| format!("summarising: {e}"))?;
+    let text = String::from_utf8_lossy(&summary.stdout);
+    eprint!("{text}");
+    let total = text
+        .lines()
+        .find(|l| l.starts_with("TOTAL "))
+        .ok_or_else(|| format!("no outcomes under {out} (cargo mutants: {status})"))?;
+    Ok(format!(
+        "{total} (caught, missed, timeouts, unviable, caught share); details in {out}"
+    ))
+}
