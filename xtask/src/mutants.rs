@@ -83,6 +83,7 @@ pub(crate) fn mutants(args: &[String]) -> Result<String, String> {
         command.args(["--in-diff", "target/mutants/in.diff"]);
         out = "target/mutants/in-diff".to_owned();
     }
+    std::fs::create_dir_all(&out).map_err(|e| format!("{out}: {e}"))?;
     command.args(["--output", &out]);
     // cargo-mutants exits non-zero when a mutant is missed: the summary is the result.
     let status = command

@@ -110,3 +110,82 @@ pub fn build_request(data: &[u8]) {
         built(UpdateSettings::new(spec).build_request(&ctx));
     }
 }
+
+/// The callback receiver: arbitrary bytes as the request's path and query, one header and
+/// the body, read by a receiver with a secret and one without. Layout: one byte choosing
+/// the content type and where the secret is, then `target\nheader\nbody`.
+pub fn receive_callback(data: &[u8]) {
+    use crate::callbacks::{CallbackReceiver, CallbackSecret, SecretPlacement};
+    let Some((&choice, rest)) = data.split_first() else {
+        return;
+    };
+    let mut parts = rest.splitn(3, |&b| b == b'\n');
+    let target = parts.next().unwrap_or_default();
+    let header = parts.next().unwrap_or_default();
+    let body = parts.next().unwrap_or_default();
+    let secret = CallbackSecret::new("fuzz-secret-0123456789").expect("valid secret");
+    let placement = match choice % 3 {
+        0 => SecretPlacement::Path,
+        1 => SecretPlacement::Query,
+        _ => SecretPlacement::BasicAuth,
+    };
+    // Half the cases carry the secret where it belongs, half whatever the bytes say.
+    let uri: http::Uri = if choice & 0x10 != 0 {
+        let url = secret
+            .url("http://127.0.0.1/hook", placement)
+            .expect("a valid endpoint");
+        url.replace("http://127.0.0.1", "")
+            .parse()
+            .unwrap_or_else(|_| http::Uri::from_static("/"))
+    } else {
+        match std::str::from_utf8(target)
+            .ok()
+            .and_then(|t| t.parse().ok())
+        {
+            Some(u) => u,
+            None => return,
+        }
+    };
+    let mut headers = HeaderMap::new();
+    let content_type = match choice % 4 {
+        0 => "application/json",
+        1 => "application/x-www-form-urlencoded",
+        2 => "text/plain",
+        _ => "",
+    };
+    if !content_type.is_empty() {
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static(content_type),
+        );
+    }
+    if let Ok(v) = HeaderValue::from_bytes(header) {
+        headers.insert(http::header::AUTHORIZATION, v.clone());
+        headers.insert("x-greenpin-event", v);
+    }
+    let method = if choice & 0x20 != 0 {
+        http::Method::GET
+    } else {
+        http::Method::POST
+    };
+    for receiver in [
+        CallbackReceiver::new(secret.clone()),
+        CallbackReceiver::unprotected(),
+    ] {
+        match receiver.receive(&method, &uri, &headers, body) {
+            Ok(cb) => {
+                // Accepted by the protected receiver only with the secret somewhere.
+                if receiver.is_protected() {
+                    assert!(secret.verify(&uri, &headers), "accepted without the secret");
+                }
+                let _ = cb.key().map(|k| k.to_string());
+                let _ = cb.extra().count();
+                let _ = format!("{:?}", cb.event);
+            }
+            Err(rejection) => {
+                let _ = rejection.to_string();
+                assert!(rejection.status().is_client_error());
+            }
+        }
+    }
+}

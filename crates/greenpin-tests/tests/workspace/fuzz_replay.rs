@@ -38,3 +38,8 @@ fn build_request_corpus() {
 fn emulator_request_corpus() {
     assert!(replay("emulator_request", greenpin_emulator::fuzzing::handle_body) >= 5);
 }
+
+#[test]
+fn receive_callback_corpus() {
+    assert!(replay("receive_callback", greenpin_core::fuzzing::receive_callback) >= 5);
+}
