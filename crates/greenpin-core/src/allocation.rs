@@ -77,12 +77,45 @@ impl DeallocationTime {
 #[error("{0:?} is not a deallocation time of the form YYYY-MM-DD HH:MM:SS")]
 pub struct DeallocationTimeError(String);
 
+/// Read by hand: every answer carries one, and the fixed form needs no format machinery
+/// (a test checks it agrees with the `time` crate's reading of the same format).
 impl FromStr for DeallocationTime {
     type Err = DeallocationTimeError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        PrimitiveDateTime::parse(s, DEALLOCATION_TIME_FORMAT)
+        let b = s.as_bytes();
+        let fixed = b.len() == 19
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b[10] == b' '
+            && b[13] == b':'
+            && b[16] == b':';
+        let num = |from: usize, to: usize| {
+            b[from..to].iter().try_fold(0u16, |acc, &d| {
+                d.is_ascii_digit().then(|| acc * 10 + u16::from(d - b'0'))
+            })
+        };
+        let read = || -> Option<PrimitiveDateTime> {
+            if !fixed {
+                return None;
+            }
+            let month = time::Month::try_from(u8::try_from(num(5, 7)?).ok()?).ok()?;
+            let date = time::Date::from_calendar_date(
+                i32::from(num(0, 4)?),
+                month,
+                u8::try_from(num(8, 10)?).ok()?,
+            )
+            .ok()?;
+            let at = time::Time::from_hms(
+                u8::try_from(num(11, 13)?).ok()?,
+                u8::try_from(num(14, 16)?).ok()?,
+                u8::try_from(num(17, 19)?).ok()?,
+            )
+            .ok()?;
+            Some(PrimitiveDateTime::new(date, at))
+        };
+        read()
             .map(DeallocationTime)
-            .map_err(|_| DeallocationTimeError(s.to_owned()))
+            .ok_or_else(|| DeallocationTimeError(s.to_owned()))
     }
 }
 
@@ -245,3 +278,50 @@ crate::schema::json_schema_for!(DeallocationTime, "DeallocationTime", {
     "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$",
     "examples": ["2020-03-27 12:17:09"]
 });
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What the `time` crate makes of the same text with the same format.
+    fn by_time(s: &str) -> Option<PrimitiveDateTime> {
+        PrimitiveDateTime::parse(s, DEALLOCATION_TIME_FORMAT).ok()
+    }
+
+    #[test]
+    fn the_hand_reader_agrees_with_time_on_edges() {
+        for s in [
+            "2020-03-27 12:17:09",
+            "0000-01-01 00:00:00",
+            "9999-12-31 23:59:59",
+            "2024-02-29 00:00:00",
+            "2023-02-29 00:00:00",
+            "2020-13-01 00:00:00",
+            "2020-00-10 00:00:00",
+            "2020-01-32 00:00:00",
+            "2020-01-01 24:00:00",
+            "2020-01-01 23:60:00",
+            "2020-01-01 23:59:60",
+            "2020-01-01T00:00:00",
+            "2020-1-01 00:00:00",
+            "+020-01-01 00:00:00",
+            "2020-01-01 00:00:0",
+            "２０２０-01-01 00:00:00",
+            "",
+        ] {
+            assert_eq!(
+                s.parse::<DeallocationTime>().ok().map(|t| t.0),
+                by_time(s),
+                "{s:?}"
+            );
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_hand_reader_agrees_with_time(s in "[0-9+ :-]{17,21}|[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}") {
+            prop_assert_eq!(s.parse::<DeallocationTime>().ok().map(|t| t.0), by_time(&s));
+        }
+    }
+}

@@ -132,13 +132,28 @@ pub struct ApiContext {
     credentials: Credentials,
     country: Country,
     user_agent: Option<HeaderValue>,
+    /// `{root}/v1/tenants/{sid}`, written and parsed once rather than for every request.
+    tenant: String,
+    tenant_uri: http::Uri,
+}
+
+fn tenant(root: &ServiceRoot, account_sid: &AccountSid) -> (String, http::Uri) {
+    let text = format!("{root}/v1/tenants/{account_sid}");
+    // Invariant: a checked root and a path-safe account SID always make a URL.
+    #[expect(clippy::expect_used, reason = "invariant stated above")]
+    let uri = http::Uri::try_from(text.as_str()).expect("a checked URL");
+    (text, uri)
 }
 
 impl ApiContext {
     /// A context for the production root, reading local numbers as Indian.
     pub fn new(account_sid: AccountSid, credentials: Credentials) -> Self {
+        let root = ServiceRoot::default();
+        let (tenant, tenant_uri) = tenant(&root, &account_sid);
         ApiContext {
-            root: ServiceRoot::default(),
+            tenant,
+            tenant_uri,
+            root,
             account_sid,
             credentials,
             country: Country::IN,
@@ -148,6 +163,7 @@ impl ApiContext {
 
     /// Uses another service root (staging, an emulator).
     pub fn with_root(mut self, root: ServiceRoot) -> Self {
+        (self.tenant, self.tenant_uri) = tenant(&root, &self.account_sid);
         self.root = root;
         self
     }
@@ -194,32 +210,50 @@ impl ApiContext {
     /// `{root}/v1/tenants/{sid}{path}`.
     #[doc(hidden)] // for the workspace's servers and tools; not part of the API
     pub fn tenant_url(&self, path: &str) -> String {
-        format!("{}/v1/tenants/{}{path}", self.root, self.account_sid)
+        let mut url = String::with_capacity(self.tenant.len() + path.len());
+        url.push_str(&self.tenant);
+        url.push_str(path);
+        url
     }
 
     /// A request with auth, `Accept`, `User-Agent` and (when there is a body)
     /// `Content-Type: application/json`.
     #[doc(hidden)] // for the workspace's servers and tools; not part of the API
     pub fn request(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> Request<Vec<u8>> {
-        let mut builder = Request::builder()
-            .method(method)
-            .uri(self.tenant_url(path))
-            .header(header::AUTHORIZATION, self.credentials.authorization())
-            .header(header::ACCEPT, HeaderValue::from_static("application/json"));
+        // The scheme and authority parsed once; only the path is new. Invariant: a checked
+        // root and checked path segments: the parts always make a URI.
+        let base = self.tenant_uri.path();
+        let mut path_and_query = String::with_capacity(base.len() + path.len());
+        path_and_query.push_str(base);
+        path_and_query.push_str(path);
+        let mut parts = http::uri::Parts::default();
+        parts.scheme = self.tenant_uri.scheme().cloned();
+        parts.authority = self.tenant_uri.authority().cloned();
+        #[expect(clippy::expect_used, reason = "invariant stated above")]
+        let uri = {
+            parts.path_and_query =
+                Some(http::uri::PathAndQuery::try_from(path_and_query).expect("a checked path"));
+            http::Uri::from_parts(parts).expect("a checked URL")
+        };
+        let json = body.is_some();
+        // Set in place rather than through `Request::builder`, whose checks these values
+        // (typed, or static) do not need.
+        let mut request = Request::new(body.unwrap_or_default());
+        *request.method_mut() = method;
+        *request.uri_mut() = uri;
+        let headers = request.headers_mut();
+        headers.reserve(4);
+        headers.insert(header::AUTHORIZATION, self.credentials.authorization());
+        headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
         if let Some(ua) = &self.user_agent {
-            builder = builder.header(header::USER_AGENT, ua.clone());
+            headers.insert(header::USER_AGENT, ua.clone());
         }
-        if body.is_some() {
-            builder = builder.header(
+        if json {
+            headers.insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/json"),
             );
         }
-        // Invariant: the URI is built from a checked root and checked path segments, and
-        // the headers from static values and base64: the request always builds.
-        #[expect(clippy::expect_used, reason = "invariant stated above")]
-        builder
-            .body(body.unwrap_or_default())
-            .expect("request parts are valid")
+        request
     }
 }

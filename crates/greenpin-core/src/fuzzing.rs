@@ -55,7 +55,7 @@ pub fn parse_response(data: &[u8]) {
         2 => UpdateAllocation::new(id, UpdateSpec::new())
             .parse_response(r)
             .err(),
-        3 => BulkUpdate::default().parse_response(r).err(),
+        3 => BulkUpdate::new(BulkSpec::default()).parse_response(r).err(),
         4 => DeleteAllocation::new(id).parse_response(r).err(),
         5 => GetSettings::new().parse_response(r).err(),
         _ => UpdateSettings::new(SettingsSpec::new())

@@ -70,11 +70,15 @@ fn check_path_safe(field: &'static str, s: &str, max: usize) -> Result<(), IdErr
     if s.len() > max {
         return fail(IdProblem::TooLong { max });
     }
-    if let Some(c) = s
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
-    {
-        return fail(IdProblem::BadCharacter(c));
+    let allowed = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.');
+    if !s.bytes().all(allowed) {
+        // Rare: name the first character that does not belong (it may be multi-byte).
+        if let Some(c) = s
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        {
+            return fail(IdProblem::BadCharacter(c));
+        }
     }
     if s == "." || s == ".." {
         return fail(IdProblem::DotSegment);

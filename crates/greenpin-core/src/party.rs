@@ -207,17 +207,19 @@ fn validate_list(
     let Some(list) = list else {
         return Ok(Vec::new());
     };
-    let field = format!("{path}.{name}");
+    // Field names are written only for a refusal: a valid list costs no formatting.
+    let field = || format!("{path}.{name}");
+    let at = |i: usize| format!("{path}.{name}[{i}]");
     if list.is_empty() {
         return Err(ValidationError::new(
-            field,
+            field(),
             ValidationKind::Invalid,
             "must not be empty when given; leave it out to keep the current list",
         ));
     }
     if list.len() > MAX_NUMBERS_PER_LIST {
         return Err(ValidationError::new(
-            field,
+            field(),
             ValidationKind::Invalid,
             format!(
                 "has {} entries; at most {MAX_NUMBERS_PER_LIST} are allowed",
@@ -228,15 +230,11 @@ fn validate_list(
     let mut out: Vec<PhoneNumber> = Vec::with_capacity(list.len());
     for (i, raw) in list.iter().enumerate() {
         let n = PhoneNumber::parse(raw, country).map_err(|e| {
-            ValidationError::new(
-                format!("{field}[{i}]"),
-                ValidationKind::InvalidNumber,
-                format!("{raw:?} {e}"),
-            )
+            ValidationError::new(at(i), ValidationKind::InvalidNumber, format!("{raw:?} {e}"))
         })?;
         if !ctx.international_numbers && !country.contains(&n) {
             return Err(ValidationError::new(
-                format!("{field}[{i}]"),
+                at(i),
                 ValidationKind::RegionNotSupported,
                 format!(
                     "{n} is outside {country}; international numbers need the intl_num_sup setting"
@@ -245,9 +243,9 @@ fn validate_list(
         }
         if let Some(j) = out.iter().position(|m| m == &n) {
             return Err(ValidationError::new(
-                format!("{field}[{i}]"),
+                at(i),
                 ValidationKind::Duplicate,
-                format!("{n} is already listed as {field}[{j}]"),
+                format!("{n} is already listed as {}", at(j)),
             ));
         }
         out.push(n);

@@ -76,8 +76,7 @@ impl<T: BlockingSend> BlockingClient<T> {
     /// # Ok::<(), greenpin_core::Error>(())
     /// ```
     pub fn create(&self, spec: &CreateSpec) -> Result<Allocation, Error> {
-        self.execute(&CreateAllocation::new(spec.clone()))
-            .map(|r| r.data)
+        self.execute(&CreateAllocation::new(spec)).map(|r| r.data)
     }
 
     #[doc = include_str!("docs/get.md")]
@@ -110,7 +109,7 @@ impl<T: BlockingSend> BlockingClient<T> {
         greenpin_id: impl IntoGreenPinId,
         spec: &UpdateSpec,
     ) -> Result<Allocation, Error> {
-        let op = UpdateAllocation::new(greenpin_id.into_greenpin_id()?, spec.clone());
+        let op = UpdateAllocation::new(greenpin_id.into_greenpin_id()?, spec);
         self.execute(&op).map(|r| r.data)
     }
 
@@ -129,7 +128,7 @@ impl<T: BlockingSend> BlockingClient<T> {
     /// # Ok::<(), greenpin_core::Error>(())
     /// ```
     pub fn bulk_update(&self, spec: &BulkSpec) -> Result<BulkUpdateResults, Error> {
-        self.execute(&BulkUpdate::new(spec.clone())).map(|r| r.data)
+        self.execute(&BulkUpdate::new(spec)).map(|r| r.data)
     }
 
     #[doc = include_str!("docs/delete.md")]
@@ -170,7 +169,6 @@ impl<T: BlockingSend> BlockingClient<T> {
     /// # Ok::<(), greenpin_core::Error>(())
     /// ```
     pub fn update_settings(&self, spec: &SettingsSpec) -> Result<Settings, Error> {
-        self.execute(&UpdateSettings::new(spec.clone()))
-            .map(|r| r.data)
+        self.execute(&UpdateSettings::new(spec)).map(|r| r.data)
     }
 }

@@ -89,7 +89,7 @@ impl<T: AsyncSend> AsyncClient<T> {
     /// # }).unwrap();
     /// ```
     pub async fn create(&self, spec: &CreateSpec) -> Result<Allocation, Error> {
-        self.execute(&CreateAllocation::new(spec.clone()))
+        self.execute(&CreateAllocation::new(spec))
             .await
             .map(|r| r.data)
     }
@@ -128,7 +128,7 @@ impl<T: AsyncSend> AsyncClient<T> {
         greenpin_id: impl IntoGreenPinId,
         spec: &UpdateSpec,
     ) -> Result<Allocation, Error> {
-        let op = UpdateAllocation::new(greenpin_id.into_greenpin_id()?, spec.clone());
+        let op = UpdateAllocation::new(greenpin_id.into_greenpin_id()?, spec);
         self.execute(&op).await.map(|r| r.data)
     }
 
@@ -149,9 +149,7 @@ impl<T: AsyncSend> AsyncClient<T> {
     /// # }).unwrap();
     /// ```
     pub async fn bulk_update(&self, spec: &BulkSpec) -> Result<BulkUpdateResults, Error> {
-        self.execute(&BulkUpdate::new(spec.clone()))
-            .await
-            .map(|r| r.data)
+        self.execute(&BulkUpdate::new(spec)).await.map(|r| r.data)
     }
 
     #[doc = include_str!("docs/delete.md")]
@@ -201,7 +199,7 @@ impl<T: AsyncSend> AsyncClient<T> {
     /// # }).unwrap();
     /// ```
     pub async fn update_settings(&self, spec: &SettingsSpec) -> Result<Settings, Error> {
-        self.execute(&UpdateSettings::new(spec.clone()))
+        self.execute(&UpdateSettings::new(spec))
             .await
             .map(|r| r.data)
     }

@@ -1,6 +1,6 @@
 //! Create, get, update and delete of one allocation.
 
-use std::borrow::Cow;
+use std::borrow::{Borrow, Cow};
 
 use crate::allocation::Allocation;
 use crate::body::{CreateSpec, UpdateSpec, ValidationContext};
@@ -23,21 +23,24 @@ use crate::validation::ValidationError;
 /// assert_eq!(req.method(), "POST");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// The spec is owned or borrowed (`S` is `CreateSpec` or `&CreateSpec`): the clients build
+/// the operation over the caller's spec without copying it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct CreateAllocation {
+pub struct CreateAllocation<S = CreateSpec> {
     /// The allocation to create.
-    pub spec: CreateSpec,
+    pub spec: S,
 }
 
-impl CreateAllocation {
+impl<S> CreateAllocation<S> {
     /// A create of `spec`.
-    pub fn new(spec: CreateSpec) -> Self {
+    pub fn new(spec: S) -> Self {
         CreateAllocation { spec }
     }
 }
 
-impl Operation for CreateAllocation {
+impl<S: Borrow<CreateSpec>> Operation for CreateAllocation<S> {
     type Output = Allocation;
     fn kind(&self) -> OperationKind {
         OperationKind::Create
@@ -46,7 +49,7 @@ impl Operation for CreateAllocation {
         Cow::Borrowed("/greenpin")
     }
     fn body(&self, ctx: &ValidationContext) -> Result<Option<Vec<u8>>, ValidationError> {
-        Ok(Some(to_json(&self.spec.validate(ctx)?)))
+        Ok(Some(to_json(&self.spec.borrow().validate(ctx)?)))
     }
 }
 
@@ -104,23 +107,25 @@ impl Operation for GetAllocation {
 /// assert_eq!(op.body(&ctx)?.unwrap(), br#"{"usage":"oneway"}"#);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// The spec is owned or borrowed (`S` is `UpdateSpec` or `&UpdateSpec`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct UpdateAllocation {
+pub struct UpdateAllocation<S = UpdateSpec> {
     /// The allocation to change.
     pub greenpin_id: GreenPinId,
     /// What to change.
-    pub spec: UpdateSpec,
+    pub spec: S,
 }
 
-impl UpdateAllocation {
+impl<S> UpdateAllocation<S> {
     /// An update of `greenpin_id`.
-    pub fn new(greenpin_id: GreenPinId, spec: UpdateSpec) -> Self {
+    pub fn new(greenpin_id: GreenPinId, spec: S) -> Self {
         UpdateAllocation { greenpin_id, spec }
     }
 }
 
-impl Operation for UpdateAllocation {
+impl<S: Borrow<UpdateSpec>> Operation for UpdateAllocation<S> {
     type Output = Allocation;
     fn kind(&self) -> OperationKind {
         OperationKind::Update
@@ -132,7 +137,7 @@ impl Operation for UpdateAllocation {
         id_path(&self.greenpin_id)
     }
     fn body(&self, ctx: &ValidationContext) -> Result<Option<Vec<u8>>, ValidationError> {
-        Ok(Some(to_json(&self.spec.validate(ctx)?)))
+        Ok(Some(to_json(&self.spec.borrow().validate(ctx)?)))
     }
 }
 

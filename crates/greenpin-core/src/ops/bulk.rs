@@ -1,6 +1,6 @@
 //! Bulk update (`PUT /greenpin`) and its per-item results.
 
-use std::borrow::Cow;
+use std::borrow::{Borrow, Cow};
 
 use serde::{Deserialize, Serialize};
 
@@ -24,21 +24,28 @@ use crate::validation::ValidationError;
 /// assert_eq!(body, br#"{"greenpins":[{"greenpin_id":"g-1","usage":"oneway"}]}"#);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct BulkUpdate {
-    /// The items.
-    pub spec: BulkSpec,
+pub struct BulkUpdate<S = BulkSpec> {
+    /// The items (owned, or borrowed as `&BulkSpec`).
+    pub spec: S,
 }
 
-impl BulkUpdate {
+/// An empty one (so `BulkUpdate::default()` names the owned form).
+impl Default for BulkUpdate {
+    fn default() -> Self {
+        BulkUpdate::new(BulkSpec::default())
+    }
+}
+
+impl<S> BulkUpdate<S> {
     /// A bulk update of `spec`.
-    pub fn new(spec: BulkSpec) -> Self {
+    pub fn new(spec: S) -> Self {
         BulkUpdate { spec }
     }
 }
 
-impl Operation for BulkUpdate {
+impl<S: Borrow<BulkSpec>> Operation for BulkUpdate<S> {
     type Output = BulkUpdateResults;
     fn kind(&self) -> OperationKind {
         OperationKind::BulkUpdate
@@ -47,7 +54,7 @@ impl Operation for BulkUpdate {
         Cow::Borrowed("/greenpin")
     }
     fn body(&self, ctx: &ValidationContext) -> Result<Option<Vec<u8>>, ValidationError> {
-        Ok(Some(to_json(&self.spec.validate(ctx)?)))
+        Ok(Some(to_json(&self.spec.borrow().validate(ctx)?)))
     }
 }
 

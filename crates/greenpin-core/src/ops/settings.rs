@@ -1,6 +1,6 @@
 //! Reading and changing the account settings.
 
-use std::borrow::Cow;
+use std::borrow::{Borrow, Cow};
 
 use crate::body::{SettingsSpec, ValidationContext};
 use crate::ops::{Operation, OperationKind, to_json};
@@ -48,21 +48,28 @@ impl Operation for GetSettings {
 /// assert_eq!(op.body(&ValidationContext::default())?.unwrap(), br#"{"timezone":"UTC"}"#);
 /// # Ok::<(), greenpin_core::ValidationError>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-pub struct UpdateSettings {
-    /// The change.
-    pub spec: SettingsSpec,
+pub struct UpdateSettings<S = SettingsSpec> {
+    /// The change (owned, or borrowed as `&SettingsSpec`).
+    pub spec: S,
 }
 
-impl UpdateSettings {
+/// An empty one (so `UpdateSettings::default()` names the owned form).
+impl Default for UpdateSettings {
+    fn default() -> Self {
+        UpdateSettings::new(SettingsSpec::default())
+    }
+}
+
+impl<S> UpdateSettings<S> {
     /// An update of the settings in `spec`.
-    pub fn new(spec: SettingsSpec) -> Self {
+    pub fn new(spec: S) -> Self {
         UpdateSettings { spec }
     }
 }
 
-impl Operation for UpdateSettings {
+impl<S: Borrow<SettingsSpec>> Operation for UpdateSettings<S> {
     type Output = Settings;
     fn kind(&self) -> OperationKind {
         OperationKind::UpdateSettings
@@ -71,6 +78,6 @@ impl Operation for UpdateSettings {
         Cow::Borrowed("/settings")
     }
     fn body(&self, ctx: &ValidationContext) -> Result<Option<Vec<u8>>, ValidationError> {
-        Ok(Some(to_json(&self.spec.validate(ctx)?)))
+        Ok(Some(to_json(&self.spec.borrow().validate(ctx)?)))
     }
 }

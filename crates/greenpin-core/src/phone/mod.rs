@@ -167,11 +167,23 @@ impl Country {
     /// Whether `number` belongs to this country's numbering plan (by calling code).
     pub fn contains(&self, number: &PhoneNumber) -> bool {
         self.calling_code().is_some_and(|code| {
+            // The code's digits, without formatting: `91` → `b"91"`.
+            let mut buf = [0u8; 10];
+            let mut at = buf.len();
+            let mut rest = code;
+            loop {
+                at -= 1;
+                buf[at] = b'0' + (rest % 10) as u8;
+                rest /= 10;
+                if rest == 0 || at == 0 {
+                    break;
+                }
+            }
             number
                 .as_str()
-                .strip_prefix('+')
-                .and_then(|rest| rest.strip_prefix(code.to_string().as_str()))
-                .is_some()
+                .as_bytes()
+                .strip_prefix(b"+")
+                .is_some_and(|digits| digits.starts_with(&buf[at..]))
         })
     }
 }
@@ -235,16 +247,23 @@ fn compact(input: &str) -> Result<Compact, PhoneNumberError> {
         digits: [0; MAX_INPUT_LEN],
         len: 0,
     };
-    for (i, c) in input.char_indices() {
-        match c {
-            '0'..='9' => {
-                out.digits[out.len] = c as u8;
+    // Byte by byte: every accepted character is ASCII, so the first other byte starts the
+    // character to name.
+    let mut only_spaces = true;
+    for (i, &b) in input.as_bytes().iter().enumerate() {
+        match b {
+            b'0'..=b'9' => {
+                out.digits[out.len] = b;
                 out.len += 1;
             }
-            '+' if !out.plus && input[..i].trim().is_empty() => out.plus = true,
-            ' ' | '-' | '.' | '(' | ')' => {}
-            other => return Err(PhoneNumberError::BadCharacter(other)),
+            b'+' if !out.plus && only_spaces => out.plus = true,
+            b' ' | b'-' | b'.' | b'(' | b')' => {}
+            _ => {
+                let other = input[i..].chars().next().unwrap_or('\u{fffd}');
+                return Err(PhoneNumberError::BadCharacter(other));
+            }
         }
+        only_spaces &= b == b' ';
     }
     if out.len == 0 {
         return Err(PhoneNumberError::Empty);
@@ -296,7 +315,8 @@ pub(crate) fn fast_path(c: &Compact, country: Country) -> Option<Result<PhoneNum
     }
     let mut e164 = String::with_capacity(13);
     e164.push_str("+91");
-    e164.extend(national.iter().map(|&b| b as char));
+    // ASCII digits: always UTF-8.
+    e164.push_str(std::str::from_utf8(national).ok()?);
     Some(Ok(PhoneNumber(e164)))
 }
 
