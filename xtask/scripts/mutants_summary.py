@@ -1,25 +1,36 @@
 """Summarises a cargo-mutants run: counts by outcome, the caught share of viable mutants,
-per file, and every missed mutant. Used by `cargo xtask mutants` (argv[1]: outcomes.json)."""
+per file, and every missed mutant. Used by `cargo xtask mutants` (argv: outcomes.json files).
+
+Several files (shards, and reruns of what a shard missed) are merged: a mutant is counted
+once, with the outcome from the newest file that tested it."""
 import collections
 import json
 import sys
 
-data = json.load(open(sys.argv[1]))
+import os
+
+latest = {}
+for path in sorted(sys.argv[1:], key=os.path.getmtime):
+    for o in json.load(open(path))["outcomes"]:
+        scenario = o.get("scenario")
+        if not isinstance(scenario, dict) or "Mutant" not in scenario:
+            continue  # the baseline
+        m = scenario["Mutant"]
+        span = m.get("span", {}).get("start", {})
+        key = (m.get("file"), span.get("line"), span.get("column"), m.get("name") or m.get("replacement"))
+        latest[key] = (m, o["summary"])
+
 per_file = collections.defaultdict(collections.Counter)
 missed = []
 totals = collections.Counter()
-for o in data["outcomes"]:
-    scenario = o.get("scenario")
-    if not isinstance(scenario, dict) or "Mutant" not in scenario:
-        continue  # the baseline
-    m = scenario["Mutant"]
-    summary = o["summary"]
+for m, summary in latest.values():
     totals[summary] += 1
     f = m.get("file", "?")
     per_file[f][summary] += 1
     if summary == "MissedMutant":
         span = m.get("span", {}).get("start", {})
-        missed.append("%s:%s: %s" % (f, span.get("line", "?"), m.get("name") or m.get("replacement", "")))
+        name = m.get("name") or m.get("replacement", "")
+        missed.append(name if name.startswith(f) else "%s:%s: %s" % (f, span.get("line", "?"), name))
 
 
 def share(c):

@@ -1,4 +1,5 @@
-//! `cargo xtask mutants [--in-diff REF] [--shard K/N] [--all]`: mutation testing with
+//! `cargo xtask mutants [--in-diff REF] [--shard K/N] [--jobs J] [--all | --file GLOB... [--re REGEX]] [--name RUN]`,
+//! `cargo xtask mutants --summary`: mutation testing with
 //! cargo-mutants (installed at a pinned version when missing).
 //!
 //! By default the logic the tests must guard is mutated — greenpin-core's bodies and
@@ -8,6 +9,10 @@
 //! `.cargo/mutants.toml` allows. `--in-diff REF` mutates only the lines changed since `REF`
 //! (everyday use, before a push). `--shard K/N` runs one part of the mutants, so a long run
 //! can be split across sessions; each shard writes `target/mutants/shard-K-of-N/`.
+//! `--jobs J` tests J mutants at once, each in its own build directory. `--summary` runs
+//! nothing and merges every run under `target/mutants/` (the newest outcome of a mutant
+//! wins, so a rerun of what was missed replaces the miss). `--name RUN` writes the run to
+//! `target/mutants/RUN/`.
 //! The summary (per file: caught, missed, timeouts, unviable) is printed, and what
 //! docs/TESTING.md records.
 
@@ -53,6 +58,9 @@ fn ensure_tool() -> Result<(), String> {
 }
 
 pub(crate) fn mutants(args: &[String]) -> Result<String, String> {
+    if args.iter().any(|a| a == "--summary") {
+        return summary(&outcome_files()?);
+    }
     ensure_tool()?;
     let value = |name: &str| {
         args.iter()
@@ -63,12 +71,32 @@ pub(crate) fn mutants(args: &[String]) -> Result<String, String> {
     let mut command = cargo();
     command.args(["mutants", "-p", "greenpin-core", "-p", "greenpin-emulator"]);
     command.args(["--no-shuffle", "--colors", "never"]);
-    if !args.iter().any(|a| a == "--all") {
+    // `--file GLOB` (repeatable) narrows to those files, `--re REGEX` to matching mutants
+    // (a rerun of what a run missed, after new tests); otherwise the logic modules.
+    let files: Vec<&String> = args
+        .windows(2)
+        .filter(|w| w[0] == "--file")
+        .map(|w| &w[1])
+        .collect();
+    if !files.is_empty() {
+        for glob in files {
+            command.args(["--file", glob]);
+        }
+    } else if !args.iter().any(|a| a == "--all") {
         for glob in LOGIC {
             command.args(["--file", glob]);
         }
     }
-    let mut out = "target/mutants/all".to_owned();
+    if let Some(re) = value("--re") {
+        command.args(["--re", &re]);
+    }
+    if let Some(jobs) = value("--jobs") {
+        command.args(["--jobs", &jobs]);
+    }
+    let mut out = value("--name").map_or_else(
+        || "target/mutants/all".to_owned(),
+        |name| format!("target/mutants/{name}"),
+    );
     if let Some(shard) = value("--shard") {
         out = format!("target/mutants/shard-{}", shard.replace('/', "-of-"));
         command.args(["--shard", &shard]);
@@ -89,21 +117,39 @@ pub(crate) fn mutants(args: &[String]) -> Result<String, String> {
     let status = command
         .status()
         .map_err(|e| format!("cargo mutants: {e}"))?;
-    let summary = Command::new("python3")
-        .args([
-            "-c",
-            include_str!("../scripts/mutants_summary.py"),
-            &format!("{out}/mutants.out/outcomes.json"),
-        ])
+    summary(&[format!("{out}/mutants.out/outcomes.json")])
+        .map_err(|e| format!("{e} (cargo mutants: {status})"))
+}
+
+/// Every run's outcomes under `target/mutants/` (shards, reruns, in-diff).
+fn outcome_files() -> Result<Vec<String>, String> {
+    let mut files = Vec::new();
+    let runs = std::fs::read_dir("target/mutants").map_err(|e| format!("target/mutants: {e}"))?;
+    for run in runs.flatten() {
+        let path = run.path().join("mutants.out/outcomes.json");
+        if path.is_file() {
+            files.push(path.display().to_string());
+        }
+    }
+    Ok(files)
+}
+
+/// Prints the per-file summary of `files` merged (the newest outcome of each mutant wins)
+/// and returns the total line.
+fn summary(files: &[String]) -> Result<String, String> {
+    let output = Command::new("python3")
+        .args(["-c", include_str!("../scripts/mutants_summary.py")])
+        .args(files)
         .output()
         .map_err(|e| format!("summarising: {e}"))?;
-    let text = String::from_utf8_lossy(&summary.stdout);
+    let text = String::from_utf8_lossy(&output.stdout);
     eprint!("{text}");
     let total = text
         .lines()
         .find(|l| l.starts_with("TOTAL "))
-        .ok_or_else(|| format!("no outcomes under {out} (cargo mutants: {status})"))?;
+        .ok_or_else(|| format!("no outcomes in {files:?}"))?;
     Ok(format!(
-        "{total} (caught, missed, timeouts, unviable, caught share); details in {out}"
+        "{total} (caught, missed, timeouts, unviable, caught share) from {} run(s)",
+        files.len()
     ))
 }

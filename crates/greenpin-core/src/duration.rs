@@ -165,10 +165,13 @@ impl FromStr for DeallocationDuration {
             _ => return Err(syntax()),
         };
         let count = &s[..s.len() - 1];
-        if count.is_empty() || count.len() > 19 || !count.bytes().all(|b| b.is_ascii_digit()) {
+        if count.is_empty() || !count.bytes().all(|b| b.is_ascii_digit()) {
             return Err(syntax());
         }
-        let count: u64 = count.parse().map_err(|_| syntax())?;
+        // All digits: parsing fails only for a count beyond u64, which is far too long.
+        let count: u64 = count
+            .parse()
+            .map_err(|_| DurationError::TooLong { secs: u64::MAX })?;
         DeallocationDuration::new(count, unit)
     }
 }
@@ -235,6 +238,23 @@ mod tests {
     }
 
     #[test]
+    fn orders_by_length_then_unit_and_converts() {
+        let d = |s: &str| s.parse::<DeallocationDuration>().unwrap();
+        assert_eq!(d("20m").as_duration(), Duration::from_secs(1200));
+        assert!(d("1h") < d("61m") && d("61m") > d("1h"));
+        // The same length in two units: ordered by the unit, never equal (the form is kept).
+        assert!(d("60s") < d("1m"));
+        assert_eq!(
+            d("1h").partial_cmp(&d("60m")),
+            Some(std::cmp::Ordering::Greater)
+        );
+        let mut all = vec![d("2h"), d("1d"), d("90s"), d("120m")];
+        all.sort();
+        let sorted: Vec<String> = all.iter().map(ToString::to_string).collect();
+        assert_eq!(sorted, ["90s", "120m", "2h", "1d"]);
+    }
+
+    #[test]
     fn refuses_zero_and_the_absurd() {
         assert_eq!(
             "0m".parse::<DeallocationDuration>(),
@@ -246,10 +266,16 @@ mod tests {
                 secs: 36_501 * 86_400
             })
         );
-        assert!(
-            "99999999999999999999d"
-                .parse::<DeallocationDuration>()
-                .is_err()
+        // Too long however many digits: a count u64 holds, and one it does not.
+        assert_eq!(
+            "1000000000000000000s".parse::<DeallocationDuration>(),
+            Err(DurationError::TooLong {
+                secs: 1_000_000_000_000_000_000
+            })
+        );
+        assert_eq!(
+            "99999999999999999999d".parse::<DeallocationDuration>(),
+            Err(DurationError::TooLong { secs: u64::MAX })
         );
         assert!(
             "171d".parse::<DeallocationDuration>().is_ok(),

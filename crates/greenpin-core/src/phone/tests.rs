@@ -106,6 +106,60 @@ fn the_six_digit_assumption_holds_on_samples() {
 }
 
 #[test]
+fn a_country_contains_the_numbers_of_its_calling_code() {
+    let n = |s: &str| PhoneNumber::parse(s, Country::IN).unwrap();
+    let country = |s: &str| s.parse::<Country>().unwrap();
+    let (india, uk, us, uae) = (
+        n("+919876543210"),
+        n("+447911123456"),
+        n("+12025550123"),
+        n("+971501234567"),
+    );
+    assert!(Country::IN.contains(&india) && !Country::IN.contains(&uk));
+    assert!(!Country::IN.contains(&uae), "97… is not 91…");
+    assert!(country("GB").contains(&uk) && !country("GB").contains(&india));
+    assert!(country("US").contains(&us) && !country("US").contains(&uae));
+    // A three-digit calling code, written digit by digit.
+    assert!(country("AE").contains(&uae) && !country("AE").contains(&india));
+    assert!(country("BD").contains(&n("+8801712345678")));
+}
+
+#[test]
+fn a_number_shows_as_its_e164_text() {
+    let n = PhoneNumber::parse("098765 43210", Country::IN).unwrap();
+    assert_eq!(n.to_string(), "+919876543210");
+    assert_eq!(format!("{n:?}"), "PhoneNumber(+919876543210)");
+    assert_eq!(AsRef::<str>::as_ref(&n), "+919876543210");
+}
+
+#[test]
+fn a_country_shows_reads_and_deserialises_as_its_code() {
+    let gb: Country = serde_json::from_str("\"gb\"").unwrap();
+    assert_eq!(
+        (gb.to_string(), format!("{gb:?}")),
+        ("GB".to_owned(), "Country(GB)".to_owned())
+    );
+    assert_eq!(Country::IN.to_string(), "IN");
+    let err = serde_json::from_str::<Country>("\"XX\"").unwrap_err();
+    assert!(err.to_string().contains("\"XX\" is not a known"), "{err}");
+}
+
+#[test]
+fn inputs_are_capped_at_forty_bytes_separators_included() {
+    let at_cap = format!("{:<40}", "+919876543210");
+    assert_eq!(at_cap.len(), 40);
+    assert_eq!(
+        PhoneNumber::parse(&at_cap, Country::IN).unwrap().as_str(),
+        "+919876543210"
+    );
+    let over = format!("{at_cap} ");
+    assert_eq!(
+        PhoneNumber::parse(&over, Country::IN),
+        Err(PhoneNumberError::TooLong)
+    );
+}
+
+#[test]
 fn seed_placeholders_are_refused_not_guessed() {
     for masked in ["629XXXXX71", "798XXXXX44", "+916XXXXXX471"] {
         assert_eq!(

@@ -425,3 +425,46 @@ fn validation_messages_say_their_problem_once() {
     }
     assert_eq!(checked, 17);
 }
+
+#[test]
+fn international_numbers_follow_the_accounts_setting() {
+    use greenpin_core::{Country, ValidationContext};
+    let party = PartySpec::new().numbers(["7987686144", "+447911123456"]);
+    // The SDK lets them through (the service applies intl_num_sup)...
+    let sdk = ValidationContext::new(Country::IN);
+    let ok = party.validate("a", &sdk).unwrap();
+    assert_eq!(ok.numbers[1].as_str(), "+447911123456");
+    // ...an account without intl_num_sup refuses the foreign one by its index, code 15.
+    let account = sdk.international_numbers(false);
+    let err = party.validate("a", &account).unwrap_err();
+    assert_eq!(
+        (err.field(), err.kind()),
+        ("a.numbers[1]", ValidationKind::RegionNotSupported)
+    );
+    assert!(err.to_string().contains("+447911123456"), "{err}");
+    // Local numbers pass either way.
+    assert!(
+        PartySpec::new()
+            .number("7987686144")
+            .validate("a", &account)
+            .is_ok()
+    );
+}
+
+#[test]
+fn a_party_shows_its_numbers_but_not_its_pin() {
+    let party = PartySpec::new()
+        .vn("6292134471")
+        .number("7987686144")
+        .pin("8642");
+    let shown = format!("{party:?}");
+    assert!(shown.starts_with("PartySpec {"), "{shown}");
+    assert!(
+        shown.contains("6292134471") && shown.contains("7987686144"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("<set>") && !shown.contains("8642"),
+        "{shown}"
+    );
+}
