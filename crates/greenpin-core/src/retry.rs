@@ -250,6 +250,33 @@ mod tests {
     }
 
     #[test]
+    fn the_setters_change_what_decide_does() {
+        let p = RetryPolicy::default()
+            .with_max_attempts(10)
+            .with_initial_backoff(Duration::from_millis(30))
+            .with_max_backoff(Duration::from_millis(100))
+            .with_max_retry_after(Duration::from_secs(2))
+            .with_retry_costs(7, 11);
+        let wait = |attempt, outcome: &Outcome| p.decide(attempt, outcome, true, 1.0);
+        assert_eq!(
+            wait(1, &status(503)),
+            Decision::Retry(Duration::from_millis(30))
+        );
+        assert_eq!(
+            wait(3, &status(503)),
+            Decision::Retry(Duration::from_millis(100))
+        );
+        let after = |secs| Outcome::Status {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            retry_after: Some(Duration::from_secs(secs)),
+        };
+        assert_eq!(wait(1, &after(2)), Decision::Retry(Duration::from_secs(2)));
+        assert_eq!(wait(1, &after(3)), Decision::Stop);
+        assert_eq!((p.retry_cost, p.timeout_retry_cost), (7, 11));
+        assert_eq!(RetryPolicy::default().with_max_attempts(0).max_attempts, 1);
+    }
+
+    #[test]
     fn bounded_attempts() {
         let p = RetryPolicy::default();
         assert!(matches!(
