@@ -8,4 +8,5 @@ mod requests;
 mod responses;
 mod roundtrip;
 mod seed;
+mod settings;
 mod wire;

@@ -80,3 +80,23 @@ fn reassigning_b_sends_its_new_number_and_a_fresh_pin_length() {
         serde_json::json!({"b": {"numbers": ["+919000000002"], "pin_length": 4}})
     );
 }
+
+#[test]
+fn malformed_json_is_the_bodys_fault_and_a_wrong_type_the_fields() {
+    for broken in [&br#"{"usage":"#[..], br#"{usage: 1}"#] {
+        let err = from_json_noting_unknown::<UpdateSpec>(broken).unwrap_err();
+        assert_eq!(err.field(), "body");
+        assert!(
+            err.problem().starts_with("is not well-formed JSON"),
+            "{err}"
+        );
+    }
+    let err = from_json_noting_unknown::<UpdateSpec>(br#"{"a":{"numbers":[7]}}"#).unwrap_err();
+    assert_eq!(err.field(), "a.numbers[0]");
+    // serde's words, without " at line 1 column 22": the field says where.
+    assert!(
+        err.problem().starts_with("invalid type: integer `7`"),
+        "{err}"
+    );
+    assert!(!err.problem().contains(" at line "), "{err}");
+}
