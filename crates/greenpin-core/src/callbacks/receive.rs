@@ -444,6 +444,40 @@ mod tests {
     }
 
     #[test]
+    fn a_body_up_to_64_kib_is_read() {
+        assert_eq!(MAX_CALLBACK_BYTES, 65_536);
+        let at_cap = vec![b'a'; MAX_CALLBACK_BYTES];
+        let cb = read(&HeaderMap::new(), &at_cap, Country::IN).unwrap();
+        assert_eq!(
+            (cb.event, cb.encoding),
+            (CallbackEvent::Unknown, Encoding::Form)
+        );
+    }
+
+    #[test]
+    fn without_a_content_type_a_body_opening_with_a_brace_is_json() {
+        let cb = read(
+            &HeaderMap::new(),
+            b" \n\t{\"greenpin_id\":\"g-1\",\"reason\":\"expired\",\"state\":\"deallocated\"}",
+            Country::IN,
+        )
+        .unwrap();
+        assert_eq!(cb.encoding, Encoding::Json);
+        assert_eq!(cb.event.kind(), "deallocation");
+        assert_eq!(cb.key().unwrap().to_string(), "deallocation:g-1");
+        let call = form("call_sid=c-1&call_type=completed").unwrap();
+        assert_eq!(call.event.kind(), "call_completed");
+        let other = json(r#"{"event":"sms"}"#).unwrap();
+        assert_eq!(other.event.kind(), "unknown");
+    }
+
+    #[test]
+    fn a_receiver_with_a_secret_is_protected() {
+        assert!(CallbackReceiver::new(CallbackSecret::generate()).is_protected());
+        assert!(!CallbackReceiver::unprotected().is_protected());
+    }
+
+    #[test]
     fn only_post_is_read() {
         let r = CallbackReceiver::unprotected();
         let e = r
