@@ -5,7 +5,6 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::PrimitiveDateTime;
-use time::macros::format_description;
 
 use crate::duration::DeallocationDuration;
 use crate::ids::{GreenPinId, TransactionId};
@@ -53,9 +52,6 @@ string_enum!(
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct DeallocationTime(PrimitiveDateTime);
 
-const DEALLOCATION_TIME_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
-    format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-
 impl DeallocationTime {
     pub(crate) fn new(datetime: PrimitiveDateTime) -> Self {
         DeallocationTime(datetime)
@@ -68,7 +64,7 @@ impl DeallocationTime {
         Some(self.0.assume_offset(offset).unix_timestamp())
     }
 
-    /// The earliest time the format can write (`0001-01-01 00:00:00`).
+    /// The earliest time there is (`-9999-01-01 00:00:00`): before any deallocation.
     pub const MIN: DeallocationTime = DeallocationTime(PrimitiveDateTime::MIN);
 }
 
@@ -119,13 +115,24 @@ impl FromStr for DeallocationTime {
     }
 }
 
+/// Written by hand, as it is read (a test checks it agrees with the `time` crate's
+/// formatting of `[year]-[month]-[day] [hour]:[minute]:[second]`).
 impl fmt::Display for DeallocationTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = self
-            .0
-            .format(DEALLOCATION_TIME_FORMAT)
-            .map_err(|_| fmt::Error)?;
-        f.write_str(&s)
+        let (date, at) = (self.0.date(), self.0.time());
+        if date.year() < 0 {
+            f.write_str("-")?;
+        }
+        write!(
+            f,
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+            date.year().unsigned_abs(),
+            u8::from(date.month()),
+            date.day(),
+            at.hour(),
+            at.minute(),
+            at.second()
+        )
     }
 }
 
@@ -284,9 +291,24 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// The wire form as a `time` format description.
+    fn format() -> Vec<time::format_description::BorrowedFormatItem<'static>> {
+        time::format_description::parse("[year]-[month]-[day] [hour]:[minute]:[second]").unwrap()
+    }
+
     /// What the `time` crate makes of the same text with the same format.
     fn by_time(s: &str) -> Option<PrimitiveDateTime> {
-        PrimitiveDateTime::parse(s, DEALLOCATION_TIME_FORMAT).ok()
+        PrimitiveDateTime::parse(s, &format()).ok()
+    }
+
+    #[test]
+    fn the_hand_writer_agrees_with_time() {
+        for t in [
+            DeallocationTime::MIN,
+            "2020-03-27 12:17:09".parse().unwrap(),
+        ] {
+            assert_eq!(t.to_string(), t.0.format(&format()).unwrap());
+        }
     }
 
     #[test]
@@ -322,6 +344,16 @@ mod tests {
         #[test]
         fn the_hand_reader_agrees_with_time(s in "[0-9+ :-]{17,21}|[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}") {
             prop_assert_eq!(s.parse::<DeallocationTime>().ok().map(|t| t.0), by_time(&s));
+        }
+
+        #[test]
+        fn the_hand_writer_agrees_with_time_everywhere(
+            year in -9999i32..=9999, month in 1u8..=12, day in 1u8..=28,
+            hour in 0u8..24, minute in 0u8..60, second in 0u8..60,
+        ) {
+            let date = time::Date::from_calendar_date(year, time::Month::try_from(month).unwrap(), day).unwrap();
+            let t = DeallocationTime(PrimitiveDateTime::new(date, time::Time::from_hms(hour, minute, second).unwrap()));
+            prop_assert_eq!(t.to_string(), t.0.format(&format()).unwrap());
         }
     }
 }
