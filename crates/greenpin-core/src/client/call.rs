@@ -317,6 +317,49 @@ mod tests {
     }
 
     #[test]
+    fn a_transports_own_timeout_is_kept_and_other_failures_have_none() {
+        let config = config(RetryPolicy::none());
+        let budget = RetryBudget::new(&config.retry);
+        let op = get();
+        let fail = |error: TransportError| {
+            let mut call = Call::new(&op, &config, &budget).unwrap();
+            let _ = call.attempt();
+            match call.on_result(Err(error)) {
+                Step::Done(Err(e)) => e.timeout(),
+                _ => panic!("no retry with RetryPolicy::none()"),
+            }
+        };
+        let mut own = TransportError::new(TransportErrorKind::Timeout, true);
+        own.timeout = Some(TimeoutKind::Connect(Duration::from_millis(7)));
+        assert_eq!(
+            fail(own),
+            Some(TimeoutKind::Connect(Duration::from_millis(7)))
+        );
+        assert_eq!(
+            fail(TransportError::new(TransportErrorKind::Connect, false)),
+            None
+        );
+        assert_eq!(
+            fail(TransportError::new(TransportErrorKind::Io, true)),
+            None
+        );
+    }
+
+    #[test]
+    fn an_answer_of_exactly_the_cap_is_read() {
+        let body = r#"{"success":false,"status":404,"code":1,"message":"nope","data":null}"#;
+        let mut config = config(RetryPolicy::none());
+        config.max_response_bytes = body.len() as u64;
+        let budget = RetryBudget::new(&config.retry);
+        let op = get();
+        let mut call = Call::new(&op, &config, &budget).unwrap();
+        let Step::Done(Err(e)) = call.on_result(answer(404, body)) else {
+            panic!("should be done")
+        };
+        assert_eq!(e.code(), Some(ErrorCode::NotFound), "{e}");
+    }
+
+    #[test]
     fn an_empty_budget_means_no_retry() {
         let config = config(RetryPolicy::default().with_budget(5));
         let budget = RetryBudget::new(&config.retry);
