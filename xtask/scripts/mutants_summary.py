@@ -45,3 +45,11 @@ for f in sorted(per_file):
 print("TOTAL %d %d %d %d %.1f" % (totals["CaughtMutant"], totals["MissedMutant"], totals["Timeout"], totals["Unviable"], share(totals)))
 for line in missed:
     print("MISSED " + line)
+# What a rerun of the misses needs: each file, and each mutant's description without its
+# position (lines move when tests are added above them), as one regex.
+import re
+files = sorted({m.split(":", 1)[0] for m in missed})
+descriptions = sorted({re.sub(r"^[^ ]+:\d+:\d+: ", "", m) for m in missed})
+print("RERUN-FILES " + " ".join(files))
+meta = set("\\.+*?()|[]{}^$#&-~")
+print("RERUN-RE " + "|".join("".join("\\" + c if c in meta else c for c in d) for d in descriptions))

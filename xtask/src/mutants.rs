@@ -1,5 +1,5 @@
 //! `cargo xtask mutants [--in-diff REF] [--shard K/N] [--jobs J] [--all | --file GLOB... [--re REGEX]] [--name RUN]`,
-//! `cargo xtask mutants --summary`: mutation testing with
+//! `cargo xtask mutants --summary`, `cargo xtask mutants --rerun-missed`: mutation testing with
 //! cargo-mutants (installed at a pinned version when missing).
 //!
 //! By default the logic the tests must guard is mutated — greenpin-core's bodies and
@@ -12,7 +12,7 @@
 //! `--jobs J` tests J mutants at once, each in its own build directory. `--summary` runs
 //! nothing and merges every run under `target/mutants/` (the newest outcome of a mutant
 //! wins, so a rerun of what was missed replaces the miss). `--name RUN` writes the run to
-//! `target/mutants/RUN/`.
+//! `target/mutants/RUN/`. `--rerun-missed` tests again every mutant missed so far.
 //! The summary (per file: caught, missed, timeouts, unviable) is printed, and what
 //! docs/TESTING.md records.
 
@@ -62,6 +62,9 @@ pub(crate) fn mutants(args: &[String]) -> Result<String, String> {
         return summary(&outcome_files()?);
     }
     ensure_tool()?;
+    if args.iter().any(|a| a == "--rerun-missed") {
+        return rerun_missed();
+    }
     let value = |name: &str| {
         args.iter()
             .position(|a| a == name)
@@ -119,6 +122,43 @@ pub(crate) fn mutants(args: &[String]) -> Result<String, String> {
         .map_err(|e| format!("cargo mutants: {e}"))?;
     summary(&[format!("{out}/mutants.out/outcomes.json")])
         .map_err(|e| format!("{e} (cargo mutants: {status})"))
+}
+
+/// Reruns every mutant missed so far (the newest outcome of each, over every run under
+/// `target/mutants/`), into `target/mutants/rerun-<seconds>/`: after new tests, what they
+/// kill turns to caught in `--summary`.
+fn rerun_missed() -> Result<String, String> {
+    let output = Command::new("python3")
+        .args(["-c", include_str!("../scripts/mutants_summary.py")])
+        .args(outcome_files()?)
+        .output()
+        .map_err(|e| format!("summarising: {e}"))?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let field = |tag: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(tag))
+            .unwrap_or("")
+            .to_owned()
+    };
+    let (files, re) = (field("RERUN-FILES "), field("RERUN-RE "));
+    if files.trim().is_empty() {
+        return Ok("no missed mutants to rerun".to_owned());
+    }
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let mut args: Vec<String> = files
+        .split(' ')
+        .flat_map(|f| ["--file".to_owned(), f.to_owned()])
+        .collect();
+    args.extend([
+        "--re".to_owned(),
+        re,
+        "--name".to_owned(),
+        format!("rerun-{stamp}"),
+    ]);
+    args.extend(["--jobs".to_owned(), "2".to_owned()]);
+    mutants(&args)
 }
 
 /// Every run's outcomes under `target/mutants/` (shards, reruns, in-diff).
