@@ -293,7 +293,10 @@ mod tests {
 
     /// The wire form as a `time` format description.
     fn format() -> Vec<time::format_description::BorrowedFormatItem<'static>> {
-        time::format_description::parse("[year]-[month]-[day] [hour]:[minute]:[second]").unwrap()
+        time::format_description::parse_borrowed::<1>(
+            "[year]-[month]-[day] [hour]:[minute]:[second]",
+        )
+        .unwrap()
     }
 
     /// What the `time` crate makes of the same text with the same format.

@@ -248,7 +248,7 @@ mod tests {
             d("1h").partial_cmp(&d("60m")),
             Some(std::cmp::Ordering::Greater)
         );
-        let mut all = vec![d("2h"), d("1d"), d("90s"), d("120m")];
+        let mut all = [d("2h"), d("1d"), d("90s"), d("120m")];
         all.sort();
         let sorted: Vec<String> = all.iter().map(ToString::to_string).collect();
         assert_eq!(sorted, ["90s", "120m", "2h", "1d"]);
