@@ -4,7 +4,6 @@ use std::sync::Arc;
 
 use crate::BulkUpdateResults;
 use crate::body::{BulkSpec, CreateSpec, SettingsSpec, UpdateSpec};
-use crate::client::budget::RetryBudget;
 use crate::client::call::{Call, Step};
 use crate::client::common::client_common;
 use crate::client::config::{ClientBuilder, ClientConfig};
@@ -16,6 +15,7 @@ use crate::ops::{
     BulkUpdate, CreateAllocation, DeleteAllocation, GetAllocation, GetSettings, Operation,
     UpdateAllocation, UpdateSettings,
 };
+use crate::retry::RetryBudget;
 use crate::{Allocation, Settings};
 
 /// A blocking GreenPin client over a [`BlockingSend`] transport. `greenpin_blocking::Client`

@@ -8,13 +8,13 @@ use std::time::{Duration, Instant};
 use http::{Request, Response};
 use tracing::{Span, field};
 
-use crate::client::budget::RetryBudget;
 use crate::client::config::ClientConfig;
 use crate::client::transport::AttemptLimits;
 use crate::envelope::Reply;
 use crate::error::{Error, TimeoutKind, TransportError, TransportErrorKind};
 use crate::ops::Operation;
 use crate::retry::Decision;
+use crate::retry::RetryBudget;
 
 /// What to do after an attempt.
 #[must_use]

@@ -6,11 +6,10 @@
 //! and another HTTP client or a test double is a few lines (see [`BlockingSend`]).
 
 // config: the builder and its limits, and `Transport` (how a builder makes a transport);
-// transport: the send seam; call: one call across its attempts; budget: the shared retry
-// budget; blocking / nonblocking: the two loops and the seven methods written out;
+// transport: the send seam; call: one call across its attempts (its retry budget is in
+// `retry`); blocking / nonblocking: the two loops and the seven methods written out;
 // common: what the two client structs share (Clone, Debug, constructors).
 mod blocking;
-pub(crate) mod budget;
 mod call;
 mod common;
 mod config;

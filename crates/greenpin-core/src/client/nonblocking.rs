@@ -7,7 +7,6 @@ use tracing::Instrument;
 
 use crate::BulkUpdateResults;
 use crate::body::{BulkSpec, CreateSpec, SettingsSpec, UpdateSpec};
-use crate::client::budget::RetryBudget;
 use crate::client::call::{Call, Step};
 use crate::client::common::client_common;
 use crate::client::config::{ClientBuilder, ClientConfig};
@@ -19,6 +18,7 @@ use crate::ops::{
     BulkUpdate, CreateAllocation, DeleteAllocation, GetAllocation, GetSettings, Operation,
     UpdateAllocation, UpdateSettings,
 };
+use crate::retry::RetryBudget;
 use crate::{Allocation, Settings};
 
 /// An async GreenPin client over an [`AsyncSend`] transport. `greenpin_async::Client` is

@@ -9,8 +9,8 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use super::{Outcome, RetryPolicy};
 use crate::error::TransportErrorKind;
-use crate::retry::{Outcome, RetryPolicy};
 
 /// A client's retry budget: a token bucket shared by the client and its clones, in the
 /// manner of the AWS SDKs' "standard" retry mode.

@@ -14,9 +14,11 @@
 
 use std::time::Duration;
 
-pub use crate::client::budget::RetryBudget;
+mod budget;
+
 pub use crate::outcome::Outcome;
 use crate::outcome::TransportErrorKind;
+pub use budget::RetryBudget;
 
 /// How often and how patiently to retry.
 ///
