@@ -436,6 +436,9 @@ mod tests {
         assert_eq!(u.event, CallbackEvent::Unknown);
         assert_eq!(u.key().unwrap().as_str(), "unknown:c-5");
         assert_eq!(u.extra().count(), 3);
+        // An id alone does not make a deallocation: it needs its reason or state.
+        let id_only = json(r#"{"greenpin_id":"g-1","event":"sms"}"#).unwrap();
+        assert_eq!(id_only.event, CallbackEvent::Unknown);
         let m = form("call_sid=c-6&from=%2B9162XXXXX471").unwrap();
         let CallbackEvent::CallCompleted(c) = m.event else {
             panic!()
