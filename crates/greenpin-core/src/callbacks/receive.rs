@@ -439,6 +439,9 @@ mod tests {
         // An id alone does not make a deallocation: it needs its reason or state.
         let id_only = json(r#"{"greenpin_id":"g-1","event":"sms"}"#).unwrap();
         assert_eq!(id_only.event, CallbackEvent::Unknown);
+        // An id and a reason make one, and a missing state is named.
+        let e = json(r#"{"greenpin_id":"g-1","reason":"expired"}"#).unwrap_err();
+        assert!(e.to_string().starts_with("state: missing field"), "{e}");
         let m = form("call_sid=c-6&from=%2B9162XXXXX471").unwrap();
         let CallbackEvent::CallCompleted(c) = m.event else {
             panic!()
