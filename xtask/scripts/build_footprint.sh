@@ -54,13 +54,14 @@ EOF
 # before timing so downloads are not counted.
 cp "$root/Cargo.lock" "$work/sdk/Cargo.lock"
 flag=""
-[ "$profile" = release ] && flag="--release"
+dir=debug
+[ "$profile" = release ] && flag="--release" && dir=release
 for side in sdk plain; do
   (cd "$work/$side" && cargo fetch -q)
   out="$work/$side.time"
   (cd "$work/$side" && CARGO_TARGET_DIR="$work/$side/target" /usr/bin/time -f "%U %S %e" -o "$out" \
     cargo build -q -j1 $flag --timings)
-  crates=$(ls "$work/$side/target/${profile}/.fingerprint" | sed 's/-[0-9a-f]*$//' | sort -u | wc -l)
+  crates=$(ls "$work/$side/target/${dir}/.fingerprint" | sed 's/-[0-9a-f]*$//' | sort -u | wc -l)
   set -- $(cat "$out")
   echo "$side cpu=$(echo "$1 + $2" | bc) wall=$3 crates=$crates"
 done | tee "$work/result"
