@@ -102,18 +102,23 @@ impl Env {
 
     /// The greenpin ids of every bulk item the emulator received, in order.
     pub(crate) fn bulk_items_sent(&self) -> Vec<String> {
+        self.bulk_batches_sent().into_iter().flatten().collect()
+    }
+
+    /// The greenpin ids of each bulk request the emulator received, one list per request.
+    pub(crate) fn bulk_batches_sent(&self) -> Vec<Vec<String>> {
         self.emu
             .requests()
             .iter()
             .filter(|r| r.method == "PUT" && r.path.ends_with("/greenpin"))
-            .flat_map(|r| {
+            .map(|r| {
                 let body: Value = serde_json::from_str(&r.body).unwrap();
                 body["greenpins"]
                     .as_array()
                     .unwrap()
                     .iter()
                     .map(|i| i["greenpin_id"].as_str().unwrap().to_owned())
-                    .collect::<Vec<_>>()
+                    .collect()
             })
             .collect()
     }

@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use greenpin_core::SettingsSpec;
 use greenpin_emulator::{CallSpec, Fault, FaultRule};
-use serde_json::Value;
 
 use crate::common::*;
 
@@ -355,21 +354,7 @@ fn a_batch_never_holds_two_rows_of_one_allocation() {
     let input = e.rows("two.ndjson", &rows);
     let out = e.bulk(&input).pace(1, 10).run();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let batches: Vec<Vec<String>> = e
-        .emu
-        .requests()
-        .iter()
-        .filter(|r| r.method == "PUT" && r.path.ends_with("/greenpin"))
-        .map(|r| {
-            let body: Value = serde_json::from_str(&r.body).unwrap();
-            body["greenpins"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|i| i["greenpin_id"].as_str().unwrap().to_owned())
-                .collect()
-        })
-        .collect();
+    let batches = e.bulk_batches_sent();
     assert!(batches.len() >= 2, "{batches:?}");
     for batch in &batches {
         let mut unique = batch.clone();
