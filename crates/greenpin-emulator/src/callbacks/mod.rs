@@ -396,16 +396,13 @@ async fn attempt(hub: &Hub, job: &Job, settle: bool) -> bool {
             error: format!("no answer within {} s", ATTEMPT_TIMEOUT.as_secs()),
         },
     };
-    let over = match result {
-        AttemptResult::Answered { status } => status < 500,
-        AttemptResult::NoAnswer { .. } => false,
-    };
-    let status = match &result {
-        AttemptResult::Answered { status } if (200..300).contains(status) => {
-            CallbackStatus::Delivered
+    // The status once delivery is over: a 2xx delivered it, a 3xx or 4xx refused it.
+    let settled = match result {
+        AttemptResult::Answered { status } if (200..300).contains(&status) => {
+            Some(CallbackStatus::Delivered)
         }
-        _ if over => CallbackStatus::Failed,
-        _ => CallbackStatus::Pending,
+        AttemptResult::Answered { status } if status < 500 => Some(CallbackStatus::Failed),
+        _ => None,
     };
     let at_ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -413,12 +410,12 @@ async fn attempt(hub: &Hub, job: &Job, settle: bool) -> bool {
         .unwrap_or(0);
     if let Some(r) = lock(&hub.log).get_mut(job.id) {
         r.attempts.push(DeliveryAttempt { at_ms, result });
-        if settle && over {
+        if let (true, Some(status)) = (settle, settled) {
             r.status = status;
         }
     }
     hub.changed();
-    over
+    settled.is_some()
 }
 
 /// POSTs the callback; the receiver's status.

@@ -324,8 +324,9 @@ impl Store {
     /// keys stay reserved for `deletion_time` (freed at once when it is 0), and it is
     /// forgotten after the vault retention.
     fn deallocate(&mut self, id: &Id, at: i64, reason: DeallocationReason) {
+        // Settings cap deletion_time at a day; saturating keeps any value safe anyway.
         let deletion_ms = i64::try_from(self.settings.deletion_time.unwrap_or(0))
-            .unwrap_or(i64::MAX / 4_000)
+            .unwrap_or(i64::MAX)
             .saturating_mul(1000);
         let retention = self.capacity.vault_retention_ms;
         let Some(rec) = self.records.get_mut(id) else {

@@ -287,6 +287,21 @@ fn expiry_runs_on_the_virtual_clock() {
         raw.api("GET", &format!("/greenpin/{id}"), None).expect_ok()["state"],
         "active"
     );
+    // An update without one keeps it, even under a max_deallocation_time.
+    raw.api(
+        "PUT",
+        "/settings",
+        Some(r#"{"max_deallocation_time":"1d"}"#),
+    )
+    .expect_ok();
+    let kept = raw
+        .api(
+            "PUT",
+            &format!("/greenpin/{id}"),
+            Some(r#"{"usage":"twoway"}"#),
+        )
+        .expect_ok();
+    assert_eq!(kept["deallocation_time"], u["deallocation_time"]);
     emu.advance_clock(Duration::from_secs(61)).unwrap();
     let gone = raw.api("GET", &format!("/greenpin/{id}"), None).expect_ok();
     assert_eq!(gone["state"], "vault");

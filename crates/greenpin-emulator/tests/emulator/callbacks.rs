@@ -70,6 +70,15 @@ fn each_callback_records_every_attempt_and_the_receivers_answer() {
     assert_eq!(r.status, CallbackStatus::Failed);
     assert_eq!(r.attempts.len(), greenpin_emulator::CALLBACK_ATTEMPTS);
     assert!(r.attempts.iter().all(|a| a.status().is_none()));
+    // Tried again 1 s, then 2 s later (timers fire late under load, never early; the
+    // upper bounds leave most of a second for that).
+    let gaps: Vec<u64> = r
+        .attempts
+        .windows(2)
+        .map(|w| w[1].at_ms - w[0].at_ms)
+        .collect();
+    assert!((900..1_900).contains(&gaps[0]), "{gaps:?}");
+    assert!((1_900..3_900).contains(&gaps[1]), "{gaps:?}");
     // No endpoint at all: not sent, and said why.
     raw.api(
         "PUT",
@@ -384,4 +393,65 @@ async fn an_async_test_waits_for_a_callback() {
         .expect("the call attempt's callback");
     assert_eq!(record.status, CallbackStatus::NotSent);
     assert_eq!(record.payload["call_type"], "call-attempt");
+}
+
+/// Longer than any test may run: a waiter that reaches it was never woken.
+const NEVER: Duration = Duration::from_secs(3600);
+
+#[test]
+fn a_blocking_waiter_is_woken_when_its_callback_settles() {
+    let (emu, raw) = setup();
+    allocation(&raw);
+    let hook = Hook::ok();
+    hook.register(&raw);
+    // Delivered 300 ms after the call answers: the waiter is already waiting, so only the
+    // settling wakes it (its deadline is an hour away).
+    emu.add_callback_fault(CallbackFault::delay(Duration::from_millis(300)))
+        .unwrap();
+    let out = emu
+        .simulate_call(&CallSpec::new("7987686144", "6292134471").pin("123"))
+        .unwrap();
+    let r = emu
+        .wait_for_callback(|c| c.call_sid() == Some(&out.call_sid), NEVER)
+        .expect("woken with the settled callback");
+    assert_eq!(r.status, CallbackStatus::Delivered);
+    assert_eq!(hook.next().json()["call_sid"], out.call_sid.as_str());
+}
+
+#[test]
+fn queued_callback_faults_are_listed_and_can_be_cleared() {
+    let (emu, raw) = setup();
+    allocation(&raw);
+    let hook = Hook::ok();
+    hook.register(&raw);
+    raw.control(
+        "POST",
+        "/callbacks/faults",
+        Some(json!({"fault": {"kind": "drop"}, "times": 2})),
+    )
+    .expect_ok();
+    emu.add_callback_fault(
+        CallbackFault::delay(Duration::from_millis(5)).only(CallbackKind::Deallocation),
+    )
+    .unwrap();
+    let listed = raw.control("GET", "/callbacks/faults", None).expect_ok();
+    assert_eq!(
+        listed,
+        json!([{"times": 2, "fault": {"kind": "drop"}},
+               {"callback": "deallocation", "times": 1, "fault": {"kind": "delay", "ms": 5}}])
+    );
+    // Cleared over the control: the next call's callback is delivered, not dropped.
+    raw.control("DELETE", "/callbacks/faults", None).expect_ok();
+    assert_eq!(
+        raw.control("GET", "/callbacks/faults", None).expect_ok(),
+        json!([])
+    );
+    let r = call(&emu, CallSpec::new("7987686144", "6292134471").pin("123"));
+    assert_eq!(r.status, CallbackStatus::Delivered);
+    hook.next();
+    // And through the Rust API.
+    emu.add_callback_fault(CallbackFault::drop_next()).unwrap();
+    emu.clear_callback_faults();
+    let r = call(&emu, CallSpec::new("7987686144", "6292134471").pin("123"));
+    assert_eq!(r.status, CallbackStatus::Delivered);
 }

@@ -7,10 +7,12 @@
 
 use std::time::Duration;
 
-use greenpin_emulator::{CallRefusal, CallSpec, CallbackKind};
+use greenpin_emulator::{
+    BlockingEmulator, CallRefusal, CallSpec, CallbackKind, EmulatorConfig, Limits,
+};
 use serde_json::json;
 
-use crate::common::{Hook, id_of, setup};
+use crate::common::{Hook, Raw, id_of, setup};
 
 #[test]
 fn deletion_time_is_0_to_86400_seconds_and_defaults_to_0() {
@@ -361,4 +363,31 @@ fn the_newer_request_shape_is_refused_naming_its_field() {
             .starts_with("greenpins[0].to: "),
         "{item}"
     );
+}
+
+#[test]
+fn the_vault_holds_as_many_as_max_allocations_and_forgets_the_oldest_first() {
+    let mut limits = Limits::default();
+    limits.max_allocations = 2;
+    let emu = BlockingEmulator::try_start(EmulatorConfig::new().limits(limits)).unwrap();
+    let raw = Raw::new(&emu);
+    let ids: Vec<String> = (0..4)
+        .map(|i| {
+            let c = raw.create_simple(&format!("v{i}"), "7987686144", "9956555625", "6292134471");
+            let id = id_of(&c);
+            raw.api("DELETE", &format!("/greenpin/{id}"), None)
+                .expect_ok();
+            id
+        })
+        .collect();
+    // Two deallocated allocations kept, the two newest; the oldest two are forgotten.
+    for (id, kept) in ids.iter().zip([false, false, true, true]) {
+        let got = raw.api("GET", &format!("/greenpin/{id}"), None);
+        if kept {
+            assert_eq!(got.expect_ok()["state"], "vault", "{id}");
+        } else {
+            got.expect_error(404, 1);
+        }
+    }
+    emu.check_invariants().unwrap();
 }
