@@ -29,6 +29,8 @@ mod clock;
 mod record;
 mod routing;
 mod settings;
+#[cfg(test)]
+mod tests;
 
 pub use calls::{CallAnswer, CallOutcome, CallRefusal, CallSpec};
 pub(crate) use record::{Id, Record};

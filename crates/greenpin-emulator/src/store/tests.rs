@@ -1,0 +1,155 @@
+//! The store's invariant check, shown to notice each kind of damage: the emulator's own
+//! tests, the fuzz target and `Emulator::check_invariants` lean on it, so a check that
+//! always said yes would hide every routing bug behind it.
+
+use super::*;
+
+/// A store holding two active allocations that expire, one that never does, and one in
+/// the vault with its keys still reserved (deletion_time 600 s, no max_deallocation_time).
+fn sample() -> (Store, Vec<Id>) {
+    let capacity = Capacity {
+        max_active: 16,
+        max_vault: 16,
+        vault_retention_ms: 3_600_000,
+    };
+    let mut store = Store::new(Arc::new(Entropy::seeded(7)), capacity);
+    let mut ignored = Vec::new();
+    crate::api::put_settings(
+        &mut store,
+        br#"{"deletion_time": 600, "max_deallocation_time": "-1"}"#,
+        &mut ignored,
+    )
+    .unwrap();
+    let bodies: [&[u8]; 4] = [
+        br#"{"transaction_id":"t0","a":{"numbers":["7987686144"],"vns":["6292134471"],"pin":"123"},"b":{"numbers":["9956555625"]},"deallocation_policy":{"duration":"1h"}}"#,
+        br#"{"transaction_id":"t1","a":{"numbers":["7987686145"],"vns":["6292134472"]},"b":{"numbers":["9956555626"]},"deallocation_policy":{"duration":"2h"}}"#,
+        br#"{"transaction_id":"t2","a":{"numbers":["7987686146"],"vns":["6292134473"]},"b":{"numbers":["9956555627"]}}"#,
+        br#"{"transaction_id":"t3","a":{"numbers":["7987686147"],"vns":["6292134474"],"pin":"456"},"b":{"numbers":["9956555628"]}}"#,
+    ];
+    let ids: Vec<Id> = bodies
+        .iter()
+        .map(|body| {
+            let a = crate::api::create(&mut store, body, &mut ignored).unwrap();
+            store.id_of(a.greenpin_id.as_str()).unwrap()
+        })
+        .collect();
+    crate::api::delete(&mut store, &ids[3]).unwrap();
+    (store, ids)
+}
+
+fn broken(store: &Store) -> String {
+    store.check_invariants().expect_err("the damage is noticed")
+}
+
+#[test]
+fn a_sound_store_passes() {
+    let (store, ids) = sample();
+    store.check_invariants().unwrap();
+    assert_eq!(store.counts(), (3, 1));
+    assert_eq!((store.expiries.len(), store.unending.len()), (2, 1));
+    assert!(store.records[&ids[3]].release_at.is_some());
+    assert!(!store.keys.is_empty());
+}
+
+#[test]
+fn an_active_allocation_missing_from_the_schedule_is_noticed() {
+    let (mut store, ids) = sample();
+    let at = store.records[&ids[0]].expires_at.unwrap();
+    store.expiries.remove(&(at, ids[0].clone()));
+    assert_eq!(
+        broken(&store),
+        format!("active allocation {} is not scheduled", ids[0])
+    );
+    let (mut store, ids) = sample();
+    store.unending.remove(&ids[2]);
+    assert_eq!(
+        broken(&store),
+        format!("active allocation {} is not scheduled", ids[2])
+    );
+}
+
+#[test]
+fn a_vault_allocation_holding_its_transaction_id_is_noticed() {
+    let (mut store, ids) = sample();
+    store.by_transaction.insert("t3".into(), ids[3].clone());
+    assert_eq!(
+        broken(&store),
+        format!("vault allocation {} still holds its transaction id", ids[3])
+    );
+}
+
+#[test]
+fn a_key_missing_or_held_by_someone_else_is_noticed() {
+    for victim in [0, 3] {
+        let (mut store, ids) = sample();
+        let key = store
+            .keys
+            .iter()
+            .find(|(_, h)| h.id == ids[victim])
+            .map(|(k, _)| *k)
+            .unwrap();
+        store.keys.remove(&key);
+        assert!(
+            broken(&store).ends_with(&format!(" of {} is missing from the table", ids[victim]))
+        );
+        let (mut store, ids) = sample();
+        let holder = store
+            .keys
+            .values_mut()
+            .find(|h| h.id == ids[victim])
+            .unwrap();
+        holder.side = holder.side.other();
+        assert!(broken(&store).contains("is missing from the table"));
+    }
+}
+
+#[test]
+fn two_allocations_holding_one_key_are_noticed() {
+    let (mut store, ids) = sample();
+    let twin: Id = Arc::from("00000000-0000-4000-8000-000000000000");
+    let mut rec = store.records[&ids[2]].clone();
+    rec.transaction_id = None;
+    store.records.insert(twin.clone(), rec);
+    store.unending.insert(twin);
+    store.active += 1;
+    // Which of the two is met first decides the words (the records are a hash map).
+    let why = broken(&store);
+    assert!(
+        why.contains(" is held by ") || why.contains("is missing from the table"),
+        "{why}"
+    );
+}
+
+#[test]
+fn keys_nobody_holds_are_noticed() {
+    let (mut store, ids) = sample();
+    // The vault allocation's keys, once released, linger in the table.
+    store.records.get_mut(&ids[3]).unwrap().release_at = None;
+    let lingering = keys_of(&store.records[&ids[3]].allocation(&ids[3])).len();
+    assert!(lingering > 0);
+    let keys = store.keys.len();
+    assert_eq!(
+        broken(&store),
+        format!(
+            "{keys} keys in the table, {} held by live allocations",
+            keys - lingering
+        )
+    );
+}
+
+#[test]
+fn a_wrong_count_of_active_allocations_is_noticed() {
+    let (mut store, _) = sample();
+    store.active = 4;
+    assert_eq!(broken(&store), "3 active allocations, counted 4");
+}
+
+#[test]
+fn a_schedule_listing_what_is_not_active_is_noticed() {
+    let (mut store, ids) = sample();
+    store.unending.insert(ids[3].clone());
+    assert_eq!(
+        broken(&store),
+        "the expiry schedule lists allocations that are not active"
+    );
+}
