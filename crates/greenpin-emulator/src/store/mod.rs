@@ -193,7 +193,7 @@ impl Store {
         let requested = (a.pin_length, b.pin_length);
         self.settle_pin(&mut a, Side::A, requested.0, None)?;
         self.settle_pin(&mut b, Side::B, requested.1, a.pin.as_ref())?;
-        let expires_at = self.expiry_for(f.deallocation_policy, None);
+        let expires_at = self.expiry_for(f.deallocation_policy);
         let id: Id = loop {
             let candidate = self.entropy.uuid();
             if !self.records.contains_key(candidate.as_str()) {
@@ -270,8 +270,9 @@ impl Store {
         if let Some(u) = f.usage {
             next.usage = u;
         }
+        // An update without a policy keeps the countdown running.
         let expires_at = match f.deallocation_policy {
-            Some(p) => self.expiry_for(Some(p), old_expiry),
+            Some(p) => self.expiry_for(Some(p)),
             None => old_expiry,
         };
 
@@ -392,7 +393,10 @@ impl Store {
         }
     }
 
-    fn expiry_for(&self, policy: Option<DeallocationPolicy>, current: Option<i64>) -> Option<i64> {
+    /// When an allocation given `policy` now expires: the policy's duration (raised to the
+    /// five-minute minimum, capped by `max_deallocation_time`), or without one
+    /// `max_deallocation_time` (never, when that is `-1`).
+    fn expiry_for(&self, policy: Option<DeallocationPolicy>) -> Option<i64> {
         let max = self.settings.max_deallocation_time;
         let now = self.now_ms();
         match policy {
@@ -408,7 +412,6 @@ impl Store {
                     .min(cap);
                 Some(now.saturating_add((secs as i64).saturating_mul(1000)))
             }
-            None if current.is_some() => current,
             None => max
                 .and_then(|m| m.secs())
                 .map(|m| now.saturating_add((m as i64).saturating_mul(1000))),

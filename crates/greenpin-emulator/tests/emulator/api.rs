@@ -557,3 +557,51 @@ impl Checked for greenpin_core::DeallocationTime {
         s.parse::<greenpin_core::DeallocationTime>().is_ok() && s.len() == 19
     }
 }
+
+#[test]
+fn an_update_replaces_only_the_lists_it_gives() {
+    let (emu, raw) = setup();
+    let c = raw.create(json!({"transaction_id": "t",
+        "a": {"numbers": ["7987686144"], "vns": ["6292134471"], "pin": "123"},
+        "b": {"numbers": ["9956555625"], "vns": ["6292134471"]}}));
+    let id = id_of(&c);
+    // New VNs for A: its numbers and PIN stay, and B is untouched.
+    let u = raw
+        .api(
+            "PUT",
+            &format!("/greenpin/{id}"),
+            Some(r#"{"a": {"vns": ["6292134464"]}}"#),
+        )
+        .expect_ok();
+    assert_eq!(
+        (&u["a"]["vns"], &u["a"]["numbers"], &u["a"]["pin"]),
+        (
+            &json!(["+916292134464"]),
+            &json!(["+917987686144"]),
+            &json!("123")
+        )
+    );
+    assert_eq!(u["b"], c["b"]);
+    // Calls follow: the old VN no longer routes A's PIN, the new one does.
+    let old = emu
+        .simulate_call(&CallSpec::new("7987686144", "6292134471").pin("123"))
+        .unwrap();
+    assert!(!old.connected);
+    let new = emu
+        .simulate_call(&CallSpec::new("7987686144", "6292134464").pin("123"))
+        .unwrap();
+    assert!(new.connected, "{new:?}");
+    // New numbers for B: its VNs stay.
+    let u = raw
+        .api(
+            "PUT",
+            &format!("/greenpin/{id}"),
+            Some(r#"{"b": {"numbers": ["9956555626"]}}"#),
+        )
+        .expect_ok();
+    assert_eq!(
+        (&u["b"]["vns"], &u["b"]["numbers"]),
+        (&json!(["+916292134471"]), &json!(["+919956555626"]))
+    );
+    emu.check_invariants().unwrap();
+}

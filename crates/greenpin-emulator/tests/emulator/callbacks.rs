@@ -430,15 +430,29 @@ fn queued_callback_faults_are_listed_and_can_be_cleared() {
         Some(json!({"fault": {"kind": "drop"}, "times": 2})),
     )
     .expect_ok();
-    emu.add_callback_fault(
-        CallbackFault::delay(Duration::from_millis(5)).only(CallbackKind::Deallocation),
+    // `times` is 1 when not given; a delay is at most ten minutes.
+    raw.control(
+        "POST",
+        "/callbacks/faults",
+        Some(json!({"callback": "deallocation", "fault": {"kind": "delay", "ms": 600_000}})),
     )
-    .unwrap();
+    .expect_ok();
+    let m = raw
+        .control(
+            "POST",
+            "/callbacks/faults",
+            Some(json!({"fault": {"kind": "delay", "ms": 600_001}})),
+        )
+        .expect_error(400, 5);
+    assert!(m.contains("fault.ms: at most 600000"), "{m}");
+    emu.add_callback_fault(CallbackFault::duplicate().only(CallbackKind::CallCompleted))
+        .unwrap();
     let listed = raw.control("GET", "/callbacks/faults", None).expect_ok();
     assert_eq!(
         listed,
         json!([{"times": 2, "fault": {"kind": "drop"}},
-               {"callback": "deallocation", "times": 1, "fault": {"kind": "delay", "ms": 5}}])
+               {"callback": "deallocation", "times": 1, "fault": {"kind": "delay", "ms": 600_000}},
+               {"callback": "call_completed", "times": 1, "fault": {"kind": "duplicate"}}])
     );
     // Cleared over the control: the next call's callback is delivered, not dropped.
     raw.control("DELETE", "/callbacks/faults", None).expect_ok();
