@@ -227,3 +227,96 @@ impl CallbackLog {
         self.records.clear();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn push(log: &mut CallbackLog, n: u64, status: CallbackStatus) -> u64 {
+        log.push(
+            CallbackKind::CallCompleted,
+            String::new(),
+            json!({"call_sid": format!("c{n}")}),
+            None,
+            status,
+            None,
+        )
+    }
+
+    fn sids(records: &[CallbackRecord]) -> Vec<&str> {
+        records.iter().filter_map(|r| r.call_sid()).collect()
+    }
+
+    #[test]
+    fn the_log_numbers_from_1_and_keeps_the_newest_thousand() {
+        let mut log = CallbackLog::default();
+        assert_eq!(push(&mut log, 1, CallbackStatus::Pending), 1);
+        assert_eq!(push(&mut log, 2, CallbackStatus::Delivered), 2);
+        assert_eq!(log.get(1).and_then(|r| r.call_sid()), Some("c1"));
+        assert!(log.get(3).is_none());
+        for n in 3..=KEPT as u64 + 5 {
+            assert_eq!(push(&mut log, n, CallbackStatus::Pending), n);
+        }
+        let list = log.list();
+        assert_eq!(list.len(), KEPT);
+        // The oldest five went first; the rest are in order, each findable by its id.
+        assert_eq!(list[0].id, 6);
+        assert_eq!(list[KEPT - 1].id, KEPT as u64 + 5);
+        assert!(log.get(5).is_none() && log.get_mut(5).is_none());
+        for id in [6, 500, KEPT as u64 + 5] {
+            assert_eq!(log.get_mut(id).map(|r| r.id), Some(id));
+            assert_eq!(log.get(id).map(|r| r.id), Some(id));
+        }
+        assert!(log.get_mut(KEPT as u64 + 6).is_none());
+        assert_eq!(sids(&log.recent(2)), ["c1005", "c1004"]);
+        log.clear();
+        assert!(log.list().is_empty() && log.get_mut(6).is_none());
+    }
+
+    #[test]
+    fn a_waiter_finds_the_oldest_settled_match() {
+        let mut log = CallbackLog::default();
+        push(&mut log, 1, CallbackStatus::Pending);
+        push(&mut log, 2, CallbackStatus::Failed);
+        push(&mut log, 3, CallbackStatus::Delivered);
+        let any = |_: &CallbackRecord| true;
+        assert_eq!(log.find_settled(&any).map(|r| r.id), Some(2));
+        let third = |r: &CallbackRecord| r.call_sid() == Some("c3");
+        assert_eq!(log.find_settled(&third).map(|r| r.id), Some(3));
+        let first = |r: &CallbackRecord| r.call_sid() == Some("c1");
+        assert!(log.find_settled(&first).is_none());
+        if let Some(r) = log.get_mut(1) {
+            r.status = CallbackStatus::Dropped;
+        }
+        assert_eq!(log.find_settled(&first).map(|r| r.id), Some(1));
+    }
+
+    #[test]
+    fn a_record_reads_as_its_kind_only() {
+        let mut log = CallbackLog::default();
+        let id = log.push(
+            CallbackKind::Deallocation,
+            String::new(),
+            json!({"greenpin_id": "g-1", "reason": "deleted", "state": "vault"}),
+            None,
+            CallbackStatus::Delivered,
+            None,
+        );
+        let r = log.get(id).unwrap().clone();
+        assert_eq!(r.greenpin_id(), Some("g-1"));
+        assert_eq!(r.call_sid(), None);
+        let d = r.deallocation().expect("a deallocation");
+        assert_eq!(d.greenpin_id.as_str(), "g-1");
+        assert_eq!(
+            d.reason,
+            greenpin_core::callbacks::DeallocationReason::Deleted
+        );
+        assert!(r.call_completed().is_none());
+        let sid = push(&mut log, 1, CallbackStatus::Pending);
+        let call = log.get(sid).unwrap();
+        assert!(call.deallocation().is_none());
+        assert!(call.call_completed().is_some());
+        assert!(!call.is_settled());
+    }
+}
