@@ -187,6 +187,18 @@ mod tests {
                 .unwrap_err()
                 .contains("itself")
         );
+        // Listening on one address: its port there is itself, the same port on another
+        // host is not.
+        let one = policy("10.0.0.7:4010", &["10.0.0.7:4010", "10.0.0.8:4010"]);
+        assert!(
+            one.resolve("http://10.0.0.7:4010/x")
+                .unwrap_err()
+                .contains("itself")
+        );
+        assert_eq!(
+            one.resolve("http://10.0.0.8:4010/x").map(|t| t.addr),
+            Ok("10.0.0.8:4010".parse().unwrap())
+        );
     }
 
     #[test]

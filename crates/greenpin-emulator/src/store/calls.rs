@@ -390,3 +390,49 @@ impl Store {
         self.events.push(Event::CallCompleted(Box::new(event)));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> Store {
+        let capacity = Capacity {
+            max_active: 4,
+            max_vault: 4,
+            vault_retention_ms: 60_000,
+        };
+        Store::new(Arc::new(Entropy::seeded(3)), capacity)
+    }
+
+    #[test]
+    fn a_call_talks_for_30_seconds_unless_told_and_at_most_a_day() {
+        assert_eq!(CallSpec::new("7000000001", "6292134471").talk_secs, 30);
+        let read: CallSpec =
+            serde_json::from_str(r#"{"from": "7000000001", "vn": "6292134471"}"#).unwrap();
+        assert_eq!((read.talk_secs, read.answer), (30, CallAnswer::Answered));
+        let mut store = store();
+        let day = CallSpec::new("7000000001", "6292134471").talk_for(Duration::from_secs(86_400));
+        assert!(store.call(&day).is_ok());
+        let longer = day.talk_for(Duration::from_secs(86_401));
+        let refused = store.call(&longer).unwrap_err();
+        assert_eq!(
+            refused.message(),
+            "talk_secs: 86401 is longer than a day (86400)"
+        );
+    }
+
+    #[test]
+    fn refusals_are_written_as_the_emulator_answers_them() {
+        for (refusal, text) in [
+            (CallRefusal::NoMatch, "no_match"),
+            (CallRefusal::WrongPin, "wrong_pin"),
+            (CallRefusal::Oneway, "oneway"),
+            (CallRefusal::NotActive, "not_active"),
+            (CallRefusal::NoOtherParty, "no_other_party"),
+        ] {
+            assert_eq!(refusal.as_str(), text);
+            assert_eq!(refusal.to_string(), text);
+            assert_eq!(serde_json::to_value(refusal).unwrap(), text);
+        }
+    }
+}
