@@ -68,6 +68,11 @@ impl Store {
     /// expiry long ago may have ended its vault period already).
     pub(crate) fn sweep(&mut self) {
         let now = self.now_ms();
+        self.sweep_until(now);
+    }
+
+    /// [`sweep`](Self::sweep) as of `now`: what falls due at `now` itself is due.
+    pub(super) fn sweep_until(&mut self, now: i64) {
         while let Some((at, id)) = self.expiries.first().cloned() {
             if at > now {
                 break;

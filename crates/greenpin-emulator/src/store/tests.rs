@@ -10,7 +10,7 @@ fn sample() -> (Store, Vec<Id>) {
     let capacity = Capacity {
         max_active: 16,
         max_vault: 16,
-        vault_retention_ms: 3_600_000,
+        vault_retention_ms: 2 * 86_400_000,
     };
     let mut store = Store::new(Arc::new(Entropy::seeded(7)), capacity);
     let mut ignored = Vec::new();
@@ -152,4 +152,32 @@ fn a_schedule_listing_what_is_not_active_is_noticed() {
         broken(&store),
         "the expiry schedule lists allocations that are not active"
     );
+}
+
+#[test]
+fn expiry_release_and_purge_fall_due_at_their_millisecond() {
+    let (mut store, ids) = sample();
+    // The vault allocation: its keys are released at the end of deletion_time (10 min),
+    // and it is forgotten at the end of the retention (2 days).
+    let (release, purge) = {
+        let rec = &store.records[&ids[3]];
+        (rec.release_at.unwrap(), rec.purge_at.unwrap())
+    };
+    store.sweep_until(release - 1);
+    assert_eq!(store.records[&ids[3]].release_at, Some(release));
+    store.sweep_until(release);
+    assert_eq!(store.records[&ids[3]].release_at, None);
+    // An active allocation expires at its millisecond (1 h).
+    let expiry = store.records[&ids[0]].expires_at.unwrap();
+    assert!(release < expiry && expiry < purge);
+    store.sweep_until(expiry - 1);
+    assert!(store.records[&ids[0]].is_active());
+    store.sweep_until(expiry);
+    let rec = &store.records[&ids[0]];
+    assert_eq!((rec.is_active(), rec.deallocated_at), (false, Some(expiry)));
+    store.sweep_until(purge - 1);
+    assert!(store.records.contains_key(&ids[3]));
+    store.sweep_until(purge);
+    assert!(!store.records.contains_key(&ids[3]));
+    store.check_invariants().unwrap();
 }

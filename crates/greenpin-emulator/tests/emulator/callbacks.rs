@@ -195,12 +195,14 @@ fn a_dropped_callback_is_recorded_and_never_sent_and_can_be_sent_again() {
 fn simulated_calls_end_the_ways_exotel_documents() {
     let (emu, raw) = setup();
     allocation(&raw);
-    for (answer, call_type, status, talk) in [
-        (CallAnswer::Answered, "completed", "completed", 42),
-        (CallAnswer::Busy, "incomplete", "busy", 0),
-        (CallAnswer::NoAnswer, "incomplete", "no-answer", 0),
-        (CallAnswer::Failed, "incomplete", "failed", 0),
-        (CallAnswer::CallerHungUp, "client-hangup", "canceled", 0),
+    // Dialled for: 5 s of ringing and the talk when answered, 30 s of ringing when
+    // nobody answers or the caller gives up, 1 s when busy or failed.
+    for (answer, call_type, status, talk, dialled) in [
+        (CallAnswer::Answered, "completed", "completed", 42, 47),
+        (CallAnswer::Busy, "incomplete", "busy", 0, 1),
+        (CallAnswer::NoAnswer, "incomplete", "no-answer", 0, 30),
+        (CallAnswer::Failed, "incomplete", "failed", 0, 1),
+        (CallAnswer::CallerHungUp, "client-hangup", "canceled", 0, 30),
     ] {
         let r = call(
             &emu,
@@ -219,8 +221,17 @@ fn simulated_calls_end_the_ways_exotel_documents() {
             (Some(call_type), Some(status), Some(talk)),
             "{answer:?}"
         );
-        assert!(c.dial_call_duration.unwrap() >= talk);
-        assert!(c.start_time.unwrap() <= c.current_time.unwrap());
+        assert_eq!(c.dial_call_duration, Some(dialled), "{answer:?}");
+        // Start and end in ISO 8601, in the account's timezone (IST), the dial apart.
+        let at = |s: &str| {
+            assert!(s.ends_with("+05:30"), "{s}");
+            time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).unwrap()
+        };
+        let (start, end) = (
+            at(c.start_time.as_deref().unwrap()),
+            at(c.current_time.as_deref().unwrap()),
+        );
+        assert_eq!((end - start).whole_seconds(), dialled as i64, "{answer:?}");
     }
     // A wrong PIN: a call attempt, with the caller and the VN.
     let out = emu
