@@ -181,3 +181,29 @@ fn expiry_release_and_purge_fall_due_at_their_millisecond() {
     assert!(!store.records.contains_key(&ids[3]));
     store.check_invariants().unwrap();
 }
+
+#[test]
+fn the_dashboard_filter_finds_an_allocation_by_any_of_its_numbers_pin_or_ids() {
+    let (store, ids) = sample();
+    // ids[0]: A 7987686144 with PIN 123 on VN 6292134471; B 9956555625 on the same VN;
+    // transaction id t0.
+    let id = ids[0].as_ref();
+    let rec = &store.records[&ids[0]];
+    let found = |needle: &str| rec.matches(id, needle);
+    for needle in [
+        "",
+        id,
+        &id[..8],
+        "t0",
+        "+917987686144",
+        "7987686144",
+        "6292134471",
+        "9956555625",
+        "123",
+    ] {
+        assert!(found(needle), "{needle:?}");
+    }
+    for needle in ["t1", "+", "+91x", "9956555626", "999", "1234"] {
+        assert!(!found(needle), "{needle:?}");
+    }
+}
