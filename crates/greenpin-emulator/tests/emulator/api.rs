@@ -605,3 +605,22 @@ fn an_update_replaces_only_the_lists_it_gives() {
     );
     emu.check_invariants().unwrap();
 }
+
+#[test]
+fn a_party_on_several_vns_is_reached_with_its_pin_on_each() {
+    let (emu, raw) = setup();
+    raw.create(json!({"transaction_id": "t",
+        "a": {"numbers": ["7987686144"], "vns": ["6292134471", "6292134464"], "pin": "123"},
+        "b": {"numbers": ["9956555625"]}}));
+    for vn in ["6292134471", "6292134464"] {
+        let out = emu
+            .simulate_call(&CallSpec::new("7000000001", vn).pin("123"))
+            .unwrap();
+        assert_eq!(
+            (out.connected, out.to.as_deref()),
+            (true, Some("+919956555625")),
+            "{vn}: {out:?}"
+        );
+    }
+    emu.check_invariants().unwrap();
+}

@@ -188,7 +188,28 @@ fn a_number_registered_on_a_vn_under_another_pin_is_code_19() {
             m.starts_with("a.numbers[0]: +917987686144 is already registered on VN +916292134471 with another PIN"),
             "{m}"
         );
+        assert!(m.ends_with("by another active allocation"), "{m}");
     }
+    // A party without a PIN (B's is off) giving that number on the VN: still "with
+    // another PIN", code 19 — the holder routes it by PIN — never 13.
+    let m = raw
+        .api(
+            "POST",
+            "/greenpin",
+            Some(
+                &json!({"transaction_id": "r2",
+                    "a": {"numbers": ["7000000009"], "vns": ["6292134471"], "pin": "333"},
+                    "b": {"numbers": ["7987686144"]}})
+                .to_string(),
+            ),
+        )
+        .expect_error(409, 19);
+    assert!(
+        m.starts_with(
+            "b.numbers[0]: +917987686144 is already registered on VN +916292134471 with another PIN"
+        ),
+        "{m}"
+    );
     // On another VN it is free; so is another number on the same VN.
     raw.create(json!({"transaction_id": "r3",
         "a": {"numbers": ["7987686144"], "vns": ["6292134472"], "pin": "222"}}));
