@@ -342,7 +342,7 @@ fn deallocation_time_format_and_timezone() {
 
 #[test]
 fn settings_get_put_and_drive_validation() {
-    let (_emu, raw) = setup();
+    let (emu, raw) = setup();
     let s = raw.api("GET", "/settings", None).expect_ok();
     assert_eq!(
         (
@@ -418,6 +418,20 @@ fn settings_get_put_and_drive_validation() {
         .expect_ok();
     let us = raw.create(json!({"transaction_id": "us", "a": {"numbers": ["(201) 555-0124"], "vns": ["+916292134471"]}}));
     assert_eq!(us["a"]["numbers"][0], "+12015550124");
+    // So do simulated calls: a US caller dials in its local form.
+    let call = emu
+        .simulate_call(
+            &CallSpec::new("(201) 555-0124", "+916292134471").pin(us["a"]["pin"].as_str().unwrap()),
+        )
+        .unwrap();
+    // It reaches the allocation (which has no B-party to put it through to).
+    assert_eq!(
+        (call.greenpin_id.as_deref(), call.reason),
+        (
+            us["greenpin_id"].as_str(),
+            Some(greenpin_emulator::CallRefusal::NoOtherParty)
+        )
+    );
 }
 
 #[test]
