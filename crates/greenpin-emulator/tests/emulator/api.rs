@@ -638,3 +638,31 @@ fn a_party_on_several_vns_is_reached_with_its_pin_on_each() {
     }
     emu.check_invariants().unwrap();
 }
+
+#[test]
+fn settings_the_emulator_does_not_model_are_kept_within_bounds() {
+    let (_emu, raw) = setup();
+    let put = |body: Value| raw.api("PUT", "/settings", Some(&body.to_string()));
+    // Sixty-four are kept, and read back as given.
+    let many: serde_json::Map<String, Value> =
+        (0..64).map(|i| (format!("x_{i}"), json!(i))).collect();
+    put(Value::Object(many)).expect_ok();
+    let s = raw.api("GET", "/settings", None).expect_ok();
+    assert_eq!((s["x_0"].clone(), s["x_63"].clone()), (json!(0), json!(63)));
+    // A sixty-fifth is refused, and nothing of that change is kept.
+    let m = put(json!({"x_64": 64, "timezone": "UTC"})).expect_error(400, 5);
+    assert!(
+        m.starts_with("settings: the emulator keeps at most 64 settings it does not model"),
+        "{m}"
+    );
+    let s = raw.api("GET", "/settings", None).expect_ok();
+    assert!(s.get("x_64").is_none() && s["timezone"] != "UTC", "{s}");
+    // A null removes one, which makes room.
+    put(json!({"x_0": null})).expect_ok();
+    put(json!({"x_64": 64})).expect_ok();
+    // 64 KiB of them at most, as JSON.
+    put(json!({"x_1": null, "x_2": null})).expect_ok();
+    put(json!({"big": "x".repeat(60 << 10)})).expect_ok();
+    let m = put(json!({"bigger": "x".repeat(8 << 10)})).expect_error(400, 5);
+    assert!(m.contains("65536 bytes"), "{m}");
+}
