@@ -665,4 +665,9 @@ fn settings_the_emulator_does_not_model_are_kept_within_bounds() {
     put(json!({"big": "x".repeat(60 << 10)})).expect_ok();
     let m = put(json!({"bigger": "x".repeat(8 << 10)})).expect_error(400, 5);
     assert!(m.contains("65536 bytes"), "{m}");
+    // Exactly 65,536 bytes is within the bound: `{"big":"…"}` is the value and 10 bytes.
+    let (_fresh, raw) = setup();
+    let put = |body: Value| raw.api("PUT", "/settings", Some(&body.to_string()));
+    put(json!({"big": "x".repeat(65_526)})).expect_ok();
+    put(json!({"big": "x".repeat(65_527)})).expect_error(400, 5);
 }
