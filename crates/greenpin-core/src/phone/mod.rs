@@ -329,16 +329,27 @@ fn is_valid_in_prefix(prefix: u32) -> bool {
     idx > 0 && prefix < ranges[idx - 1].1
 }
 
-/// The general path: phonenumber's parse, validity check and E.164 formatting.
+/// The general path: phonenumber's parse, validity check and E.164 formatting — kept only
+/// when that E.164 text is itself a valid number that formats the same. phonenumber can
+/// call a national form valid whose E.164 form is not (`000008000001414` in India formats
+/// as `+910008000001414`, which it then refuses): sent as is, the service would refuse
+/// the number too, so it is refused here, by the field that holds it.
 pub(crate) fn slow_path(c: &Compact, country: Country) -> Result<PhoneNumber, PhoneNumberError> {
-    let parsed =
-        phonenumber::parse(Some(country.0), c.text()).map_err(|_| PhoneNumberError::Invalid)?;
-    if !parsed.is_valid() {
+    let e164 = |text: &str, country: Option<phonenumber::country::Id>| {
+        let parsed = phonenumber::parse(country, text).map_err(|_| PhoneNumberError::Invalid)?;
+        if !parsed.is_valid() {
+            return Err(PhoneNumberError::Invalid);
+        }
+        Ok(parsed.format().mode(phonenumber::Mode::E164).to_string())
+    };
+    // A number with its `+` names its own country: read in a default region, phonenumber
+    // drops an Italian number's leading zero (`+39 02…` became the invalid `+39 2…`).
+    let region = (!c.plus).then_some(country.0);
+    let formatted = e164(&c.text(), region)?;
+    if e164(&formatted, None)? != formatted {
         return Err(PhoneNumberError::Invalid);
     }
-    Ok(PhoneNumber(
-        parsed.format().mode(phonenumber::Mode::E164).to_string(),
-    ))
+    Ok(PhoneNumber(formatted))
 }
 
 #[cfg(feature = "schema")]

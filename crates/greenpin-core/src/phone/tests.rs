@@ -368,3 +368,38 @@ fn differential_corpus_of_common_forms() {
         "valid {valid}, invalid {invalid}"
     );
 }
+
+#[test]
+fn a_number_whose_e164_form_is_not_valid_is_refused() {
+    // Found by fuzzing (crates/fuzz/artifacts/build_request): phonenumber calls this
+    // national form valid in India, but not its E.164 form, +910008000001414, which is
+    // what would be sent.
+    for input in ["000008000001414", "+910008000001414"] {
+        assert_eq!(
+            PhoneNumber::parse(input, Country::IN),
+            Err(PhoneNumberError::Invalid),
+            "{input}"
+        );
+    }
+    // A number written with `+` is read by its own calling code, whatever the country:
+    // Italy's leading zero stays (read in India, phonenumber used to drop it).
+    assert_eq!(
+        PhoneNumber::parse("+39 02 1234 5678", Country::IN).map(|n| n.to_string()),
+        Ok("+390212345678".to_owned())
+    );
+    // What passes normalises to itself, on either path.
+    let us: Country = "US".parse().unwrap();
+    for (input, country) in [
+        ("(201) 555-0123", us),
+        ("+39 02 1234 5678", Country::IN),
+        ("+44 20 7946 0958", us),
+        ("09876543210", Country::IN),
+    ] {
+        let n = PhoneNumber::parse(input, country).expect(input);
+        assert_eq!(
+            PhoneNumber::parse(n.as_str(), Country::IN),
+            Ok(n.clone()),
+            "{input}"
+        );
+    }
+}
