@@ -372,7 +372,7 @@ async fn deliver(hub: &Arc<Hub>, job: Job, settle: bool) {
     let hub = hub.clone();
     tokio::spawn(async move {
         for n in 1..ATTEMPTS {
-            tokio::time::sleep(Duration::from_secs(1 << (n - 1))).await;
+            tokio::time::sleep(retry_delay(n)).await;
             if attempt(&hub, &job, settle).await {
                 return;
             }
@@ -381,6 +381,11 @@ async fn deliver(hub: &Arc<Hub>, job: Job, settle: bool) {
             hub.settle(job.id, CallbackStatus::Failed, None);
         }
     });
+}
+
+/// How long before try `n + 1` (`n` from 1): 1 s, then 2 s.
+fn retry_delay(n: usize) -> Duration {
+    Duration::from_secs(1 << (n - 1))
 }
 
 /// One attempt; records it. `true` when delivery is over (answered 2xx, or refused with a
@@ -396,7 +401,8 @@ async fn attempt(hub: &Hub, job: &Job, settle: bool) -> bool {
             error: format!("no answer within {} s", ATTEMPT_TIMEOUT.as_secs()),
         },
     };
-    // The status once delivery is over: a 2xx delivered it, a 3xx or 4xx refused it.
+    // The status once delivery is over: a 2xx delivered it, any other status below 500
+    // (a 3xx or 4xx) refused it; a 5xx or no answer may be tried again.
     let settled = match result {
         AttemptResult::Answered { status } if (200..300).contains(&status) => {
             Some(CallbackStatus::Delivered)
@@ -440,4 +446,17 @@ async fn post(job: &Job) -> Result<u16, Box<dyn std::error::Error + Send + Sync>
     let req = req.body(Full::new(job.body.clone()))?;
     let resp = sender.send_request(req).await?;
     Ok(resp.status().as_u16())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_delivery_is_tried_again_1_s_then_2_s_later() {
+        assert_eq!(
+            (1..ATTEMPTS).map(retry_delay).collect::<Vec<_>>(),
+            [Duration::from_secs(1), Duration::from_secs(2)]
+        );
+    }
 }

@@ -600,7 +600,11 @@ fn an_update_replaces_only_the_lists_it_gives() {
     let old = emu
         .simulate_call(&CallSpec::new("7987686144", "6292134471").pin("123"))
         .unwrap();
-    assert!(!old.connected);
+    assert_eq!(
+        (old.connected, old.reason),
+        (false, Some(greenpin_emulator::CallRefusal::NoMatch)),
+        "{old:?}"
+    );
     let new = emu
         .simulate_call(&CallSpec::new("7987686144", "6292134464").pin("123"))
         .unwrap();

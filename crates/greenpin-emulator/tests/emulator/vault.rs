@@ -398,6 +398,8 @@ fn the_vault_holds_as_many_as_max_allocations_and_forgets_the_oldest_first() {
             let id = id_of(&c);
             raw.api("DELETE", &format!("/greenpin/{id}"), None)
                 .expect_ok();
+            // Each deallocated at its own millisecond, so "oldest" is never a tie.
+            emu.advance_clock(Duration::from_millis(2)).unwrap();
             id
         })
         .collect();
