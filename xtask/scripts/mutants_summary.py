@@ -96,7 +96,7 @@ print("TOTAL %d %d %d %d %.1f" % (totals["CaughtMutant"], totals["MissedMutant"]
 if gone:
     print("GONE %d outcomes of mutants the code no longer has (changed or removed since), left out" % gone)
 if untested:
-    print("UNTESTED %d mutants of code changed since its files were tested (--rerun-missed tests them)" % len(untested))
+    print("UNTESTED %d mutants without an outcome in the files tested (code changed since, or left out of a partial run): the share above covers tested mutants only; --rerun-missed tests them" % len(untested))
 for line in missed:
     print("MISSED " + line)
 # What a rerun of the misses needs: each file, and each mutant's description without its
@@ -105,4 +105,4 @@ files = sorted({m.split(":", 1)[0] for m in missed} | {m["file"] for m in untest
 descriptions = sorted({re.sub(r"^[^ ]+:\d+:\d+: ", "", m) for m in missed} | {identity(m)[4] for m in untested})
 print("RERUN-FILES " + " ".join(files))
 meta = set("\\.+*?()|[]{}^$#&-~")
-print("RERUN-RE " + "|".join("".join("\\" + c if c in meta else c for c in d) for d in descriptions))
+print("RERUN-RE " + "|".join("".join("\\" + c if c in meta else c for c in d) + "$" for d in descriptions))
