@@ -579,14 +579,12 @@ fn an_update_replaces_only_the_lists_it_gives() {
         "a": {"numbers": ["7987686144"], "vns": ["6292134471"], "pin": "123"},
         "b": {"numbers": ["9956555625"], "vns": ["6292134471"]}}));
     let id = id_of(&c);
+    let update = |body: &str| {
+        raw.api("PUT", &format!("/greenpin/{id}"), Some(body))
+            .expect_ok()
+    };
     // New VNs for A: its numbers and PIN stay, and B is untouched.
-    let u = raw
-        .api(
-            "PUT",
-            &format!("/greenpin/{id}"),
-            Some(r#"{"a": {"vns": ["6292134464"]}}"#),
-        )
-        .expect_ok();
+    let u = update(r#"{"a": {"vns": ["6292134464"]}}"#);
     assert_eq!(
         (&u["a"]["vns"], &u["a"]["numbers"], &u["a"]["pin"]),
         (
@@ -610,13 +608,7 @@ fn an_update_replaces_only_the_lists_it_gives() {
         .unwrap();
     assert!(new.connected, "{new:?}");
     // New numbers for B: its VNs stay.
-    let u = raw
-        .api(
-            "PUT",
-            &format!("/greenpin/{id}"),
-            Some(r#"{"b": {"numbers": ["9956555626"]}}"#),
-        )
-        .expect_ok();
+    let u = update(r#"{"b": {"numbers": ["9956555626"]}}"#);
     assert_eq!(
         (&u["b"]["vns"], &u["b"]["numbers"]),
         (&json!(["+916292134471"]), &json!(["+919956555626"]))
