@@ -25,6 +25,15 @@ fn allocation(raw: &Raw) -> String {
     c["greenpin_id"].as_str().unwrap().to_owned()
 }
 
+/// An emulator holding [`allocation`], its callbacks registered to a receiver answering 200.
+fn with_receiver() -> (BlockingEmulator, Raw, Hook) {
+    let (emu, raw) = setup();
+    allocation(&raw);
+    let hook = Hook::ok();
+    hook.register(&raw);
+    (emu, raw, hook)
+}
+
 fn call(emu: &BlockingEmulator, spec: CallSpec) -> greenpin_emulator::CallbackRecord {
     let out = emu.simulate_call(&spec).unwrap();
     emu.wait_for_callback(|c| c.call_sid() == Some(&out.call_sid), WAIT)
@@ -132,10 +141,7 @@ fn a_receiver_drops_the_duplicate_that_a_fault_delivers() {
 
 #[test]
 fn late_and_reordered_callbacks_arrive_after_the_next_one() {
-    let (emu, raw) = setup();
-    allocation(&raw);
-    let hook = Hook::ok();
-    hook.register(&raw);
+    let (emu, _, hook) = with_receiver();
     for fault in [
         CallbackFault::reorder(),
         CallbackFault::delay(Duration::from_millis(400)),
@@ -160,10 +166,7 @@ fn late_and_reordered_callbacks_arrive_after_the_next_one() {
 
 #[test]
 fn a_dropped_callback_is_recorded_and_never_sent_and_can_be_sent_again() {
-    let (emu, raw) = setup();
-    allocation(&raw);
-    let hook = Hook::ok();
-    hook.register(&raw);
+    let (emu, raw, hook) = with_receiver();
     emu.add_callback_fault(CallbackFault::drop_next()).unwrap();
     let dropped = call(&emu, CallSpec::new("7987686144", "6292134471").pin("123"));
     assert_eq!(dropped.status, CallbackStatus::Dropped);
@@ -355,10 +358,7 @@ fn callbacks_never_reach_the_emulator_itself_or_any_emulators_controls() {
 
 #[test]
 fn callbacks_can_be_waited_for_over_http() {
-    let (emu, raw) = setup();
-    allocation(&raw);
-    let hook = Hook::ok();
-    hook.register(&raw);
+    let (emu, raw, hook) = with_receiver();
     let out = raw
         .control(
             "POST",
@@ -411,10 +411,7 @@ const NEVER: Duration = Duration::from_secs(120);
 
 #[test]
 fn a_blocking_waiter_is_woken_when_its_callback_settles() {
-    let (emu, raw) = setup();
-    allocation(&raw);
-    let hook = Hook::ok();
-    hook.register(&raw);
+    let (emu, _, hook) = with_receiver();
     // Delivered 300 ms after the call: the waiter, started before the call, is waiting by
     // then, so only the settling can end its wait before the deadline.
     emu.add_callback_fault(CallbackFault::delay(Duration::from_millis(300)))
@@ -438,10 +435,7 @@ fn a_blocking_waiter_is_woken_when_its_callback_settles() {
 
 #[test]
 fn queued_callback_faults_are_listed_and_can_be_cleared() {
-    let (emu, raw) = setup();
-    allocation(&raw);
-    let hook = Hook::ok();
-    hook.register(&raw);
+    let (emu, raw, hook) = with_receiver();
     raw.control(
         "POST",
         "/callbacks/faults",
