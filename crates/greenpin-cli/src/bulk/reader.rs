@@ -5,44 +5,56 @@
 //! id's two results could not be told apart. Queues hold one batch each, so memory does not
 //! grow with the file.
 
-use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::SyncSender;
 
 use super::Msg;
-use super::input::Row;
+use super::input::{Fnv, Row};
 use super::results::Applied;
 use crate::exit::CommandError;
 
+/// A row's allocation id, hashed (FNV-1a): it picks the row's worker, and tells apart the
+/// allocations of a batch.
+fn id_hash(row: &Row) -> Option<u64> {
+    row.greenpin_id().map(|id| {
+        let mut hash = Fnv::new();
+        hash.write(id.as_bytes());
+        hash.0
+    })
+}
+
 /// The worker a row goes to: by its allocation id, so one id's rows keep their order.
-fn shard_of(row: &Row, shards: usize) -> usize {
-    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
-    let h = BuildHasherDefault::<DefaultHasher>::default().hash_one(row.greenpin_id());
-    (h % shards as u64) as usize
+fn shard_of(id: Option<u64>, shards: usize) -> usize {
+    // By the hash's high bits, which depend on every byte of the id (FNV's low bits depend
+    // only on the bytes' low bits).
+    ((u128::from(id.unwrap_or(0)) * shards as u128) >> 64) as usize
 }
 
 /// A batch being filled for one worker.
 struct Filling {
     rows: Vec<Row>,
-    ids: HashSet<String>,
+    /// The hashes of the allocation ids the batch holds (at most 100: a scan is quicker
+    /// than a set). Two ids with one hash end the batch early, which is only slower.
+    ids: Vec<u64>,
 }
 
 impl Filling {
     fn new(capacity: usize) -> Self {
         Filling {
             rows: Vec::with_capacity(capacity),
-            ids: HashSet::new(),
+            ids: Vec::with_capacity(capacity),
         }
     }
 
-    /// Whether `row` may join: not when its allocation already has a row here.
-    fn admits(&self, row: &Row) -> bool {
-        row.greenpin_id().is_none_or(|id| !self.ids.contains(id))
+    /// Whether a row of allocation `id` may join: not when that allocation already has a
+    /// row here.
+    fn admits(&self, id: Option<u64>) -> bool {
+        id.is_none_or(|id| !self.ids.contains(&id))
     }
 
-    fn push(&mut self, row: Row) {
-        if let Some(id) = row.greenpin_id() {
-            self.ids.insert(id.to_owned());
+    fn push(&mut self, row: Row, id: Option<u64>) {
+        if let Some(id) = id {
+            self.ids.push(id);
         }
         self.rows.push(row);
     }
@@ -81,12 +93,13 @@ pub(super) fn read(
             skipped += 1;
             continue;
         }
-        let shard = shard_of(&row, queues.len());
+        let id = id_hash(&row);
+        let shard = shard_of(id, queues.len());
         let batch_for = &mut filling[shard];
-        if !batch_for.admits(&row) && queues[shard].send(batch_for.take(batch)).is_err() {
+        if !batch_for.admits(id) && queues[shard].send(batch_for.take(batch)).is_err() {
             return;
         }
-        batch_for.push(row);
+        batch_for.push(row, id);
         if batch_for.rows.len() == batch && queues[shard].send(batch_for.take(batch)).is_err() {
             return;
         }

@@ -1,20 +1,23 @@
 //! A worker: takes a batch, refuses the rows the core refuses (naming the column or field as
 //! the user wrote it), sends the rest in one bulk request, and matches the answer to the
-//! rows by `greenpin_id`. While the service asks to slow down it waits with every other
+//! rows by `greenpin_id`. The request is the core's bulk update made of the items the core
+//! has just validated one by one ([`Batch`]), and its answer is read for what a row's
+//! outcome records, not for the allocations it also carries. While the service asks to slow down it waits with every other
 //! worker ([`pace`](super::pace)), within the row's deadline (`--timeout`), and gives the
 //! rows an outcome whatever happens: a row that may have reached the service is never taken
 //! as not applied.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::SyncSender;
 use std::time::{Duration, Instant};
 
 use greenpin_blocking::Client;
-use greenpin_core::BulkItemResult;
-use greenpin_core::ops::OperationKind;
+use greenpin_core::ops::{Operation, OperationKind};
 use greenpin_core::retry::{Decision, RetryPolicy, is_transient, jitter};
-use greenpin_core::{BulkSpec, Error, ValidationContext};
+use greenpin_core::{BulkItemBody, BulkSpec, Error, ErrorCode, ValidationContext, ValidationError};
+use serde::Deserialize;
 
 use super::Msg;
 use super::input::{Row, RowKey};
@@ -67,14 +70,14 @@ impl Work<'_> {
                 Err(refusal) => Err((refusal.greenpin_id, refusal.message)),
                 Ok(item) => match item.validate(&self.context) {
                     Err(e) => Err((item.greenpin_id, words::message(&e, self.words))),
-                    Ok(_) => Ok(item),
+                    Ok(body) => Ok(body),
                 },
             };
             match refusal {
-                Ok(item) => valid.push(Sent {
+                Ok(body) => valid.push(Sent {
                     line: row.line,
                     key: row.key,
-                    item,
+                    body,
                 }),
                 Err((id, message)) => invalid.push(
                     RowOutcome::new(row.line, row.key, id, Outcome::Invalid).because(message),
@@ -92,8 +95,7 @@ impl Work<'_> {
         // every worker waits and the run slows down, not just the request refused.
         let policy = RetryPolicy::default().with_max_attempts(8);
         let started = Instant::now();
-        let mut spec = BulkSpec::new();
-        spec.greenpins = Some(rows.iter().map(|r| r.item.clone()).collect());
+        let batch = Batch { rows: &rows };
         let mut attempt = 1;
         let mut may_have_applied = false;
         loop {
@@ -107,10 +109,10 @@ impl Work<'_> {
                     )
                 });
             }
-            let e = match self.client.bulk_update(&spec) {
+            let e = match self.client.execute(&batch) {
                 Ok(answer) => {
                     self.pace.succeeded();
-                    return Some(match_results(&rows, answer.greenpins));
+                    return Some(match_results(&rows, answer.data.greenpins));
                 }
                 Err(e) => e,
             };
@@ -172,13 +174,83 @@ impl Work<'_> {
 pub(super) struct Sent {
     line: u64,
     key: RowKey,
-    item: greenpin_core::BulkItemSpec,
+    body: BulkItemBody,
 }
 
 impl Sent {
-    fn outcome(&self, outcome: Outcome) -> RowOutcome {
-        RowOutcome::new(self.line, self.key, self.item.greenpin_id.clone(), outcome)
+    fn id(&self) -> &str {
+        self.body.greenpin_id.as_str()
     }
+
+    fn outcome(&self, outcome: Outcome) -> RowOutcome {
+        RowOutcome::new(self.line, self.key, Some(self.id().to_owned()), outcome)
+    }
+}
+
+/// The bulk update a worker sends: `PUT /greenpin` with the items of a batch, each already
+/// validated by the core ([`greenpin_core::BulkItemSpec::validate`]), so none is checked
+/// twice; the count is checked as the core checks it.
+struct Batch<'a> {
+    rows: &'a [Sent],
+}
+
+impl Operation for Batch<'_> {
+    type Output = Outcomes;
+
+    fn kind(&self) -> OperationKind {
+        OperationKind::BulkUpdate
+    }
+
+    fn path(&self) -> Cow<'static, str> {
+        Cow::Borrowed("/greenpin")
+    }
+
+    fn body(&self, _: &ValidationContext) -> Result<Option<Vec<u8>>, ValidationError> {
+        struct Items<'a>(&'a [Sent]);
+        impl serde::Serialize for Items<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(self.0.iter().map(|r| &r.body))
+            }
+        }
+        #[derive(serde::Serialize)]
+        struct Body<'a> {
+            greenpins: Items<'a>,
+        }
+        BulkSpec::check_count(Some(self.rows.len()))?;
+        // A validated body has string keys and derived Serialize impls: it cannot fail.
+        let body = serde_json::to_vec(&Body {
+            greenpins: Items(self.rows),
+        })
+        .map_err(|e| {
+            ValidationError::new(
+                "greenpins",
+                greenpin_core::ValidationKind::Invalid,
+                e.to_string(),
+            )
+        })?;
+        Ok(Some(body))
+    }
+}
+
+/// A bulk update's answer as a row's outcome needs it: each item's result without the
+/// allocation it carries (a row records its id, status, code and message, never the
+/// allocation), which spares reading a hundred allocations an answer.
+#[derive(Deserialize)]
+pub(super) struct Outcomes {
+    greenpins: Vec<ItemResult>,
+}
+
+/// One item's result ([`greenpin_core::BulkItemResult`] without its `data`).
+#[derive(Deserialize)]
+struct ItemResult {
+    #[serde(default)]
+    greenpin_id: Option<String>,
+    success: bool,
+    status: u16,
+    #[serde(default)]
+    code: Option<ErrorCode>,
+    #[serde(default)]
+    message: Option<String>,
 }
 
 fn unknown(rows: &[Sent], why: &str) -> Vec<RowOutcome> {
@@ -214,36 +286,130 @@ fn failed(rows: &[Sent], e: &Error, earlier: bool, note: Option<String>) -> Vec<
 /// The documented contract does not promise the order of item results: each carries its
 /// greenpin_id, so rows are matched by id (a batch holds one row per id, see the reader). A
 /// row the answer does not account for is unknown, never applied.
-fn match_results(rows: &[Sent], answer: Vec<BulkItemResult>) -> Vec<RowOutcome> {
-    let mut by_id: HashMap<String, BulkItemResult> = HashMap::new();
-    for r in answer {
-        if let Some(id) = r.greenpin_id.clone() {
+fn match_results(rows: &[Sent], answer: Vec<ItemResult>) -> Vec<RowOutcome> {
+    // Most answers keep the items' order: then each result is its row's, with no lookup.
+    let in_order = answer.len() == rows.len()
+        && rows
+            .iter()
+            .zip(&answer)
+            .all(|(row, r)| r.greenpin_id.as_deref() == Some(row.id()));
+    if in_order {
+        return rows
+            .iter()
+            .zip(answer)
+            .map(|(row, r)| row_outcome(row, Some(r)))
+            .collect();
+    }
+    let mut by_id: HashMap<String, ItemResult> = HashMap::with_capacity(answer.len());
+    for mut r in answer {
+        if let Some(id) = r.greenpin_id.take() {
             by_id.entry(id).or_insert(r);
         }
     }
     rows.iter()
-        .map(|row| {
-            let id = row.item.greenpin_id.clone().unwrap_or_default();
-            match by_id.remove(&id) {
-                Some(r) if r.success => RowOutcome {
-                    status: Some(r.status),
-                    ..row.outcome(Outcome::Applied)
-                },
-                Some(r) => RowOutcome {
-                    status: Some(r.status),
-                    code: r.code.map(|c| c.code()),
-                    exit: Some(Exit::Api),
-                    ..row
-                        .outcome(Outcome::Failed)
-                        .because(r.message.unwrap_or_default())
-                },
-                None => RowOutcome {
-                    exit: Some(Exit::Api),
-                    ..row.outcome(Outcome::Unknown).because(
-                        "the service's answer has no result for this row; it may or may not have been applied",
-                    )
-                },
-            }
-        })
+        .map(|row| row_outcome(row, by_id.remove(row.id())))
         .collect()
+}
+
+/// A sent row's outcome from its result in the answer, if it has one.
+fn row_outcome(row: &Sent, result: Option<ItemResult>) -> RowOutcome {
+    match result {
+        Some(r) if r.success => RowOutcome {
+            status: Some(r.status),
+            ..row.outcome(Outcome::Applied)
+        },
+        Some(r) => RowOutcome {
+            status: Some(r.status),
+            code: r.code.map(|c| c.code()),
+            exit: Some(Exit::Api),
+            ..row
+                .outcome(Outcome::Failed)
+                .because(r.message.unwrap_or_default())
+        },
+        None => RowOutcome {
+            exit: Some(Exit::Api),
+            ..row.outcome(Outcome::Unknown).because(
+                "the service's answer has no result for this row; it may or may not have been applied",
+            )
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use greenpin_core::{BulkItemSpec, Usage};
+
+    fn sent(line: u64, id: &str) -> Sent {
+        let body = BulkItemSpec::new(id)
+            .usage(Usage::Oneway)
+            .validate(&ValidationContext::default())
+            .unwrap();
+        Sent {
+            line,
+            key: RowKey(line),
+            body,
+        }
+    }
+
+    fn answer(json: &str) -> Vec<ItemResult> {
+        serde_json::from_str::<Outcomes>(json).unwrap().greenpins
+    }
+
+    fn outcomes(rows: &[Sent], json: &str) -> Vec<(Option<String>, Outcome, Option<u16>)> {
+        match_results(rows, answer(json))
+            .into_iter()
+            .map(|o| (o.greenpin_id, o.outcome, o.status))
+            .collect()
+    }
+
+    #[test]
+    fn results_in_the_items_order_or_not_go_to_the_row_with_their_id() {
+        let rows = [sent(2, "g-1"), sent(3, "g-2")];
+        let ok = r#"{"greenpin_id":"g-1","success":true,"status":200,"data":{"a":1}}"#;
+        let refused =
+            r#"{"greenpin_id":"g-2","success":false,"status":404,"code":1,"message":"gone"}"#;
+        let want = vec![
+            (Some("g-1".to_owned()), Outcome::Applied, Some(200)),
+            (Some("g-2".to_owned()), Outcome::Failed, Some(404)),
+        ];
+        // In order, and as many as the rows: read position by position.
+        assert_eq!(
+            outcomes(&rows, &format!(r#"{{"greenpins":[{ok},{refused}]}}"#)),
+            want
+        );
+        // Swapped, as many: still by id.
+        assert_eq!(
+            outcomes(&rows, &format!(r#"{{"greenpins":[{refused},{ok}]}}"#)),
+            want
+        );
+        // One result for another id, in the first row's place: that row is unknown.
+        let stranger = r#"{"greenpin_id":"g-9","success":true,"status":200}"#;
+        assert_eq!(
+            outcomes(&rows, &format!(r#"{{"greenpins":[{stranger},{refused}]}}"#)),
+            vec![
+                (Some("g-1".to_owned()), Outcome::Unknown, None),
+                (Some("g-2".to_owned()), Outcome::Failed, Some(404)),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_batch_is_sent_as_the_core_validated_it() {
+        let rows = [sent(2, "g-1"), sent(3, "g-2")];
+        let body = Batch { rows: &rows }
+            .body(&ValidationContext::default())
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(body).unwrap(),
+            r#"{"greenpins":[{"greenpin_id":"g-1","usage":"oneway"},{"greenpin_id":"g-2","usage":"oneway"}]}"#
+        );
+        assert_eq!(Batch { rows: &rows }.kind(), OperationKind::BulkUpdate);
+        assert_eq!(Batch { rows: &rows }.path(), "/greenpin");
+        let refused = Batch { rows: &[] }
+            .body(&ValidationContext::default())
+            .unwrap_err();
+        assert_eq!(refused.field(), "greenpins");
+    }
 }

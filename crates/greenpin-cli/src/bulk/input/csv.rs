@@ -29,16 +29,53 @@ const COLUMNS: &[&str] = &[
     "deallocate_after",
 ];
 
+/// Where [`item`] finds each value among [`COLUMNS`] (a test keeps them in step).
+const GREENPIN_ID: usize = 0;
+const A_PARTY: [usize; 4] = [1, 2, 3, 4];
+const B_PARTY: [usize; 4] = [5, 6, 7, 8];
+const USAGE: usize = 9;
+const DEALLOCATE_AFTER: usize = 10;
+
 /// Longest value read into a row (64 KiB); a longer one makes the row invalid.
 const MAX_VALUE: usize = 64 << 10;
 
 fn reader<R: Read>(source: R) -> csv::Reader<R> {
     // Flexible: a record of the wrong length is reported here, after the check for an
-    // unclosed quote, which is the likelier cause.
+    // unclosed quote, which is the likelier cause. Values are trimmed where they are read
+    // (`value`): the `csv` crate's trimming copies every record.
     csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
+        .trim(csv::Trim::Headers)
         .flexible(true)
         .from_reader(source)
+}
+
+/// Where the file has each column: worked out once from its header, so a row is read by
+/// position, never by comparing names.
+struct Layout {
+    /// How many values a record has.
+    len: usize,
+    /// The file's columns sorted by name (the order a row's key hashes its values in, and
+    /// its values are checked in): each one's name, its position in the file and its
+    /// position in [`COLUMNS`].
+    by_name: Vec<(&'static str, usize, usize)>,
+}
+
+impl Layout {
+    fn new(columns: &[String]) -> Layout {
+        let mut by_name: Vec<(&'static str, usize, usize)> = columns
+            .iter()
+            .enumerate()
+            .filter_map(|(at, c)| {
+                let slot = COLUMNS.iter().position(|k| k == c)?;
+                Some((COLUMNS[slot], at, slot))
+            })
+            .collect();
+        by_name.sort_unstable();
+        Layout {
+            len: columns.len(),
+            by_name,
+        }
+    }
 }
 
 /// The header's columns, checked: known names, and a `greenpin_id`.
@@ -86,13 +123,19 @@ fn problem(e: &csv::Error) -> String {
     }
 }
 
+/// A value as read: without the ASCII whitespace around it.
+fn value(raw: &[u8]) -> &[u8] {
+    raw.trim_ascii()
+}
+
 /// A record's structural problem, if any: a value spanning lines (no GreenPin field holds a
 /// line break, so this is an unclosed quote that would otherwise swallow the rest of the
 /// file).
 fn multiline(record: &csv::ByteRecord) -> bool {
-    record
-        .iter()
-        .any(|v| v.iter().any(|b| *b == b'\n' || *b == b'\r'))
+    let breaks = |v: &[u8]| memchr::memchr2(b'\n', b'\r', v).is_some();
+    // One scan of the values end to end first: a line break is rare, and only then does it
+    // matter whether it is inside a value or trimmed from its end.
+    breaks(record.as_slice()) && record.iter().any(|v| breaks(value(v)))
 }
 
 /// The line a record starts on.
@@ -115,7 +158,7 @@ pub(super) fn survey(path: &Path, file: File) -> Result<Survey, CommandError> {
             path.display()
         ))
     };
-    let source = Tracked::new(file).capped();
+    let source = Tracked::new(file).hashed().capped();
     let mut reader = reader(source);
     let columns = columns(path, &mut reader)?.len();
     let mut record = csv::ByteRecord::new();
@@ -149,7 +192,7 @@ pub(super) fn survey(path: &Path, file: File) -> Result<Survey, CommandError> {
     let source = reader.into_inner();
     Ok(Survey {
         rows,
-        fingerprint: format!("fnv1a64:{:016x}", source.hash.0),
+        fingerprint: source.fingerprint(),
     })
 }
 
@@ -160,7 +203,7 @@ pub(super) fn rows(
 ) -> Result<Box<dyn Iterator<Item = Result<Row, CommandError>> + Send>, CommandError> {
     let display = path.display().to_string();
     let mut reader = reader(Tracked::new(file).capped());
-    let columns = columns(path, &mut reader)?;
+    let columns = Layout::new(&columns(path, &mut reader)?);
     let mut record = csv::ByteRecord::new();
     Ok(Box::new(std::iter::from_fn(move || {
         let read = reader.read_byte_record(&mut record);
@@ -173,11 +216,11 @@ pub(super) fn rows(
                 "{display}: line {}: a value runs over several lines (the file changed during the run?)",
                 record_line(&mut reader, &record)
             )))),
-            Ok(true) if record.len() != columns.len() => Some(Err(CommandError::Usage(format!(
+            Ok(true) if record.len() != columns.len => Some(Err(CommandError::Usage(format!(
                 "{display}: line {}: {} values where the header has {} columns (the file changed during the run?)",
                 record_line(&mut reader, &record),
                 record.len(),
-                columns.len()
+                columns.len
             )))),
             Ok(true) => {
                 let line = record_line(&mut reader, &record);
@@ -192,60 +235,54 @@ pub(super) fn rows(
     })))
 }
 
-fn row(line: u64, columns: &[String], record: &csv::ByteRecord) -> Row {
+fn row(line: u64, columns: &Layout, record: &csv::ByteRecord) -> Row {
     // The key: the non-empty values by column name, names sorted.
-    let mut named: Vec<(&str, &[u8])> = columns
-        .iter()
-        .map(String::as_str)
-        .zip(record.iter())
-        .filter(|(_, v)| !v.is_empty())
-        .collect();
-    named.sort_unstable_by(|x, y| x.0.cmp(y.0));
     let mut hash = Fnv::new();
-    for (name, value) in &named {
-        hash.piece(name.as_bytes());
-        hash.piece(value);
+    for &(name, at, _) in &columns.by_name {
+        let value = value(&record[at]);
+        if !value.is_empty() {
+            hash.piece(name.as_bytes());
+            hash.piece(value);
+        }
     }
     let key = RowKey(hash.0);
-    let mut values: Vec<(&str, &str)> = Vec::with_capacity(named.len());
-    for (name, value) in named {
+    // The values, as text, by their place in COLUMNS; checked in the key's order.
+    let mut values: [Option<&str>; COLUMNS.len()] = [None; COLUMNS.len()];
+    for &(name, at, slot) in &columns.by_name {
+        let value = value(&record[at]);
+        if value.is_empty() {
+            continue;
+        }
+        let refuse = |message: String| Row {
+            line,
+            key,
+            item: Err(Refusal {
+                greenpin_id: None,
+                message,
+            }),
+        };
         if value.len() > MAX_VALUE {
-            return Row {
-                line,
-                key,
-                item: Err(Refusal {
-                    greenpin_id: None,
-                    message: format!(
-                        "{name}: the value is longer than {} KiB; no GreenPin field is that long",
-                        MAX_VALUE >> 10
-                    ),
-                }),
-            };
+            return refuse(format!(
+                "{name}: the value is longer than {} KiB; no GreenPin field is that long",
+                MAX_VALUE >> 10
+            ));
         }
-        match std::str::from_utf8(value) {
-            Ok(v) => values.push((name, v)),
-            Err(_) => {
-                return Row {
-                    line,
-                    key,
-                    item: Err(Refusal {
-                        greenpin_id: None,
-                        message: format!("{name}: not UTF-8 text"),
-                    }),
-                };
-            }
-        }
+        let Ok(text) = std::str::from_utf8(value) else {
+            return refuse(format!("{name}: not UTF-8 text"));
+        };
+        values[slot] = Some(text);
     }
-    let get = |name: &str| values.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
     Row {
         line,
         key,
-        item: item(&get),
+        item: item(&values),
     }
 }
 
-fn item<'a>(get: &dyn Fn(&str) -> Option<&'a str>) -> Result<BulkItemSpec, Refusal> {
-    let id = get("greenpin_id").map(str::to_owned);
+/// A row's item from its values, by their place in [`COLUMNS`].
+fn item(values: &[Option<&str>; COLUMNS.len()]) -> Result<BulkItemSpec, Refusal> {
+    let get = |slot: usize| values[slot];
+    let id = get(GREENPIN_ID).map(str::to_owned);
     let refuse = |message: String| Refusal {
         greenpin_id: id.clone(),
         message,
@@ -257,11 +294,9 @@ fn item<'a>(get: &dyn Fn(&str) -> Option<&'a str>) -> Result<BulkItemSpec, Refus
             .map(str::to_owned)
             .collect::<Vec<_>>()
     };
-    let party = |side: &str| -> Result<Option<PartySpec>, Refusal> {
-        let numbers = get(&format!("{side}_numbers"));
-        let vns = get(&format!("{side}_vns"));
-        let pin = get(&format!("{side}_pin"));
-        let len = get(&format!("{side}_pin_length"));
+    // A party's four columns, `numbers, vns, pin, pin_length`, by their place in COLUMNS.
+    let party = |side: &str, columns: [usize; 4]| -> Result<Option<PartySpec>, Refusal> {
+        let [numbers, vns, pin, len] = columns.map(get);
         if numbers.is_none() && vns.is_none() && pin.is_none() && len.is_none() {
             return Ok(None);
         }
@@ -285,11 +320,31 @@ fn item<'a>(get: &dyn Fn(&str) -> Option<&'a str>) -> Result<BulkItemSpec, Refus
     };
     let mut item = BulkItemSpec::default();
     item.greenpin_id = id.clone();
-    item.a = party("a")?;
-    item.b = party("b")?;
-    item.usage = get("usage").map(Usage::from);
-    if let Some(d) = get("deallocate_after") {
+    item.a = party("a", A_PARTY)?;
+    item.b = party("b", B_PARTY)?;
+    item.usage = get(USAGE).map(Usage::from);
+    if let Some(d) = get(DEALLOCATE_AFTER) {
         item = item.deallocate_after(d);
     }
     Ok(item)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn item_reads_each_column_where_columns_lists_it() {
+        let at = |slot: usize| COLUMNS[slot];
+        assert_eq!(at(GREENPIN_ID), "greenpin_id");
+        for (side, slots) in [("a", A_PARTY), ("b", B_PARTY)] {
+            let names = slots.map(at);
+            assert_eq!(
+                names,
+                ["numbers", "vns", "pin", "pin_length"].map(|c| format!("{side}_{c}"))
+            );
+        }
+        assert_eq!(at(USAGE), "usage");
+        assert_eq!(at(DEALLOCATE_AFTER), "deallocate_after");
+    }
 }

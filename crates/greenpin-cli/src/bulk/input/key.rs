@@ -28,13 +28,13 @@ impl std::str::FromStr for RowKey {
 /// enough to tell rows of one file apart (a collision among a million rows has odds of
 /// about 1 in 37 million).
 #[derive(Clone, Copy)]
-pub(super) struct Fnv(pub(super) u64);
+pub(crate) struct Fnv(pub(crate) u64);
 
 impl Fnv {
-    pub(super) fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Fnv(0xcbf2_9ce4_8422_2325)
     }
-    pub(super) fn write(&mut self, bytes: &[u8]) {
+    pub(crate) fn write(&mut self, bytes: &[u8]) {
         for b in bytes {
             self.0 ^= u64::from(*b);
             self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
@@ -47,13 +47,14 @@ impl Fnv {
     }
 }
 
-/// A reader that hashes what passes through it and notes where each line's content
-/// starts. The `csv` crate reports a record's position as where it began looking — before
+/// A reader that notes where each line's content starts and, for the first pass, hashes
+/// what passes through it ([`Tracked::hashed`]). The `csv` crate reports a record's position as where it began looking — before
 /// any blank lines, and on the `\n` of a CRLF — so its line numbers are off after blank
 /// lines and in CRLF files; the record's real line is that of its first byte.
 pub(super) struct Tracked<R> {
     inner: R,
-    pub(super) hash: Fnv,
+    /// The bytes so far, hashed; `None` when no fingerprint is wanted (the second pass).
+    hash: Option<Fnv>,
     /// Bytes read so far.
     offset: u64,
     /// The line being read (1-based), and whether its first content byte was seen.
@@ -77,7 +78,7 @@ impl<R> Tracked<R> {
     pub(super) fn new(inner: R) -> Self {
         Tracked {
             inner,
-            hash: Fnv::new(),
+            hash: None,
             offset: 0,
             line: 1,
             seen: false,
@@ -85,6 +86,20 @@ impl<R> Tracked<R> {
             since_record: 0,
             capped: false,
         }
+    }
+
+    /// The same, hashing every byte read (see [`Tracked::fingerprint`]).
+    pub(super) fn hashed(mut self) -> Self {
+        self.hash = Some(Fnv::new());
+        self
+    }
+
+    /// The file's fingerprint, `fnv1a64:<hex>`, once read to its end; empty unless
+    /// [`Tracked::hashed`].
+    pub(super) fn fingerprint(&self) -> String {
+        self.hash
+            .map(|h| format!("fnv1a64:{:016x}", h.0))
+            .unwrap_or_default()
     }
 
     /// The same, refusing to read a record past [`MAX_RECORD`].
@@ -118,19 +133,33 @@ impl<R: Read> Read for Tracked<R> {
         }
         let n = self.inner.read(buf)?;
         self.since_record += n as u64;
-        self.hash.write(&buf[..n]);
-        for (i, b) in buf[..n].iter().enumerate() {
-            match b {
-                b'\n' => {
+        if let Some(hash) = &mut self.hash {
+            hash.write(&buf[..n]);
+        }
+        let read = &buf[..n];
+        let mut i = 0;
+        while i < n {
+            if !self.seen {
+                // Before a line's content: line breaks count, `\r` is passed over.
+                match read[i] {
+                    b'\n' => self.line += 1,
+                    b'\r' => {}
+                    _ => {
+                        self.starts.push_back((self.offset + i as u64, self.line));
+                        self.seen = true;
+                    }
+                }
+                i += 1;
+                continue;
+            }
+            // Within a line's content: on to its end.
+            match memchr::memchr(b'\n', &read[i..]) {
+                Some(at) => {
+                    i += at + 1;
                     self.line += 1;
                     self.seen = false;
                 }
-                b'\r' => {}
-                _ if !self.seen => {
-                    self.starts.push_back((self.offset + i as u64, self.line));
-                    self.seen = true;
-                }
-                _ => {}
+                None => break,
             }
         }
         self.offset += n as u64;

@@ -17,7 +17,7 @@ use std::path::Path;
 
 use greenpin_core::BulkItemSpec;
 
-pub(crate) use key::RowKey;
+pub(crate) use key::{Fnv, RowKey};
 
 use super::Format;
 use crate::exit::CommandError;

@@ -44,7 +44,7 @@ fn read_line_capped<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>) -> io::Result
 
 /// The first pass: the row count and fingerprint.
 pub(super) fn survey(path: &Path, file: File) -> Result<Survey, CommandError> {
-    let source = Tracked::new(file);
+    let source = Tracked::new(file).hashed();
     let mut reader = BufReader::new(source);
     let mut buf = Vec::new();
     let mut rows = 0;
@@ -61,7 +61,7 @@ pub(super) fn survey(path: &Path, file: File) -> Result<Survey, CommandError> {
     }
     Ok(Survey {
         rows,
-        fingerprint: format!("fnv1a64:{:016x}", reader.into_inner().hash.0),
+        fingerprint: reader.into_inner().fingerprint(),
     })
 }
 
