@@ -133,7 +133,9 @@ impl Work<'_> {
             };
             match retry {
                 Some(wait) if within(wait) => {
-                    may_have_applied = matches!(&e, Error::Transport(t) if t.may_have_been_sent);
+                    // Once a try may have applied the rows, they stay "may have": a later
+                    // refusal does not undo an earlier try.
+                    may_have_applied |= e.outcome_unknown();
                     let change = self.pace.throttled(wait);
                     let why = match e.status() {
                         Some(s) => format!("the service asked to slow down ({s})"),
@@ -205,6 +207,8 @@ impl Operation for Batch<'_> {
         Cow::Borrowed("/greenpin")
     }
 
+    // The client's context is not consulted: each item was validated with the run's
+    // (`Work::context`), made from the same `--country` as the client's (see `bulk::run`).
     fn body(&self, _: &ValidationContext) -> Result<Option<Vec<u8>>, ValidationError> {
         struct Items<'a>(&'a [Sent]);
         impl serde::Serialize for Items<'_> {
@@ -263,10 +267,11 @@ fn unknown(rows: &[Sent], why: &str) -> Vec<RowOutcome> {
 }
 
 /// Rows whose request ended in `e`: failed, or unknown when this request or an earlier try
-/// may have reached the service (a timeout after sending), so that they are never taken as
-/// not applied.
+/// may have reached the service, so that they are never taken as not applied. Whether it
+/// may have is the core's rule ([`Error::outcome_unknown`]): a timeout after sending, a
+/// server error, or a success answer that could not be read.
 fn failed(rows: &[Sent], e: &Error, earlier: bool, note: Option<String>) -> Vec<RowOutcome> {
-    let sent = earlier || matches!(e, Error::Transport(t) if t.may_have_been_sent);
+    let sent = earlier || e.outcome_unknown();
     let what = if sent {
         Outcome::Unknown
     } else {
@@ -338,13 +343,15 @@ fn row_outcome(row: &Sent, result: Option<ItemResult>) -> RowOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use greenpin_core::ops::BulkUpdate;
     use greenpin_core::{BulkItemSpec, Usage};
 
+    fn spec(id: &str) -> BulkItemSpec {
+        BulkItemSpec::new(id).usage(Usage::Oneway)
+    }
+
     fn sent(line: u64, id: &str) -> Sent {
-        let body = BulkItemSpec::new(id)
-            .usage(Usage::Oneway)
-            .validate(&ValidationContext::default())
-            .unwrap();
+        let body = spec(id).validate(&ValidationContext::default()).unwrap();
         Sent {
             line,
             key: RowKey(line),
@@ -356,23 +363,57 @@ mod tests {
         serde_json::from_str::<Outcomes>(json).unwrap().greenpins
     }
 
-    fn outcomes(rows: &[Sent], json: &str) -> Vec<(Option<String>, Outcome, Option<u16>)> {
+    /// Each row's id, outcome, status, code, message and exit.
+    type Said = (
+        Option<String>,
+        Outcome,
+        Option<u16>,
+        Option<i64>,
+        Option<String>,
+        Option<Exit>,
+    );
+
+    fn outcomes(rows: &[Sent], json: &str) -> Vec<Said> {
         match_results(rows, answer(json))
             .into_iter()
-            .map(|o| (o.greenpin_id, o.outcome, o.status))
+            .map(|o| {
+                (
+                    o.greenpin_id,
+                    o.outcome,
+                    o.status,
+                    o.code,
+                    o.message,
+                    o.exit,
+                )
+            })
             .collect()
     }
 
     #[test]
     fn results_in_the_items_order_or_not_go_to_the_row_with_their_id() {
         let rows = [sent(2, "g-1"), sent(3, "g-2")];
+        // The allocation an item carries is not read: one that is not an allocation at
+        // all does not unsettle the row the service says it applied.
         let ok = r#"{"greenpin_id":"g-1","success":true,"status":200,"data":{"a":1}}"#;
         let refused =
             r#"{"greenpin_id":"g-2","success":false,"status":404,"code":1,"message":"gone"}"#;
-        let want = vec![
-            (Some("g-1".to_owned()), Outcome::Applied, Some(200)),
-            (Some("g-2".to_owned()), Outcome::Failed, Some(404)),
-        ];
+        let applied: Said = (
+            Some("g-1".into()),
+            Outcome::Applied,
+            Some(200),
+            None,
+            None,
+            None,
+        );
+        let failed: Said = (
+            Some("g-2".into()),
+            Outcome::Failed,
+            Some(404),
+            Some(1),
+            Some("gone".into()),
+            Some(Exit::Api),
+        );
+        let want = vec![applied.clone(), failed.clone()];
         // In order, and as many as the rows: read position by position.
         assert_eq!(
             outcomes(&rows, &format!(r#"{{"greenpins":[{ok},{refused}]}}"#)),
@@ -385,31 +426,39 @@ mod tests {
         );
         // One result for another id, in the first row's place: that row is unknown.
         let stranger = r#"{"greenpin_id":"g-9","success":true,"status":200}"#;
+        let unknown = |o: &Said| (o.0.clone(), o.1, o.5);
+        let got = outcomes(&rows, &format!(r#"{{"greenpins":[{stranger},{refused}]}}"#));
         assert_eq!(
-            outcomes(&rows, &format!(r#"{{"greenpins":[{stranger},{refused}]}}"#)),
-            vec![
-                (Some("g-1".to_owned()), Outcome::Unknown, None),
-                (Some("g-2".to_owned()), Outcome::Failed, Some(404)),
-            ]
+            unknown(&got[0]),
+            (Some("g-1".into()), Outcome::Unknown, Some(Exit::Api))
         );
+        assert_eq!(got[1], failed);
+        // A result without an id, and a second result for one id (the first counts), and
+        // more results than rows.
+        let anonymous = r#"{"success":false,"status":400,"code":3,"message":"?"}"#;
+        let again = r#"{"greenpin_id":"g-1","success":false,"status":500}"#;
+        let got = outcomes(
+            &rows,
+            &format!(r#"{{"greenpins":[{anonymous},{ok},{again},{refused},{stranger}]}}"#),
+        );
+        assert_eq!(got, want);
     }
 
     #[test]
-    fn a_batch_is_sent_as_the_core_validated_it() {
+    fn a_batch_is_the_core_s_own_bulk_update_of_its_items() {
+        let ctx = ValidationContext::default();
         let rows = [sent(2, "g-1"), sent(3, "g-2")];
-        let body = Batch { rows: &rows }
-            .body(&ValidationContext::default())
-            .unwrap()
-            .unwrap();
-        assert_eq!(
-            String::from_utf8(body).unwrap(),
-            r#"{"greenpins":[{"greenpin_id":"g-1","usage":"oneway"},{"greenpin_id":"g-2","usage":"oneway"}]}"#
-        );
-        assert_eq!(Batch { rows: &rows }.kind(), OperationKind::BulkUpdate);
-        assert_eq!(Batch { rows: &rows }.path(), "/greenpin");
-        let refused = Batch { rows: &[] }
-            .body(&ValidationContext::default())
-            .unwrap_err();
+        let core = BulkUpdate::new(BulkSpec::new().item(spec("g-1")).item(spec("g-2")));
+        let batch = Batch { rows: &rows };
+        assert_eq!(batch.body(&ctx).unwrap(), core.body(&ctx).unwrap());
+        assert_eq!(batch.kind(), core.kind());
+        assert_eq!(batch.path(), core.path());
+        // The count is checked as the core checks it: none, or more than 100, is refused.
+        let refused = Batch { rows: &[] }.body(&ctx).unwrap_err();
         assert_eq!(refused.field(), "greenpins");
+        let many: Vec<Sent> = (0..=100).map(|i| sent(i, &format!("g-{i}"))).collect();
+        let refused = Batch { rows: &many }.body(&ctx).unwrap_err();
+        assert_eq!(refused.kind(), greenpin_core::ValidationKind::TooManyInBulk);
+        assert!(Batch { rows: &many[..100] }.body(&ctx).is_ok());
     }
 }

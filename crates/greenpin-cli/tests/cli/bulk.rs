@@ -192,6 +192,37 @@ fn bulk_results_are_matched_by_id_not_by_position() {
 }
 
 #[test]
+fn rows_of_a_success_answer_that_cannot_be_read_are_unknown_not_failed() {
+    let e = env();
+    // A 200 whose items lack `success` and `status`: the service took the request, so its
+    // rows may have been applied; they are recorded unknown (a resume sends them again),
+    // never failed.
+    let url = answering(
+        200,
+        r#"{"success":true,"status":200,"data":{"greenpins":[{"greenpin_id":"g-1"},{"greenpin_id":"g-2"}]}}"#,
+    );
+    let input = e.rows(
+        "unreadable.ndjson",
+        ["g-1", "g-2"].map(|id| format!(r#"{{"greenpin_id":"{id}","usage":"oneway"}}"#)),
+    );
+    let results = e.dir.join("unreadable-results.ndjson");
+    let out = e
+        .bulk(&input)
+        .results(&results)
+        .env("GREENPIN_BASE_URL", url)
+        .run();
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let by_id = outcomes(&results);
+    assert_eq!(by_id["g-1"], "unknown");
+    assert_eq!(by_id["g-2"], "unknown");
+    assert!(
+        stdout(&out).contains("0 applied, 0 invalid, 0 failed, 2 unknown"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
 fn csv_line_numbers_survive_crlf_blank_lines_and_quotes() {
     let e = env();
     let ids = e.allocations("l", 3);

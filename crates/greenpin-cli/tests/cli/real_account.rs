@@ -438,11 +438,38 @@ fn timeout_bounds_a_row_across_its_retries() {
     );
     assert_eq!(code(&out), 3, "{}", stderr(&out));
     let line = &read_results(&results)[0];
-    assert_eq!(line["outcome"], "failed", "{line}");
+    // A 503 is a server error: the core cannot tell that the request was not applied, so
+    // neither does the row (a resume sends it again).
+    assert_eq!(line["outcome"], "unknown", "{line}");
     assert!(
         line["message"].as_str().unwrap().contains("--timeout 2s"),
         "{line}"
     );
+}
+
+#[test]
+fn a_row_a_try_may_have_applied_stays_unknown_whatever_later_tries_say() {
+    let e = env();
+    let ids = e.allocations("maybe", 1);
+    let input = e.rows("maybe.ndjson", usage_rows(&ids, "oneway"));
+    // The first try gets a server error (which may follow work done), the second is asked
+    // to wait, the third is refused outright. What the first may have done, the later
+    // answers cannot undo: the row is unknown, never "failed".
+    for fault in [
+        Fault::status_retry_after(503, 0),
+        Fault::status_retry_after(429, 0),
+        Fault::status(400),
+    ] {
+        e.emu
+            .add_fault(FaultRule::new(fault).method("PUT").times(1))
+            .unwrap();
+    }
+    let results = e.dir.join("maybe-results.ndjson");
+    let out = e.bulk(&input).results(&results).run();
+    let line = &read_results(&results)[0];
+    assert_eq!(line["outcome"], "unknown", "{line}; {}", stderr(&out));
+    // All three tries were made: the last answer is the 400's.
+    assert_eq!(line["status"], 400, "{line}");
 }
 
 #[cfg(unix)]

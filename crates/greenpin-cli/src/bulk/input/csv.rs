@@ -11,7 +11,7 @@ use std::path::Path;
 use greenpin_core::{BulkItemSpec, PartySpec, Usage};
 
 use super::key::{Fnv, RowKey, Tracked};
-use super::{Refusal, Row, Survey};
+use super::{Refusal, Row, Survey, fingerprint};
 use crate::exit::CommandError;
 
 /// The CSV columns, in the order `greenpin bulk-update --help` lists them.
@@ -192,7 +192,7 @@ pub(super) fn survey(path: &Path, file: File) -> Result<Survey, CommandError> {
     let source = reader.into_inner();
     Ok(Survey {
         rows,
-        fingerprint: source.fingerprint(),
+        fingerprint: fingerprint(path, source.fingerprint())?,
     })
 }
 

@@ -94,12 +94,10 @@ impl<R> Tracked<R> {
         self
     }
 
-    /// The file's fingerprint, `fnv1a64:<hex>`, once read to its end; empty unless
-    /// [`Tracked::hashed`].
-    pub(super) fn fingerprint(&self) -> String {
-        self.hash
-            .map(|h| format!("fnv1a64:{:016x}", h.0))
-            .unwrap_or_default()
+    /// The file's fingerprint, `fnv1a64:<hex>`, once read to its end; `None` unless
+    /// [`Tracked::hashed`] (never a stand-in that two files could share).
+    pub(super) fn fingerprint(&self) -> Option<String> {
+        self.hash.map(|h| format!("fnv1a64:{:016x}", h.0))
     }
 
     /// The same, refusing to read a record past [`MAX_RECORD`].

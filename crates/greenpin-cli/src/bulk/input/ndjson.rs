@@ -10,7 +10,7 @@ use std::path::Path;
 use greenpin_core::BulkItemSpec;
 
 use super::key::{Fnv, RowKey, Tracked, hash_json};
-use super::{Refusal, Row, Survey};
+use super::{Refusal, Row, Survey, fingerprint};
 use crate::exit::CommandError;
 
 /// Longest NDJSON line read whole (1 MiB); a longer one is an invalid row, read past
@@ -61,7 +61,7 @@ pub(super) fn survey(path: &Path, file: File) -> Result<Survey, CommandError> {
     }
     Ok(Survey {
         rows,
-        fingerprint: reader.into_inner().fingerprint(),
+        fingerprint: fingerprint(path, reader.into_inner().fingerprint())?,
     })
 }
 
