@@ -4,7 +4,7 @@
 
 use std::process::{Command, Stdio};
 
-use crate::cmd::{Steps, cargo, run};
+use crate::cmd::{Steps, cargo, output, run};
 
 /// Examples CI runs (each must exit 0).
 const EXAMPLES: &[(&str, &str)] = &[
@@ -35,6 +35,28 @@ pub(crate) fn ci() -> Result<(), String> {
     s.step("browser for the dashboard test", crate::browser::for_ci);
     s.step("tests", || {
         run(cargo().args(["test", "--workspace", "--all-features"])).map(|_| String::new())
+    });
+    s.step("greenpin-core without international numbers", || {
+        // The workspace's tests turn the feature on (the emulator and the CLI need it):
+        // the default build of the core is tested on its own.
+        let out = output(cargo().args([
+            "test",
+            "-p",
+            "greenpin-core",
+            "--test",
+            "without_international_numbers",
+        ]))?;
+        let passed: u32 = out
+            .lines()
+            .filter_map(|l| l.strip_prefix("test result: ok. "))
+            .filter_map(|l| l.split(' ').next()?.parse::<u32>().ok())
+            .sum();
+        if passed == 0 {
+            return Err("no test of the core without international numbers ran".into());
+        }
+        Ok(format!(
+            "{passed} tests, greenpin-core's default build (no phonenumber)"
+        ))
     });
     s.step("rustdoc (warnings and broken links denied)", || {
         run(cargo()

@@ -35,6 +35,19 @@
 //! let err = bad.build_request(&ctx).unwrap_err();
 //! assert!(err.to_string().contains("a.vns[0]"));
 //! ```
+//!
+//! ## Numbers outside India: the `international-numbers` feature
+//!
+//! Indian numbers in their usual forms — ten digits, alone or after `+91` or `0` — are
+//! checked and written as E.164 without any number metadata. Every other form (numbers of
+//! other countries, Indian toll-free numbers, a `0091` prefix, an account whose `country`
+//! is not `IN`) needs the `international-numbers` feature, which checks them with Google's
+//! libphonenumber metadata (the `phonenumber` crate, most of what a default build would
+//! otherwise compile). Without it they are refused with
+//! [`PhoneNumberError::Unchecked`], naming the feature: nothing unchecked is sent.
+//! GreenPin itself refuses international numbers unless the account's `intl_num_sup`
+//! setting allows them. `greenpin-async` and `greenpin-blocking` pass the feature on;
+//! the emulator and the `greenpin` command always have it.
 
 // Feature badges on docs.rs (its nightly rustdoc); nothing changes for other builds.
 #![cfg_attr(docsrs, feature(doc_cfg))]

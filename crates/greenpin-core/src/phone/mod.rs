@@ -18,6 +18,7 @@
 //! Letters are refused before either path: libphonenumber maps them to keypad digits, which
 //! would silently turn the documentation's masked `629XXXXX71` into some other number.
 
+mod countries;
 mod in_prefixes;
 
 use std::fmt;
@@ -125,6 +126,14 @@ pub enum PhoneNumberError {
     /// Well-formed characters, but no valid number in any numbering plan we know.
     #[error("is not a valid phone number")]
     Invalid,
+    /// A number this build cannot check: built without greenpin-core's
+    /// `international-numbers` feature, the SDK checks Indian numbers written as ten
+    /// digits (alone, or after `+91` or `0`), and refuses the rest rather than send them
+    /// unchecked.
+    #[error(
+        "cannot be checked by this build: numbers outside India, and Indian numbers not written as ten digits (alone, or after +91 or 0), need greenpin-core's `international-numbers` feature"
+    )]
+    Unchecked,
 }
 
 /// A country whose numbering plan reads numbers written without `+` (ISO 3166-1 alpha-2).
@@ -136,15 +145,30 @@ pub enum PhoneNumberError {
 /// assert_eq!(Country::default(), Country::IN);
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Country(phonenumber::country::Id);
+pub struct Country([u8; 2]);
 
 impl Country {
     /// India, GreenPin's home and the default of the `country` setting.
-    pub const IN: Country = Country(phonenumber::country::Id::IN);
+    pub const IN: Country = Country(*b"IN");
 
     /// The ISO 3166-1 alpha-2 code, e.g. `IN`.
     pub fn as_str(&self) -> &str {
-        self.0.as_ref()
+        // Two ASCII capitals (checked when made): always UTF-8.
+        std::str::from_utf8(&self.0).unwrap_or("??")
+    }
+
+    /// This country's entry in the generated table.
+    fn entry(&self) -> Option<&'static ([u8; 2], Option<u16>)> {
+        countries::COUNTRIES
+            .binary_search_by(|(code, _)| code.cmp(&self.0))
+            .ok()
+            .map(|at| &countries::COUNTRIES[at])
+    }
+
+    /// phonenumber's id of this country.
+    #[cfg(feature = "international-numbers")]
+    fn id(&self) -> Option<phonenumber::country::Id> {
+        self.as_str().parse().ok()
     }
 
     /// The country calling code (`91` for India), without loading number metadata for
@@ -156,12 +180,7 @@ impl Country {
     /// assert_eq!("GB".parse::<Country>().unwrap().calling_code(), Some(44));
     /// ```
     pub fn calling_code(&self) -> Option<u16> {
-        if *self == Country::IN {
-            return Some(91);
-        }
-        phonenumber::metadata::DATABASE
-            .by_id(self.as_str())
-            .map(|m| m.country_code())
+        self.entry().and_then(|(_, calling)| *calling)
     }
 
     /// Whether `number` belongs to this country's numbering plan (by calling code).
@@ -214,11 +233,10 @@ pub struct UnknownCountry(pub String);
 impl FromStr for Country {
     type Err = UnknownCountry;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let upper = s.trim().to_ascii_uppercase();
-        upper
-            .parse::<phonenumber::country::Id>()
-            .map(Country)
-            .map_err(|_| UnknownCountry(s.to_owned()))
+        let unknown = || UnknownCountry(s.to_owned());
+        let code: [u8; 2] = s.trim().as_bytes().try_into().map_err(|_| unknown())?;
+        let country = Country(code.map(|b| b.to_ascii_uppercase()));
+        country.entry().map(|_| country).ok_or_else(unknown)
     }
 }
 
@@ -284,6 +302,7 @@ impl Compact {
     }
 
     /// The compact text, e.g. `+919876543210`.
+    #[cfg(feature = "international-numbers")]
     fn text(&self) -> String {
         let mut s = String::with_capacity(self.len + 1);
         if self.plus {
@@ -334,6 +353,7 @@ fn is_valid_in_prefix(prefix: u32) -> bool {
 /// call a national form valid whose E.164 form is not (`000008000001414` in India formats
 /// as `+910008000001414`, which it then refuses): sent as is, the service would refuse
 /// the number too, so it is refused here, by the field that holds it.
+#[cfg(feature = "international-numbers")]
 pub(crate) fn slow_path(c: &Compact, country: Country) -> Result<PhoneNumber, PhoneNumberError> {
     let e164 = |text: &str, country: Option<phonenumber::country::Id>| {
         let parsed = phonenumber::parse(country, text).map_err(|_| PhoneNumberError::Invalid)?;
@@ -344,12 +364,35 @@ pub(crate) fn slow_path(c: &Compact, country: Country) -> Result<PhoneNumber, Ph
     };
     // A number with its `+` names its own country: read in a default region, phonenumber
     // drops an Italian number's leading zero (`+39 02…` became the invalid `+39 2…`).
-    let region = (!c.plus).then_some(country.0);
+    let region = if c.plus { None } else { country.id() };
     let formatted = e164(&c.text(), region)?;
     if e164(&formatted, None)? != formatted {
         return Err(PhoneNumberError::Invalid);
     }
     Ok(PhoneNumber(formatted))
+}
+
+/// The fewest digits an Indian national number has: the shortest of the `IN` metadata's
+/// possible lengths (a test checks it against phonenumber).
+#[cfg(any(test, not(feature = "international-numbers")))]
+const MIN_IN_DIGITS: usize = 8;
+
+/// Without the `international-numbers` feature there is no general path: what the Indian
+/// fast path cannot decide is refused as a form this build cannot check, never guessed at.
+/// Only what no numbering plan could call a number is refused as invalid: an Indian number
+/// (with `+91`, or read in `IN`) of fewer digits than any Indian number has.
+#[cfg(not(feature = "international-numbers"))]
+pub(crate) fn slow_path(c: &Compact, country: Country) -> Result<PhoneNumber, PhoneNumberError> {
+    let indian_digits = match (c.plus, c.digits()) {
+        (true, [b'9', b'1', national @ ..]) => national.len(),
+        (false, digits) if country == Country::IN => digits.len(),
+        _ => return Err(PhoneNumberError::Unchecked),
+    };
+    Err(if indian_digits < MIN_IN_DIGITS {
+        PhoneNumberError::Invalid
+    } else {
+        PhoneNumberError::Unchecked
+    })
 }
 
 #[cfg(feature = "schema")]
@@ -359,5 +402,5 @@ crate::schema::json_schema_for!(PhoneNumber, "PhoneNumber", {
     "examples": ["+917987686144"]
 });
 
-#[cfg(test)]
+#[cfg(all(test, feature = "international-numbers"))]
 mod tests;

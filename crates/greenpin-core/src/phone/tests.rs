@@ -84,6 +84,106 @@ fn in_prefix_table_is_fresh() {
     );
 }
 
+/// Renders the table of countries: every ISO 3166-1 alpha-2 code phonenumber knows as a
+/// region, with its calling code when its metadata has one.
+fn render_countries() -> String {
+    let mut rows = Vec::new();
+    for a in b'A'..=b'Z' {
+        for b in b'A'..=b'Z' {
+            let code = String::from_utf8(vec![a, b]).unwrap();
+            if code.parse::<phonenumber::country::Id>().is_ok() {
+                let calling = phonenumber::metadata::DATABASE
+                    .by_id(code.as_str())
+                    .map(|m| m.country_code());
+                rows.push((code, calling));
+            }
+        }
+    }
+    let mut out = String::from(GENERATED_PREAMBLE);
+    out.push_str(
+        "//! The countries a number may be read in: every ISO 3166-1 alpha-2 code the `phonenumber`\n\
+         //! crate knows as a region, with its calling code, derived from its metadata. The\n\
+         //! build without numbers outside India (no `phonenumber`) reads countries from here.\n\n",
+    );
+    out.push_str(&format!(
+        "/// {} countries, sorted by code; `None` for a region without a calling code.\n",
+        rows.len()
+    ));
+    out.push_str("#[rustfmt::skip]\npub(super) static COUNTRIES: &[([u8; 2], Option<u16>)] = &[\n");
+    for chunk in rows.chunks(6) {
+        out.push_str("   ");
+        for (code, calling) in chunk {
+            let calling = calling.map_or("None".to_owned(), |c| format!("Some({c})"));
+            out.push_str(&format!(" (*b\"{code}\", {calling}),"));
+        }
+        out.push('\n');
+    }
+    out.push_str("];\n");
+    out
+}
+
+/// The checked-in table of countries equals what the current metadata gives (rewritten
+/// with `GREENPIN_CODEGEN=write`, as `cargo xtask codegen` does).
+#[test]
+fn countries_table_is_fresh() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/phone/countries.rs");
+    let want = render_countries();
+    if std::env::var("GREENPIN_CODEGEN").as_deref() == Ok("write") {
+        std::fs::write(path, &want).unwrap();
+        return;
+    }
+    let have = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        have == want,
+        "{path} is stale: run `cargo xtask codegen` and commit the result"
+    );
+}
+
+/// The build without phonenumber calls an Indian number of fewer than `MIN_IN_DIGITS`
+/// digits invalid: the metadata agrees that none is shorter, and phonenumber refuses every
+/// such input (read in `IN`, or after `+91`), whatever its digits.
+#[test]
+fn no_indian_number_is_shorter_than_min_in_digits() {
+    let meta = phonenumber::metadata::DATABASE
+        .by_id("IN")
+        .expect("IN metadata");
+    let d = meta.descriptors();
+    // The shortest possible length of any kind of Indian number.
+    let shortest = [
+        d.premium_rate(),
+        d.toll_free(),
+        d.shared_cost(),
+        d.voip(),
+        d.personal_number(),
+        d.pager(),
+        d.uan(),
+        d.voicemail(),
+        d.fixed_line(),
+        d.mobile(),
+    ]
+    .into_iter()
+    .flatten()
+    .flat_map(|desc| desc.possible_length().iter().copied())
+    .min();
+    assert_eq!(shortest, Some(MIN_IN_DIGITS as u16));
+    let mut checked = 0;
+    for len in 1..MIN_IN_DIGITS {
+        for seed in 0..40u64 {
+            let digits: String = (0..len)
+                .map(|i| char::from(b'0' + ((seed * 7 + i as u64 * 3 + seed / 3) % 10) as u8))
+                .collect();
+            for input in [digits.clone(), format!("+91{digits}")] {
+                assert!(
+                    PhoneNumber::parse(&input, Country::IN).is_err(),
+                    "{input} was read as a number"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 2 * 40 * (MIN_IN_DIGITS - 1));
+}
+
 #[test]
 fn the_six_digit_assumption_holds_on_samples() {
     // The table keys on six digits; check that the last four never change the answer,

@@ -426,6 +426,7 @@ fn validation_messages_say_their_problem_once() {
     assert_eq!(checked, 17);
 }
 
+#[cfg(feature = "international-numbers")]
 #[test]
 fn international_numbers_follow_the_accounts_setting() {
     use greenpin_core::{Country, ValidationContext};
