@@ -3,9 +3,11 @@
 # same program on ureq (default features: rustls, gzip) + serde + serde_json, each built
 # cold with -j1 in a throwaway target directory. Prints CPU seconds (user + sys), wall
 # seconds and the number of crates compiled, and the ratio. Release and dev both.
-# Run from the workspace root: sh xtask/scripts/build_footprint.sh [dev|release]
+# Run from the workspace root: sh xtask/scripts/build_footprint.sh [dev|release] [FEATURE]
+# (e.g. `release international-numbers` to build the SDK side with that feature).
 set -eu
 profile=${1:-release}
+features=${2:-}
 root=$(pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -18,7 +20,7 @@ version = "0.0.0"
 edition = "2024"
 publish = false
 [dependencies]
-greenpin-blocking = { path = "$root/crates/greenpin-blocking" }
+greenpin-blocking = { path = "$root/crates/greenpin-blocking", features = [$([ -n "$features" ] && printf '"%s"' "$features")] }
 [workspace]
 EOF
 cat > "$work/sdk/src/main.rs" <<'EOF'
