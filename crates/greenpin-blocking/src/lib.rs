@@ -27,6 +27,13 @@
 //! proxy to a loopback service root; to other roots, ureq's proxy environment variables
 //! (`HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`) apply. To configure ureq yourself, build an
 //! [`ureq::Agent`] and pass [`Ureq::with_agent`] to [`ClientBuilder::build_with`].
+//!
+//! Numbers of other countries, and Indian numbers in forms other than ten digits (alone, or
+//! after `+91` or `0`), are checked with the `international-numbers` feature, off by
+//! default: without it they are refused (`ValidationKind::UncheckedNumber`), never sent
+//! unchecked. `greenpin-emulator` turns the feature on, so a test build that has the emulator
+//! as a dev-dependency checks them while your release build refuses them: enable the
+//! feature here if your service takes such numbers.
 
 // Feature badges on docs.rs (its nightly rustdoc); nothing changes for other builds.
 #![cfg_attr(docsrs, feature(doc_cfg))]

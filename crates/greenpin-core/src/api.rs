@@ -169,6 +169,8 @@ impl ApiContext {
     }
 
     /// Reads local numbers in `country`.
+    /// A country other than `IN` needs the `international-numbers` feature: without it,
+    /// only Indian numbers can be checked.
     pub fn with_country(mut self, country: Country) -> Self {
         self.country = country;
         self

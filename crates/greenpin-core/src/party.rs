@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::body::ValidationContext;
-use crate::phone::{Country, PhoneNumber};
+use crate::phone::{Country, PhoneNumber, PhoneNumberError};
 use crate::pin::{Pin, PinLength};
 use crate::validation::{ValidationError, ValidationKind};
 
@@ -230,7 +230,12 @@ fn validate_list(
     let mut out: Vec<PhoneNumber> = Vec::with_capacity(list.len());
     for (i, raw) in list.iter().enumerate() {
         let n = PhoneNumber::parse(raw, country).map_err(|e| {
-            ValidationError::new(at(i), ValidationKind::InvalidNumber, format!("{raw:?} {e}"))
+            let kind = if e == PhoneNumberError::Unchecked {
+                ValidationKind::UncheckedNumber
+            } else {
+                ValidationKind::InvalidNumber
+            };
+            ValidationError::new(at(i), kind, format!("{raw:?} {e}"))
         })?;
         if !ctx.international_numbers && !country.contains(&n) {
             return Err(ValidationError::new(

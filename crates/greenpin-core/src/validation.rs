@@ -26,6 +26,11 @@ pub enum ValidationKind {
     RegionNotSupported,
     /// More items in a bulk update than allowed (API code 17).
     TooManyInBulk,
+    /// A number this build cannot check, which may well be valid: a number outside India,
+    /// or an Indian number in another form than ten digits, with the SDK built without its
+    /// `international-numbers` feature. Refused rather than sent unchecked; enable the
+    /// feature (on greenpin-blocking, greenpin-async or greenpin-core) to check it.
+    UncheckedNumber,
 }
 
 impl ValidationKind {
@@ -40,6 +45,8 @@ impl ValidationKind {
             ValidationKind::SameNumberInBothParties => ErrorCode::SamePartyNumbers,
             ValidationKind::RegionNotSupported => ErrorCode::RegionNotSupported,
             ValidationKind::TooManyInBulk => ErrorCode::TooManyInBulk,
+            // Never a server's answer (a server has the feature); named as the number's.
+            ValidationKind::UncheckedNumber => ErrorCode::InvalidNumber,
         }
     }
 }

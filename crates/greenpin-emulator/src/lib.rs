@@ -10,6 +10,10 @@
 //!   allocations, expiry on a virtual clock, a vault kept for `deletion_time`, settings.
 //! - Test controls under `/__emulator/…` (loopback only), mirrored as methods here: move
 //!   the clock, queue faults, read the request journal, simulate a call.
+//! - Numbers of every country, as the service reads them: it turns on greenpin-core's
+//!   `international-numbers` feature, and so, in a test build, on your client too. A
+//!   release build without the emulator refuses numbers outside India unless you enable
+//!   the feature on your client crate as well.
 //!
 //! One line in an async test:
 //!

@@ -61,8 +61,10 @@ pub const DOCUMENTED_UPDATE: &str = r#"{
 /// What validation needs to know beyond the body itself.
 ///
 /// The SDK validates with its client's country and lets international numbers through (the
-/// account's `intl_num_sup` setting is the service's to apply); a server validates with the
-/// account's settings.
+/// account's `intl_num_sup` setting is the service's to apply) when it is built with the
+/// `international-numbers` feature; without it, it refuses every number but Indian ones in
+/// their usual forms (see [`PhoneNumber::parse`](crate::PhoneNumber::parse)). A server
+/// validates with the account's settings.
 ///
 /// ```
 /// # use greenpin_core::{Country, ValidationContext};

@@ -213,6 +213,8 @@ impl<T> ClientBuilder<T> {
     }
 
     /// The country local numbers are read in (`IN` by default).
+    /// A country other than `IN` needs the `international-numbers` feature: without it,
+    /// only Indian numbers can be checked.
     pub fn country(mut self, country: Country) -> Self {
         self.country = country;
         self

@@ -52,6 +52,10 @@ impl PhoneNumber {
     ///
     /// Accepts ASCII digits, a leading `+`, and the separators space, `-`, `.`, `(` and `)`.
     /// Anything else — letters in particular — is refused rather than guessed at.
+    ///
+    /// Without the `international-numbers` feature, only Indian numbers written as ten
+    /// digits (alone, or after `+91` or `0`) can be checked; any other number is refused
+    /// as [`PhoneNumberError::Unchecked`], never passed on unchecked.
     pub fn parse(input: &str, country: Country) -> Result<Self, PhoneNumberError> {
         let compact = compact(input)?;
         match fast_path(&compact, country) {
@@ -131,7 +135,7 @@ pub enum PhoneNumberError {
     /// digits (alone, or after `+91` or `0`), and refuses the rest rather than send them
     /// unchecked.
     #[error(
-        "cannot be checked by this build: numbers outside India, and Indian numbers not written as ten digits (alone, or after +91 or 0), need greenpin-core's `international-numbers` feature"
+        "cannot be checked by this build: numbers outside India, and Indian numbers not written as ten digits (alone, or after +91 or 0), need the SDK's `international-numbers` feature (on greenpin-blocking, greenpin-async or greenpin-core)"
     )]
     Unchecked,
 }
@@ -385,6 +389,8 @@ const MIN_IN_DIGITS: usize = 8;
 pub(crate) fn slow_path(c: &Compact, country: Country) -> Result<PhoneNumber, PhoneNumberError> {
     let indian_digits = match (c.plus, c.digits()) {
         (true, [b'9', b'1', national @ ..]) => national.len(),
+        // A trunk `0` is not part of the number.
+        (false, [b'0', national @ ..]) if country == Country::IN => national.len(),
         (false, digits) if country == Country::IN => digits.len(),
         _ => return Err(PhoneNumberError::Unchecked),
     };
