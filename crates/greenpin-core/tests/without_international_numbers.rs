@@ -100,3 +100,22 @@ fn a_request_with_a_number_this_build_cannot_check_is_never_built() {
         v.problem()
     );
 }
+
+#[test]
+fn a_client_for_another_country_is_refused_when_built() {
+    let builder = || {
+        greenpin_core::client::ClientConfig::builder()
+            .account_sid("acme")
+            .credentials("key", "token")
+    };
+    let e = builder()
+        .country("AE".parse().unwrap())
+        .build_config()
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("country: AE needs the SDK's `international-numbers` feature"),
+        "{e}"
+    );
+    assert!(builder().country(Country::IN).build_config().is_ok());
+}

@@ -286,6 +286,17 @@ impl<T> ClientBuilder<T> {
         if self.retry.max_attempts == 0 {
             return Err(ConfigError::new("retry_policy.max_attempts", "must be at least 1").into());
         }
+        if cfg!(not(feature = "international-numbers")) && self.country != Country::IN {
+            // Every number would be refused one call at a time: say so once, here.
+            return Err(ConfigError::new(
+                "country",
+                format!(
+                    "{} needs the SDK's `international-numbers` feature: without it only Indian numbers can be checked",
+                    self.country
+                ),
+            )
+            .into());
+        }
         let mut context = ApiContext::new(sid, Credentials::new(key, token))
             .with_user_agent(HeaderValue::from_static(crate::USER_AGENT))
             .with_country(self.country);
