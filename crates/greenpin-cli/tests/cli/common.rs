@@ -290,8 +290,9 @@ pub(crate) fn answering(status: u16, body: impl Into<String>) -> String {
     std::thread::spawn(move || {
         for stream in listener.incoming().take(64).flatten() {
             let mut stream = stream;
-            let mut buf = [0u8; 8192];
-            let _ = std::io::Read::read(&mut stream, &mut buf);
+            // The whole request first: closing with some of it unread resets the
+            // connection, and the client would see a broken answer instead of this one.
+            read_request(&mut stream);
             let _ = stream.write_all(
                 format!(
                     "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
@@ -302,6 +303,34 @@ pub(crate) fn answering(status: u16, body: impl Into<String>) -> String {
         }
     });
     url
+}
+
+/// Reads one HTTP/1.1 request: its head, then as many bytes as its `content-length` says.
+fn read_request(stream: &mut std::net::TcpStream) {
+    use std::io::Read;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 8192];
+    let body_from = loop {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+        if let Some(at) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&got[..body_from]).to_ascii_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    while got.len() < body_from + length {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+    }
 }
 
 /// POSTs `body` to `url` (plain http on loopback) and returns the status code.
