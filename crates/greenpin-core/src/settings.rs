@@ -181,8 +181,7 @@ pub struct Settings {
     /// Country local numbers are read in (ISO 3166-1 alpha-2; default `IN`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
-    /// Whether international numbers are allowed: `"true"` / `"false"` on the wire. The
-    /// SDK sends them only when built with its `international-numbers` feature.
+    /// Whether international numbers are allowed: `"true"` / `"false"` on the wire.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
