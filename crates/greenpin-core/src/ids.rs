@@ -364,6 +364,9 @@ mod tests {
             GreenPinId::new("x".repeat(129)).unwrap_err().problem(),
             &IdProblem::TooLong { max: 128 }
         );
+        // The longest allowed, and every allowed character.
+        assert!(GreenPinId::new("x".repeat(GreenPinId::MAX_LEN)).is_ok());
+        assert!(GreenPinId::new("AZaz09-_.").is_ok());
         assert_eq!(
             GreenPinId::new("..").unwrap_err().to_string(),
             "greenpin_id: must not be \".\" or \"..\""

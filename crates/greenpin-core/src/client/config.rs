@@ -286,17 +286,7 @@ impl<T> ClientBuilder<T> {
         if self.retry.max_attempts == 0 {
             return Err(ConfigError::new("retry_policy.max_attempts", "must be at least 1").into());
         }
-        if cfg!(not(feature = "international-numbers")) && self.country != Country::IN {
-            // Every number would be refused one call at a time: say so once, here.
-            return Err(ConfigError::new(
-                "country",
-                format!(
-                    "{} needs the SDK's `international-numbers` feature: without it only Indian numbers can be checked",
-                    self.country
-                ),
-            )
-            .into());
-        }
+        checkable_country(self.country, cfg!(feature = "international-numbers"))?;
         let mut context = ApiContext::new(sid, Credentials::new(key, token))
             .with_user_agent(HeaderValue::from_static(crate::USER_AGENT))
             .with_country(self.country);
@@ -327,6 +317,21 @@ impl<T: Transport> ClientBuilder<T> {
         let config = self.build_config()?;
         Ok(transport.into_client(config))
     }
+}
+
+/// Whether numbers can be checked in `country`: a build without `international` (the
+/// `international-numbers` feature) checks Indian numbers only, and would refuse every
+/// number of another country one call at a time, so the client is refused once, here.
+fn checkable_country(country: Country, international: bool) -> Result<(), ConfigError> {
+    if international || country == Country::IN {
+        return Ok(());
+    }
+    Err(ConfigError::new(
+        "country",
+        format!(
+            "{country} needs the SDK's `international-numbers` feature: without it only Indian numbers can be checked"
+        ),
+    ))
 }
 
 fn check_timeout(setting: &str, d: Duration) -> Result<(), ConfigError> {
@@ -365,6 +370,19 @@ pub trait Transport: Sized {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn another_country_needs_international_numbers() {
+        let ae: Country = "AE".parse().unwrap();
+        assert!(checkable_country(Country::IN, false).is_ok());
+        assert!(checkable_country(Country::IN, true).is_ok());
+        assert!(checkable_country(ae, true).is_ok());
+        let e = checkable_country(ae, false).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid client configuration: country: AE needs the SDK's `international-numbers` feature: without it only Indian numbers can be checked"
+        );
+    }
 
     fn builder() -> ClientBuilder<()> {
         ClientBuilder::new()

@@ -61,7 +61,10 @@ impl PhoneNumber {
         match fast_path(&compact, country) {
             Some(Ok(n)) => Ok(n),
             Some(Err(())) => Err(PhoneNumberError::Invalid),
+            #[cfg(feature = "international-numbers")]
             None => slow_path(&compact, country),
+            #[cfg(not(feature = "international-numbers"))]
+            None => Err(unchecked(&compact, country)),
         }
     }
 
@@ -378,27 +381,33 @@ pub(crate) fn slow_path(c: &Compact, country: Country) -> Result<PhoneNumber, Ph
 
 /// The fewest digits an Indian national number has: the shortest of the `IN` metadata's
 /// possible lengths (a test checks it against phonenumber).
-#[cfg(any(test, not(feature = "international-numbers")))]
 const MIN_IN_DIGITS: usize = 8;
 
 /// Without the `international-numbers` feature there is no general path: what the Indian
 /// fast path cannot decide is refused as a form this build cannot check, never guessed at.
 /// Only what no numbering plan could call a number is refused as invalid: an Indian number
-/// (with `+91`, or read in `IN`) of fewer digits than any Indian number has.
-#[cfg(not(feature = "international-numbers"))]
-pub(crate) fn slow_path(c: &Compact, country: Country) -> Result<PhoneNumber, PhoneNumberError> {
+/// (with `+91`, or read in `IN`) of fewer digits than any Indian number has. Compiled in
+/// both builds, so the tests with phonenumber check it too.
+#[cfg_attr(
+    all(feature = "international-numbers", not(test)),
+    expect(
+        dead_code,
+        reason = "the build with phonenumber checks these forms itself"
+    )
+)]
+pub(crate) fn unchecked(c: &Compact, country: Country) -> PhoneNumberError {
     let indian_digits = match (c.plus, c.digits()) {
         (true, [b'9', b'1', national @ ..]) => national.len(),
         // A trunk `0` is not part of the number.
         (false, [b'0', national @ ..]) if country == Country::IN => national.len(),
         (false, digits) if country == Country::IN => digits.len(),
-        _ => return Err(PhoneNumberError::Unchecked),
+        _ => return PhoneNumberError::Unchecked,
     };
-    Err(if indian_digits < MIN_IN_DIGITS {
+    if indian_digits < MIN_IN_DIGITS {
         PhoneNumberError::Invalid
     } else {
         PhoneNumberError::Unchecked
-    })
+    }
 }
 
 #[cfg(feature = "schema")]

@@ -184,6 +184,44 @@ fn no_indian_number_is_shorter_than_min_in_digits() {
     assert_eq!(checked, 2 * 40 * (MIN_IN_DIGITS - 1));
 }
 
+/// What the build without phonenumber answers where the fast path declines: invalid only
+/// for fewer digits than any Indian number has (and phonenumber agrees), unchecked for the
+/// rest.
+#[test]
+fn without_phonenumber_only_too_short_indian_numbers_are_invalid() {
+    let us: Country = "US".parse().unwrap();
+    let unchecked = |input: &str, country: Country| {
+        let c = compact(input).unwrap();
+        assert!(
+            fast_path(&c, country).is_none(),
+            "{input}: the fast path decides it"
+        );
+        unchecked(&c, country)
+    };
+    for (input, country, want) in [
+        ("1234567", Country::IN, PhoneNumberError::Invalid),
+        ("0 1234567", Country::IN, PhoneNumberError::Invalid),
+        ("+91 1234567", Country::IN, PhoneNumberError::Invalid),
+        ("12345678", Country::IN, PhoneNumberError::Unchecked),
+        ("0 12345678", Country::IN, PhoneNumberError::Unchecked),
+        ("+91 12345678", Country::IN, PhoneNumberError::Unchecked),
+        ("1800 123 4567", Country::IN, PhoneNumberError::Unchecked),
+        ("919876543210", Country::IN, PhoneNumberError::Unchecked),
+        ("+44 7911 123456", Country::IN, PhoneNumberError::Unchecked),
+        ("+4 123", Country::IN, PhoneNumberError::Unchecked),
+        ("1234", us, PhoneNumberError::Unchecked),
+        ("0 1234", us, PhoneNumberError::Unchecked),
+    ] {
+        assert_eq!(unchecked(input, country), want, "{input} in {country}");
+        if want == PhoneNumberError::Invalid {
+            assert!(
+                PhoneNumber::parse(input, country).is_err(),
+                "{input}: phonenumber disagrees"
+            );
+        }
+    }
+}
+
 #[test]
 fn the_six_digit_assumption_holds_on_samples() {
     // The table keys on six digits; check that the last four never change the answer,
