@@ -163,16 +163,7 @@ fn bulk_results_are_matched_by_id_not_by_position() {
             {"greenpin_id":"g-1","success":false,"status":404,"code":1,"message":"no such allocation","data":null}
         ]}}"#,
     );
-    let input = e.rows(
-        "order.ndjson",
-        ["g-1", "g-2", "g-3"].map(|id| format!(r#"{{"greenpin_id":"{id}","usage":"oneway"}}"#)),
-    );
-    let results = e.dir.join("order-results.ndjson");
-    let out = e
-        .bulk(&input)
-        .results(&results)
-        .env("GREENPIN_BASE_URL", url)
-        .run();
+    let (out, results) = e.bulk_against(&url, "order", &["g-1", "g-2", "g-3"]);
     assert_eq!(code(&out), 3, "{}", stderr(&out));
     let by_id = outcomes(&results);
     assert_eq!(
@@ -201,16 +192,7 @@ fn rows_of_a_success_answer_that_cannot_be_read_are_unknown_not_failed() {
         200,
         r#"{"success":true,"status":200,"data":{"greenpins":[{"greenpin_id":"g-1"},{"greenpin_id":"g-2"}]}}"#,
     );
-    let input = e.rows(
-        "unreadable.ndjson",
-        ["g-1", "g-2"].map(|id| format!(r#"{{"greenpin_id":"{id}","usage":"oneway"}}"#)),
-    );
-    let results = e.dir.join("unreadable-results.ndjson");
-    let out = e
-        .bulk(&input)
-        .results(&results)
-        .env("GREENPIN_BASE_URL", url)
-        .run();
+    let (out, results) = e.bulk_against(&url, "unreadable", &["g-1", "g-2"]);
     assert_eq!(code(&out), 3, "{}", stderr(&out));
     let by_id = outcomes(&results);
     assert_eq!(by_id["g-1"], "unknown");

@@ -100,6 +100,23 @@ impl Env {
         }
     }
 
+    /// `bulk-update` of one `"usage":"oneway"` row per id (`NAME.ndjson`) against the
+    /// service at `url`, recording to `NAME-results.ndjson`: the output and that path.
+    pub(crate) fn bulk_against(&self, url: &str, name: &str, ids: &[&str]) -> (Output, PathBuf) {
+        let input = self.rows(
+            &format!("{name}.ndjson"),
+            ids.iter()
+                .map(|id| format!(r#"{{"greenpin_id":"{id}","usage":"oneway"}}"#)),
+        );
+        let results = self.dir.join(format!("{name}-results.ndjson"));
+        let out = self
+            .bulk(&input)
+            .results(&results)
+            .env("GREENPIN_BASE_URL", url)
+            .run();
+        (out, results)
+    }
+
     /// The greenpin ids of every bulk item the emulator received, in order.
     pub(crate) fn bulk_items_sent(&self) -> Vec<String> {
         self.bulk_batches_sent().into_iter().flatten().collect()

@@ -317,16 +317,7 @@ fn service_messages_on_failed_rows_are_cut() {
             item("g-3")
         ),
     );
-    let input = e.rows(
-        "cut.ndjson",
-        ["g-1", "g-2", "g-3"].map(|id| format!(r#"{{"greenpin_id":"{id}","usage":"oneway"}}"#)),
-    );
-    let results = e.dir.join("cut-results.ndjson");
-    let out = e
-        .bulk(&input)
-        .results(&results)
-        .env("GREENPIN_BASE_URL", url)
-        .run();
+    let (out, results) = e.bulk_against(&url, "cut", &["g-1", "g-2", "g-3"]);
     assert_eq!(code(&out), 3, "{}", stderr(&out));
     let written = std::fs::metadata(&results).unwrap().len();
     assert!(

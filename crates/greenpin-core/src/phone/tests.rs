@@ -71,10 +71,17 @@ fn render_in_prefixes() -> String {
 /// does).
 #[test]
 fn in_prefix_table_is_fresh() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/phone/in_prefixes.rs");
-    let want = render_in_prefixes();
+    fresh(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/src/phone/in_prefixes.rs"),
+        &render_in_prefixes(),
+    );
+}
+
+/// A generated file at `path` holds `want`; with `GREENPIN_CODEGEN=write` it is rewritten
+/// instead (that is what `cargo xtask codegen` does).
+fn fresh(path: &str, want: &str) {
     if std::env::var("GREENPIN_CODEGEN").as_deref() == Ok("write") {
-        std::fs::write(path, &want).unwrap();
+        std::fs::write(path, want).unwrap();
         return;
     }
     let have = std::fs::read_to_string(path).unwrap_or_default();
@@ -126,16 +133,9 @@ fn render_countries() -> String {
 /// with `GREENPIN_CODEGEN=write`, as `cargo xtask codegen` does).
 #[test]
 fn countries_table_is_fresh() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/phone/countries.rs");
-    let want = render_countries();
-    if std::env::var("GREENPIN_CODEGEN").as_deref() == Ok("write") {
-        std::fs::write(path, &want).unwrap();
-        return;
-    }
-    let have = std::fs::read_to_string(path).unwrap_or_default();
-    assert!(
-        have == want,
-        "{path} is stale: run `cargo xtask codegen` and commit the result"
+    fresh(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/src/phone/countries.rs"),
+        &render_countries(),
     );
 }
 
