@@ -85,11 +85,10 @@ fn check_path_safe(field: &'static str, s: &str, max: usize) -> Result<(), IdErr
     // Every byte is checked (no early exit, no branch a byte): ids are short and almost
     // always valid, and this runs once an id on every call.
     if !s.bytes().fold(true, |ok, b| ok & PATH_SAFE[usize::from(b)]) {
-        // Rare: name the first character that does not belong (it may be multi-byte).
-        if let Some(c) = s
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
-        {
+        // Rare: name the first character that does not belong (it may be multi-byte), by
+        // the same table.
+        let allowed = |c: char| u8::try_from(c).is_ok_and(|b| PATH_SAFE[usize::from(b)]);
+        if let Some(c) = s.chars().find(|c| !allowed(*c)) {
             return fail(IdProblem::BadCharacter(c));
         }
     }
@@ -375,6 +374,13 @@ mod tests {
             TransactionId::new("a\u{7}").unwrap_err().to_string(),
             "transaction_id: contains the control character '\\u{7}'"
         );
+    }
+
+    #[test]
+    fn a_transaction_id_shows_as_its_text() {
+        let t = TransactionId::new("order 42/α").unwrap();
+        assert_eq!(t.to_string(), "order 42/α");
+        assert_eq!(format!("{t:?}"), "TransactionId(\"order 42/α\")");
     }
 
     #[test]

@@ -372,6 +372,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_built_configuration_reads_back_its_settings() {
+        let c = builder()
+            .connect_timeout(Duration::from_millis(1_500))
+            .attempt_timeout(Duration::from_secs(7))
+            .timeout(Duration::from_secs(20))
+            .max_response_bytes(4096)
+            .build_config()
+            .unwrap();
+        assert_eq!(
+            (
+                c.connect_timeout(),
+                c.attempt_timeout(),
+                c.timeout(),
+                c.max_response_bytes()
+            ),
+            (
+                Duration::from_millis(1_500),
+                Duration::from_secs(7),
+                Duration::from_secs(20),
+                4096
+            )
+        );
+    }
+
+    #[test]
     fn another_country_needs_international_numbers() {
         let ae: Country = "AE".parse().unwrap();
         assert!(checkable_country(Country::IN, false).is_ok());
