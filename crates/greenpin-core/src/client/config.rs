@@ -394,6 +394,18 @@ mod tests {
                 4096
             )
         );
+        assert!(!c.is_loopback());
+        // The smallest answer cap allowed, a retry policy, an emulator's root.
+        let c = builder()
+            .max_response_bytes(1024)
+            .retry_policy(RetryPolicy::default().with_max_attempts(5))
+            .base_url("http://127.0.0.1:8080")
+            .build_config()
+            .unwrap();
+        assert_eq!(c.max_response_bytes(), 1024);
+        assert_eq!(c.retry_policy().max_attempts, 5);
+        assert!(c.is_loopback());
+        assert!(builder().max_response_bytes(1023).build_config().is_err());
     }
 
     #[test]
