@@ -64,10 +64,20 @@ fn render_in_prefixes() -> String {
         ranges.len()
     ));
     out.push_str("#[rustfmt::skip]\npub(super) static VALID_RANGES: &[(u32, u32)] = &[\n");
-    for chunk in ranges.chunks(6) {
+    out.push_str(&table_rows(
+        ranges.iter().map(|(s, e)| format!("({s}, {e})")),
+    ));
+    out
+}
+
+/// A generated table's entries, six to a line, and its closing `];`.
+fn table_rows(entries: impl Iterator<Item = String>) -> String {
+    let entries: Vec<String> = entries.collect();
+    let mut out = String::new();
+    for chunk in entries.chunks(6) {
         out.push_str("   ");
-        for (s, e) in chunk {
-            out.push_str(&format!(" ({s}, {e}),"));
+        for entry in chunk {
+            out.push_str(&format!(" {entry},"));
         }
         out.push('\n');
     }
@@ -126,15 +136,10 @@ fn render_countries() -> String {
         rows.len()
     ));
     out.push_str("#[rustfmt::skip]\npub(super) static COUNTRIES: &[([u8; 2], Option<u16>)] = &[\n");
-    for chunk in rows.chunks(6) {
-        out.push_str("   ");
-        for (code, calling) in chunk {
-            let calling = calling.map_or("None".to_owned(), |c| format!("Some({c})"));
-            out.push_str(&format!(" (*b\"{code}\", {calling}),"));
-        }
-        out.push('\n');
-    }
-    out.push_str("];\n");
+    out.push_str(&table_rows(rows.iter().map(|(code, calling)| {
+        let calling = calling.map_or("None".to_owned(), |c| format!("Some({c})"));
+        format!("(*b\"{code}\", {calling})")
+    })));
     out
 }
 
