@@ -16,6 +16,7 @@ pub(crate) const GENERATORS: &[&str] = &[
 ];
 
 pub(crate) fn codegen(check: bool) -> Result<(), String> {
+    facades(check)?;
     let mut cmd = cargo();
     cmd.args(["test", "-q", "--workspace", "--all-features", "--"])
         .args(GENERATORS);
@@ -34,5 +35,25 @@ pub(crate) fn codegen(check: bool) -> Result<(), String> {
         GENERATORS.len(),
         if check { "fresh" } else { "written" }
     );
+    Ok(())
+}
+
+/// The transports' `Client` files, from their template (see [`crate::facade`]).
+pub(crate) fn facades(check: bool) -> Result<(), String> {
+    let root = std::path::Path::new(".");
+    for f in crate::facade::FLAVOURS {
+        let want = crate::facade::render(root, f)?;
+        if check {
+            let have = std::fs::read_to_string(f.path).unwrap_or_default();
+            if have != want {
+                return Err(format!(
+                    "{} is stale: run `cargo xtask codegen` and commit",
+                    f.path
+                ));
+            }
+        } else {
+            std::fs::write(f.path, want).map_err(|e| format!("{}: {e}", f.path))?;
+        }
+    }
     Ok(())
 }

@@ -24,6 +24,7 @@ mod cmd;
 mod codegen;
 mod conformance;
 mod deps;
+mod facade;
 mod mutants;
 mod package;
 mod public_api;

@@ -3,7 +3,7 @@
 //! Run: `cargo run -p greenpin-async --example async_update`
 
 use greenpin_async::CreateSpec;
-use greenpin_async::{Client, PartySpec, UpdateSpec};
+use greenpin_async::{Client, PartySpec, PinLength, UpdateSpec, Usage};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -19,7 +19,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     println!("created {} ({})", created.greenpin_id, created.state);
 
-    let documented: UpdateSpec = serde_json::from_str(greenpin_core::wire::DOCUMENTED_UPDATE)?;
+    // Exotel's documented Update, with real numbers for its masked placeholders.
+    let documented = UpdateSpec::new()
+        .a(PartySpec::new()
+            .vns(["6292134471", "6292134464"])
+            .number("7987686144")
+            .pin("123")
+            .pin_length(PinLength::of::<3>()))
+        .b(PartySpec::new()
+            .vns(["6292134465", "6292134464"])
+            .number("9956555625")
+            .pin("234")
+            .pin_length(PinLength::of::<3>()))
+        .usage(Usage::Twoway)
+        .deallocate_after("1200s");
     let updated = client.update(&created.greenpin_id, &documented).await?;
     println!("{}", serde_json::to_string_pretty(&updated)?);
     Ok(())

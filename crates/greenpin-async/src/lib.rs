@@ -10,6 +10,7 @@
 //! client's futures are `Send`.
 //!
 //! ```no_run
+//! # use greenpin_async::PinLength;
 //! use greenpin_async::{Client, CreateSpec, PartySpec, Usage};
 //!
 //! # async fn run() -> Result<(), greenpin_async::Error> {
@@ -17,7 +18,7 @@
 //! let allocation = client
 //!     .create(
 //!         &CreateSpec::new("order-42")
-//!             .a(PartySpec::new().number("7987686144").vn("6292134471").pin_length(4))
+//!             .a(PartySpec::new().number("7987686144").vn("6292134471").pin_length(PinLength::of::<4>()))
 //!             .b(PartySpec::new().number("9956555625"))
 //!             .usage(Usage::Twoway)
 //!             .deallocate_after("2h"),
@@ -33,12 +34,15 @@
 //! apply. To configure reqwest yourself, build a [`reqwest::Client`] and pass
 //! [`Reqwest::with_client`] to [`ClientBuilder::build_with`].
 //!
-//! Numbers of other countries, and Indian numbers in forms other than ten digits (alone, or
-//! after `+91` or `0`), are checked with the `international-numbers` feature, off by
-//! default: without it they are refused (`ValidationKind::UncheckedNumber`), never sent
-//! unchecked. `greenpin-emulator` turns the feature on, so a test build that has the emulator
-//! as a dev-dependency checks them while your release build refuses them: enable the
-//! feature here if your service takes such numbers.
+//! Every number is checked before it is sent, Indian or not: the `international-numbers`
+//! feature (on by default) brings Google's libphonenumber metadata. `default-features =
+//! false, features = ["rustls"]` is the slim build: Indian numbers in their usual forms
+//! (ten digits, alone or after `+91`, `91`, `0091` or `0`) are still checked, and every other
+//! number is refused as [`Error::Unchecked`], never sent unchecked. What a client checks is
+//! this crate's feature alone, so a test build in which the emulator turns the core's
+//! feature on accepts exactly the numbers your release build does
+//! ([`ClientConfig::checks_international_numbers`](transport::ClientConfig::checks_international_numbers)
+//! tells, once built).
 
 // Feature badges on docs.rs (its nightly rustdoc); nothing changes for other builds.
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -53,66 +57,49 @@ use std::time::Duration;
 use http::{Request, Response};
 
 #[cfg(feature = "axum")]
-#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
-pub mod receiver;
+mod axum_extractor;
+mod client;
 
 // What a user of this crate names, once each, at the root: the client and its builder,
-// the bodies and the model its methods take and answer, the error and its parts. The
+// and every type its methods take and answer, declared once in greenpin-core (`sdk`). The
 // groupings — operations for `execute`, receiving callbacks, the retry policy, the seam
-// for another HTTP client — are modules, as in greenpin-core. `cargo xtask public-api`
-// walks every signature and fails if it names a type a user of this crate cannot name.
+// for another HTTP client — are modules. `cargo xtask public-api` walks every signature
+// and fails if it names a type a user of this crate cannot name.
 /// axum, whose extractor traits the callback receiver implements (feature `axum`).
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use axum;
-pub use greenpin_core::{
-    AccountSid, Allocation, ApiContext, ApiError, ApiKey, ApiToken, BulkBody, BulkItemBody,
-    BulkItemResult, BulkItemSpec, BulkSpec, BulkUpdateResults, ConfigError, Country, CreateBody,
-    CreateSpec, Credentials, DeallocationDuration, DeallocationPolicy, DeallocationPolicySpec,
-    DeallocationTime, DeallocationTimeError, DecodeError, DurationError, DurationText, Error,
-    ErrorCode, ErrorCodeInfo, GreenPinId, IdError, IdProblem, IntoGreenPinId, MaxDeallocationTime,
-    Party, PartySpec, PhoneNumber, PhoneNumberError, Pin, PinError, PinLength, Reply, ServiceRoot,
-    Settings, SettingsBody, SettingsSpec, State, TimeoutKind, Timezone, TransactionId,
-    TransportError, TransportErrorKind, UnknownCountry, UpdateBody, UpdateSpec, Usage,
-    ValidationContext, ValidationError, ValidationKind,
-};
-pub use greenpin_core::{callbacks, ops, retry};
+pub use client::{Client, ClientBuilder};
+pub use greenpin_core::sdk::*;
 /// The `http` crate, whose `Request`, `Response`, `StatusCode`, `Method`, `Uri` and
 /// `HeaderMap` the SDK's signatures use (a transport's send function, callbacks).
 pub use http;
 /// The `serde_json` crate, whose `Value` holds a callback's fields the SDK does not model.
 pub use serde_json;
 
+pub mod callbacks {
+    //! Receiving GreenPin's callbacks: the [`CallbackReceiver`] (secret, JSON or form,
+    //! typed event) for any server, and with the `axum` feature the `GreenPinCallback`
+    //! extractor that runs it in an axum handler. See the receiver's documentation for the
+    //! secret and the events.
+    #[cfg(feature = "axum")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+    pub use crate::axum_extractor::{CallbackRejection, GreenPinCallback};
+    pub use greenpin_core::callbacks::*;
+}
+
 /// The seam between the client and an HTTP client, for a transport of your own or a test
-/// double: an [`AsyncSend`] and
-/// [`AsyncClient::new`].
+/// double: an [`AsyncSend`] and [`AsyncClient::new`], with a configuration from
+/// [`Client::builder`]'s `build_config`.
 pub mod transport {
     pub use greenpin_core::client::{
-        AsyncClient, AsyncSend, AttemptLimits, ClientBuilder, ClientConfig, Transport,
+        AsyncClient, AsyncSend, AttemptLimits, ClientConfig, Transport,
     };
 }
 /// reqwest, so a client you configure yourself ([`Reqwest::with_client`]) is of the version
 /// the SDK speaks to.
 pub use reqwest;
 use transport::{AsyncClient, AsyncSend, AttemptLimits, ClientConfig, Transport};
-
-/// The builder of a [`Client`]: [`Client::builder`] or [`Client::from_env`].
-pub type ClientBuilder = transport::ClientBuilder<Reqwest>;
-
-/// The async GreenPin client over reqwest. Cheap to clone; clones share their connections
-/// and retry budget.
-///
-/// ```
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), greenpin_async::Error> {
-/// let emulator = greenpin_emulator::Emulator::start().await;
-/// let client = emulator.configure(greenpin_async::Client::builder()).build()?;
-/// let settings = client.settings().await?;
-/// assert_eq!(settings.country.as_deref(), Some("IN"));
-/// # Ok(())
-/// # }
-/// ```
-pub type Client = AsyncClient<Reqwest>;
 
 /// The reqwest transport: a send function over a [`reqwest::Client`], and tokio's timer.
 #[derive(Debug, Clone)]
@@ -145,6 +132,7 @@ impl Reqwest {
 
 impl Transport for Reqwest {
     type Client = Client;
+    const INTERNATIONAL_NUMBERS: bool = cfg!(feature = "international-numbers");
 
     fn from_config(config: &ClientConfig) -> Result<Self, Error> {
         let mut builder = reqwest::Client::builder()
@@ -164,7 +152,7 @@ impl Transport for Reqwest {
     }
 
     fn into_client(self, config: ClientConfig) -> Client {
-        Client::new(config, self)
+        Client(AsyncClient::new(config, self))
     }
 }
 

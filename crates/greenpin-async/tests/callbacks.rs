@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use axum::extract::{FromRef, State};
 use axum::routing::post;
+use greenpin_async::callbacks::GreenPinCallback;
 use greenpin_async::callbacks::{
     CallType, Callback, CallbackEvent, CallbackReceiver, CallbackSecret, DeallocationReason,
     SecretPlacement,
 };
-use greenpin_async::receiver::GreenPinCallback;
 use greenpin_async::{Client, CreateSpec, PartySpec, SettingsSpec};
 use greenpin_emulator::{CallSpec, CallbackEncoding, Emulator, EmulatorConfig};
 use tokio::sync::mpsc;

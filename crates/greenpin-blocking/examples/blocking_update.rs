@@ -3,7 +3,7 @@
 //! Run: `cargo run -p greenpin-blocking --example blocking_update`
 
 use greenpin_blocking::CreateSpec;
-use greenpin_blocking::{Client, PartySpec, UpdateSpec};
+use greenpin_blocking::{Client, PartySpec, PinLength, UpdateSpec, Usage};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let emulator = greenpin_emulator::BlockingEmulator::start();
@@ -16,7 +16,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     println!("created {} ({})", created.greenpin_id, created.state);
 
-    let documented: UpdateSpec = serde_json::from_str(greenpin_core::wire::DOCUMENTED_UPDATE)?;
+    // Exotel's documented Update, with real numbers for its masked placeholders.
+    let documented = UpdateSpec::new()
+        .a(PartySpec::new()
+            .vns(["6292134471", "6292134464"])
+            .number("7987686144")
+            .pin("123")
+            .pin_length(PinLength::of::<3>()))
+        .b(PartySpec::new()
+            .vns(["6292134465", "6292134464"])
+            .number("9956555625")
+            .pin("234")
+            .pin_length(PinLength::of::<3>()))
+        .usage(Usage::Twoway)
+        .deallocate_after("1200s");
     let updated = client.update(&created.greenpin_id, &documented)?;
     println!("{}", serde_json::to_string_pretty(&updated)?);
     Ok(())

@@ -9,13 +9,14 @@
 //! type the client's signatures name is re-exported here.
 //!
 //! ```
+//! # use greenpin_blocking::PinLength;
 //! use greenpin_blocking::{Client, CreateSpec, PartySpec};
 //!
 //! let emulator = greenpin_emulator::BlockingEmulator::start();
 //! let client = emulator.configure(Client::builder()).build()?;
 //! let allocation = client.create(
 //!     &CreateSpec::new("order-42")
-//!         .a(PartySpec::new().number("7987686144").vn("6292134471").pin_length(4))
+//!         .a(PartySpec::new().number("7987686144").vn("6292134471").pin_length(PinLength::of::<4>()))
 //!         .b(PartySpec::new().number("9956555625"))
 //!         .deallocate_after("2h"),
 //! )?;
@@ -28,12 +29,15 @@
 //! (`HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`) apply. To configure ureq yourself, build an
 //! [`ureq::Agent`] and pass [`Ureq::with_agent`] to [`ClientBuilder::build_with`].
 //!
-//! Numbers of other countries, and Indian numbers in forms other than ten digits (alone, or
-//! after `+91` or `0`), are checked with the `international-numbers` feature, off by
-//! default: without it they are refused (`ValidationKind::UncheckedNumber`), never sent
-//! unchecked. `greenpin-emulator` turns the feature on, so a test build that has the emulator
-//! as a dev-dependency checks them while your release build refuses them: enable the
-//! feature here if your service takes such numbers.
+//! Every number is checked before it is sent, Indian or not: the `international-numbers`
+//! feature (on by default) brings Google's libphonenumber metadata. `default-features =
+//! false, features = ["rustls"]` is the slim build: Indian numbers in their usual forms
+//! (ten digits, alone or after `+91`, `91`, `0091` or `0`) are still checked, and every other
+//! number is refused as [`Error::Unchecked`], never sent unchecked. What a client checks is
+//! this crate's feature alone, so a test build in which the emulator turns the core's
+//! feature on accepts exactly the numbers your release build does
+//! ([`ClientConfig::checks_international_numbers`](transport::ClientConfig::checks_international_numbers)
+//! tells, once built).
 
 // Feature badges on docs.rs (its nightly rustdoc); nothing changes for other builds.
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -47,23 +51,15 @@ use http::{Request, Response};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 
+mod client;
+
 // What a user of this crate names, once each, at the root: the client and its builder,
-// the bodies and the model its methods take and answer, the error and its parts. The
+// and every type its methods take and answer, declared once in greenpin-core (`sdk`). The
 // groupings — operations for `execute`, receiving callbacks, the retry policy, the seam
-// for another HTTP client — are modules, as in greenpin-core. `cargo xtask public-api`
-// walks every signature and fails if it names a type a user of this crate cannot name.
-pub use greenpin_core::{
-    AccountSid, Allocation, ApiContext, ApiError, ApiKey, ApiToken, BulkBody, BulkItemBody,
-    BulkItemResult, BulkItemSpec, BulkSpec, BulkUpdateResults, ConfigError, Country, CreateBody,
-    CreateSpec, Credentials, DeallocationDuration, DeallocationPolicy, DeallocationPolicySpec,
-    DeallocationTime, DeallocationTimeError, DecodeError, DurationError, DurationText, Error,
-    ErrorCode, ErrorCodeInfo, GreenPinId, IdError, IdProblem, IntoGreenPinId, MaxDeallocationTime,
-    Party, PartySpec, PhoneNumber, PhoneNumberError, Pin, PinError, PinLength, Reply, ServiceRoot,
-    Settings, SettingsBody, SettingsSpec, State, TimeoutKind, Timezone, TransactionId,
-    TransportError, TransportErrorKind, UnknownCountry, UpdateBody, UpdateSpec, Usage,
-    ValidationContext, ValidationError, ValidationKind,
-};
-pub use greenpin_core::{callbacks, ops, retry};
+// for another HTTP client — are modules. `cargo xtask public-api` walks every signature
+// and fails if it names a type a user of this crate cannot name.
+pub use client::{Client, ClientBuilder};
+pub use greenpin_core::sdk::*;
 /// The `http` crate, whose `Request`, `Response`, `StatusCode`, `Method`, `Uri` and
 /// `HeaderMap` the SDK's signatures use (a transport's send function, callbacks).
 pub use http;
@@ -71,42 +67,29 @@ pub use http;
 pub use serde_json;
 
 /// The seam between the client and an HTTP client, for a transport of your own or a test
-/// double: a [`BlockingSend`] (a closure will do) and
-/// [`BlockingClient::new`].
+/// double: a [`BlockingSend`] (a closure will do) and [`BlockingClient::new`], with a
+/// configuration from [`Client::builder`]'s `build_config`.
 ///
 /// ```
-/// use greenpin_blocking::transport::{BlockingClient, ClientConfig};
-/// let config = ClientConfig::builder().account_sid("acme").credentials("k", "t").build_config()?;
+/// use greenpin_blocking::Client;
+/// use greenpin_blocking::transport::BlockingClient;
+/// let config = Client::builder().account_sid("acme").credentials("k", "t").build_config()?;
 /// let client = BlockingClient::new(config, |_req: http::Request<Vec<u8>>, _limits| {
 ///     let body = r#"{"success":true,"status":200,"data":{"country":"IN","timezone":"IST"}}"#;
 ///     Ok(http::Response::new(body.as_bytes().to_vec()))
 /// });
-/// assert_eq!(client.settings()?.country.as_deref(), Some("IN"));
+/// assert_eq!(client.settings()?.country, Some(greenpin_blocking::Country::IN));
 /// # Ok::<(), greenpin_blocking::Error>(())
 /// ```
 pub mod transport {
     pub use greenpin_core::client::{
-        AttemptLimits, BlockingClient, BlockingSend, ClientBuilder, ClientConfig, Transport,
+        AttemptLimits, BlockingClient, BlockingSend, ClientConfig, Transport,
     };
 }
 use transport::{AttemptLimits, BlockingClient, BlockingSend, ClientConfig, Transport};
 /// ureq, so an agent you configure yourself ([`Ureq::with_agent`]) is of the version the
 /// SDK speaks to.
 pub use ureq;
-
-/// The builder of a [`Client`]: [`Client::builder`] or [`Client::from_env`].
-pub type ClientBuilder = transport::ClientBuilder<Ureq>;
-
-/// The blocking GreenPin client over ureq. Cheap to clone; clones share their connections
-/// and retry budget.
-///
-/// ```no_run
-/// let client = greenpin_blocking::Client::from_env().build()?; // EXOTEL_ACCOUNT_SID, …
-/// let settings = client.settings()?;
-/// println!("{:?}", settings.timezone);
-/// # Ok::<(), greenpin_blocking::Error>(())
-/// ```
-pub type Client = BlockingClient<Ureq>;
 
 /// The ureq transport: a send function over an [`ureq::Agent`].
 #[derive(Debug, Clone)]
@@ -139,6 +122,7 @@ impl Ureq {
 
 impl Transport for Ureq {
     type Client = Client;
+    const INTERNATIONAL_NUMBERS: bool = cfg!(feature = "international-numbers");
 
     fn from_config(config: &ClientConfig) -> Result<Self, Error> {
         let mut builder = ureq::Agent::config_builder()
@@ -159,7 +143,7 @@ impl Transport for Ureq {
     }
 
     fn into_client(self, config: ClientConfig) -> Client {
-        Client::new(config, self)
+        Client(BlockingClient::new(config, self))
     }
 }
 

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use greenpin_blocking::Client;
-use greenpin_core::{CreateSpec, PartySpec, UpdateSpec};
+use greenpin_core::{CreateSpec, PartySpec, PinLength, UpdateSpec, Usage};
 use greenpin_emulator::{BlockingEmulator, CallSpec};
 
 use crate::exit::{CommandError, Exit};
@@ -127,7 +127,7 @@ impl Demo {
                 .a(PartySpec::new()
                     .number("7987686144")
                     .vn("6292134471")
-                    .pin_length(4))
+                    .pin_length(PinLength::of::<4>()))
                 .b(PartySpec::new().number("9956555625"))
                 .deallocate_after("1h"),
         )?;
@@ -143,8 +143,19 @@ impl Demo {
             2,
             "Update it with Exotel's documented Update example (PUT /greenpin/{id}): two VNs a side, PINs 123 and 234, 1200s",
         );
-        let spec: UpdateSpec = serde_json::from_str(greenpin_core::wire::DOCUMENTED_UPDATE)
-            .map_err(|e| CommandError::Usage(e.to_string()))?;
+        let spec = UpdateSpec::new()
+            .a(PartySpec::new()
+                .vns(["6292134471", "6292134464"])
+                .number("7987686144")
+                .pin("123")
+                .pin_length(PinLength::of::<3>()))
+            .b(PartySpec::new()
+                .vns(["6292134465", "6292134464"])
+                .number("9956555625")
+                .pin("234")
+                .pin_length(PinLength::of::<3>()))
+            .usage(Usage::Twoway)
+            .deallocate_after("1200s");
         let updated = self.client.update(id, &spec)?;
         print_lines(&allocation_lines(&updated), "   ");
         self.transcript

@@ -161,12 +161,8 @@ fn run(cli: Cli) -> Result<Exit, CommandError> {
             Ok(Exit::Success)
         }
         Command::BulkUpdate(args) => {
-            // Bulk runs wait and retry themselves, slowing every worker down together
-            // (bulk::pace); the client's own retries would hide the service's signals.
-            let client = builder(g)?
-                .retry_policy(greenpin_core::retry::RetryPolicy::none())
-                .build()?;
-            bulk::run(&client, country(g)?, args, g.json, g.timeout)
+            let client = bulk::client(builder(g)?, g.timeout, usize::from(args.concurrency))?;
+            bulk::run(&client, country(g)?, args, g.json)
         }
         Command::Settings {
             action: None | Some(SettingsCommand::Get),

@@ -26,7 +26,8 @@ impl SpecFlags {
                 p = p.pin(pin.clone());
             }
             if let Some(len) = len {
-                p = p.pin_length(len);
+                // Kept as given: the core checks its range and names the flag.
+                p.pin_length = Some(len);
             }
             Some(p)
         };
@@ -83,10 +84,10 @@ pub(crate) fn settings_from_pairs(pairs: &[String]) -> Result<SettingsSpec, Comm
         if k.is_empty() {
             return Err(CommandError::Usage(format!("{pair:?} has no key")));
         }
-        if !greenpin_core::Settings::FIELDS.contains(&k) {
+        if !greenpin_core::wire::SETTINGS_FIELDS.contains(&k) {
             return Err(CommandError::Usage(format!(
                 "{k}: not a GreenPin setting; the settings are {}",
-                greenpin_core::Settings::FIELDS.join(", ")
+                greenpin_core::wire::SETTINGS_FIELDS.join(", ")
             )));
         }
         let value =

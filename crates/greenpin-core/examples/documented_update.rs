@@ -6,7 +6,7 @@
 use greenpin_core::ops::Operation;
 use greenpin_core::ops::UpdateAllocation;
 use greenpin_core::{
-    AccountSid, ApiContext, Credentials, GreenPinId, PartySpec, UpdateSpec, Usage,
+    AccountSid, ApiContext, Credentials, GreenPinId, PartySpec, PinLength, UpdateSpec, Usage,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -24,12 +24,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .vns(["6292134471", "6292134464"])
                 .number("7987686144")
                 .pin("123")
-                .pin_length(3))
+                .pin_length(PinLength::of::<3>()))
             .b(PartySpec::new()
                 .vns(["6292134465", "6292134464"])
                 .number("9956555625")
                 .pin("234")
-                .pin_length(3))
+                .pin_length(PinLength::of::<3>()))
             .usage(Usage::Twoway)
             .deallocate_after("1200s"),
     );

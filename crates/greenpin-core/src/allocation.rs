@@ -64,6 +64,30 @@ impl DeallocationTime {
         Some(self.0.assume_offset(offset).unix_timestamp())
     }
 
+    /// The instant this wall-clock time names in `timezone` (the account's `timezone`
+    /// setting, which [`Settings`](crate::Settings) reads), to compare with
+    /// [`SystemTime::now`](std::time::SystemTime::now) or to schedule on; `None` for a
+    /// zone the SDK does not know.
+    ///
+    /// ```
+    /// # use std::time::{Duration, SystemTime};
+    /// # use greenpin_core::{DeallocationTime, Timezone};
+    /// let t: DeallocationTime = "2020-03-27 17:47:09".parse().unwrap();
+    /// let at = t.instant(&Timezone::Ist).unwrap();
+    /// assert_eq!(at, SystemTime::UNIX_EPOCH + Duration::from_secs(1_585_311_429));
+    /// assert!(at < SystemTime::now());
+    /// ```
+    pub fn instant(&self, timezone: &crate::Timezone) -> Option<std::time::SystemTime> {
+        let secs = self.unix_secs(timezone)?;
+        let epoch = std::time::SystemTime::UNIX_EPOCH;
+        let distance = std::time::Duration::from_secs(secs.unsigned_abs());
+        if secs >= 0 {
+            epoch.checked_add(distance)
+        } else {
+            epoch.checked_sub(distance)
+        }
+    }
+
     /// The earliest time there is (`-9999-01-01 00:00:00`): before any deallocation.
     pub const MIN: DeallocationTime = DeallocationTime(PrimitiveDateTime::MIN);
 }
@@ -264,8 +288,14 @@ pub struct Allocation {
 
 impl Allocation {
     /// An allocation with no transaction id or deallocation time (servers and tests).
-    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
-    pub fn new(greenpin_id: GreenPinId, a: Party, b: Party, usage: Usage, state: State) -> Self {
+    #[cfg(feature = "unstable-wire")]
+    pub(crate) fn new(
+        greenpin_id: GreenPinId,
+        a: Party,
+        b: Party,
+        usage: Usage,
+        state: State,
+    ) -> Self {
         Allocation {
             greenpin_id,
             transaction_id: None,

@@ -122,7 +122,7 @@ fn is_loopback(host: &str) -> bool {
 /// # use greenpin_core::{AccountSid, ApiContext, Credentials, ServiceRoot};
 /// let ctx = ApiContext::new(AccountSid::new("acme").unwrap(), Credentials::new("k", "t"))
 ///     .with_root(ServiceRoot::parse("http://127.0.0.1:9000").unwrap());
-/// assert_eq!(ctx.tenant_url("/greenpin"), "http://127.0.0.1:9000/v1/tenants/acme/greenpin");
+/// assert_eq!(ctx.root().as_str(), "http://127.0.0.1:9000");
 /// assert!(!format!("{ctx:?}").contains("\"t\""));
 /// ```
 #[derive(Clone, Debug)]
@@ -131,6 +131,8 @@ pub struct ApiContext {
     account_sid: AccountSid,
     credentials: Credentials,
     country: Country,
+    /// Whether numbers that need the metadata are checked (a client's crate's feature).
+    checks_international: bool,
     user_agent: Option<HeaderValue>,
     /// `{root}/v1/tenants/{sid}`, written and parsed once rather than for every request.
     tenant: String,
@@ -157,6 +159,7 @@ impl ApiContext {
             account_sid,
             credentials,
             country: Country::IN,
+            checks_international: cfg!(feature = "international-numbers"),
             user_agent: None,
         }
     }
@@ -169,8 +172,6 @@ impl ApiContext {
     }
 
     /// Reads local numbers in `country`.
-    /// A country other than `IN` needs the `international-numbers` feature: without it,
-    /// only Indian numbers can be checked.
     pub fn with_country(mut self, country: Country) -> Self {
         self.country = country;
         self
@@ -206,22 +207,23 @@ impl ApiContext {
     /// (International numbers are let through: the account's `intl_num_sup` setting is the
     /// service's to apply.)
     pub fn validation(&self) -> ValidationContext {
-        ValidationContext::new(self.country)
+        ValidationContext::new(self.country).checking_international(self.checks_international)
     }
 
-    /// `{root}/v1/tenants/{sid}{path}`.
-    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
-    pub fn tenant_url(&self, path: &str) -> String {
-        let mut url = String::with_capacity(self.tenant.len() + path.len());
-        url.push_str(&self.tenant);
-        url.push_str(path);
-        url
+    /// Checks numbers that need the metadata only when `on` (a client's builder sets it).
+    pub(crate) fn checking_international(mut self, on: bool) -> Self {
+        self.checks_international = on;
+        self
     }
 
     /// A request with auth, `Accept`, `User-Agent` and (when there is a body)
     /// `Content-Type: application/json`.
-    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
-    pub fn request(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> Request<Vec<u8>> {
+    pub(crate) fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+    ) -> Request<Vec<u8>> {
         // The scheme and authority parsed once; only the path is new. Invariant: a checked
         // root and checked path segments: the parts always make a URI.
         let base = self.tenant_uri.path();

@@ -124,8 +124,8 @@ impl Credentials {
 
     /// Whether `header` (an `Authorization` value) carries exactly these credentials.
     /// Used by servers such as the emulator; compares without early exit.
-    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
-    pub fn matches_authorization(&self, header: &[u8]) -> bool {
+    #[cfg(feature = "unstable-wire")]
+    pub(crate) fn matches_authorization(&self, header: &[u8]) -> bool {
         let want = self.header.as_bytes();
         want.len() == header.len()
             && want
@@ -159,12 +159,8 @@ impl fmt::Debug for Credentials {
 /// A URL as it may be shown in a message: any `user:password@` part replaced, so a
 /// credential carried in a URL never reaches an error, a log or a screen.
 ///
-/// ```
-/// # use greenpin_core::wire::redact_userinfo;
-/// assert_eq!(redact_userinfo("https://key:tok@host/x"), "https://[redacted]@host/x");
-/// assert_eq!(redact_userinfo("https://host/x?a=b@c"), "https://host/x?a=b@c");
-/// ```
-pub fn redact_userinfo(url: &str) -> String {
+/// (`wire::redact_userinfo`).
+pub(crate) fn redact_userinfo(url: &str) -> String {
     let Some(scheme_end) = url.find("://") else {
         return url.to_owned();
     };

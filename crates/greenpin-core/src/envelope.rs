@@ -15,7 +15,7 @@ const SNIPPET_CHARS: usize = 200;
 /// `{"request_id"?, "method"?, "success", "status", "code", "message", "data"}`.
 ///
 /// ```
-/// # use greenpin_core::Envelope;
+/// # use greenpin_core::wire::Envelope;
 /// let e: Envelope<serde_json::Value> = serde_json::from_str(
 ///     r#"{"success":false,"status":409,"code":18,"message":"Allocation exists for this connection id.","data":null}"#,
 /// ).unwrap();
@@ -27,7 +27,13 @@ const SNIPPET_CHARS: usize = 200;
 #[serde(bound(deserialize = "T: serde::Deserialize<'de>"))]
 #[cfg_attr(feature = "schema", schemars(rename = "{T}Envelope"))]
 #[non_exhaustive]
-#[doc(hidden)] // for the workspace's servers and tools; not part of the API
+#[cfg_attr(
+    not(feature = "unstable-wire"),
+    expect(
+        unreachable_pub,
+        reason = "public only through `wire`, with its feature"
+    )
+)]
 pub struct Envelope<T> {
     /// The call's id, for support.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -50,6 +56,7 @@ pub struct Envelope<T> {
     pub data: Option<T>,
 }
 
+#[cfg(feature = "unstable-wire")]
 impl<T> Envelope<T> {
     /// A success envelope around `data`.
     pub fn success(status: u16, data: T) -> Self {
@@ -121,7 +128,7 @@ pub(crate) fn read<T: DeserializeOwned>(
             Some(o) => format!("redirect to {o} not followed; check the base URL"),
             None => "redirect not followed; check the base URL".to_owned(),
         });
-        return Err(Error::Api(err));
+        return Err(err.into());
     }
     if !status.is_success() {
         let mut err = ApiError::new(status);
@@ -130,12 +137,12 @@ pub(crate) fn read<T: DeserializeOwned>(
         match serde_json::from_slice::<Envelope<serde_json::Value>>(body) {
             Ok(env) => {
                 err.code = env.code;
-                err.message = env.message;
                 err.request_id = env.request_id.or(err.request_id);
+                err = err.with_message(env.message);
             }
             Err(_) => err.body_snippet = Some(snippet(body, SNIPPET_CHARS)),
         }
-        return Err(Error::Api(err));
+        return Err(err.into());
     }
 
     let env: Envelope<T> = serde_json::from_slice(body).map_err(|e| {
@@ -153,12 +160,11 @@ pub(crate) fn read<T: DeserializeOwned>(
     })?;
     let request_id = env.request_id.or(header_request_id);
     if !env.success {
-        let mut err = ApiError::new(status);
+        let mut err = ApiError::new(status).with_message(env.message);
         err.code = env.code;
-        err.message = env.message;
         err.request_id = request_id;
         err.retry_after = retry_after;
-        return Err(Error::Api(err));
+        return Err(err.into());
     }
     Ok(Reply {
         data: env.data,

@@ -40,16 +40,42 @@ pub enum Error {
     Config(#[from] ConfigError),
     /// The request was refused before it was sent: the message names the field.
     #[error(transparent)]
-    Validation(#[from] ValidationError),
-    /// The service answered with an error.
+    Validation(ValidationError),
+    /// A number this client cannot check, refused before anything was sent. Not the
+    /// caller's bad input: the number may well be valid, but the client was built without
+    /// the `international-numbers` feature (see
+    /// [`ClientBuilder::international_numbers`](crate::client::ClientBuilder::international_numbers)).
+    /// The error names the field; its kind is [`ValidationKind::UncheckedNumber`](crate::ValidationKind::UncheckedNumber).
     #[error(transparent)]
-    Api(#[from] ApiError),
+    Unchecked(ValidationError),
+    /// The service answered with an error (boxed: an error answer carries text, and the
+    /// `Ok` path should not pay for its size).
+    #[error(transparent)]
+    Api(Box<ApiError>),
     /// The service answered, but not with anything we could read.
     #[error(transparent)]
     Decode(#[from] DecodeError),
     /// No answer: connecting, sending or receiving failed.
     #[error(transparent)]
     Transport(#[from] TransportError),
+}
+
+/// A refusal of a number this build cannot check becomes [`Error::Unchecked`]; every other
+/// refusal [`Error::Validation`].
+impl From<ValidationError> for Error {
+    fn from(e: ValidationError) -> Self {
+        if e.kind() == crate::ValidationKind::UncheckedNumber {
+            Error::Unchecked(e)
+        } else {
+            Error::Validation(e)
+        }
+    }
+}
+
+impl From<ApiError> for Error {
+    fn from(e: ApiError) -> Self {
+        Error::Api(Box::new(e))
+    }
 }
 
 impl From<IdError> for Error {
@@ -132,7 +158,7 @@ impl Error {
     /// *taken effect* without your learning so, ask [`Error::outcome_unknown`].
     pub fn may_have_been_sent(&self) -> bool {
         match self {
-            Error::Config(_) | Error::Validation(_) => false,
+            Error::Config(_) | Error::Validation(_) | Error::Unchecked(_) => false,
             Error::Api(_) | Error::Decode(_) => true,
             Error::Transport(e) => e.may_have_been_sent,
         }
@@ -189,12 +215,19 @@ impl Error {
     /// ```
     pub fn outcome_unknown(&self) -> bool {
         match self {
-            Error::Config(_) | Error::Validation(_) => false,
-            Error::Api(e) => e.status.is_server_error(),
+            Error::Config(_) | Error::Validation(_) | Error::Unchecked(_) => false,
+            Error::Api(e) => status_outcome_unknown(e.status.as_u16()),
             Error::Decode(_) => true,
             Error::Transport(e) => e.may_have_been_sent,
         }
     }
+}
+
+/// Whether an answer of `status` leaves the request's effect unknown: a 5xx (the service,
+/// or something before it, failed part-way) or 499 (the service gave up waiting). The one
+/// rule, for a whole request and for a bulk item's own result.
+pub(crate) fn status_outcome_unknown(status: u16) -> bool {
+    (500..600).contains(&status) || status == 499
 }
 
 /// A client configuration that cannot work, naming the setting.
@@ -247,6 +280,10 @@ pub struct ApiError {
     pub retry_after: Option<Duration>,
     /// The start of the body, when it was not an envelope (an HTML error page, say).
     pub body_snippet: Option<String>,
+    /// The request field the refusal is about, when the message names one the way the
+    /// SDK's own refusals do (`a.numbers[0]: …`) and it is a field of a GreenPin body:
+    /// map it to your own form's field.
+    pub field: Option<String>,
 }
 
 impl ApiError {
@@ -259,6 +296,64 @@ impl ApiError {
             request_id: None,
             retry_after: None,
             body_snippet: None,
+            field: None,
+        }
+    }
+
+    /// Sets the message, and the field it names, if any (see [`ApiError::field`]).
+    pub(crate) fn with_message(mut self, message: Option<String>) -> Self {
+        self.field = message.as_deref().and_then(field_named);
+        self.message = message;
+        self
+    }
+}
+
+/// The fields a GreenPin request body can hold at its top level (a party's fields sit
+/// under `a` and `b`, an item's under `greenpins[i]`).
+const BODY_FIELDS: &[&str] = &[
+    "transaction_id",
+    "greenpin_id",
+    "a",
+    "b",
+    "usage",
+    "deallocation_policy",
+    "greenpins",
+];
+
+/// The field a message starts with, `path: problem`, when the path is a GreenPin body's:
+/// a top-level field (or setting) followed by `.name` and `[index]` steps only.
+fn field_named(message: &str) -> Option<String> {
+    let (path, _) = message.split_once(": ")?;
+    let root = path.split(['.', '[']).next()?;
+    let known = BODY_FIELDS.contains(&root) || crate::Settings::FIELDS.contains(&root);
+    let shaped = path
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.[]".contains(&b));
+    (known && shaped && path.len() <= 64).then(|| path.to_owned())
+}
+
+/// The most of a message from the service that the SDK's own text quotes: a service can
+/// answer with a megabyte of message, and an error's `Display` ends up in logs and on
+/// terminals. The whole message stays in [`ApiError::message`].
+pub const MAX_QUOTED_MESSAGE_CHARS: usize = 240;
+
+/// `text`, cut to [`MAX_QUOTED_MESSAGE_CHARS`] characters, saying how much was left out:
+/// the one function that bounds a service's text wherever the SDK (or the `greenpin`
+/// command) quotes it.
+///
+/// ```
+/// let long = "x".repeat(1_000_000);
+/// let cut = greenpin_core::cut_message(&long);
+/// assert!(cut.chars().count() < 300);
+/// assert!(cut.ends_with("… (999760 more characters)"));
+/// assert_eq!(greenpin_core::cut_message("short"), "short");
+/// ```
+pub fn cut_message(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(MAX_QUOTED_MESSAGE_CHARS) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some((at, _)) => {
+            let more = text[at..].chars().count();
+            std::borrow::Cow::Owned(format!("{}… ({more} more characters)", &text[..at]))
         }
     }
 }
@@ -270,7 +365,7 @@ impl fmt::Display for ApiError {
             write!(f, ", code {code}")?;
         }
         if let Some(m) = &self.message {
-            write!(f, ": {m}")?;
+            write!(f, ": {}", cut_message(m))?;
         } else if let Some(s) = &self.body_snippet {
             write!(f, ": {s:?}")?;
         }

@@ -108,10 +108,6 @@ macro_rules! path_id {
             /// Longest id accepted.
             pub const MAX_LEN: usize = $max;
 
-            /// The field this id stands in, as error messages name it.
-            #[doc(hidden)] // for the workspace's servers and tools; not part of the API
-            pub const FIELD: &'static str = $field;
-
             /// Checks and wraps an id.
             pub fn new(value: impl Into<String>) -> Result<Self, IdError> {
                 let value = value.into();
@@ -240,8 +236,7 @@ impl TransactionId {
     pub const MAX_LEN: usize = 256;
 
     /// The field this id stands in, as error messages name it.
-    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
-    pub const FIELD: &'static str = "transaction_id";
+    pub(crate) const FIELD: &'static str = "transaction_id";
 
     /// Checks and wraps a transaction id.
     pub fn new(value: impl Into<String>) -> Result<Self, IdError> {

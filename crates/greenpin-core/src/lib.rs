@@ -9,6 +9,7 @@
 //! Exotel's documented Update example, built and checked without a network:
 //!
 //! ```
+//! # use greenpin_core::PinLength;
 //! use greenpin_core::ops::{Operation};
 //! use greenpin_core::{AccountSid, ApiContext, Credentials, GreenPinId, PartySpec, UpdateSpec, Usage};
 //! use greenpin_core::ops::UpdateAllocation;
@@ -17,8 +18,8 @@
 //! let update = UpdateAllocation::new(
 //!     GreenPinId::new("d7ffd4b3-5c1e-4bda-a024-0b1d2a3b4c5d").unwrap(),
 //!     UpdateSpec::new()
-//!         .a(PartySpec::new().vns(["6292134471", "6292134464"]).number("7987686144").pin("123").pin_length(3))
-//!         .b(PartySpec::new().vns(["6292134465", "6292134464"]).number("9956555625").pin("234").pin_length(3))
+//!         .a(PartySpec::new().vns(["6292134471", "6292134464"]).number("7987686144").pin("123").pin_length(PinLength::of::<3>()))
+//!         .b(PartySpec::new().vns(["6292134465", "6292134464"]).number("9956555625").pin("234").pin_length(PinLength::of::<3>()))
 //!         .usage(Usage::Twoway)
 //!         .deallocate_after("1200s"),
 //! );
@@ -36,18 +37,18 @@
 //! assert!(err.to_string().contains("a.vns[0]"));
 //! ```
 //!
-//! ## Numbers outside India: the `international-numbers` feature
+//! ## Numbers: the `international-numbers` feature
 //!
-//! Indian numbers in their usual forms — ten digits, alone or after `+91` or `0` — are
-//! checked and written as E.164 without any number metadata. Every other form (numbers of
-//! other countries, Indian toll-free numbers, a `0091` prefix, an account whose `country`
-//! is not `IN`) needs the `international-numbers` feature, which checks them with Google's
-//! libphonenumber metadata (the `phonenumber` crate, most of what a default build would
-//! otherwise compile). Without it they are refused with
-//! [`PhoneNumberError::Unchecked`], naming the feature: nothing unchecked is sent.
-//! GreenPin itself refuses international numbers unless the account's `intl_num_sup`
-//! setting allows them. `greenpin-async` and `greenpin-blocking` pass the feature on;
-//! the emulator and the `greenpin` command always have it.
+//! Every number is checked with Google's libphonenumber metadata (the `phonenumber` crate),
+//! behind the `international-numbers` feature, on by default. Indian numbers in their usual
+//! forms — ten digits, alone or after `+91`, `91`, `0091` or `0` — take a fast path that
+//! needs no metadata. `default-features = false` is the slim build: those Indian forms are
+//! still checked, and every other form (numbers of other countries, Indian toll-free
+//! numbers, an account whose `country` is not `IN`) is refused with
+//! [`PhoneNumberError::Unchecked`], naming the feature: nothing unchecked is sent. A client
+//! checks what its own crate's feature says ([`client::ClientBuilder::international_numbers`]),
+//! whatever another crate in the build turns on here. GreenPin itself refuses international
+//! numbers unless the account's `intl_num_sup` setting allows them.
 
 // Feature badges on docs.rs (its nightly rustdoc); nothing changes for other builds.
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -85,35 +86,46 @@ mod string_enum;
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod test_util;
 mod validation;
+#[cfg(feature = "unstable-wire")]
+#[cfg_attr(docsrs, doc(cfg(feature = "unstable-wire")))]
 pub mod wire;
 
-// The model and the request bodies, each named once, here. The modules above that are
-// public exist because their users need the grouping: operations (`ops`), receiving
-// callbacks (`callbacks`), the retry decision (`retry`), the clients' loop for transport
-// authors (`client`), reading wire bodies for servers and tools (`wire`).
-pub use allocation::{
-    Allocation, DeallocationPolicy, DeallocationPolicySpec, DeallocationTime,
-    DeallocationTimeError, DurationText, State, Usage,
-};
-pub use api::{ApiContext, DEFAULT_SERVICE_ROOT, ServiceRoot};
-pub use body::{
-    BulkBody, BulkItemBody, BulkItemSpec, BulkSpec, CreateBody, CreateSpec, MAX_BULK_ITEMS,
-    SettingsBody, SettingsSpec, UpdateBody, UpdateSpec, ValidationContext,
-};
-pub use credentials::{ApiKey, ApiToken, Credentials};
-pub use duration::{DeallocationDuration, DurationError};
-pub use envelope::{Envelope, Reply};
-pub use error::{
-    ApiError, ConfigError, DecodeError, Error, TimeoutKind, TransportError, TransportErrorKind,
-};
-pub use error_code::{ERROR_CODES, ErrorCode, ErrorCodeInfo};
-pub use ids::{AccountSid, GreenPinId, IdError, IdProblem, IntoGreenPinId, TransactionId};
-pub use ops::bulk::{BulkItemResult, BulkUpdateResults};
-pub use party::{MAX_NUMBERS_PER_LIST, Party, PartySpec};
-pub use phone::{Country, PhoneNumber, PhoneNumberError, UnknownCountry};
-pub use pin::{Pin, PinError, PinLength};
-pub use settings::{MaxDeallocationTime, Settings, Timezone};
-pub use validation::{ValidationError, ValidationKind};
+/// Every type a user of a GreenPin client names, in one list: the model and the request
+/// bodies, the error and its parts, and the groupings (operations, receiving callbacks,
+/// the retry policy). greenpin-core's root re-exports it, and so does each transport crate
+/// (`greenpin-blocking`, `greenpin-async`) with one line, so a program depending on one of
+/// them can name everything its client's signatures use.
+pub mod sdk {
+    pub use crate::allocation::{
+        Allocation, DeallocationPolicy, DeallocationPolicySpec, DeallocationTime,
+        DeallocationTimeError, DurationText, State, Usage,
+    };
+    pub use crate::api::{ApiContext, DEFAULT_SERVICE_ROOT, ServiceRoot};
+    pub use crate::body::{
+        BulkBody, BulkItemBody, BulkItemSpec, BulkSpec, CreateBody, CreateSpec, MAX_BULK_ITEMS,
+        SettingsBody, SettingsSpec, UpdateBody, UpdateSpec, ValidationContext,
+    };
+    pub use crate::client::CreateOutcome;
+    pub use crate::credentials::{ApiKey, ApiToken, Credentials};
+    pub use crate::duration::{DeallocationDuration, DurationError};
+    pub use crate::envelope::Reply;
+    pub use crate::error::{
+        ApiError, ConfigError, DecodeError, Error, MAX_QUOTED_MESSAGE_CHARS, TimeoutKind,
+        TransportError, TransportErrorKind, cut_message,
+    };
+    pub use crate::error_code::{ERROR_CODES, ErrorCode, ErrorCodeInfo};
+    pub use crate::ids::{
+        AccountSid, GreenPinId, IdError, IdProblem, IntoGreenPinId, TransactionId,
+    };
+    pub use crate::ops::bulk::{BulkItemResult, BulkUpdateResults};
+    pub use crate::party::{MAX_NUMBERS_PER_LIST, Party, PartySpec};
+    pub use crate::phone::{Country, PhoneNumber, PhoneNumberError, UnknownCountry};
+    pub use crate::pin::{Pin, PinError, PinLength};
+    pub use crate::settings::{MaxDeallocationTime, Settings, Timezone};
+    pub use crate::validation::{ValidationError, ValidationKind};
+    pub use crate::{callbacks, ops, retry};
+}
+pub use sdk::*;
 
 /// The `User-Agent` the clients send: `greenpin-rs/VERSION`.
 pub const USER_AGENT: &str = concat!("greenpin-rs/", env!("CARGO_PKG_VERSION"));

@@ -47,13 +47,14 @@ pub const MAX_NUMBERS_PER_LIST: usize = 10;
 /// A PIN is kept out of `Debug` (only its presence shows) and out of error messages.
 ///
 /// ```
+/// # use greenpin_core::PinLength;
 /// # use greenpin_core::{PartySpec, ValidationContext};
 /// let ctx = ValidationContext::default();
-/// let a = PartySpec::new().vn("6292134471").number("7987686144").pin("123").pin_length(3);
+/// let a = PartySpec::new().vn("6292134471").number("7987686144").pin("123").pin_length(PinLength::of::<3>());
 /// let party = a.validate("a", &ctx).unwrap();
 /// assert_eq!(party.numbers[0].as_str(), "+917987686144");
 ///
-/// let bad = PartySpec::new().pin("23").pin_length(3).validate("b", &ctx);
+/// let bad = PartySpec::new().pin("23").pin_length(PinLength::of::<3>()).validate("b", &ctx);
 /// assert_eq!(bad.unwrap_err().to_string(), "b.pin: a PIN of 2 digits does not match pin_length 3");
 /// assert!(!format!("{a:?}").contains("123"));
 /// ```
@@ -142,8 +143,16 @@ impl PartySpec {
 
     /// Sets the PIN length. Without [`PartySpec::pin`], asks the service for a fresh PIN of
     /// this length (on update: replacing the current one).
-    pub fn pin_length(mut self, len: i64) -> Self {
-        self.pin_length = Some(len);
+    ///
+    /// ```
+    /// # use greenpin_core::{PartySpec, PinLength};
+    /// let fixed = PartySpec::new().pin_length(PinLength::of::<4>());   // checked when compiled
+    /// let chosen = PartySpec::new().pin_length(PinLength::new(6)?);     // checked when run
+    /// # Ok::<(), greenpin_core::PinError>(())
+    /// ```
+    /// # use greenpin_core::PinLength;
+    pub fn pin_length(mut self, len: PinLength) -> Self {
+        self.pin_length = Some(i64::from(len.get()));
         self
     }
 
@@ -229,15 +238,16 @@ fn validate_list(
     }
     let mut out: Vec<PhoneNumber> = Vec::with_capacity(list.len());
     for (i, raw) in list.iter().enumerate() {
-        let n = PhoneNumber::parse(raw, country).map_err(|e| {
-            let kind = if e == PhoneNumberError::Unchecked {
-                ValidationKind::UncheckedNumber
-            } else {
-                ValidationKind::InvalidNumber
-            };
-            ValidationError::new(at(i), kind, format!("{raw:?} {e}"))
-        })?;
-        if !ctx.international_numbers && !country.contains(&n) {
+        let n =
+            PhoneNumber::parse_checking(raw, country, ctx.checks_international).map_err(|e| {
+                let kind = if e == PhoneNumberError::Unchecked {
+                    ValidationKind::UncheckedNumber
+                } else {
+                    ValidationKind::InvalidNumber
+                };
+                ValidationError::new(at(i), kind, format!("{raw:?} is {e}"))
+            })?;
+        if !ctx.intl_num_sup && !country.contains(&n) {
             return Err(ValidationError::new(
                 at(i),
                 ValidationKind::RegionNotSupported,
@@ -282,17 +292,8 @@ pub struct Party {
 
 /// Refuses a number present in both parties' `numbers`, naming it in `b` (API code 14).
 /// Validation calls it on a body; a server also calls it on an allocation after merging an
-/// update into it.
-///
-/// ```
-/// # use greenpin_core::wire::{check_parties_disjoint};
-/// # use greenpin_core::{PartySpec, ValidationContext};
-/// let ctx = ValidationContext::default();
-/// let a = PartySpec::new().number("7987686144").validate("a", &ctx).unwrap();
-/// let b = PartySpec::new().number("+917987686144").validate("b", &ctx).unwrap();
-/// assert_eq!(check_parties_disjoint(&a, &b).unwrap_err().field(), "b.numbers[0]");
-/// ```
-pub fn check_parties_disjoint(a: &Party, b: &Party) -> Result<(), ValidationError> {
+/// update into it (`wire::check_parties_disjoint`).
+pub(crate) fn check_parties_disjoint(a: &Party, b: &Party) -> Result<(), ValidationError> {
     for (i, n) in b.numbers.iter().enumerate() {
         if let Some(j) = a.numbers.iter().position(|m| m == n) {
             return Err(ValidationError::new(

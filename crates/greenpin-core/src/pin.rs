@@ -21,6 +21,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// assert_eq!(pin.as_str(), "0123");
 /// assert!(Pin::new("12a").is_err());
 /// ```
+/// # use greenpin_core::PinLength;
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Pin(String);
 
@@ -107,6 +108,7 @@ impl<'de> Deserialize<'de> for Pin {
 /// assert_eq!(serde_json::to_string(&b).unwrap(), "3");
 /// assert!(PinLength::new(0).is_err());
 /// ```
+/// # use greenpin_core::PinLength;
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 pub struct PinLength(u8);
 
@@ -123,6 +125,29 @@ impl PinLength {
         } else {
             Err(PinError::BadLength(len))
         }
+    }
+
+    /// A length known when the program is compiled, checked then: `PinLength::of::<4>()`.
+    /// A length outside [`PinLength::MIN`]..=[`PinLength::MAX`] does not compile.
+    ///
+    /// ```
+    /// # use greenpin_core::PinLength;
+    /// assert_eq!(PinLength::of::<4>().get(), 4);
+    /// ```
+    /// # use greenpin_core::PinLength;
+    ///
+    /// ```compile_fail
+    /// let _ = greenpin_core::PinLength::of::<11>();
+    /// ```
+    /// # use greenpin_core::PinLength;
+    pub const fn of<const N: u8>() -> Self {
+        const {
+            assert!(
+                N >= PinLength::MIN && N <= PinLength::MAX,
+                "a PIN length is 1 to 10"
+            )
+        };
+        PinLength(N)
     }
 
     /// The length as a number.

@@ -4,6 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::phone::Country;
 use crate::pin::PinLength;
 use crate::string_enum::string_enum;
 
@@ -178,9 +179,10 @@ impl<'de> Deserialize<'de> for MaxDeallocationTime {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Settings {
-    /// Country local numbers are read in (ISO 3166-1 alpha-2; default `IN`).
+    /// Country local numbers are read in (default `IN`). A code the SDK does not know is
+    /// kept as sent among the settings it does not model, under `country`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
+    pub country: Option<Country>,
     /// Whether international numbers are allowed: `"true"` / `"false"` on the wire.
     #[serde(
         default,
@@ -307,7 +309,21 @@ impl<'de> Deserialize<'de> for Settings {
                 let mut s = Settings::default();
                 while let Some(key) = map.next_key::<String>()? {
                     match key.as_str() {
-                        "country" => s.country = map.next_value()?,
+                        "country" => {
+                            let raw: Option<serde_json::Value> = map.next_value()?;
+                            match raw {
+                                None | Some(serde_json::Value::Null) => {}
+                                Some(serde_json::Value::String(code)) => match code.parse() {
+                                    Ok(country) => s.country = Some(country),
+                                    Err(_) => {
+                                        s.other.insert(key, serde_json::Value::String(code));
+                                    }
+                                },
+                                Some(other) => {
+                                    s.other.insert(key, other);
+                                }
+                            }
+                        }
                         "intl_num_sup" => s.intl_num_sup = map.next_value::<Flag>()?.0,
                         "max_deallocation_time" => s.max_deallocation_time = map.next_value()?,
                         "timezone" => s.timezone = map.next_value()?,
@@ -349,8 +365,7 @@ impl<'de> Deserialize<'de> for Settings {
 
 impl Settings {
     /// The settings this version models, by their names on the wire.
-    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
-    pub const FIELDS: &'static [&'static str] = &[
+    pub(crate) const FIELDS: &'static [&'static str] = &[
         "country",
         "intl_num_sup",
         "max_deallocation_time",

@@ -25,8 +25,8 @@ macro_rules! string_enum {
             }
 
             /// Every known value.
-            #[doc(hidden)] // for the workspace's servers and tools; not part of the API
-            pub const KNOWN: &'static [&'static str] = &[$($wire),+];
+            #[cfg(feature = "schema")]
+    pub(crate) const KNOWN: &'static [&'static str] = &[$($wire),+];
         }
 
         impl std::fmt::Display for $name {

@@ -12,7 +12,7 @@
 //! let client = BlockingClient::new(config, |_req: http::Request<Vec<u8>>, _limits| {
 //!     Ok(http::Response::new(greenpin_core::test_util::SETTINGS.as_bytes().to_vec()))
 //! });
-//! assert_eq!(client.settings()?.country.as_deref(), Some("IN"));
+//! assert_eq!(client.settings()?.country, Some(greenpin_core::Country::IN));
 //! # Ok::<(), greenpin_core::Error>(())
 //! ```
 
@@ -26,6 +26,22 @@ use crate::client::{
     ClientConfig,
 };
 use crate::error::TransportError;
+
+/// The body of Exotel's documented Update example (`PUT /greenpin/{greenpin_id}`), with
+/// real numbers in place of the documentation's masked placeholders (`629XXXXX71`). Note
+/// `pin_length` written once as a number and once as a string, as the documentation does.
+///
+/// ```
+/// # use greenpin_core::{UpdateSpec, ValidationContext, test_util::DOCUMENTED_UPDATE};
+/// let spec: UpdateSpec = serde_json::from_str(DOCUMENTED_UPDATE).unwrap();
+/// assert!(spec.validate(&ValidationContext::default()).is_ok());
+/// ```
+pub const DOCUMENTED_UPDATE: &str = r#"{
+  "a": {"vns": ["6292134471", "6292134464"], "numbers": ["7987686144"], "pin": "123", "pin_length": 3},
+  "b": {"vns": ["6292134465", "6292134464"], "numbers": ["9956555625"], "pin": "234", "pin_length": "3"},
+  "usage": "twoway",
+  "deallocation_policy": {"duration": "1200s"}
+}"#;
 
 /// An allocation, as the service answers create, get, update and delete.
 pub const ALLOCATION: &str = r#"{"request_id":"r-1","success":true,"status":200,"data":{"greenpin_id":"d7ffd4b3-5c1e-4bda-a024-0b1d2a3b4c5d","transaction_id":"order-42","a":{"vns":["+916292134471"],"numbers":["+917987686144"],"pin":"1234"},"b":{"numbers":["+919956555625"]},"usage":"twoway","state":"active","deallocation_time":"2026-11-29 18:00:00"}}"#;
@@ -72,12 +88,12 @@ fn config() -> ClientConfig {
 }
 
 /// A blocking client answering `body` to everything.
-pub fn blocking(body: &'static str) -> BlockingClient<Canned> {
+pub fn blocking_client(body: &'static str) -> BlockingClient<Canned> {
     BlockingClient::new(config(), Canned(body))
 }
 
 /// An async client answering `body` to everything.
-pub fn nonblocking(body: &'static str) -> AsyncClient<Canned> {
+pub fn async_client(body: &'static str) -> AsyncClient<Canned> {
     AsyncClient::new(config(), Canned(body))
 }
 

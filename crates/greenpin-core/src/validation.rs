@@ -28,14 +28,13 @@ pub enum ValidationKind {
     TooManyInBulk,
     /// A number this build cannot check, which may well be valid: a number outside India,
     /// or an Indian number in another form than ten digits, with the SDK built without its
-    /// `international-numbers` feature. Refused rather than sent unchecked; enable the
-    /// feature (on greenpin-blocking, greenpin-async or greenpin-core) to check it.
+    /// `international-numbers` feature (on by default). Refused rather than sent unchecked,
+    /// as [`Error::Unchecked`](crate::Error::Unchecked), not as the caller's bad input.
     UncheckedNumber,
 }
 
 impl ValidationKind {
     /// The API error code a GreenPin server answers this problem with.
-    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
     pub fn error_code(self) -> ErrorCode {
         match self {
             ValidationKind::Missing => ErrorCode::MandatoryParametersMissing,
@@ -92,8 +91,7 @@ impl ValidationError {
     }
 
     /// The same error with `prefix.` put before its field (for items of a bulk request).
-    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
-    pub fn within(mut self, prefix: &str) -> Self {
+    pub(crate) fn within(mut self, prefix: &str) -> Self {
         self.field = if self.field.is_empty() {
             prefix.to_owned()
         } else {

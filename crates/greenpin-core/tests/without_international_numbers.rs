@@ -1,8 +1,7 @@
-//! The core built without its `international-numbers` feature (no `phonenumber`): Indian
-//! numbers in their usual forms are checked as ever; every other form is refused, naming
-//! the feature, and never sent unchecked. `cargo xtask ci` runs this file on its own
-//! (`cargo test -p greenpin-core --test without_international_numbers`): the workspace's
-//! other crates turn the feature on, so in a workspace build it holds no test.
+//! The core's slim build, without its `international-numbers` feature (no `phonenumber`):
+//! Indian numbers in their usual forms are checked as ever; every other form is refused,
+//! naming the feature, and never sent unchecked. `cargo xtask ci` runs the core's tests with
+//! `--no-default-features`, where this file's tests run (and fails if none did).
 #![cfg(not(feature = "international-numbers"))]
 
 use greenpin_core::ops::{CreateAllocation, Operation};
@@ -22,6 +21,12 @@ fn indian_numbers_in_their_usual_forms_are_checked_as_ever() {
         "+91 98765 43210",
         "098765-43210",
         "(0) 98765.43210",
+        // The everyday form with the country code and no `+`, and India's international
+        // prefix: both Indian numbers, checked without the metadata.
+        "919876543210",
+        "91 98765 43210",
+        "0091 98765 43210",
+        "00919876543210",
     ] {
         assert_eq!(
             parse(input, Country::IN).as_deref(),
@@ -58,8 +63,9 @@ fn other_forms_are_refused_naming_the_feature() {
         ("+44 7911 123456", Country::IN),
         ("+1 202 555 0123", Country::IN),
         ("2025550123", us),
-        ("919876543210", Country::IN),
         ("1800 123 4567", Country::IN),
+        ("+65 9123 4567", Country::IN),
+        ("919876543210", us),
         ("+91 98765 432101", Country::IN),
     ] {
         let e = parse(input, country).unwrap_err();
@@ -94,6 +100,11 @@ fn a_request_with_a_number_this_build_cannot_check_is_never_built() {
     assert_eq!(v.field(), "b.numbers[0]");
     // Its own kind: the number may be valid, and a service can tell its user so.
     assert_eq!(v.kind(), ValidationKind::UncheckedNumber);
+    // Not the caller's bad input: an error of its own kind.
+    assert!(matches!(
+        greenpin_core::Error::from(v.clone()),
+        greenpin_core::Error::Unchecked(_)
+    ));
     assert!(
         v.problem().contains("`international-numbers`"),
         "{}",
@@ -112,6 +123,15 @@ fn a_client_for_another_country_is_refused_when_built() {
         .country("AE".parse().unwrap())
         .build_config()
         .unwrap_err();
+    // Nor can a client ask for what the build cannot check.
+    let e2 = builder()
+        .international_numbers(true)
+        .build_config()
+        .unwrap_err();
+    assert!(
+        matches!(&e2, greenpin_core::Error::Config(c) if c.setting() == "international_numbers"),
+        "{e2}"
+    );
     assert!(
         e.to_string()
             .contains("country: AE needs the SDK's `international-numbers` feature"),

@@ -3,9 +3,9 @@
 //! (the SDK's own rules), apply it. The axum routes call these under the store's lock, and
 //! so does the fuzz target: what is fuzzed is what is served.
 
-use greenpin_core::wire::{WireBulkItem, from_json_noting_unknown};
+use greenpin_core::wire::{self, WireBulkItem, from_json_noting_unknown};
 use greenpin_core::{
-    Allocation, BulkSpec, CreateSpec, GreenPinId, PartySpec, Settings, SettingsSpec, UpdateSpec,
+    Allocation, CreateSpec, GreenPinId, PartySpec, Settings, SettingsSpec, UpdateSpec,
 };
 use greenpin_core::{BulkItemResult, BulkUpdateResults};
 
@@ -96,7 +96,7 @@ pub(crate) fn bulk_update(
     store: &mut Store,
     body: &[u8],
 ) -> Result<(BulkUpdateResults, u64), Failure> {
-    let items = BulkSpec::read_wire(body)?;
+    let items = wire::read_bulk_items(body)?;
     let mut applied = 0;
     let results = items
         .into_iter()
@@ -107,7 +107,7 @@ pub(crate) fn bulk_update(
             result
         })
         .collect();
-    Ok((BulkUpdateResults::new(results), applied))
+    Ok((wire::bulk_results(results), applied))
 }
 
 fn bulk_item(store: &mut Store, i: usize, item: WireBulkItem) -> BulkItemResult {
@@ -115,12 +115,12 @@ fn bulk_item(store: &mut Store, i: usize, item: WireBulkItem) -> BulkItemResult 
     let outcome = item.spec.map_err(Failure::from).and_then(|spec| {
         let valid = spec
             .validate(&store.validation())
-            .map_err(|e| Failure::from(e.within(&prefix)))?;
+            .map_err(|e| Failure::from(wire::within(e, &prefix)))?;
         store.update(valid.greenpin_id.as_str(), valid.fields)
     });
     match outcome {
-        Ok(a) => BulkItemResult::applied(a.greenpin_id.to_string(), a),
-        Err(f) => BulkItemResult::refused(item.greenpin_id, f.status.as_u16(), f.code, f.message),
+        Ok(a) => wire::bulk_item_applied(a.greenpin_id.to_string(), a),
+        Err(f) => wire::bulk_item_refused(item.greenpin_id, f.status.as_u16(), f.code, f.message),
     }
 }
 

@@ -2,7 +2,8 @@
 //! "request_id", "method"}`, for the API, the controls and the faults alike.
 
 use axum::body::Body;
-use greenpin_core::{Envelope, ErrorCode};
+use greenpin_core::ErrorCode;
+use greenpin_core::wire::Envelope;
 use http::{HeaderValue, Response, StatusCode, header};
 
 use crate::failure::Failure;

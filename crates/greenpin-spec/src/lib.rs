@@ -7,8 +7,9 @@
 //! `tests/generated.rs` fail, naming that command, when a checked-in copy is stale.
 
 use greenpin_core::BulkUpdateResults;
+use greenpin_core::wire::Envelope;
 use greenpin_core::{
-    Allocation, BulkItemSpec, CreateSpec, ERROR_CODES, Envelope, Settings, SettingsSpec, UpdateSpec,
+    Allocation, BulkItemSpec, CreateSpec, ERROR_CODES, Settings, SettingsSpec, UpdateSpec,
 };
 use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
@@ -134,7 +135,7 @@ pub fn openapi() -> Value {
     let schema = |v: schemars::Schema| v.to_value();
 
     let seed_request: Value =
-        serde_json::from_str(greenpin_core::wire::DOCUMENTED_UPDATE).expect("seed request");
+        serde_json::from_str(greenpin_core::test_util::DOCUMENTED_UPDATE).expect("seed request");
     let seed_response: Value =
         serde_json::from_str(DOCUMENTED_UPDATE_RESPONSE).expect("seed response");
     let mut update_body = json_body(schema(update));

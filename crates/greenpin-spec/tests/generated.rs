@@ -90,7 +90,7 @@ fn examples_parse_as_the_sdk_types() {
     );
     let response =
         &put["responses"]["200"]["content"]["application/json"]["examples"]["documented"]["value"];
-    let env: greenpin_core::Envelope<greenpin_core::Allocation> =
+    let env: greenpin_core::wire::Envelope<greenpin_core::Allocation> =
         serde_json::from_value(response.clone()).unwrap();
     assert!(env.success);
 }

@@ -13,7 +13,7 @@ use greenpin_core::retry::RetryPolicy;
 use greenpin_core::{
     Allocation, BulkSpec, CreateSpec, Error, GreenPinId, Settings, SettingsSpec, UpdateSpec,
 };
-use greenpin_emulator::Emulator;
+use greenpin_emulator::BlockingEmulator;
 
 /// The API key every client of the shared suite uses: distinctive, so a leak is findable.
 pub const CANARY_KEY: &str = "canary-suite-key-4e1a97";
@@ -45,7 +45,7 @@ pub fn assert_no_secret(text: &str) {
 }
 
 /// Scans what an emulator recorded (its request journal) for the canary secrets.
-pub fn assert_journal_clean(emu: &greenpin_emulator::Emulator) {
+pub fn assert_journal_clean(emu: &BlockingEmulator) {
     assert_no_secret(&serde_json::to_string(&emu.requests()).expect("serialisable"));
 }
 
@@ -96,9 +96,9 @@ pub struct Opts {
 }
 
 /// Makes a client of one flavour for an emulator.
-pub type Make = fn(&Emulator, &Opts) -> Box<dyn Sdk>;
+pub type Make = fn(&BlockingEmulator, &Opts) -> Box<dyn Sdk>;
 
-fn configure<T: Transport>(emu: &Emulator, opts: &Opts) -> ClientBuilder<T> {
+fn configure<T: Transport>(emu: &BlockingEmulator, opts: &Opts) -> ClientBuilder<T> {
     let token = opts
         .token
         .clone()
@@ -127,7 +127,7 @@ fn configure<T: Transport>(emu: &Emulator, opts: &Opts) -> ClientBuilder<T> {
 }
 
 /// The blocking flavour.
-pub fn blocking(emu: &Emulator, opts: &Opts) -> Box<dyn Sdk> {
+pub fn blocking(emu: &BlockingEmulator, opts: &Opts) -> Box<dyn Sdk> {
     let builder = configure::<greenpin_blocking::Ureq>(emu, opts);
     let builder_debug = format!("{builder:?}");
     let client = builder.build().expect("blocking client");
@@ -138,7 +138,7 @@ pub fn blocking(emu: &Emulator, opts: &Opts) -> Box<dyn Sdk> {
 }
 
 /// The async flavour, driven by a current-thread runtime.
-pub fn asynchronous(emu: &Emulator, opts: &Opts) -> Box<dyn Sdk> {
+pub fn asynchronous(emu: &BlockingEmulator, opts: &Opts) -> Box<dyn Sdk> {
     let builder = configure::<greenpin_async::Reqwest>(emu, opts);
     let builder_debug = format!("{builder:?}");
     let client = builder.build().expect("async client");

@@ -34,7 +34,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use greenpin_blocking::Client;
+use greenpin_blocking::Ureq;
+use greenpin_blocking::transport::BlockingClient;
 use greenpin_core::{Country, MAX_BULK_ITEMS, ValidationContext};
 
 use crate::exit::{CommandError, Exit};
@@ -58,7 +59,7 @@ pub(crate) struct BulkArgs {
     format: Option<Format>,
     /// Most bulk requests in flight at once; fewer while the service asks to slow down.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
-    concurrency: u16,
+    pub(crate) concurrency: u16,
     /// Rows per bulk request (at most 100, the service's limit).
     #[arg(long, default_value_t = MAX_BATCH as u16, value_parser = clap::value_parser!(u16).range(1..=MAX_BATCH as i64))]
     batch_size: u16,
@@ -134,15 +135,47 @@ fn progress_bar(rows: u64) -> Option<indicatif::ProgressBar> {
     })
 }
 
+/// Attempts a batch gets in all: a bulk run keeps trying through the service's slowdowns
+/// longer than a single call does (3), every worker waiting together ([`pace`]).
+pub(crate) const BATCH_ATTEMPTS: u32 = 8;
+
+/// How long a batch may take, waits and retries included, without `--timeout`.
+pub(crate) const BATCH_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// The run's client: the command's settings, with a bulk run's retry policy (more attempts
+/// than a single call, a budget sized for the workers) and deadline. Its loop is the core's,
+/// like every call's; each wait between attempts is the run's ([`pace`]).
+pub(crate) fn client(
+    builder: greenpin_blocking::ClientBuilder,
+    timeout: Option<Duration>,
+    concurrency: usize,
+) -> Result<BlockingClient<Ureq>, CommandError> {
+    use greenpin_core::client::Transport;
+    let policy = greenpin_core::retry::RetryPolicy::default()
+        .with_max_attempts(BATCH_ATTEMPTS)
+        .with_budget(
+            500.max(
+                u32::try_from(concurrency)
+                    .unwrap_or(u32::MAX)
+                    .saturating_mul(BATCH_ATTEMPTS * 10),
+            ),
+        );
+    let config = builder
+        .retry_policy(policy)
+        .timeout(timeout.unwrap_or(BATCH_TIMEOUT))
+        .build_config()?;
+    let transport = Ureq::from_config(&config)?;
+    Ok(BlockingClient::new(config, transport))
+}
+
 /// Runs `greenpin bulk-update`: reads, validates and sends every row, records each one's
-/// outcome, and answers the exit code its rows mean. `timeout` (`--timeout`) bounds each
-/// row, waits and retries included.
+/// outcome, and answers the exit code its rows mean. The client's deadline (`--timeout`)
+/// bounds each batch, waits and retries included.
 pub(crate) fn run(
-    client: &Client,
+    client: &BlockingClient<Ureq>,
     country: Country,
     args: BulkArgs,
     json: bool,
-    timeout: Option<Duration>,
 ) -> Result<Exit, CommandError> {
     let format = Format::of(&args);
     let survey = input::survey(&args.file, format)?;
@@ -186,7 +219,6 @@ pub(crate) fn run(
                 stop,
                 context: ValidationContext::new(country),
                 words: format.words(),
-                deadline: timeout,
                 tell: tell.clone(),
             };
             scope.spawn(move || work.run(batches.into_iter()));

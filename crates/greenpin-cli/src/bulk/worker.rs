@@ -7,17 +7,14 @@
 //! rows an outcome whatever happens: a row that may have reached the service is never taken
 //! as not applied.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::SyncSender;
-use std::time::{Duration, Instant};
 
-use greenpin_blocking::Client;
-use greenpin_core::ops::{Operation, OperationKind};
-use greenpin_core::retry::{Decision, RetryPolicy, is_transient, jitter};
-use greenpin_core::{BulkItemBody, BulkSpec, Error, ErrorCode, ValidationContext, ValidationError};
-use serde::Deserialize;
+use greenpin_core::client::BlockingClient;
+use greenpin_core::ops::{BulkItemOutcome, ValidatedBulkUpdate};
+use greenpin_core::retry::{Outcome as Attempt, RetryWait};
+use greenpin_core::{Error, ValidationContext};
 
 use super::Msg;
 use super::input::{Row, RowKey};
@@ -28,13 +25,13 @@ use crate::words::{self, Words};
 
 /// What every worker of a run shares.
 pub(super) struct Work<'a> {
-    pub(super) client: &'a Client,
+    /// The run's client: its retry policy, budget and deadline (`--timeout`) are every
+    /// batch's, as they are every other call's.
+    pub(super) client: &'a BlockingClient<greenpin_blocking::Ureq>,
     pub(super) pace: &'a Pace,
     pub(super) stop: &'a AtomicBool,
     pub(super) context: ValidationContext,
     pub(super) words: Words,
-    /// The most a row may take, waits and retries included (`--timeout`).
-    pub(super) deadline: Option<Duration>,
     pub(super) tell: SyncSender<Msg>,
 }
 
@@ -49,7 +46,7 @@ impl Work<'_> {
             if !invalid.is_empty() && self.tell.send(Msg::Outcomes(invalid)).is_err() {
                 break;
             }
-            if valid.is_empty() {
+            if valid.rows.is_empty() {
                 continue;
             }
             if let Some(outcomes) = self.send(valid)
@@ -62,8 +59,11 @@ impl Work<'_> {
 
     /// Splits a batch into the rows to send and the outcomes of those refused before
     /// sending.
-    fn validate(&self, rows: Vec<Row>) -> (Vec<Sent>, Vec<RowOutcome>) {
-        let mut valid = Vec::with_capacity(rows.len());
+    fn validate(&self, rows: Vec<Row>) -> (Batch, Vec<RowOutcome>) {
+        let mut valid = Batch {
+            rows: Vec::with_capacity(rows.len()),
+            items: Vec::with_capacity(rows.len()),
+        };
         let mut invalid = Vec::new();
         for row in rows {
             let refusal = match row.item {
@@ -74,11 +74,13 @@ impl Work<'_> {
                 },
             };
             match refusal {
-                Ok(body) => valid.push(Sent {
-                    line: row.line,
-                    key: row.key,
-                    body,
-                }),
+                Ok(body) => {
+                    valid.rows.push(Pending {
+                        line: row.line,
+                        key: row.key,
+                    });
+                    valid.items.push(body);
+                }
                 Err((id, message)) => invalid.push(
                     RowOutcome::new(row.line, row.key, id, Outcome::Invalid).because(message),
                 ),
@@ -87,174 +89,132 @@ impl Work<'_> {
         (valid, invalid)
     }
 
-    /// Sends one batch, waiting and retrying while the service asks to slow down. `None`
-    /// when the run was stopped before the batch was taken (it is then not recorded, and a
-    /// resume sends it).
-    fn send(&self, rows: Vec<Sent>) -> Option<Vec<RowOutcome>> {
-        // The client itself does not retry (see `main`): waiting is done here, so that
-        // every worker waits and the run slows down, not just the request refused.
-        let policy = RetryPolicy::default().with_max_attempts(8);
-        let started = Instant::now();
-        let batch = Batch { rows: &rows };
-        let mut attempt = 1;
+    /// Sends one batch through the client's call loop (its retry policy, budget and
+    /// deadline); each wait before a retry is the run's, so every worker slows down
+    /// together. `None` when the run was stopped before the batch was taken (it is then not
+    /// recorded, and a resume sends it).
+    fn send(&self, batch: Batch) -> Option<Vec<RowOutcome>> {
+        if !self.pace.acquire(self.stop) {
+            return None;
+        }
+        let op = ValidatedBulkUpdate::new(batch.items);
+        let rows = Sent::with_ids(batch.rows, &op);
+        // Once a try may have applied the rows, they stay "may have": a later refusal does
+        // not undo an earlier try.
         let mut may_have_applied = false;
-        loop {
-            if !self.pace.acquire(self.stop) {
-                // Stopped while waiting to retry: an answer that may have applied the rows
-                // leaves them unknown; a refusal leaves them for a resume.
-                return may_have_applied.then(|| {
-                    unknown(
-                        &rows,
-                        "the run was interrupted after a request that may have reached the service",
-                    )
-                });
-            }
-            let e = match self.client.execute(&batch) {
-                Ok(answer) => {
-                    self.pace.succeeded();
-                    return Some(match_results(&rows, answer.data.greenpins));
+        let mut stopped = false;
+        let mut retries = 0;
+        let answer = self.client.execute_with(&op, |retry: RetryWait| {
+            retries += 1;
+            may_have_applied |= retry.outcome_unknown;
+            let change = self.pace.throttled(retry.wait);
+            let why = match retry.outcome {
+                Attempt::Status { status, .. } => {
+                    format!("the service asked to slow down ({status})")
                 }
-                Err(e) => e,
+                _ => "the service could not be reached".to_owned(),
             };
-            let retry = e.outcome().filter(is_transient).and_then(|o| {
-                match policy.decide(
-                    attempt,
-                    &o,
-                    OperationKind::BulkUpdate.is_idempotent(),
-                    jitter(),
-                ) {
-                    Decision::Retry(wait) => Some(wait),
-                    _ => None,
-                }
+            let _ = self.tell.send(Msg::Slowdown {
+                why,
+                wait: retry.wait,
+                change,
             });
-            let within = |wait: Duration| {
-                self.deadline
-                    .is_none_or(|limit| started.elapsed() + wait < limit)
-            };
-            match retry {
-                Some(wait) if within(wait) => {
-                    // Once a try may have applied the rows, they stay "may have": a later
-                    // refusal does not undo an earlier try.
-                    may_have_applied |= e.outcome_unknown();
-                    let change = self.pace.throttled(wait);
-                    let why = match e.status() {
-                        Some(s) => format!("the service asked to slow down ({s})"),
-                        None => format!("the service could not be reached ({e})"),
-                    };
-                    let _ = self.tell.send(Msg::Slowdown { why, wait, change });
-                    attempt += 1;
+            stopped = !self.pace.acquire(self.stop);
+            !stopped
+        });
+        match answer {
+            Ok(answer) => {
+                self.pace.succeeded();
+                Some(match_results(&rows, answer.data.greenpins))
+            }
+            // Stopped while waiting to retry: an answer that may have applied the rows
+            // leaves them unknown; a refusal leaves them for a resume.
+            Err(_) if stopped => may_have_applied.then(|| {
+                unknown(
+                    &rows,
+                    "the run was interrupted after a request that may have reached the service",
+                )
+            }),
+            Err(e) => {
+                self.pace.finished();
+                if matches!(e.status().map(|s| s.as_u16()), Some(401 | 403)) {
+                    // Every other batch would be refused the same way.
+                    self.stop.store(true, Ordering::SeqCst);
+                    let _ = self.tell.send(Msg::Halt(format!(
+                        "the service refused the credentials ({e}); nothing more is sent"
+                    )));
                 }
-                Some(_) => {
-                    self.pace.finished();
-                    let limit = self.deadline.map(humantime::format_duration);
-                    return Some(failed(
-                        &rows,
-                        &e,
-                        may_have_applied,
-                        limit.map(|l| {
-                            format!("; gave up: --timeout {l} would pass before the next try")
-                        }),
-                    ));
-                }
-                None => {
-                    self.pace.finished();
-                    if matches!(e.status().map(|s| s.as_u16()), Some(401 | 403)) {
-                        // Every other batch would be refused the same way.
-                        self.stop.store(true, Ordering::SeqCst);
-                        let _ = self.tell.send(Msg::Halt(format!(
-                            "the service refused the credentials ({e}); nothing more is sent"
-                        )));
+                let mut outcomes = failed(&rows, &e, may_have_applied);
+                if let Some(why) = self.gave_up_early(&e, retries) {
+                    for o in &mut outcomes {
+                        o.message = o.message.take().map(|m| format!("{m}; gave up: {why}"));
                     }
-                    return Some(failed(&rows, &e, may_have_applied, None));
                 }
+                Some(outcomes)
             }
         }
     }
+
+    /// Why a call that ended in an error worth retrying made no more attempts, when it had
+    /// some left: the next would have passed the client's deadline (`--timeout`), or the
+    /// run's retry budget could not pay for it.
+    fn gave_up_early(&self, e: &Error, retries: u32) -> Option<String> {
+        let config = self.client.config();
+        if !e.is_retryable() || retries + 1 >= config.retry_policy().max_attempts {
+            return None;
+        }
+        let costliest = config.retry_policy().timeout_retry_cost;
+        Some(if self.client.retry_budget().available() < costliest {
+            "the run's retry budget is spent".to_owned()
+        } else {
+            format!(
+                "another try would pass --timeout {}",
+                humantime::format_duration(config.timeout())
+            )
+        })
+    }
 }
 
-/// A row that passed validation, on its way.
+/// A batch's valid rows and their items, in the same order.
+struct Batch {
+    rows: Vec<Pending>,
+    items: Vec<greenpin_core::BulkItemBody>,
+}
+
+/// A row that passed validation, on its way: where it came from, and (once its item is in
+/// the request) its allocation id.
 pub(super) struct Sent {
     line: u64,
     key: RowKey,
-    body: BulkItemBody,
+    id: String,
 }
 
 impl Sent {
+    /// The rows, each with its item's id from `op` (the same order).
+    fn with_ids(rows: Vec<Pending>, op: &ValidatedBulkUpdate) -> Vec<Sent> {
+        rows.into_iter()
+            .zip(op.items())
+            .map(|(row, item)| Sent {
+                line: row.line,
+                key: row.key,
+                id: item.greenpin_id.as_str().to_owned(),
+            })
+            .collect()
+    }
+
     fn id(&self) -> &str {
-        self.body.greenpin_id.as_str()
+        &self.id
     }
 
     fn outcome(&self, outcome: Outcome) -> RowOutcome {
-        RowOutcome::new(self.line, self.key, Some(self.id().to_owned()), outcome)
+        RowOutcome::new(self.line, self.key, Some(self.id.clone()), outcome)
     }
 }
 
-/// The bulk update a worker sends: `PUT /greenpin` with the items of a batch, each already
-/// validated by the core ([`greenpin_core::BulkItemSpec::validate`]), so none is checked
-/// twice; the count is checked as the core checks it.
-struct Batch<'a> {
-    rows: &'a [Sent],
-}
-
-impl Operation for Batch<'_> {
-    type Output = Outcomes;
-
-    fn kind(&self) -> OperationKind {
-        OperationKind::BulkUpdate
-    }
-
-    fn path(&self) -> Cow<'static, str> {
-        Cow::Borrowed("/greenpin")
-    }
-
-    // The client's context is not consulted: each item was validated with the run's
-    // (`Work::context`), made from the same `--country` as the client's (see `bulk::run`).
-    fn body(&self, _: &ValidationContext) -> Result<Option<Vec<u8>>, ValidationError> {
-        struct Items<'a>(&'a [Sent]);
-        impl serde::Serialize for Items<'_> {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_seq(self.0.iter().map(|r| &r.body))
-            }
-        }
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            greenpins: Items<'a>,
-        }
-        BulkSpec::check_count(Some(self.rows.len()))?;
-        // A validated body has string keys and derived Serialize impls: it cannot fail.
-        let body = serde_json::to_vec(&Body {
-            greenpins: Items(self.rows),
-        })
-        .map_err(|e| {
-            ValidationError::new(
-                "greenpins",
-                greenpin_core::ValidationKind::Invalid,
-                e.to_string(),
-            )
-        })?;
-        Ok(Some(body))
-    }
-}
-
-/// A bulk update's answer as a row's outcome needs it: each item's result without the
-/// allocation it carries (a row records its id, status, code and message, never the
-/// allocation), which spares reading a hundred allocations an answer.
-#[derive(Deserialize)]
-pub(super) struct Outcomes {
-    greenpins: Vec<ItemResult>,
-}
-
-/// One item's result ([`greenpin_core::BulkItemResult`] without its `data`).
-#[derive(Deserialize)]
-struct ItemResult {
-    #[serde(default)]
-    greenpin_id: Option<String>,
-    success: bool,
-    status: u16,
-    #[serde(default)]
-    code: Option<ErrorCode>,
-    #[serde(default)]
-    message: Option<String>,
+/// A valid row before its request is made.
+struct Pending {
+    line: u64,
+    key: RowKey,
 }
 
 fn unknown(rows: &[Sent], why: &str) -> Vec<RowOutcome> {
@@ -270,7 +230,7 @@ fn unknown(rows: &[Sent], why: &str) -> Vec<RowOutcome> {
 /// may have reached the service, so that they are never taken as not applied. Whether it
 /// may have is the core's rule ([`Error::outcome_unknown`]): a timeout after sending, a
 /// server error, or a success answer that could not be read.
-fn failed(rows: &[Sent], e: &Error, earlier: bool, note: Option<String>) -> Vec<RowOutcome> {
+fn failed(rows: &[Sent], e: &Error, earlier: bool) -> Vec<RowOutcome> {
     let sent = earlier || e.outcome_unknown();
     let what = if sent {
         Outcome::Unknown
@@ -282,8 +242,7 @@ fn failed(rows: &[Sent], e: &Error, earlier: bool, note: Option<String>) -> Vec<
             status: e.status().map(|s| s.as_u16()),
             code: e.code().map(|c| c.code()),
             exit: Some(Exit::of(e)),
-            ..r.outcome(what)
-                .because(format!("{e}{}", note.as_deref().unwrap_or("")))
+            ..r.outcome(what).because(e.to_string())
         })
         .collect()
 }
@@ -291,7 +250,7 @@ fn failed(rows: &[Sent], e: &Error, earlier: bool, note: Option<String>) -> Vec<
 /// The documented contract does not promise the order of item results: each carries its
 /// greenpin_id, so rows are matched by id (a batch holds one row per id, see the reader). A
 /// row the answer does not account for is unknown, never applied.
-fn match_results(rows: &[Sent], answer: Vec<ItemResult>) -> Vec<RowOutcome> {
+fn match_results(rows: &[Sent], answer: Vec<BulkItemOutcome>) -> Vec<RowOutcome> {
     // Most answers keep the items' order: then each result is its row's, with no lookup.
     let in_order = answer.len() == rows.len()
         && rows
@@ -305,7 +264,7 @@ fn match_results(rows: &[Sent], answer: Vec<ItemResult>) -> Vec<RowOutcome> {
             .map(|(row, r)| row_outcome(row, Some(r)))
             .collect();
     }
-    let mut by_id: HashMap<String, ItemResult> = HashMap::with_capacity(answer.len());
+    let mut by_id: HashMap<String, BulkItemOutcome> = HashMap::with_capacity(answer.len());
     for mut r in answer {
         if let Some(id) = r.greenpin_id.take() {
             by_id.entry(id).or_insert(r);
@@ -316,12 +275,23 @@ fn match_results(rows: &[Sent], answer: Vec<ItemResult>) -> Vec<RowOutcome> {
         .collect()
 }
 
-/// A sent row's outcome from its result in the answer, if it has one.
-fn row_outcome(row: &Sent, result: Option<ItemResult>) -> RowOutcome {
+/// A sent row's outcome from its result in the answer, if it has one. An item's own 5xx
+/// or 499 leaves it unknown, by the core's rule ([`BulkItemOutcome::outcome_unknown`]).
+fn row_outcome(row: &Sent, result: Option<BulkItemOutcome>) -> RowOutcome {
     match result {
         Some(r) if r.success => RowOutcome {
             status: Some(r.status),
             ..row.outcome(Outcome::Applied)
+        },
+        Some(r) if r.outcome_unknown() => RowOutcome {
+            status: Some(r.status),
+            code: r.code.map(|c| c.code()),
+            exit: Some(Exit::Api),
+            ..row.outcome(Outcome::Unknown).because(format!(
+                "the service answered {} for this row, which may or may not have been applied{}",
+                r.status,
+                r.message.map(|m| format!(": {m}")).unwrap_or_default()
+            ))
         },
         Some(r) => RowOutcome {
             status: Some(r.status),
@@ -343,24 +313,25 @@ fn row_outcome(row: &Sent, result: Option<ItemResult>) -> RowOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use greenpin_core::ops::BulkUpdate;
-    use greenpin_core::{BulkItemSpec, Usage};
+    use greenpin_core::ops::{BulkItemOutcomes, BulkUpdate, Operation};
+    use greenpin_core::{BulkItemSpec, BulkSpec, Usage};
 
     fn spec(id: &str) -> BulkItemSpec {
         BulkItemSpec::new(id).usage(Usage::Oneway)
     }
 
     fn sent(line: u64, id: &str) -> Sent {
-        let body = spec(id).validate(&ValidationContext::default()).unwrap();
         Sent {
             line,
             key: RowKey(line),
-            body,
+            id: id.to_owned(),
         }
     }
 
-    fn answer(json: &str) -> Vec<ItemResult> {
-        serde_json::from_str::<Outcomes>(json).unwrap().greenpins
+    fn answer(json: &str) -> Vec<BulkItemOutcome> {
+        serde_json::from_str::<BulkItemOutcomes>(json)
+            .unwrap()
+            .greenpins
     }
 
     /// Each row's id, outcome, status, code, message and exit.
@@ -447,18 +418,51 @@ mod tests {
     #[test]
     fn a_batch_is_the_core_s_own_bulk_update_of_its_items() {
         let ctx = ValidationContext::default();
-        let rows = [sent(2, "g-1"), sent(3, "g-2")];
+        let items = vec![
+            spec("g-1").validate(&ctx).unwrap(),
+            spec("g-2").validate(&ctx).unwrap(),
+        ];
         let core = BulkUpdate::new(BulkSpec::new().item(spec("g-1")).item(spec("g-2")));
-        let batch = Batch { rows: &rows };
+        let batch = ValidatedBulkUpdate::new(items);
         assert_eq!(batch.body(&ctx).unwrap(), core.body(&ctx).unwrap());
         assert_eq!(batch.kind(), core.kind());
         assert_eq!(batch.path(), core.path());
-        // The count is checked as the core checks it: none, or more than 100, is refused.
-        let refused = Batch { rows: &[] }.body(&ctx).unwrap_err();
-        assert_eq!(refused.field(), "greenpins");
-        let many: Vec<Sent> = (0..=100).map(|i| sent(i, &format!("g-{i}"))).collect();
-        let refused = Batch { rows: &many }.body(&ctx).unwrap_err();
-        assert_eq!(refused.kind(), greenpin_core::ValidationKind::TooManyInBulk);
-        assert!(Batch { rows: &many[..100] }.body(&ctx).is_ok());
+        let pending = vec![
+            Pending {
+                line: 2,
+                key: RowKey(2),
+            },
+            Pending {
+                line: 3,
+                key: RowKey(3),
+            },
+        ];
+        let ids: Vec<String> = Sent::with_ids(pending, &batch)
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(ids, ["g-1", "g-2"]);
+    }
+
+    #[test]
+    fn an_item_s_own_server_error_leaves_its_row_unknown() {
+        let rows = [sent(2, "g-1"), sent(3, "g-2"), sent(4, "g-3")];
+        let got = outcomes(
+            &rows,
+            r#"{"greenpins":[
+                {"greenpin_id":"g-1","success":false,"status":500,"code":0,"message":"internal error"},
+                {"greenpin_id":"g-2","success":false,"status":499},
+                {"greenpin_id":"g-3","success":false,"status":409,"code":19}]}"#,
+        );
+        let what: Vec<(Outcome, Option<u16>)> = got.iter().map(|o| (o.1, o.2)).collect();
+        assert_eq!(
+            what,
+            [
+                (Outcome::Unknown, Some(500)),
+                (Outcome::Unknown, Some(499)),
+                (Outcome::Failed, Some(409)),
+            ]
+        );
+        assert!(got[0].4.as_deref().unwrap().contains("internal error"));
     }
 }

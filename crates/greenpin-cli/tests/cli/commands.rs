@@ -72,7 +72,7 @@ fn update_with_the_seed_body_from_a_file_and_stdin() {
     let e = env();
     let id = e.create("t1", "7987686144");
     let path = e.dir.join("seed.json");
-    std::fs::write(&path, greenpin_core::wire::DOCUMENTED_UPDATE).unwrap();
+    std::fs::write(&path, greenpin_core::test_util::DOCUMENTED_UPDATE).unwrap();
     let out = e.run(&[
         "--json",
         "update",

@@ -8,7 +8,7 @@
 use std::hint::black_box;
 
 use greenpin_core::ops::{Operation, UpdateAllocation};
-use greenpin_core::wire::DOCUMENTED_UPDATE;
+use greenpin_core::test_util::DOCUMENTED_UPDATE;
 use greenpin_core::{AccountSid, ApiContext, Credentials, GreenPinId, UpdateSpec};
 use serde::{Deserialize, Serialize};
 

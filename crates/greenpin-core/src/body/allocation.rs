@@ -8,6 +8,7 @@ use crate::allocation::{DeallocationPolicy, DeallocationPolicySpec, DurationText
 use crate::body::ValidationContext;
 use crate::ids::TransactionId;
 use crate::party::{Party, PartySpec, check_parties_disjoint};
+use crate::pin::PinLength;
 use crate::validation::{ValidationError, ValidationKind};
 
 /// The builder methods shared by every spec with the four allocation fields.
@@ -145,13 +146,13 @@ impl UpdateSpec {
     /// caller through as party A (see the routing model on [`PartySpec`]).
     ///
     /// ```
-    /// # use greenpin_core::{UpdateSpec, ValidationContext};
-    /// let spec = UpdateSpec::new().reassign_a("7000000001", 4);
+    /// # use greenpin_core::{PinLength, UpdateSpec, ValidationContext};
+    /// let spec = UpdateSpec::new().reassign_a("7000000001", PinLength::of::<4>());
     /// let body = serde_json::to_value(spec.validate(&ValidationContext::default())?)?;
     /// assert_eq!(body, serde_json::json!({"a": {"numbers": ["+917000000001"], "pin_length": 4}}));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn reassign_a(self, number: impl Into<String>, pin_length: i64) -> Self {
+    pub fn reassign_a(self, number: impl Into<String>, pin_length: PinLength) -> Self {
         self.a(PartySpec::new().number(number).pin_length(pin_length))
     }
 
@@ -164,15 +165,15 @@ impl UpdateSpec {
     /// in the same update as well, and give it to the A-party:
     ///
     /// ```
-    /// # use greenpin_core::{PartySpec, UpdateSpec, ValidationContext};
+    /// # use greenpin_core::{PartySpec, PinLength, UpdateSpec, ValidationContext};
     /// let spec = UpdateSpec::new()
-    ///     .reassign_b("9000000002", 4)
-    ///     .a(PartySpec::new().pin_length(4)); // the old B knew A's PIN
+    ///     .reassign_b("9000000002", PinLength::of::<4>())
+    ///     .a(PartySpec::new().pin_length(PinLength::of::<4>())); // the old B knew A's PIN
     /// let body = serde_json::to_value(spec.validate(&ValidationContext::default())?)?;
     /// assert_eq!(body["a"], serde_json::json!({"pin_length": 4}));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn reassign_b(self, number: impl Into<String>, pin_length: i64) -> Self {
+    pub fn reassign_b(self, number: impl Into<String>, pin_length: PinLength) -> Self {
         self.b(PartySpec::new().number(number).pin_length(pin_length))
     }
 
@@ -233,9 +234,10 @@ pub struct UpdateBody {
 /// generates one when A-party PINs are enabled (the default); read it from the answer.
 ///
 /// ```
+/// # use greenpin_core::PinLength;
 /// # use greenpin_core::{CreateSpec, PartySpec, Usage, ValidationContext};
 /// let spec = CreateSpec::new("order-42")
-///     .a(PartySpec::new().number("7987686144").vn("6292134471").pin_length(4))
+///     .a(PartySpec::new().number("7987686144").vn("6292134471").pin_length(PinLength::of::<4>()))
 ///     .b(PartySpec::new().number("9956555625"))
 ///     .usage(Usage::Twoway)
 ///     .deallocate_after("2h");

@@ -9,9 +9,12 @@
 use serde::{Deserialize, Serialize};
 
 use crate::allocation::{DeallocationPolicySpec, DurationText, Usage};
+use crate::body::ValidationContext;
 use crate::body::allocation::{UpdateBody, allocation_setters, validate_fields};
+#[cfg(feature = "unstable-wire")]
+use crate::body::from_json;
+#[cfg(feature = "unstable-wire")]
 use crate::body::json::{from_value, refuse_newer_shape};
-use crate::body::{ValidationContext, from_json};
 use crate::ids::GreenPinId;
 use crate::party::PartySpec;
 use crate::validation::{ValidationError, ValidationKind};
@@ -64,8 +67,8 @@ pub struct BulkItemSpec {
 
 impl BulkItemSpec {
     /// The fields an item has on the wire.
-    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
-    pub const FIELDS: &'static [&'static str] =
+    #[cfg(feature = "unstable-wire")]
+    pub(crate) const FIELDS: &'static [&'static str] =
         &["greenpin_id", "a", "b", "usage", "deallocation_policy"];
 
     /// An item for the allocation `greenpin_id`, changing nothing yet.
@@ -84,7 +87,7 @@ impl BulkItemSpec {
         let greenpin_id = match &self.greenpin_id {
             None => {
                 return Err(ValidationError::new(
-                    GreenPinId::FIELD,
+                    "greenpin_id",
                     ValidationKind::Missing,
                     "is required",
                 ));
@@ -154,6 +157,7 @@ pub struct BulkSpec {
 /// and the item, or why it could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
+#[cfg(feature = "unstable-wire")]
 pub struct WireBulkItem {
     /// The item's `greenpin_id` when it was a string.
     pub greenpin_id: Option<String>,
@@ -179,8 +183,7 @@ impl BulkSpec {
     }
 
     /// Checks the number of items: present, not empty, at most [`MAX_BULK_ITEMS`].
-    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
-    pub fn check_count(count: Option<usize>) -> Result<(), ValidationError> {
+    pub(crate) fn check_count(count: Option<usize>) -> Result<(), ValidationError> {
         match count {
             None => Err(ValidationError::new(
                 "greenpins",
@@ -218,16 +221,9 @@ impl BulkSpec {
     }
 
     /// Reads a bulk body as a server must: the envelope and the count strictly, each item
-    /// on its own, so that one malformed item does not sink the others.
-    ///
-    /// ```
-    /// # use greenpin_core::BulkSpec;
-    /// let items = BulkSpec::read_wire(br#"{"greenpins":[{"greenpin_id":"g-1","usage":"oneway"},{"usage":7}]}"#).unwrap();
-    /// assert!(items[0].spec.is_ok());
-    /// assert_eq!(items[1].spec.as_ref().unwrap_err().field(), "greenpins[1].usage");
-    /// ```
-    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
-    pub fn read_wire(body: &[u8]) -> Result<Vec<WireBulkItem>, ValidationError> {
+    /// on its own, so that one malformed item does not sink the others (`wire::read_bulk_items`).
+    #[cfg(feature = "unstable-wire")]
+    pub(crate) fn read_wire(body: &[u8]) -> Result<Vec<WireBulkItem>, ValidationError> {
         #[derive(Deserialize)]
         struct Wire {
             greenpins: Option<Vec<serde_json::Value>>,

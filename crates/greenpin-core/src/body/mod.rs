@@ -32,54 +32,45 @@
 
 mod allocation;
 mod bulk;
+#[cfg(feature = "unstable-wire")]
 mod json;
 mod settings;
 
 pub use allocation::{CreateBody, CreateSpec, UpdateBody, UpdateSpec};
-pub use bulk::{BulkBody, BulkItemBody, BulkItemSpec, BulkSpec, MAX_BULK_ITEMS, WireBulkItem};
+#[cfg(feature = "unstable-wire")]
+pub use bulk::WireBulkItem;
+pub use bulk::{BulkBody, BulkItemBody, BulkItemSpec, BulkSpec, MAX_BULK_ITEMS};
+#[cfg(feature = "unstable-wire")]
 pub use json::{NEWER_SHAPE_FIELDS, from_json, from_json_noting_unknown};
 pub use settings::{SettingsBody, SettingsSpec};
 
 use crate::phone::Country;
 
-/// The body of Exotel's documented Update example (`PUT /greenpin/{greenpin_id}`), with
-/// real numbers in place of the documentation's masked placeholders (`629XXXXX71`). Note
-/// `pin_length` written once as a number and once as a string, as the documentation does.
-///
-/// ```
-/// # use greenpin_core::{UpdateSpec, ValidationContext, wire::DOCUMENTED_UPDATE};
-/// let spec: UpdateSpec = serde_json::from_str(DOCUMENTED_UPDATE).unwrap();
-/// assert!(spec.validate(&ValidationContext::default()).is_ok());
-/// ```
-pub const DOCUMENTED_UPDATE: &str = r#"{
-  "a": {"vns": ["6292134471", "6292134464"], "numbers": ["7987686144"], "pin": "123", "pin_length": 3},
-  "b": {"vns": ["6292134465", "6292134464"], "numbers": ["9956555625"], "pin": "234", "pin_length": "3"},
-  "usage": "twoway",
-  "deallocation_policy": {"duration": "1200s"}
-}"#;
-
 /// What validation needs to know beyond the body itself.
 ///
 /// The SDK validates with its client's country and lets international numbers through (the
-/// account's `intl_num_sup` setting is the service's to apply) when it is built with the
-/// `international-numbers` feature; without it, it refuses every number but Indian ones in
-/// their usual forms (see [`PhoneNumber::parse`](crate::PhoneNumber::parse)). A server
-/// validates with the account's settings.
+/// account's `intl_num_sup` setting is the service's to apply). A server validates with the
+/// account's settings.
 ///
 /// ```
 /// # use greenpin_core::{Country, ValidationContext};
 /// let sdk = ValidationContext::new(Country::IN);
-/// assert!(sdk.international_numbers);
-/// let account = ValidationContext::new(Country::IN).international_numbers(false);
-/// assert!(!account.international_numbers);
+/// assert!(sdk.intl_num_sup);
+/// let account = ValidationContext::new(Country::IN).intl_num_sup(false);
+/// assert!(!account.intl_num_sup);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ValidationContext {
-    /// The country local numbers are read in (the `country` setting).
+    /// The country local numbers are read in (the account's `country` setting).
     pub country: Country,
-    /// Whether numbers outside `country` are allowed (the `intl_num_sup` setting).
-    pub international_numbers: bool,
+    /// Whether numbers outside `country` are allowed (the account's `intl_num_sup`
+    /// setting).
+    pub intl_num_sup: bool,
+    /// Whether numbers that need libphonenumber's metadata are checked (and so may be
+    /// sent): the `international-numbers` feature of the crate that made the client, not
+    /// of whichever crate turned greenpin-core's on. See `ClientBuilder::international_numbers`.
+    pub(crate) checks_international: bool,
 }
 
 impl ValidationContext {
@@ -87,13 +78,20 @@ impl ValidationContext {
     pub fn new(country: Country) -> Self {
         ValidationContext {
             country,
-            international_numbers: true,
+            intl_num_sup: true,
+            checks_international: cfg!(feature = "international-numbers"),
         }
     }
 
-    /// Whether numbers outside the country are allowed.
-    pub fn international_numbers(mut self, allowed: bool) -> Self {
-        self.international_numbers = allowed;
+    /// Whether numbers outside the country are allowed (the account's `intl_num_sup`).
+    pub fn intl_num_sup(mut self, allowed: bool) -> Self {
+        self.intl_num_sup = allowed;
+        self
+    }
+
+    /// Whether numbers that need the metadata are checked; never more than this build can.
+    pub(crate) fn checking_international(mut self, on: bool) -> Self {
+        self.checks_international = on && cfg!(feature = "international-numbers");
         self
     }
 }

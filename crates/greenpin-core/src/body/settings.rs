@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::body::ValidationContext;
-use crate::phone::Country;
+use crate::phone::{Country, UnknownCountry};
 use crate::pin::PinLength;
 use crate::settings::{MaxDeallocationTime, Settings, Timezone};
 use crate::validation::{ValidationError, ValidationKind};
@@ -51,8 +51,8 @@ impl SettingsSpec {
     setters! {
         /// Sets `timezone`.
         timezone(timezone: Timezone);
-        /// Sets `country` (ISO 3166-1 alpha-2, e.g. `IN`).
-        country(country: &str);
+        /// Sets `country`.
+        country(country: Country);
         /// Sets `deletion_time`: the vault (cool-off) period in seconds, 0 to 86,400.
         deletion_time(deletion_time: u64);
         /// Sets `max_deallocation_time`.
@@ -97,10 +97,17 @@ impl SettingsSpec {
     /// Checks the change: each setting given is valid. An empty change is valid: a PUT
     /// keeps what it omits, so `{}` changes nothing and answers the settings.
     pub fn validate(&self, _ctx: &ValidationContext) -> Result<SettingsBody, ValidationError> {
-        if let Some(c) = &self.settings.country {
-            c.parse::<Country>().map_err(|e| {
-                ValidationError::new("country", ValidationKind::Invalid, e.to_string())
-            })?;
+        // A code the model could not read was kept in `other` (see `Settings::country`).
+        if let Some(raw) = self.settings.other.get("country") {
+            let problem = match raw.as_str() {
+                Some(code) => UnknownCountry(code.to_owned()).to_string(),
+                None => format!("{raw} is not a country code; expected text such as \"IN\""),
+            };
+            return Err(ValidationError::new(
+                "country",
+                ValidationKind::Invalid,
+                problem,
+            ));
         }
         if let Some(Timezone::Unknown(tz)) = &self.settings.timezone {
             return Err(ValidationError::new(

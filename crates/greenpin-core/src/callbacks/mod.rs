@@ -192,8 +192,7 @@ pub struct DeallocationEvent {
 impl CallCompleted {
     /// The documented field names (with both spellings of the transaction id): what is not
     /// among them is a passthru or unknown field, kept in [`Callback::fields`].
-    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
-    pub const FIELDS: &'static [&'static str] = &[
+    pub(crate) const FIELDS: &'static [&'static str] = &[
         "transaction_id",
         "transation_id",
         "call_sid",
@@ -217,8 +216,7 @@ impl CallCompleted {
 
 impl DeallocationEvent {
     /// The field names read (see [`CallCompleted::FIELDS`]).
-    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
-    pub const FIELDS: &'static [&'static str] = &[
+    pub(crate) const FIELDS: &'static [&'static str] = &[
         "greenpin_id",
         "transaction_id",
         "transation_id",
@@ -229,8 +227,8 @@ impl DeallocationEvent {
     ];
 
     /// An event for `greenpin_id`.
-    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
-    pub fn new(greenpin_id: GreenPinId, reason: DeallocationReason) -> Self {
+    #[cfg(feature = "unstable-wire")]
+    pub(crate) fn new(greenpin_id: GreenPinId, reason: DeallocationReason) -> Self {
         DeallocationEvent {
             greenpin_id,
             transaction_id: None,

@@ -7,6 +7,7 @@ use crate::body::{BulkSpec, CreateSpec, SettingsSpec, UpdateSpec};
 use crate::client::call::{Call, Step};
 use crate::client::common::client_common;
 use crate::client::config::{ClientBuilder, ClientConfig};
+use crate::client::recover::{self, CreateOutcome};
 use crate::client::transport::BlockingSend;
 use crate::envelope::Reply;
 use crate::error::Error;
@@ -16,6 +17,7 @@ use crate::ops::{
     UpdateAllocation, UpdateSettings,
 };
 use crate::retry::RetryBudget;
+use crate::retry::RetryWait;
 use crate::{Allocation, Settings};
 
 /// A blocking GreenPin client over a [`BlockingSend`] transport. `greenpin_blocking::Client`
@@ -38,7 +40,7 @@ impl<T: BlockingSend> BlockingClient<T> {
     ///
     /// # Examples
     /// ```
-    /// # let client = greenpin_core::test_util::blocking(greenpin_core::test_util::ALLOCATION);
+    /// # let client = greenpin_core::test_util::blocking_client(greenpin_core::test_util::ALLOCATION);
     /// # use greenpin_core::GreenPinId;
     /// use greenpin_core::ops::GetAllocation;
     /// let reply = client.execute(&GetAllocation::new(GreenPinId::new("d7ffd4b3-5c1e-4bda-a024-0b1d2a3b4c5d")?))?;
@@ -47,6 +49,39 @@ impl<T: BlockingSend> BlockingClient<T> {
     /// # Ok::<(), greenpin_core::Error>(())
     /// ```
     pub fn execute<O: Operation + Sync>(&self, op: &O) -> Result<Reply<O::Output>, Error> {
+        self.execute_with(op, |retry| {
+            std::thread::sleep(retry.wait);
+            true
+        })
+    }
+
+    /// [`execute`](Self::execute), with each wait before a retry left to `before_retry`:
+    /// it is called with the retry the client's policy, deadline and budget allow, does the
+    /// waiting itself (it may wait longer: a caller pacing many calls against one service
+    /// holds them all), and answers whether to make the attempt; `false` ends the call with
+    /// the error of the attempt that failed. The retry decision stays the client's.
+    ///
+    /// # Errors
+    /// As [`execute`](Self::execute).
+    ///
+    /// # Examples
+    /// ```
+    /// # let client = greenpin_core::test_util::blocking_client(greenpin_core::test_util::SETTINGS);
+    /// use greenpin_core::ops::GetSettings;
+    /// let mut waits = Vec::new();
+    /// let reply = client.execute_with(&GetSettings::new(), |retry| {
+    ///     waits.push(retry.wait);
+    ///     std::thread::sleep(retry.wait);
+    ///     true
+    /// })?;
+    /// assert!(waits.is_empty()); // answered at once: nothing to retry
+    /// # Ok::<(), greenpin_core::Error>(())
+    /// ```
+    pub fn execute_with<O: Operation + Sync>(
+        &self,
+        op: &O,
+        mut before_retry: impl FnMut(RetryWait) -> bool,
+    ) -> Result<Reply<O::Output>, Error> {
         let mut call = Call::new(op, &self.config, &self.budget)?;
         let span = call.span().clone();
         let _entered = span.enter();
@@ -55,7 +90,11 @@ impl<T: BlockingSend> BlockingClient<T> {
             let result = attempt.in_scope(|| self.transport.send(request, limits));
             match call.on_result(result) {
                 Step::Done(result) => return result,
-                Step::Retry(wait) => std::thread::sleep(wait),
+                Step::Retry(retry) => {
+                    if !before_retry(retry) {
+                        return Err(call.give_up());
+                    }
+                }
             }
         }
     }
@@ -64,11 +103,11 @@ impl<T: BlockingSend> BlockingClient<T> {
     ///
     /// # Examples
     /// ```
-    /// # let client = greenpin_core::test_util::blocking(greenpin_core::test_util::ALLOCATION);
+    /// # let client = greenpin_core::test_util::blocking_client(greenpin_core::test_util::ALLOCATION);
     /// # use greenpin_core::{CreateSpec, PartySpec};
     /// let allocation = client.create(
     ///     &CreateSpec::new("order-42")
-    ///         .a(PartySpec::new().number("7987686144").vn("6292134471").pin_length(4))
+    ///         .a(PartySpec::new().number("7987686144").vn("6292134471").pin_length(greenpin_core::PinLength::of::<4>()))
     ///         .b(PartySpec::new().number("9956555625"))
     ///         .deallocate_after("2h"),
     /// )?;
@@ -79,11 +118,40 @@ impl<T: BlockingSend> BlockingClient<T> {
         self.execute(&CreateAllocation::new(spec)).map(|r| r.data)
     }
 
+    #[doc = include_str!("docs/create_recovering.md")]
+    ///
+    /// # Examples
+    /// ```
+    /// # let client = greenpin_core::test_util::blocking_client(greenpin_core::test_util::ALLOCATION);
+    /// # use greenpin_core::{CreateSpec, PartySpec};
+    /// # use greenpin_core::client::CreateOutcome;
+    /// let spec = CreateSpec::new("order-42")
+    ///     .a(PartySpec::new().number("7987686144").vn("6292134471"))
+    ///     .b(PartySpec::new().number("9956555625"))
+    ///     .deallocate_after("2h");
+    /// match client.create_recovering(&spec)? {
+    ///     CreateOutcome::Created(a) | CreateOutcome::CreatedOnResend(a) => println!("{}", a.greenpin_id),
+    ///     CreateOutcome::Orphaned { .. } => println!("serve order-42 from another VN"),
+    ///     _ => {}
+    /// }
+    /// # Ok::<(), greenpin_core::Error>(())
+    /// ```
+    pub fn create_recovering(&self, spec: &CreateSpec) -> Result<CreateOutcome, Error> {
+        let op = CreateAllocation::new(spec);
+        match recover::after_first(self.execute(&op).map(|r| r.data)) {
+            recover::AfterFirst::Done(outcome) => outcome,
+            recover::AfterFirst::Resend(first) => {
+                tracing::info!(error = %first, "create's outcome unknown: sending it again with the same transaction_id");
+                recover::after_resend(first, self.execute(&op).map(|r| r.data))
+            }
+        }
+    }
+
     #[doc = include_str!("docs/get.md")]
     ///
     /// # Examples
     /// ```
-    /// # let client = greenpin_core::test_util::blocking(greenpin_core::test_util::ALLOCATION);
+    /// # let client = greenpin_core::test_util::blocking_client(greenpin_core::test_util::ALLOCATION);
     /// let allocation = client.get("d7ffd4b3-5c1e-4bda-a024-0b1d2a3b4c5d")?;
     /// assert_eq!(allocation.state, greenpin_core::State::Active);
     /// # Ok::<(), greenpin_core::Error>(())
@@ -97,7 +165,7 @@ impl<T: BlockingSend> BlockingClient<T> {
     ///
     /// # Examples
     /// ```
-    /// # let client = greenpin_core::test_util::blocking(greenpin_core::test_util::ALLOCATION);
+    /// # let client = greenpin_core::test_util::blocking_client(greenpin_core::test_util::ALLOCATION);
     /// # use greenpin_core::{UpdateSpec, Usage};
     /// let id = "d7ffd4b3-5c1e-4bda-a024-0b1d2a3b4c5d";
     /// let allocation = client.update(id, &UpdateSpec::new().usage(Usage::Twoway).deallocate_after("20m"))?;
@@ -117,7 +185,7 @@ impl<T: BlockingSend> BlockingClient<T> {
     ///
     /// # Examples
     /// ```
-    /// # let client = greenpin_core::test_util::blocking(greenpin_core::test_util::BULK);
+    /// # let client = greenpin_core::test_util::blocking_client(greenpin_core::test_util::BULK);
     /// # use greenpin_core::{BulkItemSpec, BulkSpec, Usage};
     /// let spec = BulkSpec::new()
     ///     .item(BulkItemSpec::new("d7ffd4b3-5c1e-4bda-a024-0b1d2a3b4c5d").usage(Usage::Oneway));
@@ -135,7 +203,7 @@ impl<T: BlockingSend> BlockingClient<T> {
     ///
     /// # Examples
     /// ```
-    /// # let client = greenpin_core::test_util::blocking(greenpin_core::test_util::ALLOCATION);
+    /// # let client = greenpin_core::test_util::blocking_client(greenpin_core::test_util::ALLOCATION);
     /// let now = client.delete("d7ffd4b3-5c1e-4bda-a024-0b1d2a3b4c5d")?;
     /// println!("{:?}", now.map(|a| a.state));
     /// # Ok::<(), greenpin_core::Error>(())
@@ -149,9 +217,9 @@ impl<T: BlockingSend> BlockingClient<T> {
     ///
     /// # Examples
     /// ```
-    /// # let client = greenpin_core::test_util::blocking(greenpin_core::test_util::SETTINGS);
+    /// # let client = greenpin_core::test_util::blocking_client(greenpin_core::test_util::SETTINGS);
     /// let settings = client.settings()?;
-    /// assert_eq!(settings.country.as_deref(), Some("IN"));
+    /// assert_eq!(settings.country, Some(greenpin_core::Country::IN));
     /// # Ok::<(), greenpin_core::Error>(())
     /// ```
     pub fn settings(&self) -> Result<Settings, Error> {
@@ -162,7 +230,7 @@ impl<T: BlockingSend> BlockingClient<T> {
     ///
     /// # Examples
     /// ```
-    /// # let client = greenpin_core::test_util::blocking(greenpin_core::test_util::SETTINGS);
+    /// # let client = greenpin_core::test_util::blocking_client(greenpin_core::test_util::SETTINGS);
     /// # use greenpin_core::{SettingsSpec, Timezone};
     /// let settings = client.update_settings(&SettingsSpec::new().timezone(Timezone::Ist))?;
     /// assert_eq!(settings.timezone, Some(Timezone::Ist));

@@ -13,16 +13,16 @@ use crate::client::transport::AttemptLimits;
 use crate::envelope::Reply;
 use crate::error::{Error, TimeoutKind, TransportError, TransportErrorKind};
 use crate::ops::Operation;
-use crate::retry::Decision;
 use crate::retry::RetryBudget;
+use crate::retry::{Decision, RetryWait};
 
 /// What to do after an attempt.
 #[must_use]
 pub(crate) enum Step<T> {
     /// The call is over.
     Done(Result<Reply<T>, Error>),
-    /// Wait this long, then make the next attempt.
-    Retry(Duration),
+    /// Wait, then make the next attempt.
+    Retry(RetryWait),
 }
 
 /// One call, across its attempts.
@@ -39,6 +39,8 @@ pub(crate) struct Call<'a, O: Operation> {
     /// The current attempt's time limit (the attempt timeout, or what was left of the
     /// call's).
     attempt_limit: Duration,
+    /// The error of the attempt a retry follows, until the next attempt answers.
+    retrying: Option<Error>,
     span: Span,
 }
 
@@ -78,6 +80,7 @@ impl<'a, O: Operation> Call<'a, O> {
             started: now,
             attempt_started: now,
             attempt_limit: config.attempt_timeout,
+            retrying: None,
             span,
         })
     }
@@ -167,12 +170,21 @@ impl<'a, O: Operation> Call<'a, O> {
     }
 
     fn next(&mut self, result: Result<Reply<O::Output>, Error>) -> Step<O::Output> {
+        self.retrying = None;
         if let Err(e) = &result
             && let Some(wait) = self.retry_wait(e)
+            && let Some(outcome) = e.outcome()
         {
             tracing::info!(parent: &self.span, attempt = self.attempt, wait_ms = wait.as_millis() as u64, error = %e, "retrying");
+            let retry = RetryWait {
+                wait,
+                attempt: self.attempt,
+                outcome,
+                outcome_unknown: e.outcome_unknown(),
+            };
             self.attempt += 1;
-            return Step::Retry(wait);
+            self.retrying = result.err();
+            return Step::Retry(retry);
         }
         self.span.record("attempts", self.attempt);
         self.span
@@ -187,14 +199,26 @@ impl<'a, O: Operation> Call<'a, O> {
         Step::Done(result)
     }
 
+    /// Ends the call before the retry [`Step::Retry`] asked for (its caller declined it):
+    /// the error of the attempt that failed.
+    pub(crate) fn give_up(&mut self) -> Error {
+        self.span.record("attempts", self.attempt - 1);
+        self.span
+            .record("elapsed_ms", self.started.elapsed().as_millis() as u64);
+        tracing::debug!(parent: &self.span, "retry declined by the caller");
+        self.retrying.take().unwrap_or_else(|| {
+            Error::Transport(TransportError::new(TransportErrorKind::Other, false))
+        })
+    }
+
     /// The wait before a retry, when the policy, the deadline and the budget all allow one.
     fn retry_wait(&mut self, error: &Error) -> Option<Duration> {
         let outcome = error.outcome()?;
-        let idempotent = self.op.kind().is_idempotent();
+        let idempotency = self.op.kind().idempotency();
         let Decision::Retry(wait) =
             self.config
                 .retry
-                .decide(self.attempt, &outcome, idempotent, crate::retry::jitter())
+                .decide(self.attempt, &outcome, idempotency, crate::retry::jitter())
         else {
             return None;
         };
@@ -252,10 +276,12 @@ mod tests {
         for attempt in 1..=2 {
             let (_, limits, _) = call.attempt();
             assert_eq!(limits.timeout, config.attempt_timeout);
-            let Step::Retry(wait) = call.on_result(answer(503, "")) else {
+            let Step::Retry(retry) = call.on_result(answer(503, "")) else {
                 panic!("attempt {attempt} should retry")
             };
-            assert!(wait <= Duration::from_millis(100 << (attempt - 1)));
+            assert!(retry.wait <= Duration::from_millis(100 << (attempt - 1)));
+            assert_eq!(retry.attempt, attempt);
+            assert!(retry.outcome_unknown, "a 503 may have taken effect");
         }
         let Step::Done(Err(e)) = call.on_result(answer(503, "")) else {
             panic!("should stop")

@@ -96,6 +96,13 @@ impl ClientConfig {
         &self.retry
     }
 
+    /// Whether the client checks numbers that need libphonenumber's metadata (see
+    /// [`ClientBuilder::international_numbers`]): what this client can send, known at
+    /// `build()`.
+    pub fn checks_international_numbers(&self) -> bool {
+        self.context.validation().checks_international
+    }
+
     /// Whether the service root is a loopback address (an emulator): transports never use
     /// a proxy for it.
     pub fn is_loopback(&self) -> bool {
@@ -131,6 +138,7 @@ pub struct ClientBuilder<T> {
     token: Option<ApiToken>,
     base_url: Option<String>,
     country: Country,
+    international_numbers: Option<bool>,
     connect_timeout: Duration,
     attempt_timeout: Duration,
     timeout: Duration,
@@ -153,6 +161,7 @@ impl<T> fmt::Debug for ClientBuilder<T> {
             .field("token", &self.token)
             .field("base_url", &self.base_url)
             .field("country", &self.country)
+            .field("international_numbers", &self.international_numbers)
             .field("connect_timeout", &self.connect_timeout)
             .field("attempt_timeout", &self.attempt_timeout)
             .field("timeout", &self.timeout)
@@ -171,6 +180,7 @@ impl<T> ClientBuilder<T> {
             token: None,
             base_url: None,
             country: Country::IN,
+            international_numbers: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
@@ -212,11 +222,26 @@ impl<T> ClientBuilder<T> {
         self
     }
 
-    /// The country local numbers are read in (`IN` by default).
-    /// A country other than `IN` needs the `international-numbers` feature: without it,
-    /// only Indian numbers can be checked.
+    /// The country local numbers are read in (`IN` by default). A country other than `IN`
+    /// needs [`international_numbers`](Self::international_numbers).
     pub fn country(mut self, country: Country) -> Self {
         self.country = country;
+        self
+    }
+
+    /// Whether the client checks, and so sends, the numbers that need libphonenumber's
+    /// metadata: numbers outside India, and Indian numbers in other forms than ten digits
+    /// (alone, or after `+91`, `91`, `0091` or `0`). Without it they are refused as
+    /// [`Error::Unchecked`], never sent unchecked.
+    ///
+    /// Unless set, [`build`](Self::build) takes it from the transport's crate
+    /// ([`Transport::INTERNATIONAL_NUMBERS`]: greenpin-blocking's and greenpin-async's own
+    /// `international-numbers` feature, on by default), so a test build in which another
+    /// crate (an emulator) turns greenpin-core's feature on accepts exactly the numbers
+    /// your release build does; [`build_config`](Self::build_config) takes greenpin-core's.
+    /// `true` needs greenpin-core's feature: without it, the configuration is refused.
+    pub fn international_numbers(mut self, check: bool) -> Self {
+        self.international_numbers = Some(check);
         self
     }
 
@@ -254,6 +279,14 @@ impl<T> ClientBuilder<T> {
 
     /// Checks the configuration, refusing what is missing or wrong by name.
     pub fn build_config(self) -> Result<ClientConfig, Error> {
+        let default = cfg!(feature = "international-numbers");
+        self.config_with(default)
+    }
+
+    /// [`build_config`](Self::build_config), checking international numbers by
+    /// `default_international` unless the builder was told.
+    fn config_with(self, default_international: bool) -> Result<ClientConfig, Error> {
+        let international_numbers = self.international_numbers.unwrap_or(default_international);
         let missing = |setting: &str, env: &str| {
             ConfigError::new(setting, format!("is required (set it, or {env})"))
         };
@@ -286,10 +319,18 @@ impl<T> ClientBuilder<T> {
         if self.retry.max_attempts == 0 {
             return Err(ConfigError::new("retry_policy.max_attempts", "must be at least 1").into());
         }
-        checkable_country(self.country, cfg!(feature = "international-numbers"))?;
+        if international_numbers && !cfg!(feature = "international-numbers") {
+            return Err(ConfigError::new(
+                "international_numbers",
+                "needs greenpin-core's `international-numbers` feature, which this build does not have",
+            )
+            .into());
+        }
+        checkable_country(self.country, international_numbers)?;
         let mut context = ApiContext::new(sid, Credentials::new(key, token))
             .with_user_agent(HeaderValue::from_static(crate::USER_AGENT))
-            .with_country(self.country);
+            .with_country(self.country)
+            .checking_international(international_numbers);
         if let Some(url) = &self.base_url {
             context = context.with_root(ServiceRoot::parse(url)?);
         }
@@ -307,21 +348,21 @@ impl<T> ClientBuilder<T> {
 impl<T: Transport> ClientBuilder<T> {
     /// Builds the client over the transport this configuration asks for.
     pub fn build(self) -> Result<T::Client, Error> {
-        let config = self.build_config()?;
+        let config = self.config_with(T::INTERNATIONAL_NUMBERS)?;
         let transport = T::from_config(&config)?;
         Ok(transport.into_client(config))
     }
 
     /// Builds the client over a transport you made (your own HTTP client, say).
     pub fn build_with(self, transport: T) -> Result<T::Client, Error> {
-        let config = self.build_config()?;
+        let config = self.config_with(T::INTERNATIONAL_NUMBERS)?;
         Ok(transport.into_client(config))
     }
 }
 
-/// Whether numbers can be checked in `country`: a build without `international` (the
-/// `international-numbers` feature) checks Indian numbers only, and would refuse every
-/// number of another country one call at a time, so the client is refused once, here.
+/// Whether numbers can be checked in `country`: a client without `international` (its
+/// crate's `international-numbers` feature) checks Indian numbers only, and would refuse
+/// every number of another country one call at a time, so the client is refused once, here.
 fn checkable_country(country: Country, international: bool) -> Result<(), ConfigError> {
     if international || country == Country::IN {
         return Ok(());
@@ -329,7 +370,7 @@ fn checkable_country(country: Country, international: bool) -> Result<(), Config
     Err(ConfigError::new(
         "country",
         format!(
-            "{country} needs the SDK's `international-numbers` feature: without it only Indian numbers can be checked"
+            "{country} needs the SDK's `international-numbers` feature (on by default; this build turned it off): without it only Indian numbers can be checked"
         ),
     ))
 }
@@ -357,8 +398,15 @@ fn check_timeout(setting: &str, d: Duration) -> Result<(), ConfigError> {
 /// `ClientBuilder::build` (use [`BlockingClient::new`](super::BlockingClient::new) or
 /// [`AsyncClient::new`](super::AsyncClient::new) otherwise).
 pub trait Transport: Sized {
-    /// The client: `BlockingClient<Self>` or `AsyncClient<Self>`.
+    /// The client: `BlockingClient<Self>` or `AsyncClient<Self>`, or a type of the
+    /// transport's crate around one.
     type Client;
+
+    /// Whether clients over this transport check numbers that need libphonenumber's
+    /// metadata unless told otherwise ([`ClientBuilder::international_numbers`]): the
+    /// transport crate's own `international-numbers` feature, not greenpin-core's, which
+    /// any crate in the build can turn on.
+    const INTERNATIONAL_NUMBERS: bool;
 
     /// The transport this configuration asks for (timeouts, no redirects, proxies).
     fn from_config(config: &ClientConfig) -> Result<Self, Error>;
@@ -417,7 +465,7 @@ mod tests {
         let e = checkable_country(ae, false).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "invalid client configuration: country: AE needs the SDK's `international-numbers` feature: without it only Indian numbers can be checked"
+            "invalid client configuration: country: AE needs the SDK's `international-numbers` feature (on by default; this build turned it off): without it only Indian numbers can be checked"
         );
     }
 

@@ -7,22 +7,25 @@
 
 // config: the builder and its limits, and `Transport` (how a builder makes a transport);
 // transport: the send seam; call: one call across its attempts (its retry budget is in
-// `retry`); blocking / nonblocking: the two loops and the seven methods written out;
-// common: what the two client structs share (Clone, Debug, constructors).
+// `retry`); blocking / async_client: the two loops and the methods written out; recover:
+// the create that recovers from an unknown outcome; common: what the two client structs
+// share (Clone, Debug, constructors).
+mod async_client;
 mod blocking;
 mod call;
 mod common;
 mod config;
-mod nonblocking;
+mod recover;
 mod transport;
 
+pub use async_client::AsyncClient;
 pub use blocking::BlockingClient;
 pub use config::{
     ClientBuilder, ClientConfig, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ENV_ACCOUNT_SID, ENV_API_KEY, ENV_API_TOKEN,
     ENV_BASE_URL, MAX_TIMEOUT, Transport,
 };
-pub use nonblocking::AsyncClient;
+pub use recover::CreateOutcome;
 pub use transport::{AsyncSend, AttemptLimits, BlockingSend};
 
 // What users rely on, checked at compile time: clients can be shared across threads and

@@ -68,7 +68,7 @@ impl AttemptLimits {
 ///         br#"{"success":true,"status":200,"data":{"country":"IN","timezone":"IST"}}"#.to_vec(),
 ///     ))
 /// });
-/// assert_eq!(client.settings()?.country.as_deref(), Some("IN"));
+/// assert_eq!(client.settings()?.country, Some(greenpin_core::Country::IN));
 /// # Ok::<(), greenpin_core::Error>(())
 /// ```
 ///

@@ -5,7 +5,7 @@ use std::borrow::{Borrow, Cow};
 use serde::{Deserialize, Serialize};
 
 use crate::allocation::Allocation;
-use crate::body::{BulkSpec, ValidationContext};
+use crate::body::{BulkItemBody, BulkSpec, ValidationContext};
 use crate::error::ApiError;
 use crate::error_code::ErrorCode;
 use crate::ops::{Operation, OperationKind, to_json};
@@ -58,6 +58,109 @@ impl<S: Borrow<BulkSpec>> Operation for BulkUpdate<S> {
     }
 }
 
+/// A bulk update of items already validated one by one (each by
+/// [`BulkItemSpec::validate`](crate::BulkItemSpec::validate)): for a program that checks
+/// every item as it reads it, refuses the bad ones itself, and sends the rest (the
+/// `greenpin` command's `bulk-update`). No item is checked twice; the count is checked as
+/// [`BulkSpec::validate`] checks it. Its answer is read for each item's outcome only
+/// ([`BulkItemOutcome`]), not for the allocations it carries.
+///
+/// ```
+/// # use greenpin_core::ops::{Operation, ValidatedBulkUpdate};
+/// # use greenpin_core::{BulkItemSpec, Usage, ValidationContext};
+/// let ctx = ValidationContext::default();
+/// let item = BulkItemSpec::new("g-1").usage(Usage::Oneway).validate(&ctx)?;
+/// let op = ValidatedBulkUpdate::new(vec![item]);
+/// assert_eq!(op.items()[0].greenpin_id.as_str(), "g-1");
+/// let body = op.body(&ctx)?.unwrap();
+/// assert_eq!(body, br#"{"greenpins":[{"greenpin_id":"g-1","usage":"oneway"}]}"#);
+/// assert!(ValidatedBulkUpdate::new(vec![]).body(&ctx).is_err()); // at least one item
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidatedBulkUpdate {
+    items: Vec<BulkItemBody>,
+}
+
+impl ValidatedBulkUpdate {
+    /// A bulk update of these validated items, in this order.
+    pub fn new(items: Vec<BulkItemBody>) -> Self {
+        ValidatedBulkUpdate { items }
+    }
+
+    /// The items, in the order they are sent.
+    pub fn items(&self) -> &[BulkItemBody] {
+        &self.items
+    }
+}
+
+impl Operation for ValidatedBulkUpdate {
+    type Output = BulkItemOutcomes;
+    fn kind(&self) -> OperationKind {
+        OperationKind::BulkUpdate
+    }
+    fn path(&self) -> Cow<'static, str> {
+        Cow::Borrowed("/greenpin")
+    }
+    // The context is not consulted: each item was validated with one already.
+    fn body(&self, _: &ValidationContext) -> Result<Option<Vec<u8>>, ValidationError> {
+        BulkSpec::check_count(Some(self.items.len()))?;
+        #[derive(Serialize)]
+        struct Body<'a> {
+            greenpins: &'a [BulkItemBody],
+        }
+        Ok(Some(to_json(&Body {
+            greenpins: &self.items,
+        })))
+    }
+}
+
+/// The `data` of a bulk update answer read for each item's outcome alone
+/// ([`ValidatedBulkUpdate`]'s output).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct BulkItemOutcomes {
+    /// One outcome an item, in the answer's order (match them by `greenpin_id`).
+    pub greenpins: Vec<BulkItemOutcome>,
+}
+
+/// One item's outcome in a bulk update answer: [`BulkItemResult`] without the allocation.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct BulkItemOutcome {
+    /// The item's allocation id, as sent.
+    #[serde(default)]
+    pub greenpin_id: Option<String>,
+    /// Whether it was applied.
+    pub success: bool,
+    /// Its status.
+    pub status: u16,
+    /// Its error code.
+    #[serde(default)]
+    pub code: Option<ErrorCode>,
+    /// Its error message.
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+impl BulkItemOutcome {
+    /// Whether this item may have been applied although its result says it failed: a 5xx
+    /// or 499 for the item is no more definitive than one for a whole request
+    /// ([`Error::outcome_unknown`](crate::Error::outcome_unknown), the same rule).
+    ///
+    /// ```
+    /// # use greenpin_core::ops::BulkItemOutcome;
+    /// let item: BulkItemOutcome = serde_json::from_str(r#"{"greenpin_id":"g-1","success":false,"status":500}"#)?;
+    /// assert!(item.outcome_unknown());
+    /// let item: BulkItemOutcome = serde_json::from_str(r#"{"greenpin_id":"g-1","success":false,"status":404,"code":1}"#)?;
+    /// assert!(!item.outcome_unknown());
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn outcome_unknown(&self) -> bool {
+        !self.success && crate::error::status_outcome_unknown(self.status)
+    }
+}
+
 /// One item's result in a bulk update answer: an envelope of its own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -83,8 +186,8 @@ pub struct BulkItemResult {
 
 impl BulkItemResult {
     /// An applied item.
-    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
-    pub fn applied(greenpin_id: impl Into<String>, allocation: Allocation) -> Self {
+    #[cfg(feature = "unstable-wire")]
+    pub(crate) fn applied(greenpin_id: impl Into<String>, allocation: Allocation) -> Self {
         BulkItemResult {
             greenpin_id: Some(greenpin_id.into()),
             success: true,
@@ -96,8 +199,8 @@ impl BulkItemResult {
     }
 
     /// A refused item.
-    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
-    pub fn refused(
+    #[cfg(feature = "unstable-wire")]
+    pub(crate) fn refused(
         greenpin_id: Option<String>,
         status: u16,
         code: ErrorCode,
@@ -113,18 +216,25 @@ impl BulkItemResult {
         }
     }
 
-    /// The allocation, or the item's error.
-    pub fn into_result(self) -> Result<Allocation, ApiError> {
+    /// Whether this item may have been applied although its result says it failed (see
+    /// [`BulkItemOutcome::outcome_unknown`]).
+    pub fn outcome_unknown(&self) -> bool {
+        !self.success && crate::error::status_outcome_unknown(self.status)
+    }
+
+    /// The allocation, or the item's error ([`Error::Api`](crate::Error::Api), with the
+    /// item's status, code and message).
+    pub fn into_result(self) -> Result<Allocation, crate::Error> {
         match (self.success, self.data) {
             (true, Some(a)) => Ok(a),
             _ => {
                 let mut e = ApiError::new(
                     http::StatusCode::from_u16(self.status)
                         .unwrap_or(http::StatusCode::BAD_REQUEST),
-                );
+                )
+                .with_message(self.message);
                 e.code = self.code;
-                e.message = self.message;
-                Err(e)
+                Err(e.into())
             }
         }
     }
@@ -142,8 +252,8 @@ pub struct BulkUpdateResults {
 
 impl BulkUpdateResults {
     /// Results from a list.
-    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
-    pub fn new(greenpins: Vec<BulkItemResult>) -> Self {
+    #[cfg(feature = "unstable-wire")]
+    pub(crate) fn new(greenpins: Vec<BulkItemResult>) -> Self {
         BulkUpdateResults { greenpins }
     }
 }

@@ -33,7 +33,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use allocation::{CreateAllocation, DeleteAllocation, GetAllocation, UpdateAllocation};
-pub use bulk::BulkUpdate;
+pub use bulk::{BulkItemOutcome, BulkItemOutcomes, BulkUpdate, ValidatedBulkUpdate};
 pub use settings::{GetSettings, UpdateSettings};
 
 use crate::api::ApiContext;
@@ -79,8 +79,12 @@ impl OperationKind {
 
     /// Whether repeating it has the effect of doing it once (GET, PUT, DELETE), and so
     /// whether it may be retried after it may have been sent.
-    pub fn is_idempotent(self) -> bool {
-        !matches!(self, OperationKind::Create)
+    pub fn idempotency(self) -> crate::retry::Idempotency {
+        if matches!(self, OperationKind::Create) {
+            crate::retry::Idempotency::NotIdempotent
+        } else {
+            crate::retry::Idempotency::Idempotent
+        }
     }
 
     /// The HTTP method: the only place it is written.

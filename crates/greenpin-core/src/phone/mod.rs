@@ -53,24 +53,38 @@ impl PhoneNumber {
     /// Accepts ASCII digits, a leading `+`, and the separators space, `-`, `.`, `(` and `)`.
     /// Anything else — letters in particular — is refused rather than guessed at.
     ///
-    /// Without the `international-numbers` feature, only Indian numbers written as ten
-    /// digits (alone, or after `+91` or `0`) can be checked; any other number is refused
-    /// as [`PhoneNumberError::Unchecked`], never passed on unchecked.
+    /// Without the `international-numbers` feature (on by default), only Indian numbers
+    /// written as ten digits (alone, or after `+91`, `91`, `0091` or `0`) can be checked;
+    /// any other number is refused as [`PhoneNumberError::Unchecked`], never passed on
+    /// unchecked.
     pub fn parse(input: &str, country: Country) -> Result<Self, PhoneNumberError> {
+        Self::parse_checking(input, country, true)
+    }
+
+    /// [`PhoneNumber::parse`], with the metadata's path only when `international` (and
+    /// this build has it): a client checks what its own crate's feature says, whatever
+    /// another crate in the build (an emulator in a test build) turned on in the core.
+    pub(crate) fn parse_checking(
+        input: &str,
+        country: Country,
+        international: bool,
+    ) -> Result<Self, PhoneNumberError> {
         let compact = compact(input)?;
         match fast_path(&compact, country) {
             Some(Ok(n)) => Ok(n),
             Some(Err(())) => Err(PhoneNumberError::Invalid),
             #[cfg(feature = "international-numbers")]
-            None => slow_path(&compact, country),
-            #[cfg(not(feature = "international-numbers"))]
-            None => Err(unchecked(&compact, country)),
+            None if international => slow_path(&compact, country),
+            None => {
+                let _ = international;
+                Err(unchecked(&compact, country))
+            }
         }
     }
 
     /// Wraps a string the server sent, without validation. Prefer [`PhoneNumber::parse`].
-    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
-    pub fn from_server(value: impl Into<String>) -> Self {
+    #[cfg(feature = "unstable-wire")]
+    pub(crate) fn from_server(value: impl Into<String>) -> Self {
         PhoneNumber(value.into())
     }
 
@@ -110,35 +124,36 @@ impl<'de> Deserialize<'de> for PhoneNumber {
     }
 }
 
-/// Why a string is not a phone number. Each message is said of the text, so it reads on
-/// after it once: `"12345" is not a valid phone number`.
+/// Why a string is not a phone number. Each message reads alone (`not a valid phone
+/// number`), and after the text it is about with an "is" (`"12345" is not a valid phone
+/// number`), which is how a refusal of a field quotes it.
 ///
 /// ```
 /// # use greenpin_core::{Country, PhoneNumber};
 /// let e = PhoneNumber::parse("629XXXXX71", Country::IN).unwrap_err();
-/// assert_eq!(format!("\"629XXXXX71\" {e}"), "\"629XXXXX71\" is not a valid phone number: 'X' has no place in one");
+/// assert_eq!(e.to_string(), "not a valid phone number: 'X' has no place in one");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PhoneNumberError {
     /// Empty or only separators.
-    #[error("is empty")]
+    #[error("empty, not a phone number")]
     Empty,
     /// Longer than any phone number can be.
-    #[error("is too long to be a phone number")]
+    #[error("too long to be a phone number")]
     TooLong,
     /// A character that has no place in a phone number (letters, `#`, `*`, …).
-    #[error("is not a valid phone number: {0:?} has no place in one")]
+    #[error("not a valid phone number: {0:?} has no place in one")]
     BadCharacter(char),
     /// Well-formed characters, but no valid number in any numbering plan we know.
-    #[error("is not a valid phone number")]
+    #[error("not a valid phone number")]
     Invalid,
-    /// A number this build cannot check: built without greenpin-core's
-    /// `international-numbers` feature, the SDK checks Indian numbers written as ten
-    /// digits (alone, or after `+91` or `0`), and refuses the rest rather than send them
-    /// unchecked.
+    /// A number this build cannot check. Built with `default-features = false` (without
+    /// the `international-numbers` feature), the SDK checks Indian numbers written as ten
+    /// digits (alone, or after `+91`, `91`, `0091` or `0`), and refuses the rest rather
+    /// than send them unchecked. The number may well be valid.
     #[error(
-        "cannot be checked by this build: numbers outside India, and Indian numbers not written as ten digits (alone, or after +91 or 0), need the SDK's `international-numbers` feature (on greenpin-blocking, greenpin-async or greenpin-core)"
+        "not checkable by this build: numbers outside India, and Indian numbers in other forms than ten digits (alone, or after +91, 91, 0091 or 0), need the SDK's `international-numbers` feature (on by default; this build has turned it off)"
     )]
     Unchecked,
 }
@@ -321,13 +336,18 @@ impl Compact {
 }
 
 /// The metadata-free path for Indian numbers: `+91` and ten digits, or — read in `IN` —
-/// ten digits, or `0` and ten digits. `None` means "not a form this path knows" and the
-/// caller falls back to phonenumber; `Some` is phonenumber's validity verdict and E.164.
+/// ten digits, `0` and ten digits, `91` and ten digits (the everyday form with the country
+/// code and no `+`), or `0091` and ten digits (India's international prefix). `None` means
+/// "not a form this path knows" and the caller falls back to phonenumber; `Some` is
+/// phonenumber's validity verdict and E.164.
 pub(crate) fn fast_path(c: &Compact, country: Country) -> Option<Result<PhoneNumber, ()>> {
+    let home = country == Country::IN;
     let national: &[u8] = match (c.plus, c.digits()) {
         (true, [b'9', b'1', rest @ ..]) if rest.len() == 10 => rest,
-        (false, rest) if country == Country::IN && rest.len() == 10 => rest,
-        (false, [b'0', rest @ ..]) if country == Country::IN && rest.len() == 10 => rest,
+        (false, rest) if home && rest.len() == 10 => rest,
+        (false, [b'0', rest @ ..]) if home && rest.len() == 10 => rest,
+        (false, [b'9', b'1', rest @ ..]) if home && rest.len() == 10 => rest,
+        (false, [b'0', b'0', b'9', b'1', rest @ ..]) if home && rest.len() == 10 => rest,
         _ => return None,
     };
     if national[0] == b'0' {
@@ -383,18 +403,11 @@ pub(crate) fn slow_path(c: &Compact, country: Country) -> Result<PhoneNumber, Ph
 /// possible lengths (a test checks it against phonenumber).
 const MIN_IN_DIGITS: usize = 8;
 
-/// Without the `international-numbers` feature there is no general path: what the Indian
-/// fast path cannot decide is refused as a form this build cannot check, never guessed at.
-/// Only what no numbering plan could call a number is refused as invalid: an Indian number
-/// (with `+91`, or read in `IN`) of fewer digits than any Indian number has. Compiled in
-/// both builds, so the tests with phonenumber check it too.
-#[cfg_attr(
-    all(feature = "international-numbers", not(test)),
-    expect(
-        dead_code,
-        reason = "the build with phonenumber checks these forms itself"
-    )
-)]
+/// Where the metadata's path is not taken (a build without the `international-numbers`
+/// feature, or a client whose crate was built without it), what the Indian fast path cannot
+/// decide is refused as a form this build cannot check, never guessed at. Only what no
+/// numbering plan could call a number is refused as invalid: an Indian number (with `+91`,
+/// or read in `IN`) of fewer digits than any Indian number has.
 pub(crate) fn unchecked(c: &Compact, country: Country) -> PhoneNumberError {
     let indian_digits = match (c.plus, c.digits()) {
         (true, [b'9', b'1', national @ ..]) => national.len(),
@@ -419,3 +432,11 @@ crate::schema::json_schema_for!(PhoneNumber, "PhoneNumber", {
 
 #[cfg(all(test, feature = "international-numbers"))]
 mod tests;
+
+#[cfg(feature = "schema")]
+crate::schema::json_schema_for!(Country, "Country", {
+    "type": "string",
+    "description": "An ISO 3166-1 alpha-2 country code (`IN`), read in either case and written in capitals.",
+    "pattern": "^[A-Za-z]{2}$",
+    "examples": ["IN"]
+});

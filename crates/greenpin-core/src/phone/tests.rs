@@ -203,7 +203,7 @@ fn without_phonenumber_only_too_short_indian_numbers_are_invalid() {
         ("0 12345678", Country::IN, PhoneNumberError::Unchecked),
         ("+91 12345678", Country::IN, PhoneNumberError::Unchecked),
         ("1800 123 4567", Country::IN, PhoneNumberError::Unchecked),
-        ("919876543210", Country::IN, PhoneNumberError::Unchecked),
+        ("91 98765 4321", Country::IN, PhoneNumberError::Unchecked),
         ("+44 7911 123456", Country::IN, PhoneNumberError::Unchecked),
         ("+4 123", Country::IN, PhoneNumberError::Unchecked),
         ("1234", us, PhoneNumberError::Unchecked),
@@ -423,7 +423,7 @@ fn corpus_entry() -> impl Strategy<Value = String> {
         "[0-9]{8,12}",
     ];
     let sep = prop_oneof![Just(""), Just(" "), Just("-"), Just("  "), Just(" - ")];
-    let form = 0..7usize;
+    let form = 0..8usize;
     (national, sep, form).prop_map(|(n, sep, form)| {
         let (head, tail) = n.split_at(n.len() / 2);
         let spaced = format!("{head}{sep}{tail}");
@@ -434,6 +434,7 @@ fn corpus_entry() -> impl Strategy<Value = String> {
             3 => format!("+91{sep}{n}"),
             4 => format!("0{spaced}"),
             5 => format!("91{n}"),
+            6 => format!("0091{sep}{n}"),
             _ => format!("+{spaced}"),
         }
     })
@@ -479,12 +480,14 @@ fn differential_corpus_of_common_forms() {
         let first = if i % 2 == 0 { 6 + r % 4 } else { 1 + r % 9 };
         let national = format!("{first}{:09}", (r >> 8) % 1_000_000_000);
         let (head, tail) = national.split_at(5);
-        let input = match i % 6 {
+        let input = match i % 8 {
             0 => national.clone(),
             1 => format!("+91{national}"),
             2 => format!("+91 {head} {tail}"),
             3 => format!("0{national}"),
             4 => format!("0{head}-{tail}"),
+            5 => format!("91{national}"),
+            6 => format!("0091 {head} {tail}"),
             _ => format!("{head} {tail}"),
         };
         let c = compact(&input).unwrap();

@@ -23,9 +23,8 @@ use crate::error::TransportErrorKind;
 /// `retry_budget()`; size it with [`RetryPolicy::with_budget`].
 ///
 /// ```
-/// # use greenpin_core::retry::{RetryBudget, RetryPolicy};
-/// let budget = RetryBudget::new(&RetryPolicy::default());
-/// assert_eq!(budget.available(), 500);
+/// let client = greenpin_core::test_util::blocking_client(greenpin_core::test_util::SETTINGS);
+/// assert_eq!(client.retry_budget().available(), 500); // RetryPolicy::default()'s size
 /// ```
 #[derive(Debug)]
 pub struct RetryBudget {
@@ -37,8 +36,7 @@ pub struct RetryBudget {
 
 impl RetryBudget {
     /// A full bucket of the policy's size.
-    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
-    pub fn new(policy: &RetryPolicy) -> Self {
+    pub(crate) fn new(policy: &RetryPolicy) -> Self {
         RetryBudget {
             tokens: AtomicU32::new(policy.budget_capacity),
             capacity: policy.budget_capacity,
@@ -53,8 +51,7 @@ impl RetryBudget {
     }
 
     /// What a retry after `outcome` costs.
-    #[doc(hidden)] // for the workspace's servers and tools; not part of the API
-    pub fn cost_of(&self, outcome: &Outcome) -> u32 {
+    pub(crate) fn cost_of(&self, outcome: &Outcome) -> u32 {
         match outcome {
             Outcome::Transport {
                 kind: TransportErrorKind::Timeout,

@@ -1,7 +1,7 @@
 //! The retry decision, as a pure function, and the one place that says what is transient.
 //!
 //! [`is_transient`] is the single truth about whether an outcome may go away by itself:
-//! 429, 502, 503, 504, connection failures, timeouts and broken connections.
+//! 429, 499, 502, 503, 504, connection failures, timeouts and broken connections.
 //! [`Error::is_retryable`](crate::Error::is_retryable), [`RetryPolicy::decide`] and the
 //! error-code table's [`retryable`](crate::ErrorCodeInfo::retryable) column all ask it.
 //!
@@ -63,6 +63,35 @@ impl Default for RetryPolicy {
     }
 }
 
+/// Whether sending a request twice has the effect of sending it once: what makes a retry
+/// of a request that may have reached the service safe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Idempotency {
+    /// GET, PUT, DELETE: repeating it changes nothing more.
+    Idempotent,
+    /// A create (POST): a second one that lands makes a second allocation, so it is sent
+    /// again only when the first provably never left the machine.
+    NotIdempotent,
+}
+
+/// A retry the client is about to make, as a caller's `before_retry` sees it (see
+/// [`BlockingClient::execute_with`](crate::client::BlockingClient::execute_with)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RetryWait {
+    /// How long the policy waits before the next attempt (backoff, or `Retry-After`).
+    pub wait: Duration,
+    /// The attempt that failed (1 for the first).
+    pub attempt: u32,
+    /// What it came to.
+    pub outcome: Outcome,
+    /// Whether it may have taken effect (see
+    /// [`Error::outcome_unknown`](crate::Error::outcome_unknown)): once one attempt may
+    /// have, the call's effect stays unknown whatever later attempts answer.
+    pub outcome_unknown: bool,
+}
+
 /// Retry after a wait, or stop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -75,6 +104,11 @@ pub enum Decision {
 
 /// Whether an outcome may go away by itself, so that the same request may succeed later.
 /// The only definition of "transient" in the SDK.
+///
+/// 499 is Exotel's documented "response timeout exceeded": the service gave up waiting,
+/// as a gateway does with a 504, so it is transient like a 504. Whether the request took
+/// effect is unknown, so only an idempotent call is sent again (see
+/// [`Error::outcome_unknown`](crate::Error::outcome_unknown)).
 ///
 /// ```
 /// use http::StatusCode;
@@ -89,7 +123,7 @@ pub enum Decision {
 /// ```
 pub fn is_transient(outcome: &Outcome) -> bool {
     match *outcome {
-        Outcome::Status { status, .. } => matches!(status.as_u16(), 429 | 502 | 503 | 504),
+        Outcome::Status { status, .. } => matches!(status.as_u16(), 429 | 499 | 502 | 503 | 504),
         Outcome::Transport { kind, .. } => matches!(
             kind,
             TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::Io
@@ -155,18 +189,20 @@ impl RetryPolicy {
     /// use http::StatusCode;
     /// # use greenpin_core::retry::{Decision, Outcome, RetryPolicy};
     /// let p = RetryPolicy::default();
+    /// use greenpin_core::retry::Idempotency::{Idempotent, NotIdempotent};
     /// let busy = Outcome::Status { status: StatusCode::SERVICE_UNAVAILABLE, retry_after: None };
-    /// assert_eq!(p.decide(1, &busy, true, 0.5), Decision::Retry(Duration::from_millis(50)));
-    /// assert_eq!(p.decide(3, &busy, true, 0.5), Decision::Stop);
-    /// assert_eq!(p.decide(1, &busy, false, 0.5), Decision::Stop);
+    /// assert_eq!(p.decide(1, &busy, Idempotent, 0.5), Decision::Retry(Duration::from_millis(50)));
+    /// assert_eq!(p.decide(3, &busy, Idempotent, 0.5), Decision::Stop);
+    /// assert_eq!(p.decide(1, &busy, NotIdempotent, 0.5), Decision::Stop);
     /// ```
     pub fn decide(
         &self,
         attempt: u32,
         outcome: &Outcome,
-        idempotent: bool,
+        idempotency: Idempotency,
         jitter: f64,
     ) -> Decision {
+        let idempotent = idempotency == Idempotency::Idempotent;
         if attempt >= self.max_attempts {
             return Decision::Stop;
         }
@@ -203,13 +239,7 @@ impl RetryPolicy {
 
 /// A number in `[0, 1)` for [`RetryPolicy::decide`]'s full jitter: std's randomly keyed
 /// hasher over a counter, so no random-number crate is needed.
-///
-/// ```
-/// let j = greenpin_core::retry::jitter();
-/// assert!((0.0..1.0).contains(&j));
-/// ```
-#[doc(hidden)] // for the workspace's servers and tools; not part of the API
-pub fn jitter() -> f64 {
+pub(crate) fn jitter() -> f64 {
     use std::hash::BuildHasher;
     use std::sync::atomic::{AtomicU64, Ordering};
     static STATE: std::sync::OnceLock<std::collections::hash_map::RandomState> =
@@ -225,6 +255,7 @@ pub fn jitter() -> f64 {
 mod tests {
     use http::StatusCode;
 
+    use super::Idempotency::{Idempotent, NotIdempotent};
     use super::*;
 
     fn status(code: u16) -> Outcome {
@@ -237,7 +268,7 @@ mod tests {
     #[test]
     fn exact_full_jitter_delays() {
         let p = RetryPolicy::default().with_max_attempts(10);
-        let ms = |attempt, jitter| match p.decide(attempt, &status(503), true, jitter) {
+        let ms = |attempt, jitter| match p.decide(attempt, &status(503), Idempotent, jitter) {
             Decision::Retry(d) => d.as_millis(),
             Decision::Stop => panic!("stopped"),
         };
@@ -259,7 +290,7 @@ mod tests {
             .with_max_backoff(Duration::from_millis(100))
             .with_max_retry_after(Duration::from_secs(2))
             .with_retry_costs(7, 11);
-        let wait = |attempt, outcome: &Outcome| p.decide(attempt, outcome, true, 1.0);
+        let wait = |attempt, outcome: &Outcome| p.decide(attempt, outcome, Idempotent, 1.0);
         assert_eq!(
             wait(1, &status(503)),
             Decision::Retry(Duration::from_millis(30))
@@ -282,16 +313,16 @@ mod tests {
     fn bounded_attempts() {
         let p = RetryPolicy::default();
         assert!(matches!(
-            p.decide(1, &status(503), true, 0.3),
+            p.decide(1, &status(503), Idempotent, 0.3),
             Decision::Retry(_)
         ));
         assert!(matches!(
-            p.decide(2, &status(503), true, 0.3),
+            p.decide(2, &status(503), Idempotent, 0.3),
             Decision::Retry(_)
         ));
-        assert_eq!(p.decide(3, &status(503), true, 0.3), Decision::Stop);
+        assert_eq!(p.decide(3, &status(503), Idempotent, 0.3), Decision::Stop);
         assert_eq!(
-            RetryPolicy::none().decide(1, &status(503), true, 0.3),
+            RetryPolicy::none().decide(1, &status(503), Idempotent, 0.3),
             Decision::Stop
         );
     }
@@ -301,13 +332,16 @@ mod tests {
         let p = RetryPolicy::default();
         for code in [429, 502, 503, 504] {
             assert!(
-                matches!(p.decide(1, &status(code), true, 0.1), Decision::Retry(_)),
+                matches!(
+                    p.decide(1, &status(code), Idempotent, 0.1),
+                    Decision::Retry(_)
+                ),
                 "{code}"
             );
         }
         for code in [400, 401, 404, 409, 410, 413, 452, 500, 501] {
             assert_eq!(
-                p.decide(1, &status(code), true, 0.1),
+                p.decide(1, &status(code), Idempotent, 0.1),
                 Decision::Stop,
                 "{code}"
             );
@@ -322,14 +356,14 @@ mod tests {
             retry_after: Some(Duration::from_secs(secs)),
         };
         assert_eq!(
-            p.decide(1, &ra(1), true, 0.9),
+            p.decide(1, &ra(1), Idempotent, 0.9),
             Decision::Retry(Duration::from_secs(1))
         );
         assert_eq!(
-            p.decide(1, &ra(60), true, 0.9),
+            p.decide(1, &ra(60), Idempotent, 0.9),
             Decision::Retry(Duration::from_secs(60))
         );
-        assert_eq!(p.decide(1, &ra(61), true, 0.9), Decision::Stop);
+        assert_eq!(p.decide(1, &ra(61), Idempotent, 0.9), Decision::Stop);
     }
 
     #[test]
@@ -344,11 +378,15 @@ mod tests {
                 kind,
                 may_have_been_sent: true,
             };
-            assert_eq!(p.decide(1, &sent, false, 0.5), Decision::Stop, "{kind:?}");
+            assert_eq!(
+                p.decide(1, &sent, NotIdempotent, 0.5),
+                Decision::Stop,
+                "{kind:?}"
+            );
         }
         for code in [429, 502, 503, 504, 500] {
             assert_eq!(
-                p.decide(1, &status(code), false, 0.5),
+                p.decide(1, &status(code), NotIdempotent, 0.5),
                 Decision::Stop,
                 "{code}"
             );
@@ -358,7 +396,7 @@ mod tests {
             may_have_been_sent: false,
         };
         assert_eq!(
-            p.decide(1, &never_left, false, 0.5),
+            p.decide(1, &never_left, NotIdempotent, 0.5),
             Decision::Retry(Duration::from_millis(50))
         );
     }
@@ -371,13 +409,13 @@ mod tests {
             may_have_been_sent: true,
         };
         assert_eq!(
-            p.decide(2, &t, true, 0.25),
+            p.decide(2, &t, Idempotent, 0.25),
             Decision::Retry(Duration::from_millis(50))
         );
         let other = Outcome::Transport {
             kind: TransportErrorKind::Other,
             may_have_been_sent: false,
         };
-        assert_eq!(p.decide(1, &other, true, 0.25), Decision::Stop);
+        assert_eq!(p.decide(1, &other, Idempotent, 0.25), Decision::Stop);
     }
 }

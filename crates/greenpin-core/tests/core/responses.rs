@@ -186,7 +186,7 @@ fn bulk_results_parse_per_item() {
     );
     let e = results[1].clone().into_result().unwrap_err();
     assert_eq!(
-        (e.status.as_u16(), e.code),
-        (404, Some(ErrorCode::NotFound))
+        (e.status().map(|s| s.as_u16()), e.code()),
+        (Some(404), Some(ErrorCode::NotFound))
     );
 }

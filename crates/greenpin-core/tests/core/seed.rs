@@ -3,7 +3,7 @@
 use greenpin_core::ops::Operation;
 use greenpin_core::ops::UpdateAllocation;
 use greenpin_core::{
-    AccountSid, ApiContext, Credentials, Error, GreenPinId, State, UpdateSpec, Usage,
+    AccountSid, ApiContext, Credentials, Error, GreenPinId, PinLength, State, UpdateSpec, Usage,
     ValidationKind,
 };
 use serde_json::{Value, json};
@@ -94,12 +94,12 @@ fn the_builder_says_the_same_as_the_seed() {
             .vns(["6292134471", "6292134464"])
             .number("7987686144")
             .pin("123")
-            .pin_length(3))
+            .pin_length(PinLength::of::<3>()))
         .b(PartySpec::new()
             .vns(["6292134465", "6292134464"])
             .number("9956555625")
             .pin("234")
-            .pin_length(3))
+            .pin_length(PinLength::of::<3>()))
         .usage(Usage::Twoway)
         .deallocate_after(std::time::Duration::from_secs(1200));
     let from_json: UpdateSpec = serde_json::from_str(&seed_with_real_numbers()).unwrap();

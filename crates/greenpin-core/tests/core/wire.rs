@@ -22,7 +22,7 @@ fn the_newer_shape_is_refused_naming_what_greenpin_reads() {
         assert!(err.problem().contains(instead), "{field}: {err}");
     }
     // In a bulk item, named under the item; a plain unknown field is only noted.
-    let items = BulkSpec::read_wire(
+    let items = greenpin_core::wire::read_bulk_items(
         br#"{"greenpins":[{"greenpin_id":"g-1","to":"9956555625"},{"greenpin_id":"g-2","usage":"oneway","colour":1}]}"#,
     )
     .unwrap();
@@ -51,7 +51,8 @@ fn a_bulk_update_holds_one_to_a_hundred_items() {
     // The same boundary on the wire, as the emulator reads it.
     let wire = |n: usize| {
         let items = vec![r#"{"greenpin_id":"g","usage":"oneway"}"#; n].join(",");
-        BulkSpec::read_wire(format!(r#"{{"greenpins":[{items}]}}"#).as_bytes()).map(|v| v.len())
+        greenpin_core::wire::read_bulk_items(format!(r#"{{"greenpins":[{items}]}}"#).as_bytes())
+            .map(|v| v.len())
     };
     assert_eq!(wire(100).unwrap(), 100);
     assert_eq!(wire(101).unwrap_err().kind(), ValidationKind::TooManyInBulk);
@@ -73,7 +74,7 @@ fn an_error_keeps_its_field_and_its_problem_apart() {
 
 #[test]
 fn reassigning_b_sends_its_new_number_and_a_fresh_pin_length() {
-    let spec = UpdateSpec::new().reassign_b("9000000002", 4);
+    let spec = UpdateSpec::new().reassign_b("9000000002", greenpin_core::PinLength::of::<4>());
     let body = serde_json::to_value(spec.validate(&ValidationContext::default()).unwrap()).unwrap();
     assert_eq!(
         body,

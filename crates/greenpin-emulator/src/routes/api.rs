@@ -57,7 +57,7 @@ impl FromRequestParts<Arc<Shared>> for Authorized {
         let authenticated = parts
             .headers
             .get(header::AUTHORIZATION)
-            .is_some_and(|v| sh.credentials.matches_authorization(v.as_bytes()));
+            .is_some_and(|v| greenpin_core::wire::credentials_match(&sh.credentials, v.as_bytes()));
         if !authenticated {
             return Err(refuse(Failure::new(
                 ErrorCode::AuthenticationFailed,

@@ -153,10 +153,9 @@ async fn handle(
     let fault = if is_control {
         None
     } else {
-        let authenticated = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .is_some_and(|v| shared.credentials.matches_authorization(v.as_bytes()));
+        let authenticated = parts.headers.get(header::AUTHORIZATION).is_some_and(|v| {
+            greenpin_core::wire::credentials_match(&shared.credentials, v.as_bytes())
+        });
         let fault = lock(&shared.faults).take(&method, parts.uri.path());
         lock(&shared.journal).push(Received {
             parts: &parts,

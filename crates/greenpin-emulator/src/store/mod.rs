@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use greenpin_core::callbacks::{CallCompleted, CallType, DeallocationEvent, DeallocationReason};
-use greenpin_core::wire::check_parties_disjoint;
+use greenpin_core::wire::{self, check_parties_disjoint};
 use greenpin_core::{
     Allocation, Country, CreateBody, DeallocationDuration, DeallocationPolicy, DeallocationTime,
     ErrorCode, GreenPinId, MaxDeallocationTime, Party, PhoneNumber, Pin, PinLength, Settings,
@@ -201,7 +201,7 @@ impl Store {
             }
         };
         let greenpin_id = GreenPinId::new(id.to_string()).expect("uuids are path-safe");
-        let mut alloc = Allocation::new(
+        let mut alloc = wire::allocation(
             greenpin_id,
             a,
             b,
@@ -357,7 +357,7 @@ impl Store {
         if let Some(tx) = &alloc.transaction_id {
             self.by_transaction.remove(tx.as_str());
         }
-        let mut event = DeallocationEvent::new(alloc.greenpin_id.clone(), reason);
+        let mut event = wire::deallocated(alloc.greenpin_id.clone(), reason);
         event.transaction_id = alloc.transaction_id.clone();
         event.deallocation_time = Some(self.time_text(at));
         self.events.push(Event::Deallocated(event));

@@ -27,7 +27,7 @@ impl StoredParty {
     pub(super) fn party(&self) -> Party {
         let numbers = |list: &[u64]| {
             list.iter()
-                .map(|d| PhoneNumber::from_server(format!("+{d}")))
+                .map(|d| wire::stored_number(format!("+{d}")))
                 .collect()
         };
         let mut p = Party::default();
@@ -109,7 +109,7 @@ impl Record {
     )]
     pub(crate) fn allocation(&self, id: &str) -> Allocation {
         let greenpin_id = GreenPinId::new(id).expect("stored ids are valid");
-        let mut a = Allocation::new(
+        let mut a = wire::allocation(
             greenpin_id,
             self.a.party(),
             self.b.party(),

@@ -12,7 +12,7 @@ use super::*;
 pub(crate) fn default_settings() -> Settings {
     let four = routing::default_pin_length();
     SettingsSpec::new()
-        .country("IN")
+        .country(Country::IN)
         .intl_num_sup(false)
         .max_deallocation_time(MaxDeallocationTime::Cap(DeallocationDuration::MAX))
         .timezone(Timezone::Ist)
@@ -46,8 +46,7 @@ impl Store {
 
     /// What the core's validation needs from the account's settings.
     pub(crate) fn validation(&self) -> ValidationContext {
-        ValidationContext::new(self.country)
-            .international_numbers(self.settings.intl_num_sup == Some(true))
+        ValidationContext::new(self.country).intl_num_sup(self.settings.intl_num_sup == Some(true))
     }
 
     /// Every setting.
@@ -112,12 +111,7 @@ impl Store {
             default_region
         );
         s.other = other;
-        self.country = self
-            .settings
-            .country
-            .as_deref()
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(Country::IN);
+        self.country = self.settings.country.unwrap_or(Country::IN);
         Ok(self.settings.clone())
     }
 }

@@ -179,7 +179,7 @@ fn through_sdk(sdk: &dyn Sdk, call: Call, body: &Value) -> ValidationError {
 
 /// The emulator's answer: (status, code, message).
 fn through_emulator(
-    emu: &greenpin_emulator::Emulator,
+    emu: &greenpin_emulator::BlockingEmulator,
     call: Call,
     body: &Value,
 ) -> (u16, i64, String) {

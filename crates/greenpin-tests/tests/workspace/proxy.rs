@@ -58,6 +58,6 @@ fn clients_talk_to_the_emulator_directly() {
         let s = sdk
             .settings()
             .unwrap_or_else(|e| panic!("{}: {e}", sdk.flavor()));
-        assert_eq!(s.country.as_deref(), Some("IN"));
+        assert_eq!(s.country, Some(greenpin_core::Country::IN));
     }
 }

@@ -4,8 +4,8 @@ use std::time::{Duration, Instant};
 
 use greenpin_core::retry::RetryPolicy;
 use greenpin_core::{
-    BulkItemSpec, BulkSpec, CreateSpec, Error, ErrorCode, GreenPinId, PartySpec, Pin, SettingsSpec,
-    State, TimeoutKind, Timezone, UpdateSpec, Usage,
+    BulkItemSpec, BulkSpec, CreateSpec, Error, ErrorCode, GreenPinId, PartySpec, Pin, PinLength,
+    SettingsSpec, State, TimeoutKind, Timezone, UpdateSpec, Usage,
 };
 use greenpin_emulator::{BlockingEmulator, CallSpec, Fault, FaultRule};
 use greenpin_tests::{Make, Opts};
@@ -43,7 +43,7 @@ fn lifecycle(make: Make) {
                 .a(PartySpec::new()
                     .number("7987686144")
                     .vn("6292134471")
-                    .pin_length(4))
+                    .pin_length(PinLength::of::<4>()))
                 .b(PartySpec::new().number("9956555625"))
                 .deallocate_after("1h"),
         )
@@ -73,8 +73,8 @@ fn lifecycle(make: Make) {
     );
     let bad = results[1].clone().into_result().unwrap_err();
     assert_eq!(
-        (bad.status.as_u16(), bad.code),
-        (404, Some(ErrorCode::NotFound))
+        (bad.status().map(|s| s.as_u16()), bad.code()),
+        (Some(404), Some(ErrorCode::NotFound))
     );
     assert_eq!(sdk.get(&id).unwrap().usage, Usage::Oneway);
 
@@ -88,8 +88,8 @@ fn lifecycle(make: Make) {
         .update_settings(&SettingsSpec::new().timezone(Timezone::Utc))
         .unwrap();
     assert_eq!(
-        (s.timezone, s.country.as_deref()),
-        (Some(Timezone::Utc), Some("IN"))
+        (s.timezone, s.country),
+        (Some(Timezone::Utc), Some(greenpin_core::Country::IN))
     );
     greenpin_tests::assert_journal_clean(&emu);
 }
@@ -484,7 +484,10 @@ fn reassignment(make: Make) {
     let order = sdk
         .create(
             &CreateSpec::new("order-7")
-                .a(PartySpec::new().number(old_rider).vn(vn).pin_length(4))
+                .a(PartySpec::new()
+                    .number(old_rider)
+                    .vn(vn)
+                    .pin_length(PinLength::of::<4>()))
                 .b(PartySpec::new().number(customer)),
         )
         .unwrap();
@@ -514,7 +517,7 @@ fn reassignment(make: Make) {
     let handed_over = sdk
         .update(
             &order.greenpin_id,
-            &UpdateSpec::new().reassign_a("7000000002", 4),
+            &UpdateSpec::new().reassign_a("7000000002", PinLength::of::<4>()),
         )
         .unwrap();
     let new_pin = handed_over.a.pin.clone().unwrap();

@@ -314,7 +314,8 @@ fn item(values: &[Option<&str>; COLUMNS.len()]) -> Result<BulkItemSpec, Refusal>
             let n = len
                 .parse::<i64>()
                 .map_err(|_| refuse(format!("{side}_pin_length: {len:?} is not a whole number")))?;
-            p = p.pin_length(n);
+            // Kept as written: the core checks its range and names the column.
+            p.pin_length = Some(n);
         }
         Ok(Some(p))
     };

@@ -5,7 +5,7 @@
 //!
 //! ```
 //! use axum::{Router, routing::post};
-//! use greenpin_async::receiver::GreenPinCallback;
+//! use greenpin_async::callbacks::GreenPinCallback;
 //! use greenpin_async::callbacks::{CallbackEvent, CallbackReceiver, CallbackSecret};
 //!
 //! async fn on_callback(GreenPinCallback(callback): GreenPinCallback) -> &'static str {
