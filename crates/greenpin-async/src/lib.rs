@@ -142,6 +142,18 @@ impl Transport for Reqwest {
         if config.is_loopback() {
             builder = builder.no_proxy();
         }
+        // The operating system's certificate store (reqwest's default), and the client's
+        // own roots beside it.
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        {
+            let mut extra = Vec::with_capacity(config.root_certificates().len());
+            for c in config.root_certificates() {
+                extra.push(reqwest::Certificate::from_der(c.der()).map_err(|e| {
+                    ConfigError::new("root_certificate", format!("not a certificate: {e}"))
+                })?);
+            }
+            builder = builder.tls_certs_merge(extra);
+        }
         let http = builder.build().map_err(|e| {
             ConfigError::new(
                 "http_client",
@@ -192,6 +204,9 @@ impl AsyncSend for Reqwest {
 fn transport_error(e: reqwest::Error) -> TransportError {
     let kind = if e.is_timeout() {
         TransportErrorKind::Timeout
+    } else if e.is_connect() && is_tls(&e) {
+        // No TLS session: the request never left (greenpin-blocking says the same).
+        TransportErrorKind::Tls
     } else if e.is_connect() {
         TransportErrorKind::Connect
     } else if e.is_request() || e.is_body() || e.is_decode() {
@@ -202,6 +217,33 @@ fn transport_error(e: reqwest::Error) -> TransportError {
     // A connect failure never sent a byte; anything later may have reached the service.
     let sent = !e.is_connect() && !e.is_builder();
     TransportError::new(kind, sent).with_source(e.without_url())
+}
+
+/// Whether a connect failure is the TLS library's refusal (a handshake or certificate
+/// failure): its error is somewhere in reqwest's chain of sources.
+fn is_tls(e: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(inner) = source {
+        // An I/O error's `source()` skips the error it wraps (hyper wraps rustls' in two):
+        // look inside each.
+        let mut candidate = Some(inner);
+        while let Some(error) = candidate {
+            #[cfg(feature = "rustls")]
+            if error.downcast_ref::<rustls::Error>().is_some() {
+                return true;
+            }
+            #[cfg(feature = "native-tls")]
+            if error.downcast_ref::<native_tls::Error>().is_some() {
+                return true;
+            }
+            candidate = error
+                .downcast_ref::<std::io::Error>()
+                .and_then(std::io::Error::get_ref)
+                .map(|e| e as &(dyn std::error::Error + 'static));
+        }
+        source = inner.source();
+    }
+    false
 }
 
 /// The README's examples, compiled and run as doctests so they cannot drift from the API.

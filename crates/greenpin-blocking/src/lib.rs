@@ -134,6 +134,10 @@ impl Transport for Ureq {
         if config.is_loopback() {
             builder = builder.proxy(None);
         }
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        {
+            builder = builder.tls_config(tls_config(config));
+        }
         let agent = ureq::Agent::with_parts(
             builder.build(),
             DefaultConnector::new(),
@@ -170,6 +174,54 @@ impl BlockingSend for Ureq {
             .map_err(transport_error)?;
         Ok(Response::from_parts(parts, body))
     }
+}
+
+/// The TLS set-up: the operating system's certificate store, as greenpin-async (reqwest)
+/// and browsers trust it, so a company's TLS proxy or a private gateway whose authority is
+/// installed there is trusted (`SSL_CERT_FILE` and `SSL_CERT_DIR` apply on Linux). ureq's
+/// platform verifier takes no roots beside the system's, so a client given roots of its
+/// own trusts the system's certificates, read with rustls-native-certs, and those.
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+fn tls_config(config: &ClientConfig) -> ureq::tls::TlsConfig {
+    use ureq::tls::{Certificate, RootCerts, TlsConfig};
+    let builder = TlsConfig::builder();
+    #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
+    let builder = builder.provider(ureq::tls::TlsProvider::NativeTls);
+    if config.root_certificates().is_empty() {
+        return builder.root_certs(RootCerts::PlatformVerifier).build();
+    }
+    let system = rustls_native_certs::load_native_certs();
+    let mut roots: Vec<Certificate<'static>> = system
+        .certs
+        .into_iter()
+        .map(|c| Certificate::from_der(c.as_ref()).to_owned())
+        .collect();
+    roots.extend(
+        config
+            .root_certificates()
+            .iter()
+            .map(|c| Certificate::from_der(c.der()).to_owned()),
+    );
+    builder
+        .root_certs(RootCerts::new_with_certs(&roots))
+        .build()
+}
+
+/// Whether an I/O error from ureq is a TLS library's refusal (a handshake or certificate
+/// failure), which ureq passes on as I/O.
+fn is_tls(io: &std::io::Error) -> bool {
+    let mut inner = io.get_ref();
+    while let Some(e) = inner {
+        #[cfg(feature = "rustls")]
+        if e.downcast_ref::<rustls::Error>().is_some() {
+            return true;
+        }
+        // An I/O error around another: look inside.
+        inner = e
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref);
+    }
+    false
 }
 
 /// ureq's default resolver, except that a host that is already an IP address is answered
@@ -218,17 +270,18 @@ fn transport_error(e: ureq::Error) -> TransportError {
             (TransportErrorKind::Timeout, false)
         }
         ureq::Error::Timeout(_) => (TransportErrorKind::Timeout, true),
-        // Nothing reached the service: no host, no connection, no TLS session, no proxy
-        // tunnel (reqwest reports the same failures as connect errors).
+        // Nothing reached the service: no host, no connection, no proxy tunnel (reqwest
+        // reports the same failures as connect errors).
         ureq::Error::HostNotFound
         | ureq::Error::ConnectionFailed
-        | ureq::Error::ConnectProxyFailed(_)
-        | ureq::Error::TlsRequired
-        | ureq::Error::Tls(_) => (TransportErrorKind::Connect, false),
+        | ureq::Error::ConnectProxyFailed(_) => (TransportErrorKind::Connect, false),
+        // No TLS session: the request never left (greenpin-async says the same).
+        ureq::Error::TlsRequired | ureq::Error::Tls(_) => (TransportErrorKind::Tls, false),
         #[cfg(feature = "rustls")]
-        ureq::Error::Rustls(_) => (TransportErrorKind::Connect, false),
+        ureq::Error::Rustls(_) => (TransportErrorKind::Tls, false),
         #[cfg(feature = "native-tls")]
-        ureq::Error::NativeTls(_) => (TransportErrorKind::Connect, false),
+        ureq::Error::NativeTls(_) => (TransportErrorKind::Tls, false),
+        ureq::Error::Io(io) if is_tls(io) => (TransportErrorKind::Tls, false),
         ureq::Error::BodyStalled => (TransportErrorKind::Timeout, true),
         ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
             (TransportErrorKind::Connect, false)

@@ -38,6 +38,10 @@ pub(crate) struct Global {
     /// it takes precedence over --api-token and EXOTEL_API_TOKEN.
     #[arg(long, global = true, value_name = "PATH")]
     pub(crate) api_token_file: Option<std::path::PathBuf>,
+    /// Also trust the certificate authorities in this PEM file (a private gateway, a test
+    /// server), beside the operating system's store, which is always trusted.
+    #[arg(long, env = "GREENPIN_CA_CERT", global = true, value_name = "PATH")]
+    pub(crate) ca_cert: Option<PathBuf>,
     /// Country local numbers are read in (ISO 3166-1 alpha-2).
     #[arg(long, global = true, default_value = "IN")]
     pub(crate) country: String,

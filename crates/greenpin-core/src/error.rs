@@ -410,6 +410,9 @@ impl TransportErrorKind {
     fn summary(self) -> &'static str {
         match self {
             TransportErrorKind::Connect => "could not connect to GreenPin",
+            TransportErrorKind::Tls => {
+                "could not establish a secure connection to GreenPin (its certificate was not trusted, or TLS could not be agreed); nothing was sent"
+            }
             TransportErrorKind::Timeout => "GreenPin did not answer in time",
             TransportErrorKind::Io => "the connection to GreenPin broke",
             TransportErrorKind::ResponseTooLarge => {

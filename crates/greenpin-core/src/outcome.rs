@@ -11,8 +11,13 @@ use http::StatusCode;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TransportErrorKind {
-    /// Could not connect (refused, DNS, TLS handshake). The request never left.
+    /// Could not connect (refused, no such host). The request never left.
     Connect,
+    /// The TLS handshake failed: the service's certificate is not trusted (by the operating
+    /// system's store, or a root the client was given), has expired or names another host,
+    /// or no common protocol was found. The request never left. Not transient: trying
+    /// again meets the same certificate.
+    Tls,
     /// An attempt, or the whole call, ran out of time.
     Timeout,
     /// The connection broke while sending or receiving.

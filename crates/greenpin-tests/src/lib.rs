@@ -3,6 +3,7 @@
 //! `greenpin-blocking`, each talking to a real `greenpin-emulator` over loopback.
 
 pub mod hostile;
+pub mod tls;
 
 use std::fmt::Debug;
 use std::time::Duration;
@@ -93,6 +94,8 @@ pub struct Opts {
     pub base_url: Option<String>,
     /// The largest answer to read.
     pub max_response_bytes: Option<u64>,
+    /// A certificate authority (PEM) to trust beside the operating system's store.
+    pub root_ca_pem: Option<String>,
 }
 
 /// Makes a client of one flavour for an emulator.
@@ -116,6 +119,13 @@ fn configure<T: Transport>(emu: &BlockingEmulator, opts: &Opts) -> ClientBuilder
         }));
     if let Some(n) = opts.max_response_bytes {
         b = b.max_response_bytes(n);
+    }
+    if let Some(pem) = &opts.root_ca_pem {
+        for ca in greenpin_core::client::RootCertificate::from_pem(pem.as_bytes())
+            .expect("a PEM certificate")
+        {
+            b = b.add_root_certificate(ca);
+        }
     }
     if let Some(t) = opts.attempt_timeout {
         b = b.attempt_timeout(t);

@@ -4,6 +4,7 @@
 mod bulk;
 mod commands;
 mod common;
+mod https;
 #[cfg(target_os = "linux")]
 mod memory;
 mod real_account;

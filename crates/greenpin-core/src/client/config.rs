@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use http::HeaderValue;
 
+use super::tls::RootCertificate;
 use crate::api::{ApiContext, ServiceRoot};
 use crate::credentials::{ApiKey, ApiToken, Credentials};
 use crate::error::{ConfigError, Error};
@@ -57,6 +58,7 @@ pub struct ClientConfig {
     pub(crate) timeout: Duration,
     pub(crate) max_response_bytes: u64,
     pub(crate) retry: RetryPolicy,
+    pub(crate) root_certificates: Vec<RootCertificate>,
 }
 
 impl ClientConfig {
@@ -94,6 +96,12 @@ impl ClientConfig {
     /// Retries and the retry budget.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.retry
+    }
+
+    /// Certificate authorities trusted beside the operating system's (see
+    /// [`ClientBuilder::add_root_certificate`]); a transport adds them to its TLS set-up.
+    pub fn root_certificates(&self) -> &[RootCertificate] {
+        &self.root_certificates
     }
 
     /// Whether the client checks numbers that need libphonenumber's metadata (see
@@ -144,6 +152,7 @@ pub struct ClientBuilder<T> {
     timeout: Duration,
     max_response_bytes: u64,
     retry: RetryPolicy,
+    root_certificates: Vec<RootCertificate>,
     transport: PhantomData<fn() -> T>,
 }
 
@@ -167,6 +176,7 @@ impl<T> fmt::Debug for ClientBuilder<T> {
             .field("timeout", &self.timeout)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("retry", &self.retry)
+            .field("root_certificates", &self.root_certificates)
             .finish()
     }
 }
@@ -186,6 +196,7 @@ impl<T> ClientBuilder<T> {
             timeout: DEFAULT_TIMEOUT,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             retry: RetryPolicy::default(),
+            root_certificates: Vec::new(),
             transport: PhantomData,
         }
     }
@@ -242,6 +253,24 @@ impl<T> ClientBuilder<T> {
     /// `true` needs greenpin-core's feature: without it, the configuration is refused.
     pub fn international_numbers(mut self, check: bool) -> Self {
         self.international_numbers = Some(check);
+        self
+    }
+
+    /// Trusts `certificate`'s authority as well as the operating system's store (which the
+    /// clients always trust, as browsers do: a company's TLS proxy installed there needs
+    /// nothing here). For a private gateway or a test server; read a PEM file with
+    /// [`RootCertificate::from_pem`].
+    ///
+    /// ```no_run
+    /// # use greenpin_core::client::{ClientBuilder, RootCertificate};
+    /// let mut builder = ClientBuilder::<()>::new().account_sid("acme").credentials("k", "t");
+    /// for ca in RootCertificate::from_pem(&std::fs::read("gateway-ca.pem")?)? {
+    ///     builder = builder.add_root_certificate(ca);
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_root_certificate(mut self, certificate: RootCertificate) -> Self {
+        self.root_certificates.push(certificate);
         self
     }
 
@@ -341,6 +370,7 @@ impl<T> ClientBuilder<T> {
             timeout: self.timeout,
             max_response_bytes: self.max_response_bytes,
             retry: self.retry,
+            root_certificates: self.root_certificates,
         })
     }
 }

@@ -16,6 +16,7 @@ mod call;
 mod common;
 mod config;
 mod recover;
+mod tls;
 mod transport;
 
 pub use async_client::AsyncClient;
@@ -26,6 +27,7 @@ pub use config::{
     ENV_BASE_URL, MAX_TIMEOUT, Transport,
 };
 pub use recover::CreateOutcome;
+pub use tls::RootCertificate;
 pub use transport::{AsyncSend, AttemptLimits, BlockingSend};
 
 // What users rely on, checked at compile time: clients can be shared across threads and

@@ -8,6 +8,7 @@
 //! | `canary` | a distinctive key and token never appear in `Debug`, `Display` or traces |
 //! | `hostile_server` | servers that lie, stall, redirect or flood |
 //! | `retry_budget` | retries stop when the budget is spent |
+//! | `https` | HTTPS through both transports, with a given root and the system store |
 //! | `proxy` | proxy variables never reach a loopback service (in a child process) |
 //! | `stress` | concurrent mixed operations against one emulator keep its invariants |
 //! | `one_dependency_*` | a user of one transport crate names everything through it alone |
@@ -21,6 +22,7 @@ mod canary;
 mod dashboard;
 mod fuzz_replay;
 mod hostile_server;
+mod https;
 mod one_dependency_async;
 mod one_dependency_blocking;
 mod parity;

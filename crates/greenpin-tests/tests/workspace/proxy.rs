@@ -19,8 +19,9 @@ fn loopback_is_never_reached_through_a_proxy() {
     let mut child = Command::new(std::env::current_exe().unwrap());
     child
         .args([
-            "proxy::clients_talk_to_the_emulator_directly",
+            "proxy::in_a_child_clients_talk_to_the_emulator_directly",
             "--exact",
+            "--ignored",
             "--nocapture",
         ])
         .env(CHILD, "1");
@@ -45,13 +46,15 @@ fn loopback_is_never_reached_through_a_proxy() {
     assert_eq!(catcher.requests(), 0, "{:?}", catcher.received());
 }
 
-/// Runs only in the child, with the proxy variables set.
+/// Run only by [`loopback_is_never_reached_through_a_proxy`], in a child process started
+/// with the proxy variables set.
 #[test]
-fn clients_talk_to_the_emulator_directly() {
-    if std::env::var_os(CHILD).is_none() {
-        return;
-    }
-    assert!(std::env::var_os("HTTP_PROXY").is_some());
+#[ignore = "run by proxy::loopback_is_never_reached_through_a_proxy, in a child process"]
+fn in_a_child_clients_talk_to_the_emulator_directly() {
+    assert!(
+        std::env::var_os(CHILD).is_some() && std::env::var_os("HTTP_PROXY").is_some(),
+        "this test runs in a child of loopback_is_never_reached_through_a_proxy"
+    );
     let emu = greenpin_tests::emulator();
     for make in [greenpin_tests::blocking, greenpin_tests::asynchronous] {
         let sdk = make(&emu, &Opts::default());

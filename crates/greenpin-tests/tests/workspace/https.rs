@@ -1,0 +1,175 @@
+//! HTTPS, the only path users have in production, against a certificate authority each test
+//! makes ([`greenpin_tests::tls`]): the shared suite's key calls through both transports,
+//! with the authority given to the client and with it only in the system store (a child
+//! process started with `SSL_CERT_FILE`, as a company's TLS proxy is installed there), and
+//! an untrusted certificate refused by both as one kind of error, before anything is sent.
+
+use std::process::Command;
+
+use greenpin_core::{
+    BulkItemSpec, BulkSpec, CreateSpec, Error, ErrorCode, PartySpec, PinLength, TransportErrorKind,
+    UpdateSpec, Usage,
+};
+use greenpin_tests::tls::{TestCa, TlsFront};
+use greenpin_tests::{Make, Opts, Sdk};
+
+const CHILD: &str = "GREENPIN_HTTPS_TEST_CHILD";
+const URL: &str = "GREENPIN_HTTPS_TEST_URL";
+
+/// Every operation through `sdk` over HTTPS, one allocation from create to a second delete.
+fn every_operation(sdk: &dyn Sdk, order: &str) {
+    let flavor = sdk.flavor();
+    let created = sdk
+        .create(
+            &CreateSpec::new(order)
+                .a(PartySpec::new()
+                    .number("7987686144")
+                    .vn("6292134471")
+                    .pin_length(PinLength::of::<4>()))
+                .b(PartySpec::new().number("9956555625"))
+                .deallocate_after("1h"),
+        )
+        .unwrap_or_else(|e| panic!("{flavor}: create over https: {e}"));
+    let id = created.greenpin_id;
+    assert_eq!(sdk.get(&id).unwrap().state, greenpin_core::State::Active);
+    let updated = sdk
+        .update(&id, &UpdateSpec::new().usage(Usage::Oneway))
+        .unwrap();
+    assert_eq!(updated.usage, Usage::Oneway, "{flavor}");
+    let bulk = sdk
+        .bulk_update(&BulkSpec::new().item(BulkItemSpec::new(&id).usage(Usage::Twoway)))
+        .unwrap();
+    assert!(bulk.greenpins[0].success, "{flavor}: {bulk:?}");
+    sdk.delete(&id).unwrap();
+    let again = sdk.delete(&id).unwrap_err();
+    assert_eq!(again.code(), Some(ErrorCode::AlreadyDeleted), "{flavor}");
+    assert_eq!(
+        sdk.settings().unwrap().country,
+        Some(greenpin_core::Country::IN)
+    );
+}
+
+const FLAVOURS: [Make; 2] = [greenpin_tests::blocking, greenpin_tests::asynchronous];
+
+#[test]
+fn both_transports_speak_https_to_a_root_they_are_given() {
+    let emu = greenpin_tests::emulator();
+    let ca = TestCa::new();
+    let front = TlsFront::start(&ca, emu.addr());
+    for (i, make) in FLAVOURS.into_iter().enumerate() {
+        let sdk = make(
+            &emu,
+            &Opts {
+                base_url: Some(front.base_url.clone()),
+                root_ca_pem: Some(ca.ca_pem.clone()),
+                ..Opts::default()
+            },
+        );
+        every_operation(sdk.as_ref(), &format!("https-given-{i}"));
+    }
+    greenpin_tests::assert_journal_clean(&emu);
+}
+
+#[test]
+fn an_untrusted_certificate_is_one_kind_of_error_and_nothing_is_sent() {
+    let emu = greenpin_tests::emulator();
+    let front = TlsFront::start(&TestCa::new(), emu.addr());
+    let mut kinds = Vec::new();
+    for make in FLAVOURS {
+        // Trusting another authority than the one that signed the front's certificate.
+        let sdk = make(
+            &emu,
+            &Opts {
+                base_url: Some(front.base_url.clone()),
+                root_ca_pem: Some(TestCa::new().ca_pem),
+                ..Opts::default()
+            },
+        );
+        let e = sdk
+            .create(
+                &CreateSpec::new("untrusted")
+                    .a(PartySpec::new().number("7987686144").vn("6292134471"))
+                    .b(PartySpec::new().number("9956555625")),
+            )
+            .unwrap_err();
+        let Error::Transport(t) = &e else {
+            panic!("{}: {e:?}", sdk.flavor())
+        };
+        assert!(!e.may_have_been_sent(), "{}: {e:?}", sdk.flavor());
+        assert!(
+            !e.outcome_unknown(),
+            "{}: a create that never left is known",
+            sdk.flavor()
+        );
+        assert!(
+            !e.is_retryable(),
+            "{}: the same certificate again",
+            sdk.flavor()
+        );
+        kinds.push(t.kind);
+    }
+    assert_eq!(kinds, [TransportErrorKind::Tls, TransportErrorKind::Tls]);
+    // Nothing reached the service.
+    assert!(emu.requests().is_empty(), "{:?}", emu.requests());
+}
+
+#[test]
+fn both_transports_trust_an_authority_in_the_system_store() {
+    let emu = greenpin_tests::emulator();
+    let ca = TestCa::new();
+    let front = TlsFront::start(&ca, emu.addr());
+    let dir = std::env::temp_dir().join(format!("greenpin-https-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bundle = ca.write_ca(&dir, "system-store.pem");
+    // The clients run in a child process started with SSL_CERT_FILE, where the platform's
+    // certificate store is read from on Linux: the environment of a running process is not
+    // changed.
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "https::in_a_child_both_transports_trust_the_system_store",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+        ])
+        .env(CHILD, "1")
+        .env(URL, &front.base_url)
+        .env("SSL_CERT_FILE", &bundle)
+        .env_remove("SSL_CERT_DIR")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("1 passed"), "the child ran no test: {text}");
+    // Both flavours' seven calls reached the emulator through the front.
+    assert_eq!(emu.requests().len(), 2 * 7);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Run only by [`both_transports_trust_an_authority_in_the_system_store`], in a child
+/// process whose `SSL_CERT_FILE` holds the test's authority: no root is given to the
+/// clients.
+#[test]
+#[ignore = "run by https::both_transports_trust_an_authority_in_the_system_store, in a child process"]
+fn in_a_child_both_transports_trust_the_system_store() {
+    assert!(
+        std::env::var_os(CHILD).is_some() && std::env::var_os("SSL_CERT_FILE").is_some(),
+        "this test runs in a child of both_transports_trust_an_authority_in_the_system_store"
+    );
+    let url = std::env::var(URL).unwrap();
+    // A stand-in emulator gives the credentials; the calls go to the parent's front.
+    let emu = greenpin_tests::emulator();
+    for (i, make) in FLAVOURS.into_iter().enumerate() {
+        let sdk = make(
+            &emu,
+            &Opts {
+                base_url: Some(url.clone()),
+                ..Opts::default()
+            },
+        );
+        every_operation(sdk.as_ref(), &format!("https-system-{i}"));
+    }
+}
