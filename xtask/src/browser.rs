@@ -1,6 +1,7 @@
-//! `cargo xtask browser`: installs Debian's Chromium and its WebDriver for the dashboard's
-//! browser test, saying so first. It installs system packages, so it runs only when asked,
-//! or from `cargo xtask ci` under `CI=true` (where the test must not be skipped).
+//! Debian's Chromium and its WebDriver, for the dashboard's browser test: `cargo xtask
+//! setup` installs them with apt-get as root (CI's machine), saying so first; elsewhere it
+//! says how. The `ci` step only looks: the test says SKIPPED without them, which fails
+//! under `CI=true`.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -60,14 +61,27 @@ pub(crate) fn install() -> Result<String, String> {
     }
 }
 
-/// The `ci` step: under `CI=true`, install; elsewhere, only say whether the test will run
-/// (it prints SKIPPED without them, and fails under `CI`).
+/// What `cargo xtask setup` does: installs them as root, or says how.
+pub(crate) fn setup() -> Result<String, String> {
+    if present() {
+        return Ok("chromium present".into());
+    }
+    match install() {
+        Ok(done) => Ok(done),
+        Err(why) if !crate::cmd::in_ci() => Ok(format!(
+            "{why}: the dashboard test will say SKIPPED (as root: apt-get install chromium chromium-driver)"
+        )),
+        Err(why) => Err(why),
+    }
+}
+
+/// The `ci` step: whether the browser test can run.
 pub(crate) fn for_ci() -> Result<String, String> {
-    if crate::cmd::in_ci() {
-        install()
-    } else if present() {
+    if present() {
         Ok("present".into())
+    } else if crate::cmd::in_ci() {
+        Err("chromium is missing: run `cargo xtask setup` as root".into())
     } else {
-        Ok("not installed: the dashboard test will say SKIPPED (`cargo xtask browser` installs them)".into())
+        Ok("not installed: the dashboard test will say SKIPPED (`cargo xtask setup` as root installs it)".into())
     }
 }

@@ -9,6 +9,29 @@ pub(crate) fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
+/// The target directory cargo builds into: `CARGO_TARGET_DIR` (or `build.target-dir`) as
+/// cargo itself reads it, `target` otherwise. Every path into a build goes through it.
+pub(crate) fn target_dir() -> std::path::PathBuf {
+    static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let metadata = cargo()
+            .args(["metadata", "--format-version", "1", "--no-deps"])
+            .output()
+            .ok()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        target_directory_of(&metadata).unwrap_or_else(|| "target".into())
+    })
+    .clone()
+}
+
+/// `target_directory` of `cargo metadata`'s JSON (a string field: read without a parser).
+pub(crate) fn target_directory_of(metadata: &str) -> Option<std::path::PathBuf> {
+    let rest = metadata.split("\"target_directory\":\"").nth(1)?;
+    let end = rest.find('"')?;
+    Some(rest[..end].replace("\\\\", "\\").into())
+}
+
 /// Runs `cmd`; `Err` names it when it fails.
 pub(crate) fn run(cmd: &mut Command) -> Result<(), String> {
     let status = cmd

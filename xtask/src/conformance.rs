@@ -20,10 +20,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use crate::cmd::{cargo, run};
-
-/// Where `cargo xtask conformance` keeps its virtualenv.
-const VENV: &str = "target/conformance-venv";
+use crate::cmd::{cargo, run, target_dir};
 
 /// The emulator's seed (PINs, ids) and schemathesis' seed.
 const SEED: &str = "42";
@@ -76,58 +73,24 @@ const MUTATIONS: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
-fn install(strict_install: bool) -> Result<Option<String>, String> {
-    let python = format!("{VENV}/bin/python");
-    let installed = (|| {
-        if !Path::new(&python).exists() {
-            run(Command::new("python3").args(["-m", "venv", VENV]))?;
-        }
-        run(Command::new(&python).args([
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "schemathesis==4.32.5",
-            "openapi-spec-validator==0.9.0",
-        ]))
-    })();
-    match installed {
-        Ok(()) => Ok(None),
-        Err(e) => {
-            // In `xtask ci` off CI a registry outage must not turn the build red; say so.
-            let note = format!("SKIPPED: could not install schemathesis from PyPI ({e})");
-            eprintln!("{note}");
-            if strict_install {
-                Err(note)
-            } else {
-                Ok(Some(note))
-            }
-        }
-    }
-}
-
 /// Runs the conformance check against the emulator built in `target_dir`.
-pub(crate) fn conformance(strict_install: bool) -> Result<String, String> {
-    if let Some(skipped) = install(strict_install)? {
-        return Ok(skipped);
-    }
+pub(crate) fn conformance(in_ci: bool) -> Result<String, String> {
+    let validator = crate::setup::python_tool("openapi-spec-validator")?;
     eprintln!("==> validating docs/openapi.json as OpenAPI 3.1");
-    run(Command::new(format!("{VENV}/bin/openapi-spec-validator")).arg("docs/openapi.json"))?;
+    run(Command::new(validator).arg("docs/openapi.json"))?;
     // In `xtask ci`, `cargo test` has just built the binary; on its own, build it.
-    let binary = Path::new("target/debug/greenpin-emulator");
-    if strict_install || !binary.exists() {
+    let binary = target_dir().join("debug/greenpin-emulator");
+    if !in_ci || !binary.exists() {
         build_emulator(Path::new("."), None)?;
     }
-    let outcome = run_once(binary)?;
+    let outcome = run_once(&binary)?;
     outcome.verdict()
 }
 
 /// `--mutations`: each mutation, applied to a copy of the source, must fail the check.
 pub(crate) fn mutations() -> Result<String, String> {
-    if let Some(skipped) = install(true)? {
-        return Err(skipped);
-    }
-    let copy = Path::new("target/conformance-mutant");
+    crate::setup::python_tool("schemathesis")?;
+    let copy = &target_dir().join("conformance-mutant");
     let mut caught = Vec::new();
     let mut missed = Vec::new();
     for (name, file, from, to) in MUTATIONS {
@@ -135,10 +98,13 @@ pub(crate) fn mutations() -> Result<String, String> {
         // A fresh copy of the committed source and the working tree's changes.
         let _ = std::fs::remove_dir_all(copy.join("src"));
         std::fs::create_dir_all(copy.join("src")).map_err(|e| e.to_string())?;
-        run(Command::new("sh").args([
-            "-c",
-            "git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t target/conformance-mutant/src",
-        ]))?;
+        run(Command::new("sh")
+            .args([
+                "-c",
+                "git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t \"$1\"",
+                "sh",
+            ])
+            .arg(copy.join("src")))?;
         let path = copy.join("src").join(file);
         let text = std::fs::read_to_string(&path).map_err(|e| format!("{file}: {e}"))?;
         if text.matches(from).count() != 1 {
@@ -148,9 +114,7 @@ pub(crate) fn mutations() -> Result<String, String> {
             ));
         }
         std::fs::write(&path, text.replacen(from, to, 1)).map_err(|e| e.to_string())?;
-        let target = std::env::current_dir()
-            .map_err(|e| e.to_string())?
-            .join("target/conformance-mutant/target");
+        let target = std::path::absolute(copy.join("target")).map_err(|e| e.to_string())?;
         build_emulator(&copy.join("src"), Some(&target))?;
         match run_once(&target.join("debug/greenpin-emulator"))?.verdict() {
             Ok(_) => missed.push(*name),
@@ -208,7 +172,7 @@ impl Outcome {
 /// One schemathesis run over every operation against a fresh emulator from `binary`, and
 /// the gate on what reached the logic.
 fn run_once(binary: &Path) -> Result<Outcome, String> {
-    let dir = Path::new("target/conformance");
+    let dir = &target_dir().join("conformance");
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
     for (name, text) in [
         (
@@ -226,12 +190,10 @@ fn run_once(binary: &Path) -> Result<Outcome, String> {
     let started = Instant::now();
     let emulator = Emulator::start(binary)?;
     eprintln!("==> schemathesis, every operation, on {}", emulator.base);
-    let out = Command::new(format!("{VENV}/bin/schemathesis"))
-        .args([
-            "--config-file",
-            "target/conformance/schemathesis.toml",
-            "run",
-        ])
+    let out = Command::new(crate::setup::python_tool("schemathesis")?)
+        .arg("--config-file")
+        .arg(dir.join("schemathesis.toml"))
+        .arg("run")
         .args([
             "docs/openapi.json",
             "--url",
@@ -257,7 +219,7 @@ fn run_once(binary: &Path) -> Result<Outcome, String> {
             // The same examples every run, and none replayed from an earlier one.
             "--generation-deterministic",
         ])
-        .env("PYTHONPATH", "target/conformance")
+        .env("PYTHONPATH", dir)
         .env("GREENPIN_CONFORMANCE_BASE", &emulator.base)
         .output()
         .map_err(|e| format!("starting schemathesis: {e}"))?;
@@ -366,7 +328,7 @@ impl Emulator {
     /// (xtask has no HTTP client or JSON parser of its own).
     fn stats(&self) -> Result<BTreeMap<String, (u64, u64)>, String> {
         let script = include_str!("../scripts/emulator_stats.py");
-        let out = Command::new(format!("{VENV}/bin/python"))
+        let out = Command::new(crate::setup::python_tool("python")?)
             .args(["-c", script, &format!("{}/__emulator/stats", self.base)])
             .output()
             .map_err(|e| e.to_string())?;

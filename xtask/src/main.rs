@@ -12,7 +12,7 @@
 //! | `cargo xtask package` | package and verify the published crates ([`package`]) |
 //! | `cargo xtask public-api [--write]` | check, or rewrite, the public-API snapshots ([`public_api`]) |
 //! | `cargo xtask msrv` | check the workspace with its `rust-version` ([`toolchain`]) |
-//! | `cargo xtask browser` | install Chromium for the dashboard test (system packages) ([`browser`]) |
+//! | `cargo xtask setup [--all]` | install what the checks need, saying each thing: toolchains by name, tools into `.tools/`, Python tools into `.tools/venv`, Chromium as root ([`setup`]) |
 //!
 //! Scripts the checks need (Python for schemathesis, its configuration) are files in
 //! `xtask/scripts/`, included at build time.
@@ -24,11 +24,13 @@ mod cmd;
 mod codegen;
 mod conformance;
 mod deps;
+mod dist;
 mod facade;
 mod mutants;
 mod package;
 mod public_api;
 mod reach;
+mod setup;
 mod toolchain;
 
 use std::process::ExitCode;
@@ -45,7 +47,9 @@ const USAGE: &str = "usage: cargo xtask <command>
   package                package and verify the published crates
   public-api [--write]   check (or rewrite) the public-API snapshots
   msrv                   check with the declared rust-version
-  browser                install Chromium for the dashboard test (apt-get)";
+  setup [--all]          install what the checks need (toolchains by rustup, tools into
+                         .tools/, Python tools into .tools/venv, Chromium as root);
+                         --all adds cargo-mutants";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -56,7 +60,7 @@ fn main() -> ExitCode {
         Some("conformance") if flag("--mutations") => {
             conformance::mutations().map(|n| eprintln!("conformance: {n}"))
         }
-        Some("conformance") => conformance::conformance(true).map(drop),
+        Some("conformance") => conformance::conformance(false).map(drop),
         Some("mutants") => mutants::mutants(&args[1..]).map(|n| eprintln!("mutants: {n}")),
         Some("package") => package::package().map(|n| eprintln!("package: {n}")),
         Some("circles") => circles::circles().map(|n| eprintln!("circles: {n}")),
@@ -65,7 +69,7 @@ fn main() -> ExitCode {
             public_api::public_api(flag("--write")).map(|n| eprintln!("public API: {n}"))
         }
         Some("msrv") => toolchain::msrv().map(|n| eprintln!("msrv: {n}")),
-        Some("browser") => browser::install().map(|n| eprintln!("browser: {n}")),
+        Some("setup") => setup::setup(flag("--all")).map(|n| eprintln!("setup: {n}")),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

@@ -1,6 +1,6 @@
 //! `cargo xtask mutants [--in-diff REF] [--shard K/N] [--jobs J] [--all | --file GLOB... [--re REGEX]] [--name RUN]`,
 //! `cargo xtask mutants --summary`, `cargo xtask mutants --rerun-missed`: mutation testing with
-//! cargo-mutants (installed at a pinned version when missing).
+//! cargo-mutants (installed by `cargo xtask setup --all`).
 //!
 //! By default the logic the tests must guard is mutated — greenpin-core's bodies and
 //! validation, numbers, PINs and durations, the retry decision, the call loop and its
@@ -18,9 +18,12 @@
 
 use std::process::Command;
 
-use crate::cmd::{cargo, run};
+use crate::cmd::target_dir;
 
-const TOOL_VERSION: &str = "27.1.0";
+/// Where every run's outcomes are kept: `<target>/mutants/RUN/`.
+fn runs_dir() -> std::path::PathBuf {
+    target_dir().join("mutants")
+}
 
 /// The logic modules, as cargo-mutants `--file` globs.
 const LOGIC: &[&str] = &[
@@ -38,29 +41,11 @@ const LOGIC: &[&str] = &[
     "crates/greenpin-emulator/src/callbacks/**",
 ];
 
-fn ensure_tool() -> Result<(), String> {
-    let installed = cargo()
-        .args(["mutants", "--version"])
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains(TOOL_VERSION));
-    if installed {
-        return Ok(());
-    }
-    eprintln!("xtask: installing cargo-mutants {TOOL_VERSION} with cargo install");
-    run(cargo().args([
-        "install",
-        "cargo-mutants",
-        "--locked",
-        "--version",
-        TOOL_VERSION,
-    ]))
-}
-
 pub(crate) fn mutants(args: &[String]) -> Result<String, String> {
     if args.iter().any(|a| a == "--summary") {
         return summary(&outcome_files()?);
     }
-    ensure_tool()?;
+    let tool = crate::setup::rust_tool("cargo-mutants")?;
     if args.iter().any(|a| a == "--rerun-missed") {
         return rerun_missed();
     }
@@ -70,7 +55,7 @@ pub(crate) fn mutants(args: &[String]) -> Result<String, String> {
             .and_then(|i| args.get(i + 1))
             .cloned()
     };
-    let mut command = cargo();
+    let mut command = Command::new(tool);
     command.args(["mutants", "-p", "greenpin-core", "-p", "greenpin-emulator"]);
     command.args(["--no-shuffle", "--colors", "never"]);
     // `--file GLOB` (repeatable) narrows to those files, `--re REGEX` to matching mutants
@@ -95,12 +80,10 @@ pub(crate) fn mutants(args: &[String]) -> Result<String, String> {
     if let Some(jobs) = value("--jobs") {
         command.args(["--jobs", &jobs]);
     }
-    let mut out = value("--name").map_or_else(
-        || "target/mutants/all".to_owned(),
-        |name| format!("target/mutants/{name}"),
-    );
+    let runs = runs_dir();
+    let mut out = runs.join(value("--name").unwrap_or_else(|| "all".to_owned()));
     if let Some(shard) = value("--shard") {
-        out = format!("target/mutants/shard-{}", shard.replace('/', "-of-"));
+        out = runs.join(format!("shard-{}", shard.replace('/', "-of-")));
         command.args(["--shard", &shard]);
     }
     if let Some(base) = value("--in-diff") {
@@ -108,18 +91,18 @@ pub(crate) fn mutants(args: &[String]) -> Result<String, String> {
             .args(["diff", &base])
             .output()
             .map_err(|e| format!("git diff: {e}"))?;
-        std::fs::create_dir_all("target/mutants").map_err(|e| e.to_string())?;
-        std::fs::write("target/mutants/in.diff", &diff.stdout).map_err(|e| e.to_string())?;
-        command.args(["--in-diff", "target/mutants/in.diff"]);
-        out = "target/mutants/in-diff".to_owned();
+        std::fs::create_dir_all(&runs).map_err(|e| e.to_string())?;
+        std::fs::write(runs.join("in.diff"), &diff.stdout).map_err(|e| e.to_string())?;
+        command.arg("--in-diff").arg(runs.join("in.diff"));
+        out = runs.join("in-diff");
     }
-    std::fs::create_dir_all(&out).map_err(|e| format!("{out}: {e}"))?;
-    command.args(["--output", &out]);
+    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    command.arg("--output").arg(&out);
     // cargo-mutants exits non-zero when a mutant is missed: the summary is the result.
     let status = command
         .status()
         .map_err(|e| format!("cargo mutants: {e}"))?;
-    summary(&[format!("{out}/mutants.out/outcomes.json")])
+    summary(&[out.join("mutants.out/outcomes.json").display().to_string()])
         .map_err(|e| format!("{e} (cargo mutants: {status})"))
 }
 
@@ -163,7 +146,8 @@ fn rerun_missed() -> Result<String, String> {
 /// Every run's outcomes under `target/mutants/` (shards, reruns, in-diff).
 fn outcome_files() -> Result<Vec<String>, String> {
     let mut files = Vec::new();
-    let runs = std::fs::read_dir("target/mutants").map_err(|e| format!("target/mutants: {e}"))?;
+    let dir = runs_dir();
+    let runs = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     for run in runs.flatten() {
         let path = run.path().join("mutants.out/outcomes.json");
         if path.is_file() {

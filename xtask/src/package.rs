@@ -1,17 +1,18 @@
-//! `cargo xtask package`: the crates users install, packaged and verified as crates.io
-//! would (each `.crate` built on its own against the others), then the CLI the verification
-//! built from its packaged crate is run.
+//! `cargo xtask package`: the crates users install, packaged as crates.io would take them,
+//! then used the way users use them: a fresh crate that depends on `greenpin-blocking` with
+//! its default features, and `cargo install` of the two binaries, each built from its
+//! packaged `.crate` against the other packaged crates.
 //!
-//! Verification resolves the packaged crates among each other as registry crates, which
-//! cargo treats as immutable: it reuses a build in its target directory and an extraction
-//! under `$CARGO_HOME/registry/src/-<hash>/` of an earlier `0.1.0`, so an earlier run's
-//! sources would stand in for this one. So this runs with a target directory and a
-//! `CARGO_HOME` of its own, both emptied first; the user's registry index and download
-//! cache are linked into it (read only: `--offline`), and nothing of the user's is touched.
+//! The crates are packaged without cargo's own verification (which resolves them among each
+//! other through a registry of its own under `$CARGO_HOME` and reuses an earlier
+//! extraction of the same version there). They are unpacked under the target directory
+//! instead, and a `[patch.crates-io]` points each `greenpin-*` dependency at its unpacked
+//! copy: the user's cargo home is only read from, as by any build.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
-use crate::cmd::{cargo, run};
+use crate::cmd::{cargo, output, run, target_dir};
 
 /// The crates users install.
 pub(crate) const PUBLISHED: &[&str] = &[
@@ -22,57 +23,132 @@ pub(crate) const PUBLISHED: &[&str] = &[
     "greenpin-cli",
 ];
 
-const TARGET: &str = "target/package-check";
+/// What the fresh crate does with greenpin-blocking's default features: the everyday
+/// numbers a default build must accept.
+const CONSUMER_MAIN: &str = r#"use greenpin_blocking::{Country, PhoneNumber};
 
-/// The user's `CARGO_HOME`.
-fn user_cargo_home() -> Option<PathBuf> {
-    std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
-}
-
-/// A `CARGO_HOME` of our own whose registry index and cache are the user's.
-fn own_cargo_home() -> Result<PathBuf, String> {
-    let home = Path::new(TARGET).join("cargo-home");
-    let user = user_cargo_home().ok_or("cannot find CARGO_HOME or HOME")?;
-    std::fs::create_dir_all(home.join("registry")).map_err(|e| e.to_string())?;
-    for part in ["index", "cache"] {
-        let from = user.join("registry").join(part);
-        let link = home.join("registry").join(part);
-        if from.exists() {
-            #[cfg(unix)]
-            std::os::unix::fs::symlink(&from, &link)
-                .map_err(|e| format!("linking {}: {e}", link.display()))?;
-            #[cfg(not(unix))]
-            return Err("the package check links the registry cache: unix only".into());
+fn main() {
+    for input in ["919876543210", "+65 9123 4567", "0091 98765 43210"] {
+        match PhoneNumber::parse(input, Country::IN) {
+            Ok(n) => println!("{input} -> {n}"),
+            Err(e) => {
+                eprintln!("{input}: {e}");
+                std::process::exit(1);
+            }
         }
     }
-    std::path::absolute(&home).map_err(|e| e.to_string())
+}
+"#;
+
+fn version() -> Result<String, String> {
+    let manifest = std::fs::read_to_string("Cargo.toml").map_err(|e| e.to_string())?;
+    manifest
+        .lines()
+        .skip_while(|l| l.trim() != "[workspace.package]")
+        .find_map(|l| l.trim().strip_prefix("version = "))
+        .map(|v| v.trim_matches('"').to_owned())
+        .ok_or_else(|| "no [workspace.package] version in Cargo.toml".into())
+}
+
+/// `[patch.crates-io]` lines pointing every published crate at its unpacked copy.
+fn patches(unpacked: &Path, version: &str) -> String {
+    let mut out = String::from("[patch.crates-io]\n");
+    for krate in PUBLISHED {
+        out.push_str(&format!(
+            "{krate} = {{ path = {:?} }}\n",
+            unpacked.join(format!("{krate}-{version}"))
+        ));
+    }
+    out
 }
 
 pub(crate) fn package() -> Result<String, String> {
-    let _ = std::fs::remove_dir_all(TARGET);
-    let home = own_cargo_home()?;
+    let root =
+        std::path::absolute(target_dir().join("package-check")).map_err(|e| e.to_string())?;
+    // Fresh packages and copies every run; the build directory is kept (incremental).
+    for stale in ["unpacked", "consumer", "install", "build/package"] {
+        let _ = std::fs::remove_dir_all(root.join(stale));
+    }
+    let version = version()?;
     let mut cmd = cargo();
-    cmd.args(["package", "--offline", "--allow-dirty"])
-        .env("CARGO_TARGET_DIR", TARGET)
-        .env("CARGO_HOME", &home);
+    cmd.args(["package", "--no-verify", "--allow-dirty"])
+        .env("CARGO_TARGET_DIR", root.join("build"));
     for krate in PUBLISHED {
         cmd.args(["-p", krate]);
     }
     run(&mut cmd)?;
-    // Verification built the CLI from its packaged crate against the other packaged
-    // crates, as `cargo install greenpin-cli` will once they are published: run it.
-    let out = std::process::Command::new(Path::new(TARGET).join("debug/greenpin"))
-        .arg("--version")
-        .output()
-        .map_err(|e| format!("running the packaged greenpin: {e}"))?;
-    if !out.status.success() {
-        return Err("the packaged greenpin did not run".into());
+    let unpacked = root.join("unpacked");
+    std::fs::create_dir_all(&unpacked).map_err(|e| e.to_string())?;
+    for krate in PUBLISHED {
+        let file = root
+            .join("build/package")
+            .join(format!("{krate}-{version}.crate"));
+        run(Command::new("tar")
+            .arg("xzf")
+            .arg(&file)
+            .arg("-C")
+            .arg(&unpacked))?;
+    }
+    // A fresh crate, as a user starts one: greenpin-blocking with its default features.
+    let consumer = root.join("consumer");
+    std::fs::create_dir_all(consumer.join("src")).map_err(|e| e.to_string())?;
+    let manifest = format!(
+        "[package]\nname = \"greenpin-consumer\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
+         [dependencies]\ngreenpin-blocking = \"{version}\"\n\n[workspace]\n\n{}",
+        patches(&unpacked, &version)
+    );
+    write(&consumer.join("Cargo.toml"), &manifest)?;
+    write(&consumer.join("src/main.rs"), CONSUMER_MAIN)?;
+    let shared = root.join("build");
+    let said = output(
+        cargo()
+            .args(["run", "-q", "--manifest-path"])
+            .arg(consumer.join("Cargo.toml"))
+            .env("CARGO_TARGET_DIR", &shared),
+    )?;
+    if said.lines().count() != 3 {
+        return Err(format!("the fresh crate said: {said}"));
+    }
+    // `cargo install` of each binary from its packaged crate (dev profile: the build, not
+    // its speed, is what is checked).
+    let install = root.join("install");
+    let patch_config: Vec<String> = PUBLISHED
+        .iter()
+        .map(|krate| {
+            format!(
+                "patch.crates-io.{krate}.path={:?}",
+                unpacked
+                    .join(format!("{krate}-{version}"))
+                    .display()
+                    .to_string()
+            )
+        })
+        .collect();
+    let mut ran = Vec::new();
+    for (krate, bin) in [
+        ("greenpin-emulator", "greenpin-emulator"),
+        ("greenpin-cli", "greenpin"),
+    ] {
+        let mut cmd = cargo();
+        cmd.args(["install", "-q", "--debug", "--path"])
+            .arg(unpacked.join(format!("{krate}-{version}")))
+            .arg("--root")
+            .arg(&install)
+            .env("CARGO_TARGET_DIR", &shared);
+        for p in &patch_config {
+            cmd.args(["--config", p]);
+        }
+        run(&mut cmd)?;
+        let out = output(Command::new(install.join("bin").join(bin)).arg("--version"))?;
+        ran.push(out.trim().to_owned());
     }
     Ok(format!(
-        "{} crates packaged and verified; the packaged CLI runs: {}",
+        "{} crates packaged; a fresh crate on greenpin-blocking's defaults reads the everyday numbers; cargo install from the packages runs: {}",
         PUBLISHED.len(),
-        String::from_utf8_lossy(&out.stdout).trim()
+        ran.join(", ")
     ))
+}
+
+fn write(path: &PathBuf, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -101,6 +101,24 @@ fn exported(snapshot: &str, krate: &str, core: &str) -> (BTreeSet<String>, BTree
     let mut crates = BTreeSet::new();
     let prefix = format!("pub use {krate}::");
     for line in snapshot.lines() {
+        // `pub use krate::module::<<greenpin_core::module::*>>`: a module of the core taken
+        // whole into one of the crate's own (greenpin-async's `callbacks`).
+        if let Some(glob) = line
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.split("<<greenpin_core::").nth(1))
+            .and_then(|g| g.strip_suffix("::*>>"))
+        {
+            let module = format!("greenpin_core::{glob}::");
+            names.insert(format!("mod:{glob}"));
+            for core_line in core.lines().filter(|l| l.contains(&module)) {
+                for (k, n) in type_paths(core_line) {
+                    if k == "greenpin_core" && core_line.contains(&format!("{module}{n}")) {
+                        names.insert(n);
+                    }
+                }
+            }
+            continue;
+        }
         if let Some(rest) = line.strip_prefix(&prefix) {
             let name = rest.rsplit("::").next().unwrap_or(rest).to_owned();
             if name.starts_with(|c: char| c.is_ascii_lowercase()) {
@@ -221,6 +239,13 @@ mod tests {
         let (_, missing) = unnameable("greenpin-blocking", transport, core, &[]);
         let names: Vec<_> = missing.keys().cloned().collect();
         assert_eq!(names, ["Context", "Hidden", "http::StatusCode"]);
+
+        // A module of the core taken whole into one of the crate's own.
+        let globbed = "pub mod greenpin_blocking\npub use greenpin_blocking::Spec\n\
+                       pub use greenpin_blocking::body::<<greenpin_core::body::*>>\n\
+                       pub use greenpin_blocking::Hidden\npub use greenpin_blocking::http\n";
+        let (_, missing) = unnameable("greenpin-blocking", globbed, core, &[]);
+        assert!(missing.is_empty(), "{missing:?}");
 
         let fixed = "pub mod greenpin_blocking\npub use greenpin_blocking::Spec\n\
                      pub use greenpin_blocking::Context\npub use greenpin_blocking::Hidden\n\

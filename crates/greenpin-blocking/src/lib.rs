@@ -54,12 +54,13 @@ use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 mod client;
 
 // What a user of this crate names, once each, at the root: the client and its builder,
-// and every type its methods take and answer, declared once in greenpin-core (`sdk`). The
+// and every type its methods take and answer, declared once in greenpin-core (its root's list). The
 // groupings — operations for `execute`, receiving callbacks, the retry policy, the seam
 // for another HTTP client — are modules. `cargo xtask public-api` walks every signature
 // and fails if it names a type a user of this crate cannot name.
 pub use client::{Client, ClientBuilder};
-pub use greenpin_core::sdk::*;
+// The core's user-facing types and modules, generated from its one list.
+include!("sdk.rs");
 /// The `http` crate, whose `Request`, `Response`, `StatusCode`, `Method`, `Uri` and
 /// `HeaderMap` the SDK's signatures use (a transport's send function, callbacks).
 pub use http;

@@ -273,7 +273,7 @@ fn builder(
     if let Some(path) = &g.ca_cert {
         let pem = std::fs::read(path)
             .map_err(|e| CommandError::Usage(format!("--ca-cert {}: {e}", path.display())))?;
-        let certs = greenpin_core::client::RootCertificate::from_pem(&pem).map_err(|e| {
+        let certs = greenpin_core::RootCertificate::from_pem(&pem).map_err(|e| {
             CommandError::Usage(format!("--ca-cert {}: {}", path.display(), e.problem()))
         })?;
         for ca in certs {

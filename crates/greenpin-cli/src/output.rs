@@ -25,6 +25,7 @@ pub(crate) enum Stream {
 static ON_CLOSED_STDOUT: OnceLock<Box<dyn Fn() + Send + Sync>> = OnceLock::new();
 
 /// Sets what a closed stdout does (once per process), instead of exiting at once.
+#[cfg(feature = "listen")]
 pub(crate) fn on_closed_stdout(stop: impl Fn() + Send + Sync + 'static) {
     let _ = ON_CLOSED_STDOUT.set(Box::new(stop));
 }
@@ -308,6 +309,7 @@ pub(crate) fn error_json(e: &Error) -> Value {
 
 /// `text` quoted for a POSIX shell, so a command printed for the user to copy runs exactly
 /// what it says, whatever `text` holds.
+#[cfg(feature = "listen")]
 pub(crate) fn shell_quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', "'\\''"))
 }

@@ -3,6 +3,10 @@
 //! valgrind's callgrind at two iteration counts for each side and divides the difference.
 //!
 //! Usage (what the script does): `update_instructions sdk|plain ITERATIONS`.
+//!
+//! `update_instructions ratio ROUNDS` times the two sides instead, interleaved in batches
+//! of 2,000 calls within one process, so both meet the same machine (a VM's speed drifts
+//! between criterion's separate runs): it prints each side's time a call and their ratio.
 
 mod update;
 
@@ -14,6 +18,29 @@ fn main() {
     // Once before counting: first-use costs are not per call.
     update.sdk();
     update.plain();
+    if side == "ratio" {
+        let (mut sdk, mut plain) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
+        for _ in 0..n {
+            let t = std::time::Instant::now();
+            for _ in 0..2_000 {
+                update.sdk();
+            }
+            sdk += t.elapsed();
+            let t = std::time::Instant::now();
+            for _ in 0..2_000 {
+                update.plain();
+            }
+            plain += t.elapsed();
+        }
+        let calls = (n * 2_000) as f64;
+        println!(
+            "sdk {:.3} us, plain {:.3} us, ratio {:.3}",
+            sdk.as_secs_f64() * 1e6 / calls,
+            plain.as_secs_f64() * 1e6 / calls,
+            sdk.as_secs_f64() / plain.as_secs_f64()
+        );
+        return;
+    }
     for _ in 0..n {
         match side.as_str() {
             "sdk" => update.sdk(),

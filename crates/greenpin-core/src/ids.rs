@@ -4,6 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::text::Text;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A string that is not a valid id, naming the field it was meant for.
@@ -102,7 +103,7 @@ macro_rules! path_id {
     ($(#[$doc:meta])* $name:ident, $field:literal, $max:expr) => {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub struct $name(String);
+        pub struct $name(Text<36>);
 
         impl $name {
             /// Longest id accepted.
@@ -110,40 +111,43 @@ macro_rules! path_id {
 
             /// Checks and wraps an id.
             pub fn new(value: impl Into<String>) -> Result<Self, IdError> {
-                let value = value.into();
-                check_path_safe($field, &value, $max)?;
+                $name::checked(Text::from(value.into()))
+            }
+
+            fn checked(value: Text<36>) -> Result<Self, IdError> {
+                check_path_safe($field, value.as_str(), $max)?;
                 Ok($name(value))
             }
 
             /// The id as text.
             pub fn as_str(&self) -> &str {
-                &self.0
+                self.0.as_str()
             }
         }
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
+                f.write_str(self.as_str())
             }
         }
 
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, concat!(stringify!($name), "({})"), self.0)
+                write!(f, concat!(stringify!($name), "({})"), self.as_str())
             }
         }
 
         impl FromStr for $name {
             type Err = IdError;
             fn from_str(s: &str) -> Result<Self, IdError> {
-                $name::new(s)
+                $name::checked(Text::new(s))
             }
         }
 
         impl TryFrom<&str> for $name {
             type Error = IdError;
             fn try_from(s: &str) -> Result<Self, IdError> {
-                $name::new(s)
+                $name::checked(Text::new(s))
             }
         }
 
@@ -156,13 +160,13 @@ macro_rules! path_id {
 
         impl AsRef<str> for $name {
             fn as_ref(&self) -> &str {
-                &self.0
+                self.as_str()
             }
         }
 
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(&self.0)
+                s.serialize_str(self.as_str())
             }
         }
 
@@ -182,8 +186,8 @@ macro_rules! path_id {
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                $name::new(s).map_err(serde::de::Error::custom)
+                let text: Text<36> = crate::text::deserialize(d)?;
+                $name::checked(text).map_err(serde::de::Error::custom)
             }
         }
     };

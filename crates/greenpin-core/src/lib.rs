@@ -82,6 +82,7 @@ pub mod retry;
 mod schema;
 mod settings;
 mod string_enum;
+mod text;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod test_util;
@@ -90,42 +91,37 @@ mod validation;
 #[cfg_attr(docsrs, doc(cfg(feature = "unstable-wire")))]
 pub mod wire;
 
-/// Every type a user of a GreenPin client names, in one list: the model and the request
-/// bodies, the error and its parts, and the groupings (operations, receiving callbacks,
-/// the retry policy). greenpin-core's root re-exports it, and so does each transport crate
-/// (`greenpin-blocking`, `greenpin-async`) with one line, so a program depending on one of
-/// them can name everything its client's signatures use.
-pub mod sdk {
-    pub use crate::allocation::{
-        Allocation, DeallocationPolicy, DeallocationPolicySpec, DeallocationTime,
-        DeallocationTimeError, DurationText, State, Usage,
-    };
-    pub use crate::api::{ApiContext, DEFAULT_SERVICE_ROOT, ServiceRoot};
-    pub use crate::body::{
-        BulkBody, BulkItemBody, BulkItemSpec, BulkSpec, CreateBody, CreateSpec, MAX_BULK_ITEMS,
-        SettingsBody, SettingsSpec, UpdateBody, UpdateSpec, ValidationContext,
-    };
-    pub use crate::client::CreateOutcome;
-    pub use crate::credentials::{ApiKey, ApiToken, Credentials};
-    pub use crate::duration::{DeallocationDuration, DurationError};
-    pub use crate::envelope::Reply;
-    pub use crate::error::{
-        ApiError, ConfigError, DecodeError, Error, MAX_QUOTED_MESSAGE_CHARS, TimeoutKind,
-        TransportError, TransportErrorKind, cut_message,
-    };
-    pub use crate::error_code::{ERROR_CODES, ErrorCode, ErrorCodeInfo};
-    pub use crate::ids::{
-        AccountSid, GreenPinId, IdError, IdProblem, IntoGreenPinId, TransactionId,
-    };
-    pub use crate::ops::bulk::{BulkItemResult, BulkUpdateResults};
-    pub use crate::party::{MAX_NUMBERS_PER_LIST, Party, PartySpec};
-    pub use crate::phone::{Country, PhoneNumber, PhoneNumberError, UnknownCountry};
-    pub use crate::pin::{Pin, PinError, PinLength};
-    pub use crate::settings::{MaxDeallocationTime, Settings, Timezone};
-    pub use crate::validation::{ValidationError, ValidationKind};
-    pub use crate::{callbacks, ops, retry};
-}
-pub use sdk::*;
+// Every type a user of a GreenPin client names, each named once, here: the model and the
+// request bodies, the error and its parts (the modules above group operations, receiving
+// callbacks, the retry policy and the clients' seam). Each transport crate re-exports
+// exactly this list, generated from it by `cargo xtask codegen` (`src/sdk.rs` there), so
+// a program depending on one of them can name everything its client's signatures use.
+pub use allocation::{
+    Allocation, DeallocationPolicy, DeallocationPolicySpec, DeallocationTime,
+    DeallocationTimeError, DurationText, State, Usage,
+};
+pub use api::{ApiContext, DEFAULT_SERVICE_ROOT, ServiceRoot};
+pub use body::{
+    BulkBody, BulkItemBody, BulkItemSpec, BulkSpec, CreateBody, CreateSpec, MAX_BULK_ITEMS,
+    SettingsBody, SettingsSpec, UpdateBody, UpdateSpec, ValidationContext,
+};
+pub use client::recover::CreateOutcome;
+pub use client::tls::RootCertificate;
+pub use credentials::{ApiKey, ApiToken, Credentials};
+pub use duration::{DeallocationDuration, DurationError};
+pub use envelope::Reply;
+pub use error::{
+    ApiError, ConfigError, DecodeError, Error, MAX_QUOTED_MESSAGE_CHARS, TimeoutKind,
+    TransportError, TransportErrorKind, cut_message,
+};
+pub use error_code::{ERROR_CODES, ErrorCode, ErrorCodeInfo};
+pub use ids::{AccountSid, GreenPinId, IdError, IdProblem, IntoGreenPinId, TransactionId};
+pub use ops::bulk::{BulkItemResult, BulkUpdateResults};
+pub use party::{MAX_NUMBERS_PER_LIST, Party, PartySpec};
+pub use phone::{Country, PhoneNumber, PhoneNumberError, UnknownCountry};
+pub use pin::{Pin, PinError, PinLength};
+pub use settings::{MaxDeallocationTime, Settings, Timezone};
+pub use validation::{ValidationError, ValidationKind};
 
 /// The `User-Agent` the clients send: `greenpin-rs/VERSION`.
 pub const USER_AGENT: &str = concat!("greenpin-rs/", env!("CARGO_PKG_VERSION"));

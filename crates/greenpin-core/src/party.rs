@@ -36,6 +36,14 @@ pub const MAX_NUMBERS_PER_LIST: usize = 10;
 /// `bparty_pin_enabled`, off; `common_pin_enabled`: one PIN for both). A PIN given for a
 /// party whose PIN is off is dropped by the service.
 ///
+/// **Sizing a VN pool.** On one VN, a number belongs to one live allocation at a time: a
+/// second allocation that puts the same number on the same VN under another PIN is
+/// refused (409, code 19), and so is one whose every number is already there (code 13),
+/// while an ended allocation keeps its keys for the account's `deletion_time`. So a rider
+/// (or a customer) with `n` orders at once needs `n` VNs, and a pool needs as many VNs as
+/// the most allocations any one number holds at a time, counting those in their vault
+/// period.
+///
 /// So a PIN is a credential: **anyone** who knows one of an allocation's PINs reaches B
 /// as party A, and changing a party's `numbers` does not stop them. To replace a party,
 /// give it a new number *and* new PINs in one update: [`UpdateSpec::reassign_a`] and

@@ -7,6 +7,8 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::text::Text;
+
 /// A party's PIN: ASCII digits, [`PinLength::MIN`] to [`PinLength::MAX`] of them.
 ///
 /// A PIN lets whoever knows it through to the other party, so it is kept out of text the
@@ -23,7 +25,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// ```
 /// # use greenpin_core::PinLength;
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Pin(String);
+pub struct Pin(Text<10>);
 
 /// Why a string is not a PIN.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,11 +49,15 @@ pub enum PinError {
 impl Pin {
     /// Checks and wraps a PIN.
     pub fn new(value: impl Into<String>) -> Result<Self, PinError> {
-        let value = value.into();
-        if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        Pin::checked(Text::from(value.into()))
+    }
+
+    fn checked(value: Text<10>) -> Result<Self, PinError> {
+        let text = value.as_str();
+        if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
             return Err(PinError::NotDigits);
         }
-        let len = value.len();
+        let len = text.len();
         if !(usize::from(PinLength::MIN)..=usize::from(PinLength::MAX)).contains(&len) {
             return Err(PinError::Length { len });
         }
@@ -60,38 +66,38 @@ impl Pin {
 
     /// The digits.
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0.as_str()
     }
 
     /// Number of digits.
     #[expect(clippy::len_without_is_empty, reason = "a PIN is never empty")]
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.as_str().len()
     }
 
     /// This PIN's length as a [`PinLength`].
     pub fn pin_length(&self) -> PinLength {
-        PinLength(self.0.len() as u8)
+        PinLength(self.len() as u8)
     }
 }
 
 /// The length only: a PIN is a credential.
 impl fmt::Debug for Pin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Pin({} digits)", self.0.len())
+        write!(f, "Pin({} digits)", self.len())
     }
 }
 
 impl Serialize for Pin {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
+        s.serialize_str(self.as_str())
     }
 }
 
 impl<'de> Deserialize<'de> for Pin {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Pin::new(s).map_err(serde::de::Error::custom)
+        let text: Text<10> = crate::text::deserialize(d)?;
+        Pin::checked(text).map_err(serde::de::Error::custom)
     }
 }
 

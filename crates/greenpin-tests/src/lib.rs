@@ -121,8 +121,8 @@ fn configure<T: Transport>(emu: &BlockingEmulator, opts: &Opts) -> ClientBuilder
         b = b.max_response_bytes(n);
     }
     if let Some(pem) = &opts.root_ca_pem {
-        for ca in greenpin_core::client::RootCertificate::from_pem(pem.as_bytes())
-            .expect("a PEM certificate")
+        for ca in
+            greenpin_core::RootCertificate::from_pem(pem.as_bytes()).expect("a PEM certificate")
         {
             b = b.add_root_certificate(ca);
         }

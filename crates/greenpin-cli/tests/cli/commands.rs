@@ -1,4 +1,9 @@
 //! The `greenpin` command as a process, against a live emulator.
+// The callback receiver's and the demo's tests need the command built with them.
+#![cfg_attr(
+    not(all(feature = "listen", feature = "demo")),
+    expect(unused_imports, reason = "used by the tests of `listen` and `demo`")
+)]
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -289,6 +294,7 @@ fn settings_get_and_set() {
     assert_eq!(code(&e.run(&["settings", "set", "timezone=PST"])), 2);
 }
 
+#[cfg(feature = "demo")]
 #[test]
 fn completions_and_demo() {
     let e = env();
@@ -471,6 +477,7 @@ fn help_groups_global_options_and_usage_shows_only_what_is_required() {
     assert_eq!(usage, "Usage: greenpin settings set [OPTIONS] <PAIRS>...");
 }
 
+#[cfg(feature = "listen")]
 #[test]
 fn listen_registers_itself_prints_events_and_refuses_forgeries() {
     use std::io::BufRead;
@@ -548,6 +555,7 @@ fn listen_registers_itself_prints_events_and_refuses_forgeries() {
     );
 }
 
+#[cfg(feature = "demo")]
 #[test]
 fn demo_keep_leaves_the_dashboard_running_until_ctrl_c() {
     use std::io::{BufRead, Read};

@@ -351,6 +351,7 @@ fn read_request(stream: &mut std::net::TcpStream) {
 }
 
 /// POSTs `body` to `url` (plain http on loopback) and returns the status code.
+#[cfg(feature = "listen")]
 pub(crate) fn post_status(url: &str, body: &str) -> u16 {
     use std::io::Read;
     use std::io::Write;
@@ -370,6 +371,7 @@ pub(crate) fn post_status(url: &str, body: &str) -> u16 {
 
 /// A running `greenpin listen`: the process, the URL it printed, what it said before that,
 /// and the rest of its stderr to read.
+#[cfg(feature = "listen")]
 pub(crate) struct Listening {
     pub(crate) child: Child,
     pub(crate) url: String,
@@ -377,6 +379,7 @@ pub(crate) struct Listening {
     pub(crate) stderr: std::io::Lines<std::io::BufReader<std::process::ChildStderr>>,
 }
 
+#[cfg(feature = "listen")]
 impl Env {
     /// Starts `greenpin [global] listen ARGS` and waits for the URL it receives at.
     pub(crate) fn listen(&self, global: &[&str], args: &[&str]) -> Listening {
@@ -412,6 +415,7 @@ impl Env {
     }
 }
 
+#[cfg(feature = "listen")]
 impl Listening {
     /// Waits for the process; its exit code, and everything else it said on stderr.
     pub(crate) fn finish(mut self) -> (i32, Vec<String>, String) {

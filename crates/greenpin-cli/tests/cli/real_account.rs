@@ -2,6 +2,15 @@
 //! `listen --register` leaves the account as it found it, nothing from outside reaches the
 //! terminal raw, `--results` cannot be turned against other files, `listen` bounds its
 //! connections and its forwarding, and `greenpin settings` alone reads.
+// The callback receiver's and the demo's tests need the command built with them.
+#![cfg_attr(
+    not(all(feature = "listen", feature = "demo")),
+    expect(
+        unused_imports,
+        dead_code,
+        reason = "used by the tests of `listen` and `demo`"
+    )
+)]
 
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
@@ -23,6 +32,7 @@ fn set_old_endpoint(e: &Env) {
         .unwrap();
 }
 
+#[cfg(feature = "listen")]
 #[test]
 fn listen_register_puts_the_old_endpoint_back_on_ctrl_c_sigterm_and_sighup() {
     for sig in ["-INT", "-TERM", "-HUP"] {
@@ -53,6 +63,7 @@ fn listen_register_puts_the_old_endpoint_back_on_ctrl_c_sigterm_and_sighup() {
     }
 }
 
+#[cfg(feature = "listen")]
 #[test]
 fn listen_register_puts_the_old_endpoint_back_when_its_count_is_reached() {
     let e = env();
@@ -77,6 +88,7 @@ fn listen_register_puts_the_old_endpoint_back_when_its_count_is_reached() {
     );
 }
 
+#[cfg(feature = "listen")]
 #[test]
 fn listen_register_leaves_an_endpoint_someone_else_set_meanwhile() {
     let e = env();
@@ -96,6 +108,7 @@ fn listen_register_leaves_an_endpoint_someone_else_set_meanwhile() {
     );
 }
 
+#[cfg(feature = "listen")]
 #[test]
 fn listen_register_refuses_a_service_that_is_not_on_this_machine() {
     let e = env();
@@ -173,6 +186,7 @@ fn assert_terminal_safe(what: &str, bytes: &[u8]) {
     }
 }
 
+#[cfg(feature = "listen")]
 #[test]
 fn nothing_from_outside_reaches_the_terminal_raw() {
     let e = env();
@@ -537,6 +551,7 @@ fn a_second_run_on_the_same_results_file_is_refused_while_the_first_runs() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
 }
 
+#[cfg(feature = "listen")]
 #[test]
 fn listen_closes_slow_connections_and_still_serves() {
     let e = env();
@@ -590,6 +605,7 @@ fn listen_closes_slow_connections_and_still_serves() {
     assert_eq!(code, 130, "{said:?}");
 }
 
+#[cfg(feature = "listen")]
 #[test]
 fn forwarding_to_a_hung_target_neither_holds_the_callback_nor_waits_forever() {
     let e = env();
@@ -631,6 +647,7 @@ fn forwarding_to_a_hung_target_neither_holds_the_callback_nor_waits_forever() {
     assert_eq!(code, 0, "{said:?}");
 }
 
+#[cfg(feature = "listen")]
 #[test]
 fn listen_on_every_interface_warns_and_prints_a_url_that_reaches_it() {
     let e = env();
@@ -662,6 +679,7 @@ fn settings_alone_reads_the_settings() {
     assert_eq!(stdout_json(&out)["country"], "IN");
 }
 
+#[cfg(feature = "listen")]
 #[test]
 fn listen_register_puts_the_old_endpoint_back_when_stdout_is_closed() {
     let e = env();
@@ -686,6 +704,7 @@ fn listen_register_puts_the_old_endpoint_back_when_stdout_is_closed() {
     );
 }
 
+#[cfg(feature = "listen")]
 #[test]
 fn listen_refuses_a_request_without_the_secret_before_reading_its_body() {
     let e = env();

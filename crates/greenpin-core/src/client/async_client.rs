@@ -135,7 +135,7 @@ impl<T: AsyncSend> AsyncClient<T> {
     /// # greenpin_core::test_util::block_on(async {
     /// # let client = greenpin_core::test_util::async_client(greenpin_core::test_util::ALLOCATION);
     /// # use greenpin_core::{CreateSpec, PartySpec};
-    /// # use greenpin_core::client::CreateOutcome;
+    /// # use greenpin_core::CreateOutcome;
     /// let spec = CreateSpec::new("order-42")
     ///     .a(PartySpec::new().number("7987686144").vn("6292134471"))
     ///     .b(PartySpec::new().number("9956555625"))

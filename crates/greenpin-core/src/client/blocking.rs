@@ -124,7 +124,7 @@ impl<T: BlockingSend> BlockingClient<T> {
     /// ```
     /// # let client = greenpin_core::test_util::blocking_client(greenpin_core::test_util::ALLOCATION);
     /// # use greenpin_core::{CreateSpec, PartySpec};
-    /// # use greenpin_core::client::CreateOutcome;
+    /// # use greenpin_core::CreateOutcome;
     /// let spec = CreateSpec::new("order-42")
     ///     .a(PartySpec::new().number("7987686144").vn("6292134471"))
     ///     .b(PartySpec::new().number("9956555625"))

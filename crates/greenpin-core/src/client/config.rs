@@ -262,7 +262,8 @@ impl<T> ClientBuilder<T> {
     /// [`RootCertificate::from_pem`].
     ///
     /// ```no_run
-    /// # use greenpin_core::client::{ClientBuilder, RootCertificate};
+    /// # use greenpin_core::client::ClientBuilder;
+    /// # use greenpin_core::RootCertificate;
     /// let mut builder = ClientBuilder::<()>::new().account_sid("acme").credentials("k", "t");
     /// for ca in RootCertificate::from_pem(&std::fs::read("gateway-ca.pem")?)? {
     ///     builder = builder.add_root_certificate(ca);

@@ -15,8 +15,8 @@ mod blocking;
 mod call;
 mod common;
 mod config;
-mod recover;
-mod tls;
+pub(crate) mod recover;
+pub(crate) mod tls;
 mod transport;
 
 pub use async_client::AsyncClient;
@@ -26,8 +26,6 @@ pub use config::{
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ENV_ACCOUNT_SID, ENV_API_KEY, ENV_API_TOKEN,
     ENV_BASE_URL, MAX_TIMEOUT, Transport,
 };
-pub use recover::CreateOutcome;
-pub use tls::RootCertificate;
 pub use transport::{AsyncSend, AttemptLimits, BlockingSend};
 
 // What users rely on, checked at compile time: clients can be shared across threads and

@@ -18,7 +18,7 @@ use crate::error_code::ErrorCode;
 /// when it did not end in an error.
 ///
 /// ```no_run
-/// # use greenpin_core::client::CreateOutcome;
+/// # use greenpin_core::CreateOutcome;
 /// # fn serve_from_another_vn() {}
 /// # let outcome: CreateOutcome = unimplemented!();
 /// match outcome {

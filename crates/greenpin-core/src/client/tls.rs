@@ -16,7 +16,7 @@ use crate::error::ConfigError;
 /// [`ClientBuilder::add_root_certificate`](crate::client::ClientBuilder::add_root_certificate)).
 ///
 /// ```
-/// # use greenpin_core::client::RootCertificate;
+/// # use greenpin_core::RootCertificate;
 /// let pem = "-----BEGIN CERTIFICATE-----\nMIIBAA==\n-----END CERTIFICATE-----\n";
 /// let certs = RootCertificate::from_pem(pem.as_bytes())?;
 /// assert_eq!(certs.len(), 1);

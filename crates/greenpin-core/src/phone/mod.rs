@@ -26,6 +26,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::text::Text;
+
 /// Longest input we attempt to read as a phone number. E.164 numbers have at most 15
 /// digits; this leaves room for separators and refuses pathological input early.
 const MAX_INPUT_LEN: usize = 40;
@@ -44,7 +46,7 @@ const MAX_INPUT_LEN: usize = 40;
 /// assert!(PhoneNumber::parse("629XXXXX71", Country::IN).is_err());
 /// ```
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct PhoneNumber(String);
+pub struct PhoneNumber(Text<16>);
 
 impl PhoneNumber {
     /// Validates `input` and normalises it to E.164, reading a number without a `+` prefix
@@ -85,42 +87,42 @@ impl PhoneNumber {
     /// Wraps a string the server sent, without validation. Prefer [`PhoneNumber::parse`].
     #[cfg(feature = "unstable-wire")]
     pub(crate) fn from_server(value: impl Into<String>) -> Self {
-        PhoneNumber(value.into())
+        PhoneNumber(Text::from(value.into()))
     }
 
     /// The E.164 text, e.g. `+919876543210`.
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0.as_str()
     }
 }
 
 impl fmt::Display for PhoneNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
 impl fmt::Debug for PhoneNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PhoneNumber({})", self.0)
+        write!(f, "PhoneNumber({})", self.as_str())
     }
 }
 
 impl AsRef<str> for PhoneNumber {
     fn as_ref(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
 impl Serialize for PhoneNumber {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
+        s.serialize_str(self.as_str())
     }
 }
 
 impl<'de> Deserialize<'de> for PhoneNumber {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(PhoneNumber)
+        crate::text::deserialize(d).map(PhoneNumber)
     }
 }
 
@@ -359,20 +361,33 @@ pub(crate) fn fast_path(c: &Compact, country: Country) -> Option<Result<PhoneNum
     if !is_valid_in_prefix(prefix) {
         return Some(Err(()));
     }
-    let mut e164 = String::with_capacity(13);
-    e164.push_str("+91");
+    let mut e164 = [0u8; 13];
+    e164[..3].copy_from_slice(b"+91");
+    e164[3..].copy_from_slice(national);
     // ASCII digits: always UTF-8.
-    e164.push_str(std::str::from_utf8(national).ok()?);
-    Some(Ok(PhoneNumber(e164)))
+    Some(Ok(PhoneNumber(Text::new(std::str::from_utf8(&e164).ok()?))))
 }
 
-/// Whether a 10-digit Indian national number starting with these six digits is valid.
+/// Whether a 10-digit Indian national number starting with these six digits is valid: one
+/// bit of a bitmap of the 900,000 six-digit prefixes, made from the generated ranges on
+/// first use (112 KiB). A binary search of the 2,182 ranges took a dozen unpredictable
+/// branches a number, the update's costliest step (docs/BENCHMARKS.md).
 fn is_valid_in_prefix(prefix: u32) -> bool {
-    // Ranges are sorted, disjoint and half-open: find the last range starting at or before
-    // `prefix` and check that it reaches past it.
-    let ranges = in_prefixes::VALID_RANGES;
-    let idx = ranges.partition_point(|&(start, _)| start <= prefix);
-    idx > 0 && prefix < ranges[idx - 1].1
+    static BITS: std::sync::OnceLock<Box<[u64]>> = std::sync::OnceLock::new();
+    let bits = BITS.get_or_init(|| {
+        let mut bits = vec![0u64; (900_000usize).div_ceil(64)];
+        for &(start, end) in in_prefixes::VALID_RANGES {
+            for p in start.max(100_000)..end.min(1_000_000) {
+                let at = (p - 100_000) as usize;
+                bits[at / 64] |= 1 << (at % 64);
+            }
+        }
+        bits.into_boxed_slice()
+    });
+    let Some(at) = prefix.checked_sub(100_000).map(|a| a as usize) else {
+        return false;
+    };
+    bits.get(at / 64).is_some_and(|word| word >> (at % 64) & 1 == 1)
 }
 
 /// The general path: phonenumber's parse, validity check and E.164 formatting — kept only
@@ -396,7 +411,7 @@ pub(crate) fn slow_path(c: &Compact, country: Country) -> Result<PhoneNumber, Ph
     if e164(&formatted, None)? != formatted {
         return Err(PhoneNumberError::Invalid);
     }
-    Ok(PhoneNumber(formatted))
+    Ok(PhoneNumber(Text::from(formatted)))
 }
 
 /// The fewest digits an Indian national number has: the shortest of the `IN` metadata's

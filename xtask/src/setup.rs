@@ -1,0 +1,170 @@
+//! `cargo xtask setup`: installs what the checks need, saying each thing before it does it,
+//! and nothing anywhere else:
+//!
+//! - Rust toolchains, by name, with rustup (the pinned nightly whose rustdoc JSON the
+//!   public-API snapshot reads, and the declared MSRV);
+//! - Rust tools with `cargo install --root .tools` (never the user's `~/.cargo/bin`);
+//! - Python tools in a virtualenv, `.tools/venv` (never the user's site-packages);
+//! - Debian's Chromium and its driver for the dashboard's browser test, with apt-get, only
+//!   as root (CI's machine); elsewhere it says how.
+//!
+//! `cargo xtask ci` runs it as its first step. Every other command that misses a tool fails
+//! and names `cargo xtask setup`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::cmd::{cargo, run};
+
+/// Where the project's own tools live (gitignored).
+pub(crate) const ROOT: &str = ".tools";
+
+/// A Rust tool installed with `cargo install --root .tools`.
+pub(crate) struct RustTool {
+    pub(crate) name: &'static str,
+    pub(crate) version: &'static str,
+    /// Installed by plain `setup`, or only by `setup --all` (tools no CI step runs).
+    pub(crate) for_ci: bool,
+}
+
+pub(crate) const RUST_TOOLS: &[RustTool] = &[
+    RustTool {
+        name: "cargo-public-api",
+        version: "0.52.0",
+        for_ci: true,
+    },
+    RustTool {
+        name: "cargo-mutants",
+        version: "27.1.0",
+        for_ci: false,
+    },
+];
+
+/// Python packages of the virtualenv, pinned.
+pub(crate) const PYTHON_PACKAGES: &[&str] = &[
+    "schemathesis==4.32.5",
+    "openapi-spec-validator==0.9.0",
+    "maturin==1.9.6",
+    "pytest==8.4.2",
+];
+
+/// The absolute path of `.tools/<rel>` (so commands run elsewhere find it).
+pub(crate) fn path(rel: &str) -> PathBuf {
+    std::path::absolute(Path::new(ROOT).join(rel)).unwrap_or_else(|_| Path::new(ROOT).join(rel))
+}
+
+/// The binary of an installed Rust tool; `Err` naming `cargo xtask setup` when missing.
+pub(crate) fn rust_tool(name: &str) -> Result<PathBuf, String> {
+    let bin = path(&format!("bin/{name}"));
+    if bin.exists() {
+        Ok(bin)
+    } else {
+        Err(format!(
+            "{name} is not installed in {ROOT}/: run `cargo xtask setup{}`",
+            if RUST_TOOLS.iter().any(|t| t.name == name && !t.for_ci) {
+                " --all"
+            } else {
+                ""
+            }
+        ))
+    }
+}
+
+/// The virtualenv's `bin/<name>`; `Err` naming `cargo xtask setup` when missing.
+pub(crate) fn python_tool(name: &str) -> Result<PathBuf, String> {
+    let bin = path(&format!("venv/bin/{name}"));
+    if bin.exists() {
+        Ok(bin)
+    } else {
+        Err(format!(
+            "{name} is not in {ROOT}/venv: run `cargo xtask setup`"
+        ))
+    }
+}
+
+fn say(what: &str) {
+    eprintln!("xtask setup: {what}");
+}
+
+/// `cargo xtask setup [--all]`.
+pub(crate) fn setup(all: bool) -> Result<String, String> {
+    let mut done = Vec::new();
+    for toolchain in crate::toolchain::needed()? {
+        if crate::toolchain::installed(&toolchain) {
+            continue;
+        }
+        say(&format!(
+            "installing Rust toolchain {toolchain} with rustup (--profile minimal)"
+        ));
+        run(Command::new("rustup").args([
+            "toolchain",
+            "install",
+            &toolchain,
+            "--profile",
+            "minimal",
+        ]))?;
+        done.push(toolchain);
+    }
+    for tool in RUST_TOOLS.iter().filter(|t| all || t.for_ci) {
+        let bin = path(&format!("bin/{}", tool.name));
+        let current = Command::new(&bin)
+            .args([tool.name.trim_start_matches("cargo-"), "--version"])
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains(tool.version))
+            || Command::new(&bin)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains(tool.version));
+        if current {
+            continue;
+        }
+        say(&format!(
+            "installing {} {} with cargo install --root {ROOT}",
+            tool.name, tool.version
+        ));
+        run(cargo().args([
+            "install",
+            "--locked",
+            "--root",
+            ROOT,
+            tool.name,
+            "--version",
+            tool.version,
+        ]))?;
+        done.push(format!("{} {}", tool.name, tool.version));
+    }
+    let python = path("venv/bin/python");
+    if !python.exists() {
+        say(&format!("creating a Python virtualenv in {ROOT}/venv"));
+        run(Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(path("venv")))?;
+    }
+    let have = Command::new(&python)
+        .args(["-m", "pip", "freeze"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).to_lowercase())
+        .unwrap_or_default();
+    let missing: Vec<&str> = PYTHON_PACKAGES
+        .iter()
+        .copied()
+        .filter(|p| !have.contains(&p.to_lowercase()))
+        .collect();
+    if !missing.is_empty() {
+        say(&format!(
+            "installing {} into {ROOT}/venv with pip",
+            missing.join(", ")
+        ));
+        run(Command::new(&python)
+            .args(["-m", "pip", "install", "-q"])
+            .args(&missing))?;
+        done.extend(missing.iter().map(|p| (*p).to_owned()));
+    }
+    done.extend(crate::dist::setup()?);
+    done.push(crate::browser::setup()?);
+    Ok(if done.is_empty() {
+        "everything present".into()
+    } else {
+        done.join("; ")
+    })
+}
