@@ -38,7 +38,6 @@ fn current(krate: &str) -> Result<String, String> {
     ))
 }
 
-
 /// The features whose items are part of the promise: the defaults and the stable
 /// optional features, never `unstable-wire`, `fuzzing` or the spec's `schema`.
 fn promised_features(krate: &str) -> &'static [&'static str] {

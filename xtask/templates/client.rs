@@ -4,7 +4,7 @@
 //! parsing; this file only gives them a home on this crate's own type, where its
 //! documentation shows them.
 
-use crate::transport::{{{Core}}, ClientConfig};
+use crate::transport::{{{Core}}, ClientConfig, Transport};
 use crate::{
     Allocation, BulkSpec, BulkUpdateResults, CreateOutcome, CreateSpec, Error, IntoGreenPinId,
     Reply, Settings, SettingsSpec, UpdateSpec, {{Transport}},
@@ -45,15 +45,16 @@ pub type ClientBuilder = greenpin_core::client::ClientBuilder<{{Transport}}>;
 pub struct Client(pub(crate) {{Core}}<{{Transport}}>);
 
 impl Client {
-    /// A builder with the defaults.
+    /// A builder with the defaults: numbers checked as this crate's `international-numbers`
+    /// feature says, also for a configuration made with `build_config`.
     pub fn builder() -> ClientBuilder {
-        ClientBuilder::new()
+        ClientBuilder::new().international_numbers(<{{Transport}} as Transport>::INTERNATIONAL_NUMBERS)
     }
 
     /// A builder reading `EXOTEL_ACCOUNT_SID`, `EXOTEL_API_KEY`, `EXOTEL_API_TOKEN` and, when
     /// set, `GREENPIN_BASE_URL`. Later calls override what it read.
     pub fn from_env() -> ClientBuilder {
-        ClientBuilder::from_env()
+        ClientBuilder::from_env().international_numbers(<{{Transport}} as Transport>::INTERNATIONAL_NUMBERS)
     }
 
     /// The configuration this client was built with.

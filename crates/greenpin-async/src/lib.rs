@@ -136,6 +136,17 @@ impl Transport for Reqwest {
     const INTERNATIONAL_NUMBERS: bool = cfg!(feature = "international-numbers");
 
     fn from_config(config: &ClientConfig) -> Result<Self, Error> {
+        // Without a TLS feature an `https` service cannot be reached: refused now, rather
+        // than every call failing as if a certificate were at fault.
+        if !cfg!(any(feature = "rustls", feature = "native-tls"))
+            && config.context().root().as_str().starts_with("https:")
+        {
+            return Err(ConfigError::new(
+                "base_url",
+                "an https service needs a TLS feature of greenpin-async (rustls, the default, or native-tls); this build has none",
+            )
+            .into());
+        }
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(config.connect_timeout())

@@ -72,7 +72,7 @@ pub use serde_json;
 /// configuration from [`Client::builder`]'s `build_config`.
 ///
 /// ```
-/// use greenpin_blocking::Client;
+/// use greenpin_blocking::{Client, http};
 /// use greenpin_blocking::transport::BlockingClient;
 /// let config = Client::builder().account_sid("acme").credentials("k", "t").build_config()?;
 /// let client = BlockingClient::new(config, |_req: http::Request<Vec<u8>>, _limits| {
@@ -126,6 +126,8 @@ impl Transport for Ureq {
     const INTERNATIONAL_NUMBERS: bool = cfg!(feature = "international-numbers");
 
     fn from_config(config: &ClientConfig) -> Result<Self, Error> {
+        refuse_https_without_tls(config)?;
+        check_roots(config)?;
         let mut builder = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
@@ -206,6 +208,41 @@ fn tls_config(config: &ClientConfig) -> ureq::tls::TlsConfig {
     builder
         .root_certs(RootCerts::new_with_certs(&roots))
         .build()
+}
+
+/// A build without a TLS feature cannot speak to an `https` service: refused when the
+/// client is built, rather than every call failing as if a certificate were at fault.
+fn refuse_https_without_tls(config: &ClientConfig) -> Result<(), Error> {
+    if cfg!(any(feature = "rustls", feature = "native-tls"))
+        || !config.context().root().as_str().starts_with("https:")
+    {
+        return Ok(());
+    }
+    Err(ConfigError::new(
+        "base_url",
+        "an https service needs a TLS feature of greenpin-blocking (rustls, the default, or native-tls); this build has none",
+    )
+    .into())
+}
+
+/// Each root the client was given must be a certificate (read by rustls when it is the TLS
+/// library): a wrong file is refused when the client is built, not met as a handshake
+/// failure at the first call.
+fn check_roots(config: &ClientConfig) -> Result<(), Error> {
+    #[cfg(feature = "rustls")]
+    for (i, root) in config.root_certificates().iter().enumerate() {
+        let mut store = rustls::RootCertStore::empty();
+        store
+            .add(rustls::pki_types::CertificateDer::from(root.der().to_vec()))
+            .map_err(|e| {
+                ConfigError::new(
+                    "root_certificate",
+                    format!("certificate {i} cannot be read: {e}"),
+                )
+            })?;
+    }
+    let _ = config;
+    Ok(())
 }
 
 /// Whether an I/O error from ureq is a TLS library's refusal (a handshake or certificate

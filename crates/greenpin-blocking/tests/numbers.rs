@@ -3,9 +3,7 @@
 //! The emulator, a dev-dependency here, turns greenpin-core's feature on in both runs, as
 //! it does in a user's test build: the slim client must refuse all the same.
 
-use greenpin_blocking::{
-    Client, Country, CreateSpec, Error, PartySpec, PhoneNumber,
-};
+use greenpin_blocking::{Client, Country, CreateSpec, Error, PartySpec, PhoneNumber};
 use greenpin_emulator::BlockingEmulator;
 
 /// An A number of its own for each B number (one number holds one PIN on a VN).
@@ -81,5 +79,28 @@ fn the_slim_build_refuses_what_it_cannot_check_whatever_the_emulator_turns_on() 
     assert!(
         matches!(&ae, Error::Config(c) if c.setting() == "country"),
         "{ae}"
+    );
+}
+
+#[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+#[test]
+fn a_build_without_tls_refuses_an_https_service_when_the_client_is_built() {
+    let e = Client::builder()
+        .account_sid("acme")
+        .credentials("key", "token")
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Config(c) if c.setting() == "base_url" && c.problem().contains("TLS feature")),
+        "{e}"
+    );
+    // Plain http to an emulator on loopback needs no TLS.
+    assert!(
+        Client::builder()
+            .account_sid("acme")
+            .credentials("key", "token")
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .is_ok()
     );
 }

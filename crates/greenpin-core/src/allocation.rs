@@ -49,8 +49,15 @@ string_enum!(
 /// assert_eq!(t.unix_secs(&Timezone::Utc), Some(1_585_311_429));
 /// assert_eq!(Timezone::Utc.deallocation_time(1_585_311_429), Some(t));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct DeallocationTime(PrimitiveDateTime);
+
+/// As written on the wire: `DeallocationTime(2020-03-27 12:17:09)`.
+impl fmt::Debug for DeallocationTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DeallocationTime({self})")
+    }
+}
 
 impl DeallocationTime {
     pub(crate) fn new(datetime: PrimitiveDateTime) -> Self {

@@ -16,8 +16,9 @@ fn whole(f: f64) -> Option<i64> {
     (f.fract() == 0.0 && f.abs() < 9.0e15).then_some(f as i64)
 }
 
-/// Reads an integer sent as a number (`3`, or `3.0`) or a string of digits (surrounding
-/// blanks ignored). `None` for JSON `null`.
+/// Reads an integer sent as a number (`3`, or `3.0`: JSON Schema's integer) or a string of
+/// ASCII digits and nothing else (`"3"`; `" 3"`, `"+3"` and `"3.0"` are refused). `None` for
+/// JSON `null`, as for every optional field.
 pub(crate) fn int_or_digits<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     match Option::<IntOrString>::deserialize(d)
         .map_err(|_| serde::de::Error::custom("expected a number or a string of digits"))?
@@ -27,11 +28,35 @@ pub(crate) fn int_or_digits<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i6
         Some(IntOrString::Float(f)) => whole(f)
             .map(Some)
             .ok_or_else(|| serde::de::Error::custom(format!("{f} is not a whole number"))),
-        Some(IntOrString::Str(s)) => s
-            .trim()
-            .parse()
+        Some(IntOrString::Str(s)) => digits(&s)
             .map(Some)
-            .map_err(|_| serde::de::Error::custom(format!("{s:?} is not a whole number"))),
+            .ok_or_else(|| serde::de::Error::custom(format!("{s:?} is not a whole number"))),
+    }
+}
+
+/// A string of ASCII digits only, as a number.
+fn digits(s: &str) -> Option<i64> {
+    (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| s.parse().ok())
+        .flatten()
+}
+
+/// Reads a PIN sent as a string or as a JSON integer (GreenVN's pages call a PIN "any
+/// positive integer", with examples like `[1234]`): an integer is read as its decimal
+/// digits. A string is kept as sent (the PIN's own check refuses what is not digits).
+pub(crate) fn pin_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Int(u64),
+        Str(String),
+    }
+    match Option::<Raw>::deserialize(d).map_err(|_| {
+        serde::de::Error::custom("expected a PIN: a string of digits or a positive integer")
+    })? {
+        None => Ok(None),
+        Some(Raw::Int(n)) => Ok(Some(n.to_string())),
+        Some(Raw::Str(s)) => Ok(Some(s)),
     }
 }
 

@@ -82,10 +82,10 @@ pub mod retry;
 mod schema;
 mod settings;
 mod string_enum;
-mod text;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod test_util;
+mod text;
 mod validation;
 #[cfg(feature = "unstable-wire")]
 #[cfg_attr(docsrs, doc(cfg(feature = "unstable-wire")))]

@@ -80,7 +80,12 @@ pub struct PartySpec {
     /// told by the caller's number (see the routing model above), so anyone who knows it
     /// reaches the other party as A. Absent: the service generates one when the party's PIN
     /// is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::lenient::pin_text"
+    )]
+    #[cfg_attr(feature = "schema", schemars(schema_with = "crate::schema::pin_text"))]
     pub pin: Option<String>,
     /// The PIN's length; alone, asks the service to generate a PIN of that length.
     #[serde(
@@ -158,7 +163,6 @@ impl PartySpec {
     /// let chosen = PartySpec::new().pin_length(PinLength::new(6)?);     // checked when run
     /// # Ok::<(), greenpin_core::PinError>(())
     /// ```
-    /// # use greenpin_core::PinLength;
     pub fn pin_length(mut self, len: PinLength) -> Self {
         self.pin_length = Some(i64::from(len.get()));
         self

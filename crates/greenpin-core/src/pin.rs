@@ -23,7 +23,6 @@ use crate::text::Text;
 /// assert_eq!(pin.as_str(), "0123");
 /// assert!(Pin::new("12a").is_err());
 /// ```
-/// # use greenpin_core::PinLength;
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Pin(Text<10>);
 
@@ -114,7 +113,6 @@ impl<'de> Deserialize<'de> for Pin {
 /// assert_eq!(serde_json::to_string(&b).unwrap(), "3");
 /// assert!(PinLength::new(0).is_err());
 /// ```
-/// # use greenpin_core::PinLength;
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 pub struct PinLength(u8);
 
@@ -133,19 +131,18 @@ impl PinLength {
         }
     }
 
-    /// A length known when the program is compiled, checked then: `PinLength::of::<4>()`.
-    /// A length outside [`PinLength::MIN`]..=[`PinLength::MAX`] does not compile.
+    /// A length known when the program is written, checked when it is built:
+    /// `PinLength::of::<4>()`. A length outside [`PinLength::MIN`]..=[`PinLength::MAX`]
+    /// fails `cargo build` (constant evaluation; `cargo check` does not run it).
     ///
     /// ```
     /// # use greenpin_core::PinLength;
     /// assert_eq!(PinLength::of::<4>().get(), 4);
     /// ```
-    /// # use greenpin_core::PinLength;
     ///
     /// ```compile_fail
     /// let _ = greenpin_core::PinLength::of::<11>();
     /// ```
-    /// # use greenpin_core::PinLength;
     pub const fn of<const N: u8>() -> Self {
         const {
             assert!(

@@ -11,8 +11,19 @@ pub(crate) fn int_or_digits(_: &mut SchemaGenerator) -> Schema {
         "description": "A whole number, as a JSON number or a string of digits (Exotel's Update example sends both 3 and \"3\").",
         "oneOf": [
             {"type": "integer"},
-            {"type": "string", "pattern": "^\\s*-?[0-9]+\\s*$"},
+            {"type": "string", "pattern": "^[0-9]+$"},
             {"type": "null"}
+        ]
+    })
+}
+
+/// A PIN: a string of digits, or a JSON integer (read as its digits).
+pub(crate) fn pin_text(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "description": "A PIN: a string of 1 to 10 digits, or a positive JSON integer (GreenVN's pages call a PIN \"any positive integer\"); the SDK sends a string.",
+        "oneOf": [
+            {"type": "string", "pattern": "^[0-9]{1,10}$"},
+            {"type": "integer", "minimum": 0, "maximum": 9999999999u64}
         ]
     })
 }

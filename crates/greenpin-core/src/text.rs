@@ -132,7 +132,8 @@ mod tests {
         assert_eq!(format!("{long} {long:?}"), "12345 \"12345\"");
         let multibyte = Text::<8>::new("₹12");
         assert_eq!(multibyte.as_str(), "₹12");
-        let read: Text<8> = deserialize(&mut serde_json::Deserializer::from_str(r#""a\nb""#)).unwrap();
+        let read: Text<8> =
+            deserialize(&mut serde_json::Deserializer::from_str(r#""a\nb""#)).unwrap();
         assert_eq!(read.as_str(), "a\nb");
     }
 }

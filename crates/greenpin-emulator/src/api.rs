@@ -27,18 +27,44 @@ fn id(raw: &str) -> Result<GreenPinId, Failure> {
     GreenPinId::new(raw).map_err(|_| Failure::not_found(raw))
 }
 
-/// Notes a PIN the request gave for a party whose PIN is off: the service drops it (its
-/// documented Update example answers without `b.pin`), and the emulator says so.
+/// Names every PIN field the request gave that the service did not apply: dropped for a
+/// party whose PIN is off (Exotel's documented Update example answers without `b.pin`),
+/// or replaced by A's under `common_pin_enabled`. The service says nothing; the emulator
+/// says which, field by field.
 fn note_dropped_pins(
     parties: [(&str, Option<&PartySpec>); 2],
     answer: &Allocation,
     ignored: &mut Vec<String>,
 ) {
     for (side, spec) in parties {
-        let asked = spec.is_some_and(|p| p.pin.is_some() || p.pin_length.is_some());
+        let Some(spec) = spec else { continue };
         let kept = if side == "a" { &answer.a } else { &answer.b };
-        if asked && kept.pin.is_none() {
-            ignored.push(format!("{side}.pin ({side}party_pin_enabled is off)"));
+        let Some(kept_pin) = &kept.pin else {
+            let why = format!("{side}party_pin_enabled is off");
+            if spec.pin.is_some() {
+                ignored.push(format!("{side}.pin ({why})"));
+            }
+            if spec.pin_length.is_some() {
+                ignored.push(format!("{side}.pin_length ({why})"));
+            }
+            continue;
+        };
+        // A PIN given but not kept: B's under common_pin_enabled is A's.
+        if side == "b"
+            && spec
+                .pin
+                .as_deref()
+                .is_some_and(|given| given != kept_pin.as_str())
+        {
+            ignored.push("b.pin (common_pin_enabled: B has A's PIN)".to_owned());
+        }
+        if side == "b"
+            && spec.pin.is_none()
+            && spec
+                .pin_length
+                .is_some_and(|n| n != i64::try_from(kept_pin.len()).unwrap_or(-1))
+        {
+            ignored.push("b.pin_length (common_pin_enabled: B has A's PIN)".to_owned());
         }
     }
 }

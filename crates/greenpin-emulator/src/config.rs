@@ -33,6 +33,7 @@ pub struct EmulatorConfig {
     pub(crate) transaction_id_spelling: TransactionIdSpelling,
     pub(crate) callback_targets: Vec<SocketAddr>,
     pub(crate) seed: Option<u64>,
+    pub(crate) clock: Option<std::time::SystemTime>,
 }
 
 /// How the emulator encodes the callbacks it sends. GreenPin's events page does not say;
@@ -167,6 +168,7 @@ impl EmulatorConfig {
             transaction_id_spelling: TransactionIdSpelling::Table,
             callback_targets: Vec::new(),
             seed: None,
+            clock: None,
         }
     }
 
@@ -194,6 +196,24 @@ impl EmulatorConfig {
     /// the same order get the same answers. Without a seed they differ every run.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
+        self
+    }
+
+    /// Starts the emulator's clock at `at`, standing still until advanced (the clock
+    /// otherwise follows real time): with a [`seed`](Self::seed), every id, PIN and time
+    /// repeats from run to run.
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// let at = UNIX_EPOCH + Duration::from_secs(1_767_225_600); // 2026-01-01T00:00:00Z
+    /// let emulator = greenpin_emulator::BlockingEmulator::try_start(
+    ///     greenpin_emulator::EmulatorConfig::new().seed(7).clock(at),
+    /// )?;
+    /// assert_eq!(emulator.clock_ms(), 1_767_225_600_000);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn clock(mut self, at: std::time::SystemTime) -> Self {
+        self.clock = Some(at);
         self
     }
 

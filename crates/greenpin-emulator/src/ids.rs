@@ -9,23 +9,44 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// A source of random-looking numbers.
 #[derive(Debug)]
 pub(crate) struct Entropy {
-    key: u64,
+    key: AtomicU64,
     counter: AtomicU64,
+    /// The seed the user gave; `None`: a random key per start (and per reset).
+    seed: Option<u64>,
 }
 
 impl Default for Entropy {
     fn default() -> Self {
-        Entropy::seeded(RandomState::new().hash_one(0x5eed_u64))
+        Entropy {
+            key: AtomicU64::new(random_key()),
+            counter: AtomicU64::new(0),
+            seed: None,
+        }
     }
+}
+
+/// A key from std's randomly keyed hasher.
+fn random_key() -> u64 {
+    RandomState::new().hash_one(0x5eed_u64)
 }
 
 impl Entropy {
     /// A stream that repeats for the same seed.
     pub(crate) fn seeded(seed: u64) -> Self {
         Entropy {
-            key: seed,
+            key: AtomicU64::new(seed),
             counter: AtomicU64::new(0),
+            seed: Some(seed),
         }
+    }
+
+    /// A reset: with a seed, the stream starts again from its first number (the same ids
+    /// and PINs follow); without one, a new random stream begins, so that no id a test kept
+    /// from before the reset names something made after it.
+    pub(crate) fn restart(&self) {
+        self.key
+            .store(self.seed.unwrap_or_else(random_key), Ordering::Relaxed);
+        self.counter.store(0, Ordering::Relaxed);
     }
 
     pub(crate) fn next_u64(&self) -> u64 {
@@ -34,6 +55,7 @@ impl Entropy {
         // well-mixed output.
         let mut z = self
             .key
+            .load(Ordering::Relaxed)
             .wrapping_add(n.wrapping_add(1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);

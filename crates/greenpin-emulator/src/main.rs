@@ -22,6 +22,10 @@ changes state sends Content-Type: application/json):
   GET    /__emulator/health                     is it up
   GET    /__emulator/clock                      the emulator's clock
   POST   /__emulator/clock/advance              {\"seconds\": 3600} moves it; expiries happen
+  POST   /__emulator/reset                      as freshly started (allocations, settings,
+                                                journal, callbacks, faults, clock); optional
+                                                {\"clock\": \"2026-01-01T00:00:00Z\"} restarts
+                                                the clock there, null for real time
   GET    /__emulator/faults                     queued API faults
   POST   /__emulator/faults                     {\"fault\": {\"kind\": \"status\", \"status\": 503}, \"times\": 1}
   DELETE /__emulator/faults                     drops them
@@ -100,6 +104,20 @@ struct Args {
     /// order get the same answers).
     #[arg(long)]
     seed: Option<u64>,
+    /// Starts the clock at this instant (RFC 3339 with its offset, e.g.
+    /// 2026-01-01T00:00:00Z), standing still until advanced; with --seed every id, PIN and
+    /// time repeats from run to run. Without it the clock follows real time.
+    #[arg(long, value_parser = parse_instant)]
+    clock: Option<std::time::SystemTime>,
+}
+
+/// `--clock`: an RFC 3339 instant with its offset.
+fn parse_instant(text: &str) -> Result<std::time::SystemTime, String> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map(Into::into)
+        .map_err(|e| {
+            format!("not an RFC 3339 instant with its offset, such as 2026-01-01T00:00:00Z ({e})")
+        })
 }
 
 #[tokio::main]
@@ -125,6 +143,9 @@ async fn main() -> ExitCode {
     }
     if let Some(seed) = args.seed {
         config = config.seed(seed);
+    }
+    if let Some(at) = args.clock {
+        config = config.clock(at);
     }
     let default_token = config.uses_default_token();
     let emulator = match Emulator::try_start(config).await {

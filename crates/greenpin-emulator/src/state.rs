@@ -26,6 +26,18 @@ pub(crate) struct Shared {
     pub(crate) request_ids: Entropy,
     pub(crate) stats: Mutex<Stats>,
     pub(crate) limits: crate::Limits,
+    /// What a fresh store is made of: its ids and PINs, its capacity, and where its clock
+    /// starts (for a reset).
+    pub(crate) fresh: Fresh,
+}
+
+/// What [`Shared::reset`] makes a fresh store from.
+#[derive(Debug)]
+pub(crate) struct Fresh {
+    pub(crate) entropy: Arc<Entropy>,
+    pub(crate) capacity: crate::store::Capacity,
+    /// The clock's fixed start (ms since the epoch, `--clock`), or real time.
+    pub(crate) clock: Option<i64>,
 }
 
 impl Shared {
@@ -61,6 +73,26 @@ impl Shared {
         stats.journal_bytes = lock(&self.journal).bytes();
         (stats.allocations_active, stats.allocations_kept) = lock(&self.store).counts();
         stats
+    }
+
+    /// Everything back as it was when the emulator started: allocations, vault, settings,
+    /// the journal, callbacks (records, faults, deliveries still pending), API faults,
+    /// counts and the clock (at `clock` instead of the start's, when given); ids and PINs
+    /// start their sequence again (with a seed, the same ones follow).
+    pub(crate) fn reset(&self, clock: Option<Option<i64>>) {
+        let start = clock.unwrap_or(self.fresh.clock);
+        {
+            // The store's lock first, as every request takes it: no request sees half a
+            // reset.
+            let mut store = lock(&self.store);
+            self.fresh.entropy.restart();
+            self.request_ids.restart();
+            *store = Store::new(self.fresh.entropy.clone(), self.fresh.capacity, start);
+            lock(&self.journal).clear();
+            lock(&self.faults).clear();
+            *lock(&self.stats) = Stats::default();
+        }
+        self.callbacks.reset();
     }
 
     /// The account's callback endpoint now.

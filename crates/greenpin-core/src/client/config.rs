@@ -401,7 +401,7 @@ fn checkable_country(country: Country, international: bool) -> Result<(), Config
     Err(ConfigError::new(
         "country",
         format!(
-            "{country} needs the SDK's `international-numbers` feature (on by default; this build turned it off): without it only Indian numbers can be checked"
+            "{country} needs the SDK's `international-numbers` feature (on by default), which this client does not use: without it only Indian numbers can be checked"
         ),
     ))
 }
@@ -496,7 +496,7 @@ mod tests {
         let e = checkable_country(ae, false).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "invalid client configuration: country: AE needs the SDK's `international-numbers` feature (on by default; this build turned it off): without it only Indian numbers can be checked"
+            "invalid client configuration: country: AE needs the SDK's `international-numbers` feature (on by default), which this client does not use: without it only Indian numbers can be checked"
         );
     }
 

@@ -70,6 +70,10 @@ impl CreateOutcome {
 }
 
 /// After the first try: done, or send the same create again (keeping what the first met).
+#[expect(
+    clippy::large_enum_variant,
+    reason = "made once a call and matched at once; boxing would only add an allocation"
+)]
 pub(crate) enum AfterFirst {
     Done(Result<CreateOutcome, Error>),
     Resend(Error),

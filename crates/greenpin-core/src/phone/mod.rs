@@ -133,7 +133,7 @@ impl<'de> Deserialize<'de> for PhoneNumber {
 /// ```
 /// # use greenpin_core::{Country, PhoneNumber};
 /// let e = PhoneNumber::parse("629XXXXX71", Country::IN).unwrap_err();
-/// assert_eq!(e.to_string(), "not a valid phone number: 'X' has no place in one");
+/// assert_eq!(e.to_string(), "not a valid phone number: 'X' is neither a digit nor a separator");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -145,8 +145,11 @@ pub enum PhoneNumberError {
     #[error("too long to be a phone number")]
     TooLong,
     /// A character that has no place in a phone number (letters, `#`, `*`, …).
-    #[error("not a valid phone number: {0:?} has no place in one")]
+    #[error("not a valid phone number: {0:?} is neither a digit nor a separator")]
     BadCharacter(char),
+    /// A `+` anywhere but at the start (after blanks or an opening bracket).
+    #[error("not a valid phone number: a '+' may only begin it")]
+    MisplacedPlus,
     /// Well-formed characters, but no valid number in any numbering plan we know.
     #[error("not a valid phone number")]
     Invalid,
@@ -155,7 +158,7 @@ pub enum PhoneNumberError {
     /// digits (alone, or after `+91`, `91`, `0091` or `0`), and refuses the rest rather
     /// than send them unchecked. The number may well be valid.
     #[error(
-        "not checkable by this build: numbers outside India, and Indian numbers in other forms than ten digits (alone, or after +91, 91, 0091 or 0), need the SDK's `international-numbers` feature (on by default; this build has turned it off)"
+        "not checked: numbers outside India, and Indian numbers in other forms than ten digits (alone, or after +91, 91, 0091 or 0), are checked only with the SDK's `international-numbers` feature (on by default), which this client does not use"
     )]
     Unchecked,
 }
@@ -174,6 +177,14 @@ pub struct Country([u8; 2]);
 impl Country {
     /// India, GreenPin's home and the default of the `country` setting.
     pub const IN: Country = Country(*b"IN");
+    /// Singapore (Exotel's Singapore region).
+    pub const SG: Country = Country(*b"SG");
+    /// Malaysia (Exotel's Singapore region).
+    pub const MY: Country = Country(*b"MY");
+    /// The United Arab Emirates (Exotel's Singapore region serves the Middle East).
+    pub const AE: Country = Country(*b"AE");
+    /// Indonesia.
+    pub const ID: Country = Country(*b"ID");
 
     /// The ISO 3166-1 alpha-2 code, e.g. `IN`.
     pub fn as_str(&self) -> &str {
@@ -299,13 +310,15 @@ fn compact(input: &str) -> Result<Compact, PhoneNumberError> {
                 out.len += 1;
             }
             b'+' if !out.plus && only_spaces => out.plus = true,
+            b'+' => return Err(PhoneNumberError::MisplacedPlus),
             b' ' | b'-' | b'.' | b'(' | b')' => {}
             _ => {
                 let other = input[i..].chars().next().unwrap_or('\u{fffd}');
                 return Err(PhoneNumberError::BadCharacter(other));
             }
         }
-        only_spaces &= b == b' ';
+        // A `+` may follow blanks or an opening bracket: `(+91) 98765 43210`.
+        only_spaces &= b == b' ' || b == b'(';
     }
     if out.len == 0 {
         return Err(PhoneNumberError::Empty);
@@ -387,7 +400,8 @@ fn is_valid_in_prefix(prefix: u32) -> bool {
     let Some(at) = prefix.checked_sub(100_000).map(|a| a as usize) else {
         return false;
     };
-    bits.get(at / 64).is_some_and(|word| word >> (at % 64) & 1 == 1)
+    bits.get(at / 64)
+        .is_some_and(|word| word >> (at % 64) & 1 == 1)
 }
 
 /// The general path: phonenumber's parse, validity check and E.164 formatting — kept only

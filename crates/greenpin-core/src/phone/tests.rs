@@ -365,7 +365,12 @@ fn rubbish_is_refused_with_a_reason() {
     );
     assert_eq!(
         PhoneNumber::parse("98765+43210", Country::IN),
-        Err(PhoneNumberError::BadCharacter('+'))
+        Err(PhoneNumberError::MisplacedPlus)
+    );
+    // After blanks or an opening bracket a `+` still begins the number.
+    assert_eq!(
+        PhoneNumber::parse("(+91) 98765 43210", Country::IN).map(|n| n.to_string()),
+        Ok("+919876543210".to_owned())
     );
     assert_eq!(
         PhoneNumber::parse(&"9".repeat(41), Country::IN),

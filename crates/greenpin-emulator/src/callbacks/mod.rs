@@ -46,8 +46,11 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
 const QUEUE: usize = 1024;
 /// How long a callback held back by a `reorder` fault waits for the next one.
 const REORDER_WAIT: Duration = Duration::from_secs(10);
-/// Delivery attempts kept per callback; a redelivery past them is refused.
-const MAX_ATTEMPTS_KEPT: usize = 50;
+/// Redeliveries asked of one callback; more are refused. Each may make [`ATTEMPTS`]
+/// attempts, so a record keeps at most 51 × 3 of them.
+const MAX_REDELIVERIES: u32 = 50;
+/// Callbacks held back by a `delay` fault at once; more are recorded `not_sent`.
+pub(crate) const MAX_DELAYED: usize = 1024;
 
 /// A callback on its way.
 #[derive(Debug, Clone)]
@@ -74,6 +77,11 @@ pub(crate) struct Hub {
     encoding: CallbackEncoding,
     spelling: TransactionIdSpelling,
     policy: TargetPolicy,
+    /// Bumped when delayed and retrying deliveries must stop (callbacks or their faults
+    /// cleared, a reset): a waiting delivery of an older generation ends without sending.
+    generation: tokio::sync::watch::Sender<u64>,
+    /// Deliveries held back by a `delay` fault now, at most [`MAX_DELAYED`].
+    delayed: std::sync::atomic::AtomicUsize,
 }
 
 impl Hub {
@@ -93,6 +101,8 @@ impl Hub {
             encoding,
             spelling,
             policy,
+            generation: tokio::sync::watch::Sender::new(0),
+            delayed: std::sync::atomic::AtomicUsize::new(0),
         });
         tokio::spawn(dispatch(Arc::downgrade(&hub), rx));
         hub
@@ -152,11 +162,6 @@ impl Hub {
             let r = log.get(id).ok_or_else(|| {
                 Failure::new(ErrorCode::NotFound, format!("no callback {id} is kept"))
             })?;
-            if r.attempts.len() >= MAX_ATTEMPTS_KEPT {
-                return Err(Failure::bad(format!(
-                    "callback {id} has had {MAX_ATTEMPTS_KEPT} delivery attempts already"
-                )));
-            }
             (r.kind, r.payload.clone())
         };
         let url = endpoint
@@ -182,7 +187,22 @@ impl Hub {
             }
         };
         let body = body.map_err(|e| Failure::bad(e.to_string()))?;
-        if let Some(r) = lock(&self.log).get_mut(id) {
+        // Counted under the log's lock, before anything is queued: however many ask at
+        // once, no callback is redelivered more than MAX_REDELIVERIES times.
+        let mut log = lock(&self.log);
+        let Some(r) = log.get_mut(id) else {
+            return Err(Failure::new(
+                ErrorCode::NotFound,
+                format!("no callback {id} is kept"),
+            ));
+        };
+        if r.redeliveries >= MAX_REDELIVERIES {
+            return Err(Failure::bad(format!(
+                "callback {id} has been delivered again {MAX_REDELIVERIES} times already"
+            )));
+        }
+        r.redeliveries += 1;
+        {
             r.status = CallbackStatus::Pending;
             let note = match r.note.take() {
                 Some(n) => format!("{n}; then delivered again on request"),
@@ -190,6 +210,7 @@ impl Hub {
             };
             r.note = Some(note);
         }
+        drop(log);
         self.queue
             .try_send(Job {
                 id,
@@ -231,8 +252,32 @@ impl Hub {
         lock(&self.log).recent(n)
     }
 
+    /// Forgets the records, and stops every delivery still waiting (delayed by a fault, or
+    /// to be tried again).
     pub(crate) fn clear(&self) {
         lock(&self.log).clear();
+        self.cancel_waiting();
+    }
+
+    /// As freshly started: no record (ids from 1 again), no fault, nothing waiting.
+    pub(crate) fn reset(&self) {
+        *lock(&self.log) = CallbackLog::default();
+        lock(&self.faults).clear();
+        self.cancel_waiting();
+    }
+
+    /// Ends every delivery that is waiting (a delay, or the pause before a retry).
+    fn cancel_waiting(&self) {
+        self.generation.send_modify(|g| *g += 1);
+    }
+
+    /// Sleeps `d`, unless the deliveries of this generation are cancelled first: `false`.
+    async fn sleep_unless_cancelled(&self, d: Duration) -> bool {
+        let mut cancelled = self.generation.subscribe();
+        tokio::select! {
+            _ = tokio::time::sleep(d) => true,
+            _ = cancelled.changed() => false,
+        }
     }
 
     pub(crate) fn add_fault(&self, fault: CallbackFault) -> Result<Vec<CallbackFault>, String> {
@@ -245,8 +290,10 @@ impl Hub {
         lock(&self.faults).list()
     }
 
+    /// Drops the queued callback faults, and the deliveries they are holding back.
     pub(crate) fn clear_faults(&self) {
         lock(&self.faults).clear();
+        self.cancel_waiting();
     }
 
     /// Waits, blocking the thread, until a settled callback `matches`, at most `timeout`.
@@ -333,11 +380,34 @@ async fn dispatch(hub: std::sync::Weak<Hub>, mut rx: mpsc::Receiver<Job>) {
                 );
             }
             Some(CallbackFaultKind::Delay { ms }) => {
+                use std::sync::atomic::Ordering;
+                if hub.delayed.fetch_add(1, Ordering::AcqRel) >= MAX_DELAYED {
+                    hub.delayed.fetch_sub(1, Ordering::AcqRel);
+                    hub.settle(
+                        job.id,
+                        CallbackStatus::NotSent,
+                        Some(format!(
+                            "{MAX_DELAYED} callbacks were being held back by delay faults"
+                        )),
+                    );
+                    continue;
+                }
                 hub.note(job.id, &format!("delayed {ms} ms by a callback fault"));
                 let later = hub.clone();
                 tokio::spawn(async move {
-                    tokio::time::sleep(Duration::from_millis(ms)).await;
-                    deliver(&later, job, true).await;
+                    if later
+                        .sleep_unless_cancelled(Duration::from_millis(ms))
+                        .await
+                    {
+                        deliver(&later, job, true).await;
+                    } else {
+                        later.settle(
+                            job.id,
+                            CallbackStatus::Dropped,
+                            Some("held back by a delay fault, then cancelled: the callbacks or their faults were cleared".into()),
+                        );
+                    }
+                    later.delayed.fetch_sub(1, Ordering::AcqRel);
                 });
             }
             Some(CallbackFaultKind::Duplicate) => {
@@ -372,7 +442,9 @@ async fn deliver(hub: &Arc<Hub>, job: Job, settle: bool) {
     let hub = hub.clone();
     tokio::spawn(async move {
         for n in 1..ATTEMPTS {
-            tokio::time::sleep(retry_delay(n)).await;
+            if !hub.sleep_unless_cancelled(retry_delay(n)).await {
+                return;
+            }
             if attempt(&hub, &job, settle).await {
                 return;
             }

@@ -110,6 +110,9 @@ pub struct CallbackRecord {
     pub note: Option<String>,
     /// Every delivery attempt, oldest first.
     pub attempts: Vec<DeliveryAttempt>,
+    /// Redeliveries asked for so far (capped).
+    #[serde(skip)]
+    pub(crate) redeliveries: u32,
 }
 
 impl CallbackRecord {
@@ -186,6 +189,7 @@ impl CallbackLog {
             status,
             note,
             attempts: Vec::new(),
+            redeliveries: 0,
         });
         self.next_id
     }

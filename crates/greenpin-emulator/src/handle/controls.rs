@@ -201,6 +201,35 @@ macro_rules! controls {
                 $crate::state::lock(&self.running().shared.store).check_invariants()
             }
 
+            /// Back to how it started: allocations, vault, settings, the journal, callbacks
+            /// (records, faults, deliveries still waiting), API faults, counts and the
+            /// clock; ids and PINs start their sequence again, so with a seed and a fixed
+            /// clock ([`EmulatorConfig::clock`]($crate::EmulatorConfig::clock)) a test sees
+            /// the same ids, PINs and times whichever tests ran before it.
+            ///
+            /// ```
+            /// use greenpin_blocking::{Client, CreateSpec, PartySpec};
+            /// let emulator = greenpin_emulator::BlockingEmulator::start();
+            /// let client = emulator.configure(Client::builder()).build()?;
+            /// let a = client.create(&CreateSpec::new("order-1")
+            ///     .a(PartySpec::new().number("7987686144").vn("6292134471")))?;
+            /// emulator.reset();
+            /// assert_eq!(client.get(&a.greenpin_id).unwrap_err().status().map(|s| s.as_u16()), Some(404));
+            /// assert!(emulator.requests().len() == 1); // the GET, after the reset
+            /// # Ok::<(), Box<dyn std::error::Error>>(())
+            /// ```
+            pub fn reset(&self) {
+                self.running().shared.reset(None);
+            }
+
+            /// [`reset`](Self::reset), with the clock started again at `at`, standing still
+            /// until advanced.
+            pub fn reset_at(&self, at: std::time::SystemTime) {
+                self.running()
+                    .shared
+                    .reset(Some(Some($crate::handle::ms_since_epoch(at))));
+            }
+
             /// Stops serving. Also done on drop.
             pub fn shutdown(&self) {
                 self.running().shutdown();

@@ -73,8 +73,9 @@ impl Running {
                 allowed: config.callback_targets.clone(),
             },
         );
+        let start = config.clock.map(ms_since_epoch);
         let shared = Arc::new(Shared {
-            store: Mutex::new(store::Store::new(entropy, capacity)),
+            store: Mutex::new(store::Store::new(entropy.clone(), capacity, start)),
             journal: Mutex::new(journal::Journal::new(limits)),
             faults: Mutex::default(),
             callbacks: hub,
@@ -83,6 +84,11 @@ impl Running {
             request_ids,
             stats: Mutex::default(),
             limits,
+            fresh: crate::state::Fresh {
+                entropy,
+                capacity,
+                clock: start,
+            },
         });
         let (tx, rx) = oneshot::channel();
         tokio::spawn(server::serve(listener, shared.clone(), rx));
@@ -107,6 +113,22 @@ impl Running {
         if let Some(tx) = lock(&self.shutdown).take() {
             let _ = tx.send(());
         }
+    }
+}
+
+/// An RFC 3339 instant with its offset (`2026-01-01T00:00:00Z`, `…T05:30:00+05:30`), as
+/// `--clock` and the reset control take it and the clock control writes it (`iso`).
+pub(crate) fn parse_instant(text: &str) -> Result<std::time::SystemTime, String> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map(Into::into)
+        .map_err(|e| format!("{text:?} is not an RFC 3339 instant with its offset, such as 2026-01-01T00:00:00Z ({e})"))
+}
+
+/// An instant as ms since the epoch (before 1970: negative).
+pub(crate) fn ms_since_epoch(t: std::time::SystemTime) -> i64 {
+    match t.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_millis()).unwrap_or(i64::MAX),
     }
 }
 

@@ -26,6 +26,7 @@ pub(super) fn routes() -> Router<Arc<Shared>> {
         .route("/__emulator/health", get(health))
         .route("/__emulator/clock", get(clock))
         .route("/__emulator/clock/advance", post(advance_clock))
+        .route("/__emulator/reset", post(reset))
         .route(
             "/__emulator/faults",
             get(list_faults).post(add_fault).delete(clear_faults),
@@ -63,17 +64,29 @@ async fn health(State(sh): S, method: Method) -> Answer {
     answer(&sh, &method, Ok("ok"))
 }
 
+/// The clock as its controls answer it: `now` as the API writes times (the account's
+/// timezone, no offset), `iso` with its offset (what `--clock` and a reset take back), and
+/// ms since the epoch.
 #[derive(serde::Serialize)]
 struct Clock {
     now: String,
+    iso: String,
     now_ms: i64,
 }
 
+impl Clock {
+    fn of(s: &crate::store::Store) -> Clock {
+        let now_ms = s.now_ms();
+        Clock {
+            now: s.now_text(),
+            iso: s.iso_at(now_ms),
+            now_ms,
+        }
+    }
+}
+
 async fn clock(State(sh): S, method: Method) -> Answer {
-    let c = sh.with_store(|s| Clock {
-        now: s.now_text(),
-        now_ms: s.now_ms(),
-    });
+    let c = sh.with_store(|s| Clock::of(s));
     answer(&sh, &method, Ok(c))
 }
 
@@ -106,11 +119,47 @@ async fn advance_clock(State(sh): S, method: Method, body: Bytes) -> Answer {
             })?;
         sh.with_store(|s| {
             s.advance_ms(ms)?;
-            Ok(Clock {
-                now: s.now_text(),
-                now_ms: s.now_ms(),
-            })
+            Ok(Clock::of(s))
         })
+    });
+    answer(&sh, &method, result)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Reset {
+    /// Where the clock starts again: an RFC 3339 instant (standing still until advanced),
+    /// `null` for real time; absent, where it started.
+    #[serde(default, deserialize_with = "some_instant")]
+    clock: Option<Option<String>>,
+}
+
+/// `null` as `Some(None)`, so that "absent" and "real time" differ.
+fn some_instant<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// `POST /__emulator/reset`: as if freshly started (allocations, vault, settings, journal,
+/// callbacks, faults, counts, the clock; ids and PINs from the start of their sequence).
+async fn reset(State(sh): S, method: Method, body: Bytes) -> Answer {
+    let parsed = if body.iter().all(u8::is_ascii_whitespace) {
+        Ok(Reset::default())
+    } else {
+        parse_json::<Reset>(&body)
+    };
+    let result = parsed.and_then(|r| {
+        let clock = match r.clock {
+            None => None,
+            Some(None) => Some(None),
+            Some(Some(text)) => Some(Some(crate::handle::ms_since_epoch(
+                crate::handle::parse_instant(&text)
+                    .map_err(|e| Failure::bad(format!("clock: {e}")))?,
+            ))),
+        };
+        sh.reset(clock);
+        Ok(sh.with_store(|s| Clock::of(s)))
     });
     answer(&sh, &method, result)
 }

@@ -401,7 +401,7 @@ mod tests {
             max_vault: 4,
             vault_retention_ms: 60_000,
         };
-        Store::new(Arc::new(Entropy::seeded(3)), capacity)
+        Store::new(Arc::new(Entropy::seeded(3)), capacity, None)
     }
 
     #[test]

@@ -1,7 +1,26 @@
-//! The virtual clock: real time plus every advance. Expiry and purge happen as it passes
-//! them, and times are written in the account's timezone.
+//! The virtual clock: real time plus every advance, or — started at a given instant
+//! (`--clock`) — that instant plus every advance, standing still otherwise, so that a run
+//! with a seed repeats every id, PIN and time. Expiry and purge happen as it passes them,
+//! and times are written in the account's timezone.
 
 use super::*;
+
+/// Where the clock starts and how far it was advanced.
+#[derive(Debug)]
+pub(crate) struct Clock {
+    /// A fixed start (ms since the epoch), or real time when `None`.
+    start: Option<i64>,
+    offset_ms: i64,
+}
+
+impl Clock {
+    pub(crate) fn new(start: Option<i64>) -> Self {
+        Clock {
+            start,
+            offset_ms: 0,
+        }
+    }
+}
 
 pub(super) fn real_now_ms() -> i64 {
     SystemTime::now()
@@ -13,9 +32,10 @@ pub(super) fn real_now_ms() -> i64 {
 impl Store {
     // ----- clock -------------------------------------------------------------------
 
-    /// The emulator's now, in milliseconds since the epoch: real time plus every advance.
+    /// The emulator's now, in milliseconds since the epoch: real time (or the fixed start)
+    /// plus every advance.
     pub(crate) fn now_ms(&self) -> i64 {
-        real_now_ms() + self.clock_offset_ms
+        self.clock.start.unwrap_or_else(real_now_ms) + self.clock.offset_ms
     }
 
     /// Moves the clock forward by milliseconds; expiries, the ends of vault periods and
@@ -26,15 +46,15 @@ impl Store {
         const MAX_OFFSET_MS: i64 = 100 * 365 * 86_400 * 1000;
         let next = i64::try_from(ms)
             .ok()
-            .and_then(|ms| self.clock_offset_ms.checked_add(ms))
+            .and_then(|ms| self.clock.offset_ms.checked_add(ms))
             .filter(|next| *next <= MAX_OFFSET_MS)
             .ok_or_else(|| {
                 Failure::bad(format!(
                     "seconds: the clock may run at most 100 years ahead of real time; it is {} days ahead now",
-                    self.clock_offset_ms / 86_400_000
+                    self.clock.offset_ms / 86_400_000
                 ))
             })?;
-        self.clock_offset_ms = next;
+        self.clock.offset_ms = next;
         self.sweep();
         Ok(())
     }

@@ -106,7 +106,7 @@ pub(crate) struct Store {
     purges: BTreeSet<(i64, Id)>,
     active: usize,
     settings: Settings,
-    clock_offset_ms: i64,
+    clock: clock::Clock,
     /// `settings.country`, parsed once per change.
     country: Country,
     entropy: Arc<Entropy>,
@@ -115,8 +115,9 @@ pub(crate) struct Store {
 }
 
 impl Store {
-    /// An empty account with default settings.
-    pub(crate) fn new(entropy: Arc<Entropy>, capacity: Capacity) -> Self {
+    /// An empty account with default settings; its clock starts at `start` (ms since the
+    /// epoch) and moves only when advanced, or follows real time when `None`.
+    pub(crate) fn new(entropy: Arc<Entropy>, capacity: Capacity, start: Option<i64>) -> Self {
         Store {
             records: HashMap::new(),
             by_transaction: HashMap::new(),
@@ -127,7 +128,7 @@ impl Store {
             purges: BTreeSet::new(),
             active: 0,
             settings: default_settings(),
-            clock_offset_ms: 0,
+            clock: clock::Clock::new(start),
             country: Country::IN,
             entropy,
             events: Vec::new(),

@@ -12,7 +12,7 @@ fn sample() -> (Store, Vec<Id>) {
         max_vault: 16,
         vault_retention_ms: 2 * 86_400_000,
     };
-    let mut store = Store::new(Arc::new(Entropy::seeded(7)), capacity);
+    let mut store = Store::new(Arc::new(Entropy::seeded(7)), capacity, None);
     let mut ignored = Vec::new();
     crate::api::put_settings(
         &mut store,

@@ -7,11 +7,13 @@
 mod any_language;
 mod api;
 mod attacks;
+mod audit;
 mod callbacks;
 mod common;
 mod controls;
 mod fidelity;
 mod hardening;
 mod hostile;
+mod reset;
 mod test_api;
 mod vault;

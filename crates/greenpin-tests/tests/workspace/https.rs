@@ -173,3 +173,25 @@ fn in_a_child_both_transports_trust_the_system_store() {
         every_operation(sdk.as_ref(), &format!("https-system-{i}"));
     }
 }
+
+#[test]
+fn a_root_that_is_not_a_certificate_is_refused_when_the_client_is_built() {
+    let junk = greenpin_core::RootCertificate::from_der(b"not a certificate".to_vec());
+    let blocking = greenpin_blocking::Client::builder()
+        .account_sid("acme")
+        .credentials("key", "token")
+        .add_root_certificate(junk.clone())
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(&blocking, Error::Config(c) if c.setting() == "root_certificate"),
+        "{blocking}"
+    );
+    let asynchronous = greenpin_async::Client::builder()
+        .account_sid("acme")
+        .credentials("key", "token")
+        .add_root_certificate(junk)
+        .build()
+        .unwrap_err();
+    assert!(matches!(&asynchronous, Error::Config(_)), "{asynchronous}");
+}
