@@ -10,13 +10,11 @@ use greenpin_core::{
 use greenpin_core::{BulkItemResult, BulkUpdateResults};
 
 use crate::failure::Failure;
+use crate::ignored::Ignored;
 use crate::store::{CallOutcome, CallSpec, Store};
 
 /// Reads a JSON body; fields the API does not read are added to `ignored`.
-fn read<T: serde::de::DeserializeOwned>(
-    body: &[u8],
-    ignored: &mut Vec<String>,
-) -> Result<T, Failure> {
+fn read<T: serde::de::DeserializeOwned>(body: &[u8], ignored: &mut Ignored) -> Result<T, Failure> {
     let (value, unknown) = from_json_noting_unknown(body)?;
     ignored.extend(unknown);
     Ok(value)
@@ -34,7 +32,7 @@ fn id(raw: &str) -> Result<GreenPinId, Failure> {
 fn note_dropped_pins(
     parties: [(&str, Option<&PartySpec>); 2],
     answer: &Allocation,
-    ignored: &mut Vec<String>,
+    ignored: &mut Ignored,
 ) {
     for (side, spec) in parties {
         let Some(spec) = spec else { continue };
@@ -56,7 +54,7 @@ fn note_dropped_pins(
                 .as_deref()
                 .is_some_and(|given| given != kept_pin.as_str())
         {
-            ignored.push("b.pin (common_pin_enabled: B has A's PIN)".to_owned());
+            ignored.push("b.pin (common_pin_enabled: B has A's PIN)");
         }
         if side == "b"
             && spec.pin.is_none()
@@ -64,7 +62,7 @@ fn note_dropped_pins(
                 .pin_length
                 .is_some_and(|n| n != i64::try_from(kept_pin.len()).unwrap_or(-1))
         {
-            ignored.push("b.pin_length (common_pin_enabled: B has A's PIN)".to_owned());
+            ignored.push("b.pin_length (common_pin_enabled: B has A's PIN)");
         }
     }
 }
@@ -73,7 +71,7 @@ fn note_dropped_pins(
 pub(crate) fn create(
     store: &mut Store,
     body: &[u8],
-    ignored: &mut Vec<String>,
+    ignored: &mut Ignored,
 ) -> Result<Allocation, Failure> {
     let spec: CreateSpec = read(body, ignored)?;
     let valid = spec.validate(&store.validation())?;
@@ -96,7 +94,7 @@ pub(crate) fn update(
     store: &mut Store,
     raw_id: &str,
     body: &[u8],
-    ignored: &mut Vec<String>,
+    ignored: &mut Ignored,
 ) -> Result<Allocation, Failure> {
     let id = id(raw_id)?;
     let spec: UpdateSpec = read(body, ignored)?;
@@ -159,7 +157,7 @@ pub(crate) fn get_settings(store: &Store) -> Settings {
 pub(crate) fn put_settings(
     store: &mut Store,
     body: &[u8],
-    ignored: &mut Vec<String>,
+    ignored: &mut Ignored,
 ) -> Result<Settings, Failure> {
     let spec: SettingsSpec = read(body, ignored)?;
     let valid = spec.validate(&store.validation())?;

@@ -24,7 +24,7 @@ pub fn handle_body(data: &[u8]) {
         vault_retention_ms: 3_600_000,
     };
     let mut store = Store::new(Arc::new(Entropy::seeded(1)), capacity, None);
-    let mut ignored = Vec::new();
+    let mut ignored = crate::ignored::Ignored::default();
     crate::api::put_settings(&mut store, br#"{"deletion_time": 600}"#, &mut ignored)
         .expect("a valid setting");
     let seeded = crate::api::create(

@@ -49,6 +49,9 @@ pub(crate) struct Kept {
     fault: Option<String>,
     ignored: IgnoredFields,
     cost: usize,
+    /// Bytes counted after the entry was pushed: its ignored fields, which the route notes
+    /// once it has read the body.
+    late: usize,
 }
 
 /// Why a body is not kept whole.
@@ -138,6 +141,7 @@ impl Kept {
             fault: r.fault,
             ignored: r.ignored,
             cost,
+            late: 0,
         }
     }
 }
@@ -283,11 +287,33 @@ impl Journal {
         let e = Kept::new(r, self.limits.journal_body_bytes);
         self.bytes += e.cost;
         self.entries.push_back(e);
+        self.trim();
+    }
+
+    /// Counts the ignored fields a route noted in `note` against the budget, once the
+    /// entry they belong to is still kept (an entry already dropped costs nothing more).
+    pub(crate) fn count_ignored(&mut self, note: &IgnoredFields) {
+        let Some(names) = note.0.get() else { return };
+        let bytes = names.iter().map(|n| n.len() + 16).sum::<usize>() + 24;
+        let entry = self
+            .entries
+            .iter_mut()
+            .rev()
+            .find(|k| std::sync::Arc::ptr_eq(&k.ignored.0, &note.0));
+        if let Some(k) = entry {
+            k.late += bytes;
+            self.bytes += bytes;
+            self.trim();
+        }
+    }
+
+    /// Drops the oldest entries while over the count or the byte budget.
+    fn trim(&mut self) {
         while self.entries.len() > JOURNAL_LIMIT
             || (self.bytes > self.limits.journal_bytes && !self.entries.is_empty())
         {
             if let Some(old) = self.entries.pop_front() {
-                self.bytes -= old.cost;
+                self.bytes -= old.cost + old.late;
             }
         }
     }

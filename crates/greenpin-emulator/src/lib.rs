@@ -51,6 +51,7 @@ mod faults;
 pub mod fuzzing;
 mod handle;
 mod ids;
+mod ignored;
 mod journal;
 mod locks;
 mod respond;

@@ -3,11 +3,13 @@
 //! arrives (marking repeated deliveries), optionally forwards it, and can point the
 //! account's `greenpin_call_complete_event_endpoint` at itself for as long as it runs.
 //!
-//! `server` serves the HTTP side, each connection bounded; `register` changes the account's
+//! `server` serves the HTTP side, each connection bounded (`slots` share the connections
+//! fairly, as the emulator's do); `register` changes the account's
 //! endpoint and puts the old one back.
 
 mod register;
 mod server;
+mod slots;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -182,13 +182,11 @@ pub(crate) fn start(options: Options) -> Result<Running, CommandError> {
 
 /// Serves connections until accepting fails for good, each bounded: its headers within
 /// [`HEADER_TIMEOUT`], its whole life within [`CONNECTION_LIFETIME`], at most
-/// [`MAX_CONNECTIONS`] at once.
+/// [`MAX_CONNECTIONS`] at once. At capacity the connection idle longest is closed to make
+/// room (`slots`, as in the emulator), so idle connections cannot keep a callback out.
 async fn serve(listener: tokio::net::TcpListener, app: axum::Router) -> String {
-    let permits = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let slots = super::slots::Slots::new(MAX_CONNECTIONS);
     loop {
-        let Ok(permit) = permits.clone().acquire_owned().await else {
-            return "the receiver stopped".into();
-        };
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,
             Err(e) if is_transient(&e) => {
@@ -197,17 +195,38 @@ async fn serve(listener: tokio::net::TcpListener, app: axum::Router) -> String {
             }
             Err(e) => return format!("the receiver stopped accepting connections: {e}"),
         };
+        let Some(slot) = slots.admit().await else {
+            return "the receiver stopped".into();
+        };
         let app = app.clone();
+        let slots = slots.clone();
         tokio::spawn(async move {
-            let _permit = permit;
+            let conn = slot.conn.clone();
             let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
-                app.clone().oneshot(req.map(Body::new))
+                let busy = conn.request(&slots);
+                let answer = app.clone().oneshot(req.map(Body::new));
+                async move {
+                    let answer = answer.await;
+                    drop(busy);
+                    answer
+                }
             });
             let connection = http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(HEADER_TIMEOUT)
                 .serve_connection(TokioIo::new(stream), service);
-            let _ = tokio::time::timeout(CONNECTION_LIFETIME, connection).await;
+            tokio::pin!(connection);
+            let bounded = async {
+                tokio::select! {
+                    _ = connection.as_mut() => {}
+                    () = slot.conn.asked_to_close() => {
+                        connection.as_mut().graceful_shutdown();
+                        let _ = connection.as_mut().await;
+                    }
+                }
+            };
+            let _ = tokio::time::timeout(CONNECTION_LIFETIME, bounded).await;
+            drop(slot);
         });
     }
 }

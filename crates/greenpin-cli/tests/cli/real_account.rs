@@ -607,6 +607,51 @@ fn listen_closes_slow_connections_and_still_serves() {
 
 #[cfg(feature = "listen")]
 #[test]
+fn idle_connections_past_the_cap_cannot_keep_a_callback_out() {
+    let e = env();
+    let l = e.listen(&[], &[]);
+    let host = l
+        .url
+        .strip_prefix("http://")
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    // More idle connections than the receiver serves at once (64), none sending a byte.
+    let idle: Vec<std::net::TcpStream> = (0..100)
+        .map(|_| std::net::TcpStream::connect(&host).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    // A callback is still answered, and well before the idle ones' 5 s header timeout
+    // would have freed a slot: the longest idle connection made room for it.
+    let sent = Instant::now();
+    assert_eq!(
+        post_status(
+            &l.url,
+            r#"{"greenpin_id":"g-1","reason":"expired","state":"vault"}"#
+        ),
+        200
+    );
+    let waited = sent.elapsed();
+    assert!(waited < Duration::from_secs(4), "answered after {waited:?}");
+    // The connections closed to make room were closed, not left hanging: at least the 36
+    // past the cap, plus one for the callback, see the end of their stream.
+    let mut closed = 0;
+    for mut s in idle {
+        s.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
+        if matches!(s.read(&mut [0u8; 64]), Ok(0)) {
+            closed += 1;
+        }
+    }
+    assert!(closed >= 37, "{closed} idle connections closed");
+    signal(&l.child, "-INT");
+    let (code, said, _) = l.finish();
+    assert_eq!(code, 130, "{said:?}");
+}
+
+#[cfg(feature = "listen")]
+#[test]
 fn forwarding_to_a_hung_target_neither_holds_the_callback_nor_waits_forever() {
     let e = env();
     // A target that accepts and never answers.

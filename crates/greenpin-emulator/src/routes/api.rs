@@ -104,7 +104,7 @@ impl Authorized {
         &self,
         sh: &Shared,
         result: Result<T, Failure>,
-        ignored: Vec<String>,
+        ignored: crate::ignored::Ignored,
     ) -> Answer {
         let mut reply = envelope(
             StatusCode::OK,
@@ -113,11 +113,13 @@ impl Authorized {
             result,
         );
         if !ignored.is_empty() {
+            let ignored = ignored.into_list();
             if let Ok(v) = HeaderValue::from_str(&ignored.join(", ")) {
                 reply.headers_mut().insert("x-greenpin-ignored-fields", v);
             }
             if let Some(slot) = &self.journal_note {
                 let _ = slot.0.set(ignored);
+                lock(&sh.journal).count_ignored(slot);
             }
         }
         reply
@@ -128,9 +130,13 @@ impl Authorized {
         &self,
         sh: &Shared,
         body: &[u8],
-        op: impl FnOnce(&mut crate::store::Store, &[u8], &mut Vec<String>) -> Result<T, Failure>,
+        op: impl FnOnce(
+            &mut crate::store::Store,
+            &[u8],
+            &mut crate::ignored::Ignored,
+        ) -> Result<T, Failure>,
     ) -> Answer {
-        let mut ignored = Vec::new();
+        let mut ignored = crate::ignored::Ignored::default();
         let result = self
             .json_content()
             .and_then(|()| sh.with_store(|store| op(store, body, &mut ignored)));
@@ -144,7 +150,7 @@ async fn create(State(sh): S, call: Authorized, body: Bytes) -> Answer {
 
 async fn get_allocation(State(sh): S, call: Authorized) -> Answer {
     let result = sh.with_store(|store| crate::api::get(store, &call.id));
-    call.answer(&sh, result, Vec::new())
+    call.answer(&sh, result, crate::ignored::Ignored::default())
 }
 
 async fn update(State(sh): S, call: Authorized, body: Bytes) -> Answer {
@@ -156,7 +162,7 @@ async fn update(State(sh): S, call: Authorized, body: Bytes) -> Answer {
 
 async fn delete(State(sh): S, call: Authorized) -> Answer {
     let result = sh.with_store(|store| crate::api::delete(store, &call.id));
-    call.answer(&sh, result, Vec::new())
+    call.answer(&sh, result, crate::ignored::Ignored::default())
 }
 
 async fn bulk_update(State(sh): S, call: Authorized, body: Bytes) -> Answer {
@@ -165,12 +171,12 @@ async fn bulk_update(State(sh): S, call: Authorized, body: Bytes) -> Answer {
         lock(&sh.stats).bulk_items_applied += applied;
         Ok(results)
     });
-    call.answer(&sh, result, Vec::new())
+    call.answer(&sh, result, crate::ignored::Ignored::default())
 }
 
 async fn get_settings(State(sh): S, call: Authorized) -> Answer {
     let result = Ok(sh.with_store(|store| crate::api::get_settings(store)));
-    call.answer(&sh, result, Vec::new())
+    call.answer(&sh, result, crate::ignored::Ignored::default())
 }
 
 async fn put_settings(State(sh): S, call: Authorized, body: Bytes) -> Answer {

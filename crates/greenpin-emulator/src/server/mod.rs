@@ -6,6 +6,7 @@
 //! connection itself: closing it without an answer, and truncating an answer's body.
 
 mod guard;
+mod slots;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -57,19 +58,10 @@ pub(crate) async fn serve(
 ) {
     let router = crate::routes::router(shared.clone());
     let mut conns = JoinSet::new();
-    // A connection holds a permit; past the cap, new connections wait in the listen
-    // backlog instead of starving the ones being served.
-    let permits = Arc::new(tokio::sync::Semaphore::new(
-        shared.limits.max_connections.max(1),
-    ));
+    // At most `max_connections` at once; at capacity the longest idle connection makes
+    // room for a new one (`slots`), so idle connections cannot starve new clients.
+    let slots = slots::Slots::new(shared.limits.max_connections);
     loop {
-        let permit = tokio::select! {
-            _ = &mut shutdown => break,
-            permit = permits.clone().acquire_owned() => match permit {
-                Ok(p) => p,
-                Err(_) => break,
-            },
-        };
         tokio::select! {
             _ = &mut shutdown => break,
             accepted = listener.accept() => {
@@ -81,18 +73,41 @@ pub(crate) async fn serve(
                         continue;
                     }
                 };
+                let admitted = tokio::select! {
+                    _ = &mut shutdown => break,
+                    slot = slots.admit() => slot,
+                };
+                let Some(slot) = admitted else { break };
                 let _ = stream.set_nodelay(true);
                 let router = router.clone();
                 let shared = shared.clone();
                 let header_timeout = shared.limits.header_timeout;
+                let slots = slots.clone();
                 conns.spawn(async move {
-                    let _permit = permit;
-                    let svc = service_fn(move |req| handle(req, peer, router.clone(), shared.clone()));
-                    let _ = http1::Builder::new()
+                    let conn = slot.conn.clone();
+                    let svc = service_fn(move |req| {
+                        let busy = conn.request(&slots);
+                        let response = handle(req, peer, router.clone(), shared.clone());
+                        async move {
+                            let response = response.await;
+                            drop(busy);
+                            response
+                        }
+                    });
+                    let serving = http1::Builder::new()
                         .timer(hyper_util::rt::TokioTimer::new())
                         .header_read_timeout(header_timeout)
-                        .serve_connection(TokioIo::new(stream), svc)
-                        .await;
+                        .serve_connection(TokioIo::new(stream), svc);
+                    tokio::pin!(serving);
+                    tokio::select! {
+                        _ = serving.as_mut() => {}
+                        () = slot.conn.asked_to_close() => {
+                            // Idle, and its slot wanted: close once any answer is out.
+                            serving.as_mut().graceful_shutdown();
+                            let _ = serving.await;
+                        }
+                    }
+                    drop(slot);
                 });
             }
         }

@@ -13,7 +13,7 @@ fn sample() -> (Store, Vec<Id>) {
         vault_retention_ms: 2 * 86_400_000,
     };
     let mut store = Store::new(Arc::new(Entropy::seeded(7)), capacity, None);
-    let mut ignored = Vec::new();
+    let mut ignored = crate::ignored::Ignored::default();
     crate::api::put_settings(
         &mut store,
         br#"{"deletion_time": 600, "max_deallocation_time": "-1"}"#,

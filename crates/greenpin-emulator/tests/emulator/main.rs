@@ -17,3 +17,4 @@ mod hostile;
 mod reset;
 mod test_api;
 mod vault;
+mod ways_in;
