@@ -118,6 +118,9 @@ pub(crate) fn ci() -> Result<(), String> {
         crate::public_api::public_api(false)
     });
     s.step("package", crate::package::package);
+    s.step("the emulator for other languages, installed fresh", || {
+        crate::dist::dist(true)
+    });
     s.step("codegen freshness", || {
         crate::codegen::codegen(true)
             .map(|_| format!("{} generator(s)", crate::codegen::GENERATORS.len()))

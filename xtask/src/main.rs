@@ -9,6 +9,7 @@
 //! | `cargo xtask codegen [--check]` | write, or check fresh, the generated files ([`codegen`]) |
 //! | `cargo xtask conformance [--mutations]` | schemathesis and logic checks against the emulator; with `--mutations`, proof that five known faults fail it ([`conformance`]) |
 //! | `cargo xtask mutants [--in-diff REF] [--shard K/N]` | mutation testing of the core and the emulator's logic ([`mutants`]) |
+//! | `cargo xtask dist [--check]` | the emulator as a static Linux binary, a Python wheel and an npm package in `target/dist/`; with `--check`, each installed fresh and its tests run ([`dist`]) |
 //! | `cargo xtask package` | package and verify the published crates ([`package`]) |
 //! | `cargo xtask public-api [--write]` | check, or rewrite, the public-API snapshots ([`public_api`]) |
 //! | `cargo xtask msrv` | check the workspace with its `rust-version` ([`toolchain`]) |
@@ -44,6 +45,8 @@ const USAGE: &str = "usage: cargo xtask <command>
                          schemathesis and logic checks against the emulator
   mutants [--in-diff REF] [--shard K/N]
                          mutation testing (cargo-mutants) of the core and the emulator
+  dist [--check]         the emulator's static binary, wheel and npm package into
+                         target/dist/ (--check: install each fresh and run its tests)
   package                package and verify the published crates
   public-api [--write]   check (or rewrite) the public-API snapshots
   msrv                   check with the declared rust-version
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
         }
         Some("conformance") => conformance::conformance(false).map(drop),
         Some("mutants") => mutants::mutants(&args[1..]).map(|n| eprintln!("mutants: {n}")),
+        Some("dist") => dist::dist(flag("--check")).map(|n| eprintln!("dist: {n}")),
         Some("package") => package::package().map(|n| eprintln!("package: {n}")),
         Some("circles") => circles::circles().map(|n| eprintln!("circles: {n}")),
         Some("deps") => deps::dependency_rules().map(|n| eprintln!("dependency rules: {n}")),

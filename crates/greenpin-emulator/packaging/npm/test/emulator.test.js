@@ -1,11 +1,12 @@
 'use strict';
 // The wrapper against a real emulator: one process for the file, reset before each test.
-// Run: GREENPIN_EMULATOR_BIN=/path/to/greenpin-emulator node --test test/
+// Run: GREENPIN_EMULATOR_BIN=/path/to/greenpin-emulator node --test test/ (here, the
+// package refers to itself by name; `cargo xtask dist --check` runs it where it is installed).
 // The tests run in order: the last one checks that what the earlier ones left is gone.
 
 const { before, after, beforeEach, test } = require('node:test');
 const assert = require('node:assert/strict');
-const { start } = require('..');
+const { start } = require('greenpin-emulator');
 
 // An allocation: A (7987686144) reaches B through VN 6292134471 with a 4-digit PIN, for 1 h.
 const ALLOCATION = {
