@@ -49,13 +49,19 @@ pub(crate) fn pin_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>
     #[serde(untagged)]
     enum Raw {
         Int(u64),
+        Float(f64),
         Str(String),
     }
-    match Option::<Raw>::deserialize(d).map_err(|_| {
-        serde::de::Error::custom("expected a PIN: a string of digits or a positive integer")
-    })? {
+    let bad =
+        || serde::de::Error::custom("expected a PIN: a string of digits or a positive integer");
+    match Option::<Raw>::deserialize(d).map_err(|_| bad())? {
         None => Ok(None),
         Some(Raw::Int(n)) => Ok(Some(n.to_string())),
+        // A whole number written as a float (`1234.0`) is an integer, as JSON Schema reads it.
+        Some(Raw::Float(f)) => whole(f)
+            .and_then(|n| u64::try_from(n).ok())
+            .map(|n| Some(n.to_string()))
+            .ok_or_else(bad),
         Some(Raw::Str(s)) => Ok(Some(s)),
     }
 }

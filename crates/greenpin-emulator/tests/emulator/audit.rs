@@ -13,6 +13,11 @@ fn a_pin_sent_as_a_json_integer_is_read_as_its_digits() {
         "a": {"numbers": ["7987686144"], "vns": ["6292134471"], "pin": 1234},
         "b": {"numbers": ["9956555625"]}}));
     assert_eq!(created["a"]["pin"], "1234");
+    // A whole number written as a float is that integer, as JSON Schema reads it.
+    let created = raw.create(json!({"transaction_id": "float-pin",
+        "a": {"numbers": ["7000000009"], "vns": ["6292134464"], "pin": 4321.0},
+        "b": {"numbers": ["7000000008"]}}));
+    assert_eq!(created["a"]["pin"], "4321");
     // A negative, fractional or oversized number is not a PIN, and says where.
     for bad in [json!(-5), json!(12.5), json!(12345678901_u64)] {
         let answer = raw.api(
