@@ -272,7 +272,7 @@ pub fn openapi_text() -> String {
     to_text(openapi())
 }
 
-/// The document narrowed for test generators ([`generators`]): never GreenPin's
+/// The document narrowed for test generators (see [`NUMBER_PATTERN`]): never GreenPin's
 /// description, never served.
 pub fn openapi_for_generators() -> Value {
     let mut doc = openapi();

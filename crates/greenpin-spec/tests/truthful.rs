@@ -271,3 +271,240 @@ fn the_copy_for_generators_is_narrower_and_says_so() {
     let served = include_str!("../../greenpin-emulator/openapi.json");
     assert_eq!(served, greenpin_spec::openapi_text());
 }
+
+/// A control's answer: (status, envelope).
+fn control(emu: &BlockingEmulator, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let request = ureq::http::Request::builder()
+        .method(method)
+        .uri(format!("{}{path}", emu.base_url()))
+        .header("content-type", "application/json");
+    let mut answer = agent
+        .run(
+            request
+                .body(body.map(|b| b.to_string()).unwrap_or_default())
+                .unwrap(),
+        )
+        .unwrap();
+    let status = answer.status().as_u16();
+    let text = answer
+        .body_mut()
+        .with_config()
+        .limit(64 << 20)
+        .read_to_string()
+        .unwrap();
+    (status, serde_json::from_str(&text).unwrap())
+}
+
+/// A loopback receiver that answers 200 and keeps each callback's content type and body.
+fn receiver() -> (
+    std::net::SocketAddr,
+    std::sync::mpsc::Receiver<(String, String)>,
+) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let (mut length, mut kind) = (0usize, String::new());
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                let lower = line.to_ascii_lowercase();
+                if let Some(v) = lower.strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+                if let Some(v) = lower.strip_prefix("content-type:") {
+                    kind = v.trim().to_owned();
+                }
+            }
+            let mut body = vec![0; length];
+            if reader.read_exact(&mut body).is_err() {
+                continue;
+            }
+            let mut stream = stream;
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+            let _ = tx.send((kind, String::from_utf8_lossy(&body).into_owned()));
+        }
+    });
+    (addr, rx)
+}
+
+/// The pointer of a control's 200 answer, or of a webhook's body of `kind`.
+fn control_answer(path: &str, method: &str) -> String {
+    answer(path, method, "200")
+}
+
+fn webhook(name: &str, content_type: &str) -> String {
+    format!(
+        "/webhooks/{name}/post/requestBody/content/{}/schema",
+        content_type.replace('/', "~1")
+    )
+}
+
+/// Every control's answer, and the callbacks the emulator sends in both encodings, are what
+/// the controls document (as the emulator serves it) says: the schemas of the state, of the
+/// callback records and of both payload encodings included.
+#[test]
+fn the_controls_answer_and_call_back_as_their_document_says() {
+    use greenpin_emulator::{CallbackEncoding, EmulatorConfig};
+    for encoding in [CallbackEncoding::Json, CallbackEncoding::Form] {
+        let (addr, delivered) = receiver();
+        let emu = BlockingEmulator::try_start(
+            EmulatorConfig::new()
+                .callback_encoding(encoding)
+                .seed(7)
+                .clock(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_767_225_600)),
+        )
+        .unwrap();
+        let (_, doc) = control(&emu, "GET", "/__emulator/controls.openapi.json", None);
+        let mut controls = Document::new(doc);
+        let check = |controls: &mut Document,
+                     method: &str,
+                     path: &str,
+                     schema_path: &str,
+                     body: Option<Value>| {
+            let (status, got) = control(&emu, method, path, body);
+            assert_eq!(status, 200, "{method} {path}: {got}");
+            controls
+                .check(
+                    &control_answer(schema_path, &method.to_ascii_lowercase()),
+                    &got,
+                )
+                .unwrap();
+        };
+        // An allocation with tags, a callback endpoint, a call, an expiry.
+        let settings = json!({"greenpin_call_complete_event_endpoint": format!("http://{addr}/hook"),
+            "tag_enabled": "true", "aparty_tag": "rider", "bparty_tag": "customer"});
+        assert_eq!(send(&emu, "PUT", "/settings", Some(&settings)).0, 200);
+        let create = json!({"transaction_id": "order-42",
+            "a": {"numbers": ["7987686144"], "vns": ["6292134471"]},
+            "b": {"numbers": ["9956555625"]}, "deallocation_policy": {"duration": "1h"}});
+        let (_, created) = send(&emu, "POST", "/greenpin", Some(&create));
+        let pin = created["data"]["a"]["pin"].as_str().unwrap().to_owned();
+        let call = json!({"from": "7000000001", "vn": "6292134471", "pin": pin,
+            "answer": "answered", "talk_secs": 30});
+        check(
+            &mut controls,
+            "POST",
+            "/__emulator/calls",
+            "/__emulator/calls",
+            Some(call),
+        );
+        let wrong = json!({"from": "7000000001", "vn": "6292134471", "pin": "0000"});
+        check(
+            &mut controls,
+            "POST",
+            "/__emulator/calls",
+            "/__emulator/calls",
+            Some(wrong),
+        );
+        check(
+            &mut controls,
+            "POST",
+            "/__emulator/clock/advance",
+            "/__emulator/clock/advance",
+            Some(json!({"seconds": 3601})),
+        );
+        // Three callbacks: the call, the call-attempt and the deallocation.
+        let mut bodies = Vec::new();
+        while bodies.len() < 3 {
+            bodies.push(
+                delivered
+                    .recv_timeout(std::time::Duration::from_secs(10))
+                    .expect("a callback was delivered"),
+            );
+        }
+        for (kind, body) in &bodies {
+            let (name, instance) = if kind.starts_with("application/json") {
+                let v: Value = serde_json::from_str(body).unwrap();
+                let name = if v.get("call_sid").is_some() {
+                    "callCompleted"
+                } else {
+                    "deallocation"
+                };
+                (name, v)
+            } else {
+                assert!(
+                    kind.starts_with("application/x-www-form-urlencoded"),
+                    "{kind}"
+                );
+                let fields: serde_json::Map<String, Value> =
+                    form_urlencoded::parse(body.as_bytes())
+                        .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+                        .collect();
+                let name = if fields.contains_key("call_sid") {
+                    "callCompleted"
+                } else {
+                    "deallocation"
+                };
+                (name, Value::Object(fields))
+            };
+            let content = kind.split(';').next().unwrap().trim();
+            controls.check(&webhook(name, content), &instance).unwrap();
+        }
+        for (path, schema) in [
+            ("/__emulator/health", "/__emulator/health"),
+            ("/__emulator/clock", "/__emulator/clock"),
+            ("/__emulator/stats", "/__emulator/stats"),
+            ("/__emulator/state", "/__emulator/state"),
+            ("/__emulator/requests", "/__emulator/requests"),
+            ("/__emulator/callbacks", "/__emulator/callbacks"),
+            ("/__emulator/faults", "/__emulator/faults"),
+            (
+                "/__emulator/callbacks/faults",
+                "/__emulator/callbacks/faults",
+            ),
+        ] {
+            check(&mut controls, "GET", path, schema, None);
+        }
+        let fault =
+            json!({"method": "PUT", "times": 2, "fault": {"kind": "status", "status": 503}});
+        check(
+            &mut controls,
+            "POST",
+            "/__emulator/faults",
+            "/__emulator/faults",
+            Some(fault),
+        );
+        check(
+            &mut controls,
+            "POST",
+            "/__emulator/callbacks/faults",
+            "/__emulator/callbacks/faults",
+            Some(json!({"fault": {"kind": "delay", "ms": 60000}})),
+        );
+        check(
+            &mut controls,
+            "POST",
+            "/__emulator/callbacks/1/redeliver",
+            "/__emulator/callbacks/{id}/redeliver",
+            None,
+        );
+        check(
+            &mut controls,
+            "DELETE",
+            "/__emulator/faults",
+            "/__emulator/faults",
+            None,
+        );
+        check(
+            &mut controls,
+            "POST",
+            "/__emulator/reset",
+            "/__emulator/reset",
+            Some(json!({"clock": "2026-06-01T09:00:00+05:30"})),
+        );
+        // Every answer above and every callback was checked: 16 answers, 3 callbacks, the
+        // API settings and create not counted (they are the API document's).
+        assert_eq!(controls.checked, 19, "{encoding:?}");
+    }
+}

@@ -204,6 +204,8 @@ impl Hub {
         r.redeliveries += 1;
         {
             r.status = CallbackStatus::Pending;
+            // Where it goes now: the account's endpoint, which may differ from the first time.
+            r.target = Some(shown_url(url));
             let note = match r.note.take() {
                 Some(n) => format!("{n}; then delivered again on request"),
                 None => "delivered again on request".to_owned(),

@@ -158,23 +158,24 @@ pub(crate) fn state(sh: &Shared, q: &StateQuery) -> Result<serde_json::Value, Fa
     if q.limit.is_some_and(|l| l > MAX_PAGE) {
         return Err(Failure::bad(format!("limit: at most {MAX_PAGE}")));
     }
-    let (allocations, routes, now, now_ms, mut settings) = {
+    let (allocations, routes, clock, mut settings) = {
         let mut store = lock(&sh.store);
         let (allocations, routes) = page(&mut store, q);
-        (
-            allocations,
-            routes,
-            store.now_text(),
-            store.now_ms(),
-            store.settings().clone(),
-        )
+        let now_ms = store.now_ms();
+        // As GET /__emulator/clock answers it.
+        let clock = serde_json::json!({
+            "now": store.now_text(),
+            "iso": store.iso_at(now_ms),
+            "now_ms": now_ms,
+        });
+        (allocations, routes, clock, store.settings().clone())
     };
     if let Some(url) = settings.greenpin_call_complete_event_endpoint.as_mut() {
         *url = crate::callbacks::target::shown_url(url);
     }
     Ok(serde_json::json!({
         "account": sh.account_sid.as_str(),
-        "clock": {"now": now, "now_ms": now_ms},
+        "clock": clock,
         "allocations": allocations,
         "routes": routes,
         "callbacks": sh.callbacks.recent(RECENT),

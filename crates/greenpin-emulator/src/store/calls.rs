@@ -341,6 +341,8 @@ impl Store {
         let other = if side == Side::A { &alloc.b } else { &alloc.a };
         let Some(to) = other.numbers.first().cloned() else {
             outcome.reason = Some(CallRefusal::NoOtherParty);
+            // The answer carries its callback's call_type.
+            outcome.call_type = CallType::Incomplete;
             self.finish(event, CallType::Incomplete, "failed", 0, 0);
             return Ok(outcome);
         };

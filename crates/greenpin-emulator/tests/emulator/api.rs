@@ -432,6 +432,16 @@ fn settings_get_put_and_drive_validation() {
             Some(greenpin_emulator::CallRefusal::NoOtherParty)
         )
     );
+    // The answer carries the call_type its callback carries.
+    let record = emu
+        .callbacks()
+        .into_iter()
+        .find(|c| c.payload["call_sid"] == call.call_sid.as_str())
+        .expect("its callback is recorded");
+    assert_eq!(
+        serde_json::to_value(call.call_type).unwrap(),
+        record.payload["call_type"]
+    );
 }
 
 #[test]

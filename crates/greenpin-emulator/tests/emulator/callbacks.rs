@@ -194,6 +194,32 @@ fn a_dropped_callback_is_recorded_and_never_sent_and_can_be_sent_again() {
 }
 
 #[test]
+fn a_callback_delivered_again_names_where_it_went() {
+    let (emu, raw) = setup();
+    allocation(&raw);
+    // No endpoint yet: recorded, not sent, and no target.
+    let first = call(&emu, CallSpec::new("7987686144", "6292134471").pin("123"));
+    assert_eq!(first.status, CallbackStatus::NotSent);
+    assert_eq!(first.target, None);
+    // Redelivered once an endpoint is set: the record names it.
+    let hook = Hook::ok();
+    hook.register(&raw);
+    raw.control(
+        "POST",
+        &format!("/callbacks/{}/redeliver", first.id),
+        Some(json!({})),
+    )
+    .expect_ok();
+    assert_eq!(hook.next().json()["call_sid"], first.call_sid().unwrap());
+    let again = emu
+        .wait_for_callback(|c| c.id == first.id && c.deliveries() == 1, WAIT)
+        .unwrap();
+    assert_eq!(again.status, CallbackStatus::Delivered);
+    let target = again.target.expect("the redelivery names its target");
+    assert!(target.starts_with("http://127.0.0.1:"), "{target}");
+}
+
+#[test]
 fn simulated_calls_end_the_ways_exotel_documents() {
     let (emu, raw) = setup();
     allocation(&raw);
