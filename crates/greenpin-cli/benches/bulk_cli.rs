@@ -242,6 +242,13 @@ fn main() {
         rate / capacity
     );
     assert_eq!(applied, rows as u64, "{summary}");
+    // The intent log: how many synced lines declared the rows before they were sent.
+    let text = std::fs::read_to_string(&results).unwrap_or_default();
+    let intents = text.lines().filter(|l| l.starts_with("{\"sent\":")).count();
+    println!(
+        "intent log: {intents} intent lines, each on the disk before its batches left, for {rows} rows; {} bytes of results",
+        text.len()
+    );
     // A resume of the finished run: every row is already done, and the applied rows of the
     // results file are held to be matched.
     let (secs, peak, summary) = run(&["--resume"]);

@@ -1,6 +1,7 @@
 //! What went wrong, and the exit code a script reads from it: 0 success · 2 usage or
 //! validation error (nothing was sent) · 3 the API answered with an error · 4 transport
-//! failure or timeout · 130 interrupted.
+//! failure or timeout · 5 a local failure during a run (its results could not be written:
+//! sending stopped) · 130 interrupted.
 
 use greenpin_core::{Error, ValidationError};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -19,6 +20,9 @@ pub(crate) enum Exit {
     Transport,
     /// Interrupted (Ctrl-C or SIGTERM).
     Interrupted,
+    /// A local failure mid-run (the results file could not be written): sending stopped.
+    /// Heaviest: what the run recorded is incomplete, whatever else happened.
+    Local,
 }
 
 impl Exit {
@@ -30,6 +34,7 @@ impl Exit {
             Exit::Api => 3,
             Exit::Transport => 4,
             Exit::Interrupted => 130,
+            Exit::Local => 5,
         }
     }
 
@@ -58,6 +63,7 @@ impl<'de> Deserialize<'de> for Exit {
             3 => Exit::Api,
             4 => Exit::Transport,
             130 => Exit::Interrupted,
+            5 => Exit::Local,
             other => {
                 return Err(serde::de::Error::custom(format!(
                     "{other} is not an exit code of greenpin"
@@ -74,6 +80,8 @@ pub(crate) enum CommandError {
     Usage(String),
     /// An SDK error.
     Sdk(Error),
+    /// A local failure once sending had begun (5): the results file could not be written.
+    Local(String),
 }
 
 impl From<Error> for CommandError {

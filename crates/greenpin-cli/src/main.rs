@@ -53,7 +53,7 @@ fn main() -> ExitCode {
             .with_target(false)
             .init();
     }
-    let json = cli.global.json;
+    let (json, verbose) = (cli.global.json, cli.global.verbose > 0);
     match run(cli) {
         Ok(exit) => ExitCode::from(exit.code()),
         Err(CommandError::Usage(message)) => {
@@ -65,6 +65,15 @@ fn main() -> ExitCode {
             }
             ExitCode::from(Exit::Usage.code())
         }
+        Err(CommandError::Local(message)) => {
+            crate::output::say!("greenpin: {}", output::printable(&message));
+            if json {
+                output::print_json(
+                    &serde_json::json!({"error": {"kind": "local", "message": message}}),
+                );
+            }
+            ExitCode::from(Exit::Local.code())
+        }
         Err(CommandError::Sdk(e)) => {
             crate::output::say!("greenpin: {}", output::printable(&e.to_string()));
             // The cause (a refused connection, a TLS error), once, below the summary.
@@ -72,6 +81,17 @@ fn main() -> ExitCode {
             while let Some(c) = cause {
                 crate::output::say!("  caused by: {}", output::printable(&c.to_string()));
                 cause = c.source();
+            }
+            // The line above quotes the service's message cut short; -v adds it whole
+            // (bounded), on a line of its own.
+            if verbose
+                && let Some(full) = output::full_message(&e)
+                && full.len() > greenpin_core::cut_message(full).len()
+            {
+                crate::output::say!(
+                    "  the service's message in full: {}",
+                    output::printable(&output::bounded(full))
+                );
             }
             if json {
                 output::print_json(&output::error_json(&e));

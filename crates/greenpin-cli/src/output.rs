@@ -299,12 +299,42 @@ pub(crate) fn error_json(e: &Error) -> Value {
     if let Error::Validation(v) = e {
         obj["field"] = json!(v.field());
     }
-    if let Error::Api(a) = e
-        && let Some(m) = &a.message
-    {
-        obj["api_message"] = json!(m);
+    if let Some(m) = full_message(e) {
+        obj["api_message"] = json!(bounded(m));
+        if m.len() > MAX_FULL_MESSAGE {
+            obj["api_message_bytes"] = json!(m.len());
+        }
     }
     json!({ "error": obj })
+}
+
+/// The most of a service's message `--json` and `-v` give (the one-line form is cut by
+/// `greenpin_core::cut_message` to a few hundred characters): whole up to 64 KiB.
+pub(crate) const MAX_FULL_MESSAGE: usize = 64 * 1024;
+
+/// The service's message of an API error, whole.
+pub(crate) fn full_message(e: &Error) -> Option<&str> {
+    match e {
+        Error::Api(a) => a.message.as_deref(),
+        _ => None,
+    }
+}
+
+/// `text` up to [`MAX_FULL_MESSAGE`] bytes (at a character boundary), saying what was left
+/// out.
+pub(crate) fn bounded(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.len() <= MAX_FULL_MESSAGE {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut end = MAX_FULL_MESSAGE;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    std::borrow::Cow::Owned(format!(
+        "{}… ({} more bytes)",
+        &text[..end],
+        text.len() - end
+    ))
 }
 
 /// `text` quoted for a POSIX shell, so a command printed for the user to copy runs exactly

@@ -3,10 +3,13 @@
 //! The file is read twice and never held: a first pass checks its structure, counts its
 //! rows and fingerprints it; the second feeds rows, a batch at a time, to a pool of
 //! workers that validate them (through the core, as every command does) and send them in
-//! bulk requests. Every row ends with an outcome — `applied`, `invalid` (refused before
+//! bulk requests. Before a batch leaves, `--results` records its rows as sent, on the disk
+//! ([`journal`]). Every row ends with an outcome — `applied`, `invalid` (refused before
 //! sending, with the reason), `failed` (the API or the network refused it) or `unknown`
-//! (the answer did not account for it) — written to `--results` as soon as it is known.
-//! `--resume` skips the rows that file records as applied, matched by content.
+//! (it may or may not have been applied) — written to `--results` as soon as it is known.
+//! `--resume` skips the rows that file records as applied, and those it records as unknown
+//! or as sent with no outcome (`--retry-unknown` sends those again), matched by content.
+//! When the results cannot be written, sending stops at once (exit 5).
 //!
 //! Concurrency adapts to the service ([`pace`]); the first Ctrl-C stops sending, waits for
 //! the requests in flight, records them and prints the summary (exit 130); a second one
@@ -15,15 +18,19 @@
 //! The rooms, in the order a row passes through them: [`input`] (the file, by format),
 //! [`reader`] (rows into batches, one queue a worker), [`worker`] (validate, send, match
 //! the answer), [`recorder`] (the results file and the terminal), [`summary`] (the counts
-//! and the exit code); [`outcome`] is what a row comes to, [`results`] the file a resume
-//! reads, [`pace`] the shared slowdown, [`signal`] Ctrl-C.
+//! and the exit code); [`outcome`] is what a row comes to, [`journal`] the results file as
+//! a run writes it, [`results`] the file as a resume reads it, [`settled`] what earlier
+//! runs did with each row, [`pace`] the shared slowdown, [`signal`] Ctrl-C and the file
+//! size limit.
 
 mod input;
+mod journal;
 mod outcome;
 mod pace;
 mod reader;
 mod recorder;
 mod results;
+mod settled;
 mod signal;
 mod summary;
 mod worker;
@@ -73,6 +80,11 @@ pub(crate) struct BulkArgs {
     /// Replace an existing --results file (without this, or --resume, it is refused).
     #[arg(long, requires = "results", conflicts_with = "resume")]
     overwrite: bool,
+    /// With --resume, send again the rows an earlier run may have applied: recorded
+    /// unknown, or sent with no outcome recorded. Only for updates that are safe to apply
+    /// twice (a pin_length without a pin generates a new PIN each time).
+    #[arg(long, requires = "resume")]
+    retry_unknown: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -107,8 +119,8 @@ impl Format {
 enum Msg {
     /// Outcomes to record.
     Outcomes(Vec<RowOutcome>),
-    /// Rows an earlier run applied.
-    AlreadyDone(u64),
+    /// Rows earlier runs applied, and rows they may have applied that are not sent again.
+    Earlier { applied: u64, unknown: u64 },
     /// The service asked to slow down.
     Slowdown {
         why: String,
@@ -127,12 +139,39 @@ fn progress_bar(rows: u64) -> Option<indicatif::ProgressBar> {
         let bar = indicatif::ProgressBar::new(rows);
         bar.set_style(
             indicatif::ProgressStyle::with_template(
-                "{bar:32} {pos}/{len} rows  {per_sec}  eta {eta}  {msg}",
+                "{bar:32} {pos}/{len} rows  {rate}  eta {eta}  {msg}",
             )
+            .map(|style| {
+                // Rows a second, whole: indicatif's own {per_sec} shows 244,565.1487/s.
+                style.with_key(
+                    "rate",
+                    |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{}/s", rate(state.per_sec()));
+                    },
+                )
+            })
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         bar
     })
+}
+
+/// A rate of rows as people read it: whole, with thousands separated (`244,565`).
+fn rate(per_sec: f64) -> String {
+    let whole = if per_sec.is_finite() && per_sec > 0.0 {
+        per_sec.round() as u64
+    } else {
+        0
+    };
+    let digits = whole.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
 }
 
 /// Attempts a batch gets in all: a bulk run keeps trying through the service's slowdowns
@@ -179,7 +218,7 @@ pub(crate) fn run(
 ) -> Result<Exit, CommandError> {
     let format = Format::of(&args);
     let survey = input::survey(&args.file, format)?;
-    let (results, mut applied) = match &args.results {
+    let (journal, mut settled) = match &args.results {
         Some(path) => {
             let mode = if args.resume {
                 Mode::Resume
@@ -188,10 +227,10 @@ pub(crate) fn run(
             } else {
                 Mode::Fresh
             };
-            let (file, applied) = results::open(path, &args.file, &survey, mode)?;
-            (Some(file), applied)
+            let (journal, settled) = results::open(path, &args.file, &survey, mode)?;
+            (Some(journal), settled)
         }
-        None => (None, results::Applied::default()),
+        None => (None, results::Settled::default()),
     };
     let rows = input::rows(&args.file, format)?;
     let stop = signal::stop_on_signal(args.results.is_some());
@@ -205,38 +244,66 @@ pub(crate) fn run(
         ..Summary::default()
     };
     let (queues, batches): (Vec<_>, Vec<_>) = (0..concurrency)
-        .map(|_| mpsc::sync_channel::<Vec<Row>>(1))
+        // Three batches a worker: the next ones are ready to be declared with the one it
+        // sends (worker::DECLARED_AHEAD).
+        .map(|_| mpsc::sync_channel::<Vec<Row>>(3))
         .unzip();
     let (tell, messages) = mpsc::sync_channel::<Msg>(4 * concurrency + 16);
     let record = std::thread::scope(|scope| {
         let reader_tell = tell.clone();
-        let (stop, applied) = (&stop, &mut applied);
-        scope.spawn(move || reader::read(rows, applied, batch, &queues, stop, &reader_tell));
+        let (stop, settled) = (&stop, &mut settled);
+        let retry_unknown = args.retry_unknown;
+        scope.spawn(move || {
+            reader::read(
+                rows,
+                settled,
+                retry_unknown,
+                batch,
+                &queues,
+                stop,
+                &reader_tell,
+            )
+        });
         for batches in batches {
             let work = worker::Work {
                 client,
                 pace: &pace,
+                journal: journal.as_ref(),
                 stop,
                 context: ValidationContext::new(country),
                 words: format.words(),
                 tell: tell.clone(),
             };
-            scope.spawn(move || work.run(batches.into_iter()));
+            scope.spawn(move || work.run(&batches));
         }
         drop(tell);
-        recorder::record(messages, results, progress.as_ref(), &pace, stop, summary)
+        recorder::record(
+            messages,
+            journal.as_ref(),
+            progress.as_ref(),
+            &pace,
+            stop,
+            summary,
+        )
     });
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
-    if let Some(failure) = record.fatal {
-        return Err(failure);
-    }
     let mut summary = record.summary;
     (summary.lowest_concurrency, summary.slowed_down) = pace.report();
-    summary.interrupted = stop.load(Ordering::Relaxed) && !record.halted;
+    summary.interrupted = stop.load(Ordering::Relaxed) && !record.halted && record.fatal.is_none();
     summary.settle();
+    // What was sent is summed up even when the run broke off: the user needs it most then.
     summary.print(json);
+    if let Some(failure) = record.fatal {
+        if matches!(failure, CommandError::Local(_)) {
+            crate::output::say!(
+                "greenpin: sending stopped: the results could not be recorded. {} rows not sent; rows sent whose outcome is not in the results file are reported unknown by --resume, and not sent again",
+                summary.not_sent
+            );
+        }
+        return Err(failure);
+    }
     if summary.interrupted {
         crate::output::say!(
             "greenpin: interrupted: {} rows not sent{}",
@@ -249,4 +316,17 @@ pub(crate) fn run(
         );
     }
     Ok(summary.exit(record.worst))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_rate_of_rows_is_whole_and_grouped() {
+        assert_eq!(super::rate(244_565.148_7), "244,565");
+        assert_eq!(super::rate(999.5), "1,000");
+        assert_eq!(super::rate(12.0), "12");
+        assert_eq!(super::rate(1_234_567.0), "1,234,567");
+        assert_eq!(super::rate(f64::NAN), "0");
+        assert_eq!(super::rate(-3.0), "0");
+    }
 }

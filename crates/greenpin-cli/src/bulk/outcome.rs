@@ -32,17 +32,15 @@ impl Outcome {
     }
 }
 
-/// Longest message a row's outcome keeps: a row's bad value, or a hostile service's answer,
-/// can be megabytes long, and the terminal and the results file need only enough to find it.
-const MAX_MESSAGE: usize = 500;
-
-/// A message cut to [`MAX_MESSAGE`] characters.
-pub(crate) fn brief(mut message: String) -> String {
-    if let Some((cut, _)) = message.char_indices().nth(MAX_MESSAGE) {
-        message.truncate(cut);
-        message.push_str("… (cut)");
+/// A message as a row's outcome keeps it: a row's bad value, or a hostile service's answer,
+/// can be megabytes long, and the terminal and the results file need only enough to find
+/// it. Cut by the one function that bounds a service's text everywhere
+/// ([`greenpin_core::cut_message`]).
+pub(crate) fn brief(message: String) -> String {
+    match greenpin_core::cut_message(&message) {
+        std::borrow::Cow::Borrowed(_) => message,
+        std::borrow::Cow::Owned(cut) => cut,
     }
-    message
 }
 
 /// One row's outcome: a line of the results file.
@@ -63,7 +61,7 @@ pub(crate) struct RowOutcome {
     /// API code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) code: Option<i64>,
-    /// Why not applied (at most 500 characters).
+    /// Why not applied (cut to a few hundred characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) message: Option<String>,
     /// For failed and unknown rows: 3 (API) or 4 (transport).
@@ -95,7 +93,7 @@ impl RowOutcome {
         }
     }
 
-    /// With a reason, cut to 500 characters.
+    /// With a reason, cut to a few hundred characters.
     pub(crate) fn because(mut self, message: impl Into<String>) -> Self {
         self.message = Some(brief(message.into()));
         self
@@ -107,11 +105,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn messages_are_cut_at_500_characters_on_a_character_boundary() {
+    fn messages_are_cut_by_the_core_s_one_rule_on_a_character_boundary() {
         let long = "é".repeat(600);
-        let cut = brief(long);
-        assert!(cut.ends_with("… (cut)"));
-        assert_eq!(cut.chars().count(), 500 + "… (cut)".chars().count());
+        let cut = brief(long.clone());
+        assert_eq!(cut, greenpin_core::cut_message(&long));
+        assert!(cut.ends_with("… (360 more characters)"), "{cut}");
         assert_eq!(brief("short".into()), "short");
     }
 }

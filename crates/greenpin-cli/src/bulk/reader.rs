@@ -2,7 +2,7 @@
 //! allocation goes to the same worker (sharded by its id), so two rows for one id are
 //! applied in the order the file gives them, never raced; and a batch never holds two rows
 //! of one allocation, since the service's answer need not keep the items' order and one
-//! id's two results could not be told apart. Queues hold one batch each, so memory does not
+//! id's two results could not be told apart. Queues hold three batches each, so memory does not
 //! grow with the file.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,7 +10,7 @@ use std::sync::mpsc::SyncSender;
 
 use super::Msg;
 use super::input::{Fnv, Row};
-use super::results::Applied;
+use super::results::{Earlier, Settled};
 use crate::exit::CommandError;
 
 /// A row's allocation id, hashed (FNV-1a): it picks the row's worker, and tells apart the
@@ -66,18 +66,19 @@ impl Filling {
 }
 
 /// Reads `rows` into batches of `batch` for the workers' queues, skipping those an earlier
-/// run applied; stops early when `stop` is set or the input breaks (told as `Msg::Fatal`).
-/// Says how many rows it skipped.
+/// run applied, and those it may have applied unless `retry_unknown`; stops early when
+/// `stop` is set or the input breaks (told as `Msg::Fatal`). Says how many rows it skipped.
 pub(super) fn read(
     rows: impl Iterator<Item = Result<Row, CommandError>>,
-    applied: &mut Applied,
+    settled: &mut Settled,
+    retry_unknown: bool,
     batch: usize,
     queues: &[SyncSender<Vec<Row>>],
     stop: &AtomicBool,
     tell: &SyncSender<Msg>,
 ) {
     let mut filling: Vec<Filling> = queues.iter().map(|_| Filling::new(batch)).collect();
-    let mut skipped = 0u64;
+    let (mut applied, mut unknown) = (0u64, 0u64);
     for row in rows {
         if stop.load(Ordering::Relaxed) {
             break;
@@ -89,9 +90,16 @@ pub(super) fn read(
                 return;
             }
         };
-        if applied.take(row.key) {
-            skipped += 1;
-            continue;
+        match settled.take(row.key) {
+            Some(Earlier::Applied) => {
+                applied += 1;
+                continue;
+            }
+            Some(Earlier::Unknown) if !retry_unknown => {
+                unknown += 1;
+                continue;
+            }
+            Some(Earlier::Unknown) | None => {}
         }
         let id = id_hash(&row);
         let shard = shard_of(id, queues.len());
@@ -109,5 +117,5 @@ pub(super) fn read(
             let _ = queue.send(batch_for.take(0));
         }
     }
-    let _ = tell.send(Msg::AlreadyDone(skipped));
+    let _ = tell.send(Msg::Earlier { applied, unknown });
 }

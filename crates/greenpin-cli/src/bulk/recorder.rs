@@ -8,9 +8,9 @@ use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
 use super::Msg;
+use super::journal::Journal;
 use super::outcome::Outcome;
 use super::pace::Pace;
-use super::results::Results;
 use super::summary::Summary;
 use crate::exit::{CommandError, Exit};
 
@@ -19,7 +19,8 @@ pub(super) struct Record {
     pub(super) summary: Summary,
     /// The worst exit a row's outcome means.
     pub(super) worst: Exit,
-    /// The input broke, or the results could not be written.
+    /// The input broke, or the results could not be written (by the recorder, or a
+    /// worker's intent).
     pub(super) fatal: Option<CommandError>,
     /// Credentials were refused: the run stopped on purpose, not by a signal.
     pub(super) halted: bool,
@@ -42,7 +43,7 @@ impl Say<'_> {
 /// Records every message until the workers and the reader are done.
 pub(super) fn record(
     messages: Receiver<Msg>,
-    mut results: Option<Results>,
+    results: Option<&Journal>,
     progress: Option<&indicatif::ProgressBar>,
     pace: &Pace,
     stop: &AtomicBool,
@@ -70,18 +71,19 @@ pub(super) fn record(
                 if let Some(bar) = progress {
                     bar.inc(outcomes.len() as u64);
                 }
-                if let Some(file) = results.as_mut()
-                    && let Err(e) = file.write(&mut outcomes)
+                if let Some(journal) = results
+                    && let Err(e) = journal.outcomes(&mut outcomes)
                 {
                     // Nothing more may be sent that could not be recorded.
                     stop.store(true, Ordering::Relaxed);
                     fatal.get_or_insert(e);
                 }
             }
-            Msg::AlreadyDone(n) => {
-                summary.already_done += n;
+            Msg::Earlier { applied, unknown } => {
+                summary.already_done += applied;
+                summary.unknown_earlier += unknown;
                 if let Some(bar) = progress {
-                    bar.inc(n);
+                    bar.inc(applied + unknown);
                 }
             }
             Msg::Slowdown { why, wait, change } => {

@@ -1,33 +1,40 @@
-//! The `--results` file: a header naming the input it belongs to, then one NDJSON line per
-//! row as soon as the row's outcome is known.
+//! The `--results` file: a header naming the input it belongs to, then the run's intent
+//! and outcome lines ([`journal`](super::journal) writes them).
 //!
 //! ```text
-//! {"greenpin_bulk_results":1,"input":"/data/rows.csv","fingerprint":"fnv1a64:…","rows":3}
-//! {"line":2,"key":"4f0c…","greenpin_id":"…","outcome":"applied","status":200}
+//! {"greenpin_bulk_results":2,"input":"/data/rows.csv","fingerprint":"fnv1a64:…","rows":3}
+//! {"sent":[[2,"4f0c…","…"]],"run":1}
+//! {"line":2,"key":"4f0c…","greenpin_id":"…","outcome":"applied","status":200,"run":1}
 //! ```
 //!
 //! `--resume` reads it back: rows recorded `applied` are skipped by their content key (an
-//! edited row has a new key and is sent), a file written for another input is refused, a
-//! damaged line is refused naming it, and a last line cut short by a crash is dropped.
+//! edited row has a new key and is sent); rows recorded `unknown`, and rows an intent names
+//! with no outcome after it (sent, then the run stopped), are `unknown` too, and skipped
+//! unless `--retry-unknown`; a withdrawal line takes back an intent's rows that were not
+//! sent after all. A file written for another input is refused, a damaged line is
+//! refused naming it, and a last line cut short by a crash is dropped. Files of format 1
+//! (no intents) are read as before.
 //!
 //! The file is never reached through a symbolic link (a link, even a dangling one, is
 //! refused, and the file opened is checked to be the one the path names), `--overwrite`
 //! replaces only a results file, and the run holds an exclusive lock on it: a second run on
 //! the same file is refused while the first runs.
 
-use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use super::input::{RowKey, Survey};
+use super::journal::{INTENT_PREFIX, Intent, Journal, WITHDRAWN_PREFIX, Withdrawn};
 use super::outcome::{Outcome, RowOutcome};
+use super::settled::Open;
+pub(crate) use super::settled::{Earlier, Settled};
 use crate::exit::CommandError;
 
-/// The results format's version, in the header.
-const VERSION: u32 = 1;
+/// The results format's version, in the header: 2 adds intent lines.
+const VERSION: u32 = 2;
 
 /// The first line of a results file.
 #[derive(Debug, Serialize, Deserialize)]
@@ -39,76 +46,6 @@ struct Header {
     fingerprint: String,
     /// Rows in the input when the run started.
     rows: u64,
-}
-
-/// Rows earlier runs applied, by content key, with how many times each (a file may hold
-/// the same row twice).
-///
-/// Only an allocation's *latest* applied rows count: a row applied in run 1 (pin 4441),
-/// changed and applied in run 2 (4442), then changed back, is sent again in run 3 — its
-/// key is that of run 1, which run 2 superseded. Allocations are told apart by a 32-bit
-/// hash of their id: a collision can only make a row be sent again, never skipped.
-#[derive(Debug, Default)]
-pub(crate) struct Applied {
-    keys: HashMap<RowKey, (u32, u32, u32)>,
-    latest: HashMap<u32, u32>,
-}
-
-fn id_hash(id: Option<&str>) -> u32 {
-    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
-    BuildHasherDefault::<DefaultHasher>::default().hash_one(id) as u32
-}
-
-impl Applied {
-    fn record(&mut self, key: RowKey, id: Option<&str>, run: u32) {
-        let id = id_hash(id);
-        let latest = self.latest.entry(id).or_insert(run);
-        *latest = (*latest).max(run);
-        let entry = self.keys.entry(key).or_insert((0, run, id));
-        if entry.1 == run {
-            entry.0 += 1;
-        } else if run > entry.1 {
-            *entry = (1, run, id);
-        }
-    }
-
-    /// Whether a row with this key was applied by an earlier run and not superseded; each
-    /// recorded row answers yes once.
-    pub(crate) fn take(&mut self, key: RowKey) -> bool {
-        match self.keys.get_mut(&key) {
-            Some((n, run, id)) if *n > 0 && self.latest.get(id) == Some(run) => {
-                *n -= 1;
-                true
-            }
-            _ => false,
-        }
-    }
-}
-
-/// The open results file.
-pub(crate) struct Results {
-    out: BufWriter<File>,
-    path: PathBuf,
-    run: u32,
-}
-
-impl Results {
-    /// Appends outcomes and flushes them, so what is on disk is what was learnt.
-    pub(crate) fn write(&mut self, outcomes: &mut [RowOutcome]) -> Result<(), CommandError> {
-        let fail = |e: std::io::Error| {
-            CommandError::Usage(format!(
-                "--results: cannot write {}: {e}",
-                self.path.display()
-            ))
-        };
-        for o in outcomes {
-            o.run = self.run;
-            serde_json::to_writer(&mut self.out, &*o)
-                .map_err(|e| fail(std::io::Error::other(e)))?;
-            self.out.write_all(b"\n").map_err(fail)?;
-        }
-        self.out.flush().map_err(fail)
-    }
 }
 
 fn usage(path: &Path, what: impl std::fmt::Display) -> CommandError {
@@ -151,13 +88,13 @@ pub(crate) enum Mode {
 }
 
 /// Opens `path` for the run over `input`: refuses the input file itself, refuses to
-/// replace results unless told, and on resume reads what the earlier run applied.
+/// replace results unless told, and on resume reads what the earlier runs settled.
 pub(crate) fn open(
     path: &Path,
     input: &Path,
     survey: &Survey,
     mode: Mode,
-) -> Result<(Results, Applied), CommandError> {
+) -> Result<(Journal, Settled), CommandError> {
     if same_file(input, path) {
         return Err(usage(
             path,
@@ -169,7 +106,7 @@ pub(crate) fn open(
         .map_err(|e| CommandError::Usage(format!("cannot read {}: {e}", input.display())))?;
     let mut file = open_locked(path)?;
     let holds_results = file.metadata().map_err(|e| usage(path, e))?.len() > 0;
-    let mut applied = Applied::default();
+    let mut settled = Settled::default();
     let mut runs = 0;
     match (mode, holds_results) {
         (Mode::Fresh, true) => {
@@ -179,7 +116,7 @@ pub(crate) fn open(
             ));
         }
         (Mode::Resume, true) => {
-            let keep = read_applied(path, &file, &input_abs, survey, &mut applied, &mut runs)?;
+            let keep = read_settled(path, &file, &input_abs, survey, &mut settled, &mut runs)?;
             // A last line cut short (the run was killed mid-write) is dropped, so appended
             // lines start on a line of their own.
             file.set_len(keep).map_err(|e| usage(path, e))?;
@@ -205,16 +142,11 @@ pub(crate) fn open(
             file.write_all(&line).map_err(|e| usage(path, e))?;
         }
     }
-    Ok((
-        Results {
-            out: BufWriter::new(file),
-            path: path.to_owned(),
-            run: runs
-                .checked_add(1)
-                .ok_or_else(|| usage(path, "records too many runs to add another"))?,
-        },
-        applied,
-    ))
+    let run = runs
+        .checked_add(1)
+        .ok_or_else(|| usage(path, "records too many runs to add another"))?;
+    let journal = Journal::new(file, path, run).map_err(|e| usage(path, e))?;
+    Ok((journal, settled))
 }
 
 /// Opens (or creates) the results file for reading and writing, without following a
@@ -294,19 +226,20 @@ fn starts_with_header(file: &File) -> bool {
     serde_json::from_slice::<Header>(&first).is_ok()
 }
 
-/// Reads an earlier run's results; returns the length of its complete lines.
-fn read_applied(
+/// Reads the earlier runs' results into `settled`; returns the length of its complete lines.
+fn read_settled(
     path: &Path,
     file: &File,
     input: &Path,
     survey: &Survey,
-    applied: &mut Applied,
+    settled: &mut Settled,
     runs: &mut u32,
 ) -> Result<u64, CommandError> {
     let mut reader = BufReader::new(file);
     let mut buf = Vec::new();
     let mut kept = 0u64;
     let mut line_no = 0u64;
+    let mut open = Open::default();
     loop {
         buf.clear();
         let n = reader
@@ -324,7 +257,7 @@ fn read_applied(
             let header: Header = serde_json::from_slice(&buf).map_err(|_| {
                 usage(path, "is not a results file of greenpin bulk-update (line 1 is not its header); name another file")
             })?;
-            if header.greenpin_bulk_results != VERSION {
+            if !(1..=VERSION).contains(&header.greenpin_bulk_results) {
                 return Err(usage(
                     path,
                     format_args!(
@@ -344,23 +277,38 @@ fn read_applied(
                     ),
                 ));
             }
+        } else if buf.starts_with(INTENT_PREFIX) {
+            let intent: Intent =
+                serde_json::from_slice(&buf).map_err(|e| damaged(path, line_no, &e))?;
+            *runs = (*runs).max(intent.run);
+            for (_, key, id) in &intent.sent {
+                open.sent(row_key(path, line_no, key)?, intent.run, id);
+            }
+        } else if buf.starts_with(WITHDRAWN_PREFIX) {
+            let back: Withdrawn =
+                serde_json::from_slice(&buf).map_err(|e| damaged(path, line_no, &e))?;
+            for (_, key, _) in &back.withdrawn {
+                open.settled(row_key(path, line_no, key)?, back.run);
+            }
         } else if !buf.iter().all(u8::is_ascii_whitespace) {
-            let o: RowOutcome = serde_json::from_slice(&buf).map_err(|e| {
-                usage(path, format_args!("line {line_no} is not a result ({e}); the file is damaged: move it aside, or use --overwrite to start again"))
-            })?;
-            let key = o.key.parse::<RowKey>().map_err(|_| {
-                usage(
-                    path,
-                    format_args!("line {line_no}: key {:?} is not a row key", o.key),
-                )
-            })?;
+            let o: RowOutcome =
+                serde_json::from_slice(&buf).map_err(|e| damaged(path, line_no, &e))?;
+            let key = row_key(path, line_no, &o.key)?;
             *runs = (*runs).max(o.run);
-            if o.outcome == Outcome::Applied {
-                applied.record(key, o.greenpin_id.as_deref(), o.run);
+            open.settled(key, o.run);
+            match o.outcome {
+                Outcome::Applied => {
+                    settled.record(key, o.greenpin_id.as_deref(), o.run, Earlier::Applied)
+                }
+                Outcome::Unknown => {
+                    settled.record(key, o.greenpin_id.as_deref(), o.run, Earlier::Unknown)
+                }
+                Outcome::Invalid | Outcome::Failed => {}
             }
         }
         kept += n as u64;
     }
+    open.into_unknown(settled);
     if line_no == 0 || kept == 0 {
         return Err(usage(
             path,
@@ -368,4 +316,104 @@ fn read_applied(
         ));
     }
     Ok(kept)
+}
+
+fn damaged(path: &Path, line_no: u64, e: &serde_json::Error) -> CommandError {
+    usage(
+        path,
+        format_args!(
+            "line {line_no} is not a result ({e}); the file is damaged: move it aside, or use --overwrite to start again"
+        ),
+    )
+}
+
+fn row_key(path: &Path, line_no: u64, key: &str) -> Result<RowKey, CommandError> {
+    key.parse::<RowKey>().map_err(|_| {
+        usage(
+            path,
+            format_args!("line {line_no}: key {key:?} is not a row key"),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reads `lines` (after a header for `input`) as a resume does.
+    fn settled(lines: &[String]) -> Settled {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("greenpin-results-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (input, results) = (dir.join("rows.ndjson"), dir.join("results.ndjson"));
+        std::fs::write(&input, "{}\n").unwrap();
+        let survey = Survey {
+            rows: 1,
+            fingerprint: "fnv1a64:0".into(),
+        };
+        let header = serde_json::to_string(&Header {
+            greenpin_bulk_results: VERSION,
+            input: input.clone(),
+            fingerprint: survey.fingerprint.clone(),
+            rows: 1,
+        })
+        .unwrap();
+        let text: String = std::iter::once(header)
+            .chain(lines.iter().cloned())
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(&results, text).unwrap();
+        let file = File::open(&results).unwrap();
+        let mut settled = Settled::default();
+        let mut runs = 0;
+        read_settled(&results, &file, &input, &survey, &mut settled, &mut runs).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        settled
+    }
+
+    fn outcome(key: u64, outcome: &str) -> String {
+        format!(
+            r#"{{"line":{key},"key":"{}","greenpin_id":"g-{key}","outcome":"{outcome}","run":1}}"#,
+            RowKey(key)
+        )
+    }
+
+    #[test]
+    fn a_row_sent_with_no_outcome_is_unknown_and_a_withdrawn_one_is_not() {
+        let intent = |keys: &[u64]| {
+            String::from_utf8(crate::bulk::journal::intent_line(
+                keys.iter().map(|k| (*k, RowKey(*k), "g-1")),
+                1,
+            ))
+            .unwrap()
+            .trim_end()
+            .to_owned()
+        };
+        let mut s = settled(&[
+            intent(&[2, 3, 4, 5]),
+            outcome(2, "applied"),
+            outcome(3, "failed"),
+            format!(r#"{{"withdrawn":[[5,"{}","g-1"]],"run":1}}"#, RowKey(5)),
+        ]);
+        assert_eq!(s.take(RowKey(2)), Some(Earlier::Applied));
+        assert_eq!(s.take(RowKey(3)), None, "failed: sent again");
+        assert_eq!(
+            s.take(RowKey(4)),
+            Some(Earlier::Unknown),
+            "sent, never settled"
+        );
+        assert_eq!(s.take(RowKey(4)), None, "each recorded row answers once");
+        assert_eq!(s.take(RowKey(5)), None, "withdrawn: never sent");
+    }
+
+    #[test]
+    fn a_row_recorded_unknown_stays_unknown_until_a_later_run_settles_it() {
+        let mut s = settled(&[outcome(7, "unknown")]);
+        assert_eq!(s.take(RowKey(7)), Some(Earlier::Unknown));
+        let later = r#"{"line":7,"key":"KEY","greenpin_id":"g-7","outcome":"applied","run":2}"#
+            .replace("KEY", &RowKey(7).to_string());
+        let mut s = settled(&[outcome(7, "unknown"), later]);
+        assert_eq!(s.take(RowKey(7)), Some(Earlier::Applied));
+    }
 }

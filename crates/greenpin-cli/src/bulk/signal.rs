@@ -2,6 +2,10 @@
 //! (no more requests; those in flight are waited for and recorded); a second exits at once
 //! with 130, saying what that leaves. A thread reads the signals, so nothing runs in a
 //! signal handler but signal-hook's own.
+//!
+//! SIGXFSZ (the results file reached the process's file size limit, `ulimit -f`) is caught
+//! too, and nothing more: the write then fails with "File too large", which the run reports
+//! as a local failure (exit 5) with its summary, instead of being killed by the signal.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,7 +17,11 @@ use crate::exit::Exit;
 pub(super) fn stop_on_signal(recording: bool) -> Arc<AtomicBool> {
     let stop = Arc::new(AtomicBool::new(false));
     #[cfg(unix)]
-    let signals = [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM];
+    let signals = [
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGXFSZ,
+    ];
     #[cfg(not(unix))]
     let signals = [signal_hook::consts::SIGINT];
     let Ok(mut incoming) = signal_hook::iterator::Signals::new(signals) else {
@@ -21,16 +29,21 @@ pub(super) fn stop_on_signal(recording: bool) -> Arc<AtomicBool> {
     };
     let flag = stop.clone();
     std::thread::spawn(move || {
-        for _ in incoming.forever() {
+        for signal in incoming.forever() {
+            #[cfg(unix)]
+            if signal == signal_hook::consts::SIGXFSZ {
+                continue;
+            }
+            let _ = signal;
             if !flag.swap(true, Ordering::SeqCst) {
                 crate::output::say!(
                     "greenpin: stopping: no more requests; waiting for those in flight (Ctrl-C again to exit now)"
                 );
             } else {
                 crate::output::say!(
-                    "greenpin: exiting now: requests in flight are not recorded{}",
+                    "greenpin: exiting now: the outcomes of requests in flight are not recorded{}",
                     if recording {
-                        "; a resume will send them again"
+                        "; a resume reports their rows unknown and does not send them again"
                     } else {
                         ""
                     }

@@ -14,7 +14,11 @@ pub(super) struct Summary {
     pub(super) failed: u64,
     /// Rows the service's answer did not account for: not known to be applied.
     pub(super) unknown: u64,
+    /// Rows an earlier run applied: not sent again.
     pub(super) already_done: u64,
+    /// Rows an earlier run may have applied (recorded unknown, or sent with no outcome):
+    /// not sent again without `--retry-unknown`.
+    pub(super) unknown_earlier: u64,
     /// Rows not sent because the run was interrupted.
     pub(super) not_sent: u64,
     /// Answers that asked the run to slow down (429, 503, ...).
@@ -37,7 +41,12 @@ impl Summary {
     /// Rows given no outcome: the run stopped before sending them.
     pub(super) fn settle(&mut self) {
         self.not_sent = self.rows.saturating_sub(
-            self.applied + self.invalid + self.failed + self.unknown + self.already_done,
+            self.applied
+                + self.invalid
+                + self.failed
+                + self.unknown
+                + self.already_done
+                + self.unknown_earlier,
         );
     }
 
@@ -48,13 +57,21 @@ impl Summary {
             return;
         }
         crate::output::out!(
-            "{} rows: {} applied, {} invalid, {} failed, {} unknown, {} already done{}",
+            "{} rows: {} applied, {} invalid, {} failed, {} unknown, {} already done{}{}",
             self.rows,
             self.applied,
             self.invalid,
             self.failed,
             self.unknown,
             self.already_done,
+            if self.unknown_earlier > 0 {
+                format!(
+                    ", {} unknown from an earlier run (not sent again; --retry-unknown sends them)",
+                    self.unknown_earlier
+                )
+            } else {
+                String::new()
+            },
             if self.not_sent > 0 {
                 format!(", {} not sent", self.not_sent)
             } else {
@@ -70,9 +87,14 @@ impl Summary {
         }
     }
 
-    /// The exit code: 130 interrupted, else the worst failure, else 2 when rows were
-    /// invalid, else 0.
+    /// The exit code: 130 interrupted, else the worst failure (3 when rows an earlier run
+    /// may have applied were left unknown), else 2 when rows were invalid, else 0.
     pub(super) fn exit(&self, worst: Exit) -> Exit {
+        let worst = if self.unknown_earlier > 0 {
+            worst.max(Exit::Api)
+        } else {
+            worst
+        };
         if self.interrupted {
             Exit::Interrupted
         } else if worst > Exit::Success {

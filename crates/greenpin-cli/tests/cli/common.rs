@@ -299,6 +299,47 @@ pub(crate) fn read_results(path: &Path) -> Vec<Value> {
         .collect()
 }
 
+/// The greenpin ids a results file's intents name whose rows have no outcome recorded in
+/// the same run: sent, and never settled.
+pub(crate) fn sent_unsettled(path: &Path) -> std::collections::HashSet<String> {
+    let lines: Vec<Value> = std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .collect();
+    let mut open = std::collections::HashMap::<(String, u64), u32>::new();
+    for line in &lines {
+        let run = line["run"].as_u64().unwrap_or(0);
+        if let Some(sent) = line["sent"].as_array() {
+            for row in sent {
+                *open
+                    .entry((row[1].as_str().unwrap().to_owned(), run))
+                    .or_default() += 1;
+            }
+        } else if let Some(key) = line["key"].as_str()
+            && let Some(n) = open.get_mut(&(key.to_owned(), run))
+        {
+            *n = n.saturating_sub(1);
+        }
+    }
+    let ids: std::collections::HashMap<String, String> = lines
+        .iter()
+        .filter_map(|l| l["sent"].as_array())
+        .flatten()
+        .map(|r| {
+            // Each row an intent names: [line, key, greenpin_id].
+            (
+                r[1].as_str().unwrap().to_owned(),
+                r[2].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    open.into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|((key, _), _)| ids[&key].clone())
+        .collect()
+}
+
 /// A one-shot loopback server that answers every request with `status` and `body`.
 pub(crate) fn answering(status: u16, body: impl Into<String>) -> String {
     let body: String = body.into();

@@ -4,7 +4,10 @@
 mod bulk;
 mod commands;
 mod common;
+#[cfg(target_os = "linux")]
+mod durable;
 mod https;
 #[cfg(target_os = "linux")]
 mod memory;
+mod messages;
 mod real_account;
