@@ -92,6 +92,10 @@ pub(crate) enum Command {
     /// Receive GreenPin's callbacks locally and print each as it arrives.
     #[cfg(feature = "listen")]
     Listen(crate::listen::ListenArgs),
+    /// Play one scenario against the account and an emulator (or --candidate), and report
+    /// every field in which their answers differ.
+    #[cfg(feature = "demo")]
+    Drift(crate::drift::DriftArgs),
     /// Walk the whole lifecycle against an emulator started in-process.
     #[cfg(feature = "demo")]
     Demo {

@@ -1,7 +1,7 @@
 //! What went wrong, and the exit code a script reads from it: 0 success · 2 usage or
 //! validation error (nothing was sent) · 3 the API answered with an error · 4 transport
 //! failure or timeout · 5 a local failure during a run (its results could not be written:
-//! sending stopped) · 130 interrupted.
+//! sending stopped) · 6 `greenpin drift` found differences · 130 interrupted.
 
 use greenpin_core::{Error, ValidationError};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -20,6 +20,8 @@ pub(crate) enum Exit {
     Transport,
     /// Interrupted (Ctrl-C or SIGTERM).
     Interrupted,
+    /// `greenpin drift` found the two services answering differently (6).
+    Drift,
     /// A local failure mid-run (the results file could not be written): sending stopped.
     /// Heaviest: what the run recorded is incomplete, whatever else happened.
     Local,
@@ -35,6 +37,7 @@ impl Exit {
             Exit::Transport => 4,
             Exit::Interrupted => 130,
             Exit::Local => 5,
+            Exit::Drift => 6,
         }
     }
 
@@ -64,6 +67,7 @@ impl<'de> Deserialize<'de> for Exit {
             4 => Exit::Transport,
             130 => Exit::Interrupted,
             5 => Exit::Local,
+            6 => Exit::Drift,
             other => {
                 return Err(serde::de::Error::custom(format!(
                     "{other} is not an exit code of greenpin"

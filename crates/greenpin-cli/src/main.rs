@@ -7,6 +7,8 @@ mod args;
 mod bulk;
 #[cfg(feature = "demo")]
 mod demo;
+#[cfg(feature = "demo")]
+mod drift;
 mod exit;
 #[cfg(feature = "listen")]
 mod listen;
@@ -112,6 +114,8 @@ fn run(cli: Cli) -> Result<Exit, CommandError> {
         }
         #[cfg(feature = "demo")]
         Command::Demo { keep } => demo::run(g.json, keep),
+        #[cfg(feature = "demo")]
+        Command::Drift(args) => drift::run(builder(g)?, args, g.json),
         #[cfg(feature = "listen")]
         Command::Listen(args) => listen::run(|| client(g), country(g)?, args, g.json),
         Command::Get { id } => {

@@ -32,6 +32,7 @@ pub struct EmulatorConfig {
     pub(crate) callback_encoding: CallbackEncoding,
     pub(crate) transaction_id_spelling: TransactionIdSpelling,
     pub(crate) callback_targets: Vec<SocketAddr>,
+    pub(crate) hosts: Vec<String>,
     pub(crate) seed: Option<u64>,
     pub(crate) clock: Option<std::time::SystemTime>,
 }
@@ -167,6 +168,7 @@ impl EmulatorConfig {
             callback_encoding: CallbackEncoding::Json,
             transaction_id_spelling: TransactionIdSpelling::Table,
             callback_targets: Vec::new(),
+            hosts: Vec::new(),
             seed: None,
             clock: None,
         }
@@ -189,6 +191,19 @@ impl EmulatorConfig {
     /// with some, it delivers only to them (never to itself).
     pub fn allow_callback_target(mut self, target: SocketAddr) -> Self {
         self.callback_targets.push(target);
+        self
+    }
+
+    /// Answers requests from this machine that name the emulator `host` (a name a local
+    /// reverse proxy or TLS front uses, or one in `/etc/hosts`) besides the loopback names.
+    /// Without it such a request is refused (403, code 8): a web page whose name was made to
+    /// resolve to 127.0.0.1 must not reach the emulator. Allow only names you control.
+    ///
+    /// ```
+    /// let c = greenpin_emulator::EmulatorConfig::new().allow_host("greenpin.test");
+    /// ```
+    pub fn allow_host(mut self, host: impl Into<String>) -> Self {
+        self.hosts.push(host.into().to_ascii_lowercase());
         self
     }
 

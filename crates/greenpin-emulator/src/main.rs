@@ -100,6 +100,11 @@ struct Args {
     /// none.
     #[arg(long, value_name = "HOST:PORT")]
     allow_callback_target: Vec<SocketAddr>,
+    /// A host name this machine's clients may call the emulator by, besides 127.0.0.1,
+    /// localhost and [::1] (a local reverse proxy's or TLS front's name; repeatable). Others
+    /// are refused, so that no web page can reach the emulator by DNS rebinding.
+    #[arg(long, value_name = "NAME")]
+    allow_host: Vec<String>,
     /// Makes generated ids and PINs repeat from run to run (the same requests in the same
     /// order get the same answers).
     #[arg(long)]
@@ -138,6 +143,9 @@ async fn main() -> ExitCode {
         .account_sid(args.account_sid)
         .api_key(args.api_key)
         .api_token(args.api_token);
+    for host in args.allow_host {
+        config = config.allow_host(host);
+    }
     for target in args.allow_callback_target {
         config = config.allow_callback_target(target);
     }

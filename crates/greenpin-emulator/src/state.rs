@@ -26,6 +26,8 @@ pub(crate) struct Shared {
     pub(crate) request_ids: Entropy,
     pub(crate) stats: Mutex<Stats>,
     pub(crate) limits: crate::Limits,
+    /// Host names this machine's clients may use besides loopback's (`allow_host`).
+    pub(crate) hosts: Vec<String>,
     /// What a fresh store is made of: its ids and PINs, its capacity, and where its clock
     /// starts (for a reset).
     pub(crate) fresh: Fresh,

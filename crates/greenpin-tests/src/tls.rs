@@ -12,8 +12,12 @@ use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::net::{TcpListener, TcpStream};
 
-/// A certificate authority made for one test, and a server certificate for `127.0.0.1` and
-/// `localhost` it signed.
+/// A name that is not this machine's, for a service a test reaches through
+/// [`ConnectProxy`]: `https://greenpin.test` is a remote service to a client.
+pub const REMOTE_NAME: &str = "greenpin.test";
+
+/// A certificate authority made for one test, and a server certificate for `127.0.0.1`,
+/// `localhost` and [`REMOTE_NAME`] it signed.
 pub struct TestCa {
     /// The authority's certificate, PEM: what a client must trust.
     pub ca_pem: String,
@@ -32,10 +36,14 @@ impl TestCa {
         let ca_pem = ca.self_signed(&ca_key).expect("CA certificate").pem();
         let issuer = Issuer::new(ca, ca_key);
         let server_key = KeyPair::generate().expect("server key");
-        let server = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
-            .expect("server params")
-            .signed_by(&server_key, &issuer)
-            .expect("server certificate");
+        let server = CertificateParams::new(vec![
+            "127.0.0.1".to_owned(),
+            "localhost".to_owned(),
+            REMOTE_NAME.to_owned(),
+        ])
+        .expect("server params")
+        .signed_by(&server_key, &issuer)
+        .expect("server certificate");
         TestCa {
             ca_pem,
             server_der: server.der().clone(),
@@ -62,6 +70,8 @@ impl Default for TestCa {
 pub struct TlsFront {
     /// `https://127.0.0.1:PORT`.
     pub base_url: String,
+    /// Where it listens.
+    pub addr: SocketAddr,
     runtime: Option<tokio::runtime::Runtime>,
 }
 
@@ -87,7 +97,8 @@ impl TlsFront {
         let listener = runtime
             .block_on(TcpListener::bind("127.0.0.1:0"))
             .expect("bind a loopback port");
-        let port = listener.local_addr().expect("address").port();
+        let addr = listener.local_addr().expect("address");
+        let port = addr.port();
         runtime.spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
                 let acceptor = acceptor.clone();
@@ -105,6 +116,7 @@ impl TlsFront {
         });
         TlsFront {
             base_url: format!("https://127.0.0.1:{port}"),
+            addr,
             runtime: Some(runtime),
         }
     }
@@ -115,5 +127,73 @@ impl Drop for TlsFront {
         if let Some(rt) = self.runtime.take() {
             rt.shutdown_background();
         }
+    }
+}
+
+/// An HTTP proxy on loopback that answers every `CONNECT` by tunnelling to `target` (a
+/// [`TlsFront`], say), whatever host it names: with `HTTPS_PROXY` pointing at it, a client
+/// reaches `https://greenpin.test` — a service that is not on this machine, as far as the
+/// client can tell — and the test's server answers. It counts the tunnels it opened.
+pub struct ConnectProxy {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    tunnels: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl ConnectProxy {
+    /// Starts the proxy; it runs until the test process ends.
+    pub fn start(target: SocketAddr) -> ConnectProxy {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let tunnels = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = tunnels.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let counted = counted.clone();
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(client.try_clone().expect("clone"));
+                    let mut first = String::new();
+                    if reader.read_line(&mut first).is_err() || !first.starts_with("CONNECT ") {
+                        return;
+                    }
+                    loop {
+                        let mut line = String::new();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                            break;
+                        }
+                    }
+                    let Ok(server) = std::net::TcpStream::connect(target) else {
+                        return;
+                    };
+                    let mut client = client;
+                    if client
+                        .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                        .is_err()
+                    {
+                        return;
+                    }
+                    counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let (mut up_from, mut up_to) = (
+                        client.try_clone().expect("clone"),
+                        server.try_clone().expect("clone"),
+                    );
+                    let upward = std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut up_from, &mut up_to);
+                        let _ = up_to.shutdown(std::net::Shutdown::Write);
+                    });
+                    let (mut down_from, mut down_to) = (server, client);
+                    let _ = std::io::copy(&mut down_from, &mut down_to);
+                    let _ = down_to.shutdown(std::net::Shutdown::Write);
+                    let _ = upward.join();
+                });
+            }
+        });
+        ConnectProxy { url, tunnels }
+    }
+
+    /// Tunnels opened so far.
+    pub fn tunnels(&self) -> usize {
+        self.tunnels.load(std::sync::atomic::Ordering::SeqCst)
     }
 }

@@ -4,6 +4,8 @@
 mod bulk;
 mod commands;
 mod common;
+#[cfg(feature = "demo")]
+mod drift;
 #[cfg(target_os = "linux")]
 mod durable;
 mod https;

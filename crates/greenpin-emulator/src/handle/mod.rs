@@ -84,6 +84,7 @@ impl Running {
             request_ids,
             stats: Mutex::default(),
             limits,
+            hosts: config.hosts.clone(),
             fresh: crate::state::Fresh {
                 entropy,
                 capacity,

@@ -17,6 +17,7 @@ pub(crate) fn check(
     parts: &http::request::Parts,
     peer: SocketAddr,
     is_control: bool,
+    hosts: &[String],
 ) -> Option<Failure> {
     // `::ffff:127.0.0.1` (a dual-stack listener's view of an IPv4 client) is loopback too.
     let local_peer = peer.ip().to_canonical().is_loopback();
@@ -26,7 +27,7 @@ pub(crate) fn check(
             "the /__emulator controls answer loopback clients only",
         ));
     }
-    if local_peer && !names_loopback(parts) {
+    if local_peer && !names_loopback(parts, hosts) {
         return Some(Failure::new(
             ErrorCode::NotPermitted,
             "from this machine, name the emulator by a loopback host (127.0.0.1, localhost or [::1])",
@@ -43,8 +44,9 @@ pub(crate) fn check(
 /// to resolve to 127.0.0.1 (DNS rebinding) sends its own name: from this machine, such a
 /// request is refused — API and controls alike — so that no web page can use the
 /// emulator's public default credentials or make it send callbacks. Clients on other
-/// machines (a container network, say) may use any name.
-fn names_loopback(parts: &http::request::Parts) -> bool {
+/// machines (a container network, say) may use any name; so may this machine's clients
+/// the names the emulator was told to allow (`allow_host`).
+fn names_loopback(parts: &http::request::Parts, hosts: &[String]) -> bool {
     let Some(h) = parts
         .headers
         .get(header::HOST)
@@ -57,7 +59,8 @@ fn names_loopback(parts: &http::request::Parts) -> bool {
         _ => h,
     };
     let name = name.trim_start_matches('[').trim_end_matches(']');
-    name.eq_ignore_ascii_case("localhost")
+    hosts.iter().any(|h| h.eq_ignore_ascii_case(name))
+        || name.eq_ignore_ascii_case("localhost")
         || name
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.to_canonical().is_loopback())

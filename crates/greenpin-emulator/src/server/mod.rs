@@ -159,7 +159,7 @@ async fn handle(
     let ignored = IgnoredFields::default();
     parts.extensions.insert(ignored.clone());
     let is_control = parts.uri.path().starts_with("/__emulator");
-    if let Some(f) = guard::check(&parts, peer, is_control) {
+    if let Some(f) = guard::check(&parts, peer, is_control, &shared.hosts) {
         return Ok(refusal(&shared, &method, f));
     }
     let body = tokio::time::timeout(shared.limits.body_timeout, read_body(body))

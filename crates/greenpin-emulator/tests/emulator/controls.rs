@@ -677,3 +677,29 @@ fn a_pin_given_for_a_party_whose_pin_is_off_is_said_to_be_ignored() {
         "b.pin (bparty_pin_enabled is off)"
     );
 }
+
+#[test]
+fn a_host_name_allowed_by_the_user_is_answered_from_this_machine_and_others_are_not() {
+    let emu = greenpin_emulator::BlockingEmulator::try_start(
+        greenpin_emulator::EmulatorConfig::new().allow_host("Greenpin.Test"),
+    )
+    .unwrap();
+    let raw = Raw::new(&emu);
+    let path = format!("/v1/tenants/{}/settings", emu.account_sid());
+    let auth = raw.auth.clone();
+    let named = |host: &str| {
+        raw.send(
+            "GET",
+            &path,
+            &[("host", host), ("authorization", auth.as_str())],
+            None,
+        )
+        .status
+    };
+    // The name the user allowed (in any case, with or without a port) is answered.
+    assert_eq!(named("greenpin.test"), 200);
+    assert_eq!(named("GREENPIN.TEST:443"), 200);
+    // Any other name is still refused: the rebinding guard stands.
+    assert_eq!(named("evil.example"), 403);
+    assert_eq!(named("greenpin.test.evil.example"), 403);
+}
