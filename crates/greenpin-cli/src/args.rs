@@ -75,8 +75,10 @@ pub(crate) enum Command {
     /// Apply one update per row of a CSV or NDJSON file.
     #[command(
         after_help = "Exit: 0 every row applied · 2 some rows invalid (the valid ones were sent) · \
-3 the API refused some rows · 4 some requests got no answer · 130 interrupted (--resume finishes). \
---timeout bounds each row: its requests, and the waits the service asks for between them."
+3 the API refused some rows, or some are unknown (they may have been applied) · 4 some requests \
+got no answer · 5 the results could not be written (sending stopped; --resume continues) · \
+130 interrupted (--resume finishes). --timeout bounds each row: its requests, and the waits \
+the service asks for between them."
     )]
     BulkUpdate(bulk::BulkArgs),
     /// Read or change the account settings (`greenpin settings` alone shows them).

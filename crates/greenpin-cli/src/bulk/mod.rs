@@ -119,16 +119,24 @@ impl Format {
 enum Msg {
     /// Outcomes to record.
     Outcomes(Vec<RowOutcome>),
-    /// Rows earlier runs applied, and rows they may have applied that are not sent again.
-    Earlier { applied: u64, unknown: u64 },
+    /// Rows earlier runs applied, rows they may have applied that are not sent again, and
+    /// applied rows sent again after an earlier row of their allocation.
+    Earlier {
+        applied: u64,
+        unknown: u64,
+        resent: u64,
+    },
     /// The service asked to slow down.
     Slowdown {
         why: String,
         wait: Duration,
         change: Option<pace::Slowdown>,
     },
-    /// The input cannot be read on.
+    /// The input cannot be read on, or the results cannot be written.
     Fatal(CommandError),
+    /// Lines of rows an intent declared that were not sent, and whose withdrawal could not
+    /// be written (a resume reads them as unknown).
+    Unwithdrawn(Vec<u64>),
     /// Nothing more can succeed (the credentials were refused): stop sending.
     Halt(String),
 }
@@ -218,6 +226,9 @@ pub(crate) fn run(
 ) -> Result<Exit, CommandError> {
     let format = Format::of(&args);
     let survey = input::survey(&args.file, format)?;
+    // Before the results file is written at all: a file size limit must fail a write
+    // (SIGXFSZ caught), not kill the command mid-header.
+    let stop = signal::stop_on_signal(args.results.is_some());
     let (journal, mut settled) = match &args.results {
         Some(path) => {
             let mode = if args.resume {
@@ -233,7 +244,6 @@ pub(crate) fn run(
         None => (None, results::Settled::default()),
     };
     let rows = input::rows(&args.file, format)?;
-    let stop = signal::stop_on_signal(args.results.is_some());
     let progress = progress_bar(survey.rows);
     let concurrency = usize::from(args.concurrency);
     let batch = usize::from(args.batch_size).min(MAX_BATCH);
@@ -294,15 +304,24 @@ pub(crate) fn run(
     summary.interrupted = stop.load(Ordering::Relaxed) && !record.halted && record.fatal.is_none();
     summary.settle();
     // What was sent is summed up even when the run broke off: the user needs it most then.
-    summary.print(json);
-    if let Some(failure) = record.fatal {
-        if matches!(failure, CommandError::Local(_)) {
-            crate::output::say!(
-                "greenpin: sending stopped: the results could not be recorded. {} rows not sent; rows sent whose outcome is not in the results file are reported unknown by --resume, and not sent again",
-                summary.not_sent
-            );
+    // A local failure is part of the summary (one JSON document under --json).
+    let local = match record.fatal {
+        Some(CommandError::Local(why)) => Some(why),
+        Some(other) => {
+            summary.print(json, None);
+            return Err(other);
         }
-        return Err(failure);
+        None => None,
+    };
+    summary.print(json, local.as_deref());
+    if let Some(why) = local {
+        crate::output::say!("greenpin: {}", crate::output::printable(&why));
+        crate::output::say!(
+            "greenpin: sending stopped: the results could not be recorded. {} rows not sent; rows sent whose outcome is not in the results file are reported unknown by --resume, and not sent again",
+            summary.not_sent
+        );
+        record.unrecorded.say();
+        return Ok(Exit::Local);
     }
     if summary.interrupted {
         crate::output::say!(

@@ -5,6 +5,7 @@
 //! id's two results could not be told apart. Queues hold three batches each, so memory does not
 //! grow with the file.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::SyncSender;
 
@@ -67,7 +68,9 @@ impl Filling {
 
 /// Reads `rows` into batches of `batch` for the workers' queues, skipping those an earlier
 /// run applied, and those it may have applied unless `retry_unknown`; stops early when
-/// `stop` is set or the input breaks (told as `Msg::Fatal`). Says how many rows it skipped.
+/// `stop` is set or the input breaks (told as `Msg::Fatal`). Says how many rows it skipped,
+/// and how many applied rows it sends again: once a row of an allocation an earlier run
+/// touched is sent, that allocation's later rows follow it again, in the file's order.
 pub(super) fn read(
     rows: impl Iterator<Item = Result<Row, CommandError>>,
     settled: &mut Settled,
@@ -78,7 +81,10 @@ pub(super) fn read(
     tell: &SyncSender<Msg>,
 ) {
     let mut filling: Vec<Filling> = queues.iter().map(|_| Filling::new(batch)).collect();
-    let (mut applied, mut unknown) = (0u64, 0u64);
+    let (mut applied, mut unknown, mut resent) = (0u64, 0u64, 0u64);
+    // Allocations an earlier run touched with a row sent again now: their later rows are
+    // sent after it too, so that the file's order holds (the later row wins).
+    let mut reopened: HashSet<u64> = HashSet::new();
     for row in rows {
         if stop.load(Ordering::Relaxed) {
             break;
@@ -90,7 +96,10 @@ pub(super) fn read(
                 return;
             }
         };
+        let id = id_hash(&row);
+        let reopen = id.is_some_and(|id| reopened.contains(&id));
         match settled.take(row.key) {
+            Some(Earlier::Applied) if reopen => resent += 1,
             Some(Earlier::Applied) => {
                 applied += 1;
                 continue;
@@ -101,7 +110,12 @@ pub(super) fn read(
             }
             Some(Earlier::Unknown) | None => {}
         }
-        let id = id_hash(&row);
+        if let (Some(id), Some(name)) = (id, row.greenpin_id())
+            && !reopen
+            && settled.knows(name)
+        {
+            reopened.insert(id);
+        }
         let shard = shard_of(id, queues.len());
         let batch_for = &mut filling[shard];
         if !batch_for.admits(id) && queues[shard].send(batch_for.take(batch)).is_err() {
@@ -117,5 +131,9 @@ pub(super) fn read(
             let _ = queue.send(batch_for.take(0));
         }
     }
-    let _ = tell.send(Msg::Earlier { applied, unknown });
+    let _ = tell.send(Msg::Earlier {
+        applied,
+        unknown,
+        resent,
+    });
 }

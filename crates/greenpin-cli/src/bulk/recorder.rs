@@ -24,6 +24,58 @@ pub(super) struct Record {
     pub(super) fatal: Option<CommandError>,
     /// Credentials were refused: the run stopped on purpose, not by a signal.
     pub(super) halted: bool,
+    /// What the results file could not take once writing it failed.
+    pub(super) unrecorded: Unrecorded,
+}
+
+/// Outcomes learnt after the results file failed, and declared rows that were not sent:
+/// a resume reads all of them as unknown, so the user is told which are which.
+#[derive(Default)]
+pub(super) struct Unrecorded {
+    /// Lines of rows the service applied.
+    applied: Vec<u64>,
+    /// Lines of rows with another outcome (failed, unknown, invalid).
+    other: Vec<u64>,
+    /// Lines of rows declared and not sent.
+    not_sent: Vec<u64>,
+}
+
+/// Lines listed at most, for each kind.
+const LISTED: usize = 20;
+
+impl Unrecorded {
+    fn lines(lines: &[u64]) -> String {
+        let mut text: Vec<String> = lines.iter().take(LISTED).map(u64::to_string).collect();
+        if lines.len() > LISTED {
+            text.push(format!("and {} more", lines.len() - LISTED));
+        }
+        text.join(", ")
+    }
+
+    /// Tells the user, on stderr, which rows a resume will call unknown and what they are.
+    pub(super) fn say(&self) {
+        if !self.applied.is_empty() {
+            crate::output::say!(
+                "greenpin: {} rows were applied but their outcome is not in the results file (a resume reports them unknown; do not send them again): lines {}",
+                self.applied.len(),
+                Self::lines(&self.applied)
+            );
+        }
+        if !self.other.is_empty() {
+            crate::output::say!(
+                "greenpin: {} rows were sent and not applied, or may have been, and their outcome is not in the results file: lines {}",
+                self.other.len(),
+                Self::lines(&self.other)
+            );
+        }
+        if !self.not_sent.is_empty() {
+            crate::output::say!(
+                "greenpin: {} rows were declared about to be sent but were not sent (a resume reports them unknown; they are safe to send): lines {}",
+                self.not_sent.len(),
+                Self::lines(&self.not_sent)
+            );
+        }
+    }
 }
 
 /// Where lines for the user go: above the progress bar when there is one. Everything said
@@ -53,6 +105,7 @@ pub(super) fn record(
     let mut worst = Exit::Success;
     let mut fatal: Option<CommandError> = None;
     let mut halted = false;
+    let mut unrecorded = Unrecorded::default();
     for msg in messages {
         match msg {
             Msg::Outcomes(mut outcomes) => {
@@ -77,11 +130,22 @@ pub(super) fn record(
                     // Nothing more may be sent that could not be recorded.
                     stop.store(true, Ordering::Relaxed);
                     fatal.get_or_insert(e);
+                    for o in &outcomes {
+                        match o.outcome {
+                            Outcome::Applied => unrecorded.applied.push(o.line),
+                            _ => unrecorded.other.push(o.line),
+                        }
+                    }
                 }
             }
-            Msg::Earlier { applied, unknown } => {
+            Msg::Earlier {
+                applied,
+                unknown,
+                resent,
+            } => {
                 summary.already_done += applied;
                 summary.unknown_earlier += unknown;
+                summary.resent_for_order += resent;
                 if let Some(bar) = progress {
                     bar.inc(applied + unknown);
                 }
@@ -106,6 +170,7 @@ pub(super) fn record(
                 halted = true;
                 stop.store(true, Ordering::Relaxed);
             }
+            Msg::Unwithdrawn(lines) => unrecorded.not_sent.extend(lines),
             Msg::Fatal(failure) => {
                 stop.store(true, Ordering::Relaxed);
                 fatal.get_or_insert(failure);
@@ -117,5 +182,6 @@ pub(super) fn record(
         worst,
         fatal,
         halted,
+        unrecorded,
     }
 }

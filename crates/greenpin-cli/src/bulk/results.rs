@@ -139,7 +139,11 @@ pub(crate) fn open(
             };
             let mut line = serde_json::to_vec(&header).map_err(|e| usage(path, e))?;
             line.push(b'\n');
-            file.write_all(&line).map_err(|e| usage(path, e))?;
+            // A write that fails here is a local failure (a full disk, a size limit), like
+            // one later in the run: nothing has been sent.
+            file.write_all(&line).map_err(|e| {
+                CommandError::Local(format!("--results: cannot write {}: {e}", path.display()))
+            })?;
         }
     }
     let run = runs
@@ -216,14 +220,19 @@ fn open_locked(path: &Path) -> Result<File, CommandError> {
     }
 }
 
-/// Whether the file's first line is a results header.
+/// Whether the file's first line is a results header, or the start of one cut short (a
+/// run stopped by a full disk or a size limit while writing it: `--overwrite` may replace
+/// that too).
 fn starts_with_header(file: &File) -> bool {
     let mut first = Vec::new();
     let mut reader = BufReader::new(file).take(64 * 1024);
     if reader.read_until(b'\n', &mut first).is_err() {
         return false;
     }
-    serde_json::from_slice::<Header>(&first).is_ok()
+    let cut_short = first.last() != Some(&b'\n')
+        && b"{\"greenpin_bulk_results\":".starts_with(&first[..first.len().min(25)])
+        && first.len() < 4096;
+    cut_short || serde_json::from_slice::<Header>(&first).is_ok()
 }
 
 /// Reads the earlier runs' results into `settled`; returns the length of its complete lines.
@@ -281,8 +290,8 @@ fn read_settled(
             let intent: Intent =
                 serde_json::from_slice(&buf).map_err(|e| damaged(path, line_no, &e))?;
             *runs = (*runs).max(intent.run);
-            for (_, key, id) in &intent.sent {
-                open.sent(row_key(path, line_no, key)?, intent.run, id);
+            for (line, key, id) in &intent.sent {
+                open.sent(row_key(path, line_no, key)?, intent.run, *line, id);
             }
         } else if buf.starts_with(WITHDRAWN_PREFIX) {
             let back: Withdrawn =
@@ -296,14 +305,14 @@ fn read_settled(
             let key = row_key(path, line_no, &o.key)?;
             *runs = (*runs).max(o.run);
             open.settled(key, o.run);
-            match o.outcome {
-                Outcome::Applied => {
-                    settled.record(key, o.greenpin_id.as_deref(), o.run, Earlier::Applied)
-                }
-                Outcome::Unknown => {
-                    settled.record(key, o.greenpin_id.as_deref(), o.run, Earlier::Unknown)
-                }
-                Outcome::Invalid | Outcome::Failed => {}
+            let earlier = match o.outcome {
+                Outcome::Applied => Some(Earlier::Applied),
+                Outcome::Unknown => Some(Earlier::Unknown),
+                Outcome::Invalid | Outcome::Failed => None,
+            };
+            if let Some(earlier) = earlier {
+                let id = super::settled::id_hash(o.greenpin_id.as_deref());
+                settled.record(key, id, o.line, o.run, earlier);
             }
         }
         kept += n as u64;

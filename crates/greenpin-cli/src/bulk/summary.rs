@@ -19,6 +19,9 @@ pub(super) struct Summary {
     /// Rows an earlier run may have applied (recorded unknown, or sent with no outcome):
     /// not sent again without `--retry-unknown`.
     pub(super) unknown_earlier: u64,
+    /// Of the rows sent, those an earlier run applied, sent again after an earlier row of
+    /// their allocation so that the file's order holds.
+    pub(super) resent_for_order: u64,
     /// Rows not sent because the run was interrupted.
     pub(super) not_sent: u64,
     /// Answers that asked the run to slow down (429, 503, ...).
@@ -50,10 +53,15 @@ impl Summary {
         );
     }
 
-    /// Prints the counts: a line for people, or one JSON object.
-    pub(super) fn print(&self, json: bool) {
+    /// Prints the counts: a line for people, or one JSON object (with the local failure
+    /// that stopped the run, when one did, as its `error`).
+    pub(super) fn print(&self, json: bool, failure: Option<&str>) {
         if json {
-            crate::output::print_json(&serde_json::to_value(self).unwrap_or_default());
+            let mut v = serde_json::to_value(self).unwrap_or_default();
+            if let Some(why) = failure {
+                v["error"] = serde_json::json!({"kind": "local", "message": why});
+            }
+            crate::output::print_json(&v);
             return;
         }
         crate::output::out!(
@@ -78,6 +86,12 @@ impl Summary {
                 String::new()
             }
         );
+        if self.resent_for_order > 0 {
+            crate::output::out!(
+                "{} applied rows were sent again after an earlier row of their allocation, so that the later row wins",
+                self.resent_for_order
+            );
+        }
         if self.slowed_down > 0 {
             crate::output::out!(
                 "the service asked to slow down or could not be reached {} times; concurrency went down to {}",

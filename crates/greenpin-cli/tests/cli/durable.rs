@@ -223,3 +223,125 @@ fn after_a_sigkill_at_any_moment_a_resume_sends_no_row_twice() {
     );
     println!("{killed_mid_run} of 20 runs killed mid-run; {unknown_seen} rows left unknown in all");
 }
+
+#[test]
+fn resumes_of_two_rows_for_one_allocation_settle_on_the_later_row_and_then_send_nothing() {
+    let e = env();
+    let id = e.allocations("two", 1).remove(0);
+    // The first row asks for a new PIN and one-way; the second, later, two-way.
+    let input = e.rows(
+        "two.ndjson",
+        [
+            format!(r#"{{"greenpin_id":"{id}","a":{{"pin_length":4}},"usage":"oneway"}}"#),
+            format!(r#"{{"greenpin_id":"{id}","usage":"twoway"}}"#),
+        ],
+    );
+    let results = e.dir.join("two-results.ndjson");
+    // The first request is refused: row 1 fails, row 2 (in a batch of its own) applies.
+    e.emu
+        .add_fault(
+            greenpin_emulator::FaultRule::new(greenpin_emulator::Fault::status(409))
+                .method("PUT")
+                .times(1),
+        )
+        .unwrap();
+    let out = e.bulk(&input).results(&results).run();
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    // The resume sends the failed row, then the later row again, so that it still wins.
+    e.emu.clear_requests();
+    let out = e.bulk(&input).json().resume(&results).run();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let last = summary(&out);
+    assert_eq!(
+        (last["applied"].as_u64(), last["resent_for_order"].as_u64()),
+        (Some(2), Some(1)),
+        "{last}"
+    );
+    assert_eq!(e.bulk_items_sent().len(), 2);
+    assert_eq!(e.sdk.get(&id).unwrap().usage, greenpin_core::Usage::Twoway);
+    // Further resumes find everything done: nothing is sent, whatever their number.
+    for _ in 0..3 {
+        e.emu.clear_requests();
+        let out = e.bulk(&input).json().resume(&results).run();
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        assert_eq!(summary(&out)["already_done"], 2);
+        assert!(
+            e.bulk_items_sent().is_empty(),
+            "a resume sent {:?}",
+            e.bulk_items_sent()
+        );
+    }
+}
+
+#[test]
+fn rows_of_one_allocation_applied_in_two_runs_are_not_sent_again() {
+    let e = env();
+    let id = e.allocations("split", 1).remove(0);
+    let input = e.rows(
+        "split.ndjson",
+        [
+            format!(r#"{{"greenpin_id":"{id}","a":{{"pin_length":4}}}}"#),
+            format!(r#"{{"greenpin_id":"{id}","usage":"oneway"}}"#),
+        ],
+    );
+    let results = e.dir.join("split-results.ndjson");
+    // Run 1 applies the first row only: the second is refused (a 409 for its request).
+    e.emu
+        .add_fault(
+            greenpin_emulator::FaultRule::new(greenpin_emulator::Fault::Delay { ms: 0 })
+                .method("PUT")
+                .times(1),
+        )
+        .unwrap();
+    e.emu
+        .add_fault(
+            greenpin_emulator::FaultRule::new(greenpin_emulator::Fault::status(409))
+                .method("PUT")
+                .times(1),
+        )
+        .unwrap();
+    assert_eq!(code(&e.bulk(&input).results(&results).run()), 3);
+    // Run 2 applies the second. Then nothing is ever sent again: the first row, applied in
+    // an earlier run than the second, is not stale.
+    assert_eq!(code(&e.bulk(&input).resume(&results).run()), 0);
+    let pin = e.sdk.get(&id).unwrap().a.pin;
+    for _ in 0..3 {
+        e.emu.clear_requests();
+        assert_eq!(code(&e.bulk(&input).resume(&results).run()), 0);
+        assert!(
+            e.bulk_items_sent().is_empty(),
+            "a resume sent {:?}",
+            e.bulk_items_sent()
+        );
+    }
+    assert_eq!(
+        e.sdk.get(&id).unwrap().a.pin,
+        pin,
+        "the PIN was generated again"
+    );
+}
+
+#[test]
+fn a_size_limit_within_the_header_is_a_local_failure_and_overwrite_starts_again() {
+    let e = env();
+    let ids = e.allocations("head", 5);
+    let input = input(&e, "head.ndjson", &ids);
+    let results = e.dir.join("head-results.ndjson");
+    for limit in [0, 1, 50] {
+        let _ = std::fs::remove_file(&results);
+        let out = limited(&e, &input, &results, limit);
+        // Not killed by SIGXFSZ (exit 153): a local failure, its error one JSON document.
+        assert_eq!(code(&out), 5, "limit {limit}: {}", stderr(&out));
+        let docs: Vec<Value> = serde_json::Deserializer::from_slice(&out.stdout)
+            .into_iter::<Value>()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(docs.len(), 1, "{}", stdout(&out));
+        assert_eq!(docs[0]["error"]["kind"], "local", "{}", docs[0]);
+    }
+    assert!(e.bulk_items_sent().is_empty());
+    // The header cut short is a results file --overwrite may replace.
+    let out = e.bulk(&input).results(&results).args(["--overwrite"]).run();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(outcomes(&results).len(), 5);
+}

@@ -214,7 +214,7 @@ impl<'a, O: Operation> Call<'a, O> {
     /// The wait before a retry, when the policy, the deadline and the budget all allow one.
     fn retry_wait(&mut self, error: &Error) -> Option<Duration> {
         let outcome = error.outcome()?;
-        let idempotency = self.op.kind().idempotency();
+        let idempotency = self.op.idempotency();
         let Decision::Retry(wait) =
             self.config
                 .retry

@@ -139,6 +139,12 @@ impl<S: Borrow<UpdateSpec>> Operation for UpdateAllocation<S> {
     fn body(&self, ctx: &ValidationContext) -> Result<Option<Vec<u8>>, ValidationError> {
         Ok(Some(to_json(&self.spec.borrow().validate(ctx)?)))
     }
+    fn idempotency(&self) -> crate::retry::Idempotency {
+        let spec = self.spec.borrow();
+        super::idempotency_of([spec.a.as_ref(), spec.b.as_ref()], |p| {
+            p.pin_length.is_some() && p.pin.is_none()
+        })
+    }
 }
 
 /// Deallocate now: `DELETE /greenpin/{greenpin_id}`. The allocation goes to the vault and

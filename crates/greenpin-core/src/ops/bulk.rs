@@ -56,6 +56,12 @@ impl<S: Borrow<BulkSpec>> Operation for BulkUpdate<S> {
     fn body(&self, ctx: &ValidationContext) -> Result<Option<Vec<u8>>, ValidationError> {
         Ok(Some(to_json(&self.spec.borrow().validate(ctx)?)))
     }
+    fn idempotency(&self) -> crate::retry::Idempotency {
+        let items = self.spec.borrow().greenpins.iter().flatten();
+        super::idempotency_of(items.flat_map(|i| [i.a.as_ref(), i.b.as_ref()]), |p| {
+            p.pin_length.is_some() && p.pin.is_none()
+        })
+    }
 }
 
 /// A bulk update of items already validated one by one (each by
@@ -112,6 +118,13 @@ impl Operation for ValidatedBulkUpdate {
         Ok(Some(to_json(&Body {
             greenpins: &self.items,
         })))
+    }
+    fn idempotency(&self) -> crate::retry::Idempotency {
+        let parties = self
+            .items
+            .iter()
+            .flat_map(|i| [i.fields.a.as_ref(), i.fields.b.as_ref()]);
+        super::idempotency_of(parties, |p| p.pin_length.is_some() && p.pin.is_none())
     }
 }
 

@@ -119,6 +119,16 @@ pub trait Operation {
     /// The validated JSON body, for operations that send one.
     fn body(&self, ctx: &ValidationContext) -> Result<Option<Vec<u8>>, ValidationError>;
 
+    /// Whether sending it twice changes nothing more than sending it once, which decides
+    /// what the client may retry: its kind's ([`OperationKind::idempotency`]), except that
+    /// an update asking the service to generate a PIN (a `pin_length` without a `pin`) is
+    /// not idempotent — each application makes a new PIN, and a rider told the first one
+    /// would hold a stale one. Such an update is sent again only when the first attempt
+    /// provably never reached the service.
+    fn idempotency(&self) -> crate::retry::Idempotency {
+        self.kind().idempotency()
+    }
+
     /// Validates, then builds the request. Nothing invalid is ever built.
     fn build_request(&self, ctx: &ApiContext) -> Result<Request<Vec<u8>>, Error> {
         let body = self.body(&ctx.validation())?;
@@ -135,6 +145,18 @@ pub trait Operation {
             response.headers(),
             response.body().as_ref(),
         )
+    }
+}
+
+/// Not idempotent when any of `parties` asks the service to generate a PIN.
+fn idempotency_of<'p, P: 'p>(
+    parties: impl IntoIterator<Item = Option<&'p P>>,
+    generates_pin: impl Fn(&P) -> bool,
+) -> crate::retry::Idempotency {
+    if parties.into_iter().flatten().any(generates_pin) {
+        crate::retry::Idempotency::NotIdempotent
+    } else {
+        crate::retry::Idempotency::Idempotent
     }
 }
 

@@ -70,8 +70,10 @@ impl Default for RetryPolicy {
 pub enum Idempotency {
     /// GET, PUT, DELETE: repeating it changes nothing more.
     Idempotent,
-    /// A create (POST): a second one that lands makes a second allocation, so it is sent
-    /// again only when the first provably never left the machine.
+    /// A create (POST): a second one that lands makes a second allocation; or an update
+    /// asking the service to generate a PIN (a `pin_length` without a `pin`): a second one
+    /// that lands makes another PIN. Sent again only when the first provably never left the
+    /// machine.
     NotIdempotent,
 }
 

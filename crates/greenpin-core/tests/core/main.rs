@@ -4,6 +4,7 @@
 //! `no_metadata` is a binary of its own: it needs a process in which nothing has loaded
 //! phonenumber's metadata yet.
 
+mod idempotency;
 mod requests;
 mod responses;
 mod roundtrip;

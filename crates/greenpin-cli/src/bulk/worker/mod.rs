@@ -147,8 +147,15 @@ impl Work<'_> {
         let rows = declared
             .iter()
             .flat_map(|p| p.rows.iter().map(|r| (r.line, r.key, r.id())));
-        // If even this cannot be written, those rows read as unknown: never as unsent.
-        let _ = journal.withdraw(rows);
+        // If even this cannot be written, those rows read as unknown (never as unsent), and
+        // the user is told their lines.
+        if journal.withdraw(rows).is_err() {
+            let lines = declared
+                .iter()
+                .flat_map(|p| p.rows.iter().map(|r| r.line))
+                .collect();
+            let _ = self.tell.send(Msg::Unwithdrawn(lines));
+        }
     }
 
     /// Splits a batch into the rows to send and the outcomes of those refused before
