@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 /// assert!(matches!(f, Fault::Status { status: 429, .. }));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 #[non_exhaustive]
 pub enum Fault {
     /// Answer with this status instead of handling the request.

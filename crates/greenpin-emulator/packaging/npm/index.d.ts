@@ -97,16 +97,20 @@ export type FaultKind = 'status' | 'delay' | 'close' | 'truncate';
 export interface FaultOptions {
   /** How many matching API requests it hits (default 1). */
   times?: number;
+  /** Only requests of this method (default: any). */
+  method?: string;
+  /** Only requests whose path matches this glob, e.g. "/v1/tenants/*" + "/greenpin/*" (default: any). */
+  path?: string;
   /** For "status": the HTTP status. */
   status?: number;
   /** For "status": a Retry-After value. */
-  retry_after?: string;
+  retryAfter?: string;
   /** For "status": the body (default: an error envelope). */
   body?: string;
-  content_type?: string;
+  /** For "status": the body's content type. */
+  contentType?: string;
   /** For "delay": milliseconds. */
   ms?: number;
-  [field: string]: unknown;
 }
 
 export interface Emulator {

@@ -218,9 +218,18 @@ function handle({ child, exited, killOnExit, baseUrl, accountSid, apiKey, apiTok
     state: (query = {}) => control('GET', '/state', undefined, query),
 
     /** Makes the next `times` API requests fail: fault('status', { status: 503 }),
-     *  fault('delay', { ms: 2000 }), fault('close'), fault('truncate'). */
-    fault: (kind, { times = 1, ...fields } = {}) =>
-      control('POST', '/faults', { fault: { kind, ...fields }, times }),
+     *  fault('delay', { ms: 2000 }), fault('close'), fault('truncate'). `method` and `path`
+     *  (a glob: '/v1/tenants/*\/greenpin/*') limit it to the requests that match; by
+     *  default it hits any. */
+    fault: (kind, { times = 1, method, path, retryAfter, contentType, ...fields } = {}) => {
+      const fault = { kind, ...fields };
+      if (retryAfter !== undefined) fault.retry_after = retryAfter;
+      if (contentType !== undefined) fault.content_type = contentType;
+      const rule = { fault, times };
+      if (method !== undefined) rule.method = method;
+      if (path !== undefined) rule.path = path;
+      return control('POST', '/faults', rule);
+    },
     /** Drops every queued API fault. */
     clearFaults: () => control('DELETE', '/faults'),
 

@@ -9,7 +9,7 @@ use super::record::CallbackKind;
 
 /// What happens to a callback a fault hits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 #[non_exhaustive]
 pub enum CallbackFaultKind {
     /// Not delivered at all (recorded `dropped`).

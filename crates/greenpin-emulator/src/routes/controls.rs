@@ -93,8 +93,21 @@ async fn clock(State(sh): S, method: Method) -> Answer {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Advance {
+    #[serde(default, deserialize_with = "whole_count")]
     seconds: Option<u64>,
+    #[serde(default, deserialize_with = "whole_count")]
     ms: Option<u64>,
+}
+
+/// A count as a JSON number: whole and not negative, said in those words (serde's own
+/// message names a Rust type).
+fn whole_count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    match Option::<serde_json::Number>::deserialize(d)? {
+        None => Ok(None),
+        Some(n) => n.as_u64().map(Some).ok_or_else(|| {
+            serde::de::Error::custom(format!("{n} is not a whole number, 0 or more"))
+        }),
+    }
 }
 
 /// The longest single advance of the clock: ten years. More is refused (400), so the

@@ -703,3 +703,35 @@ fn a_host_name_allowed_by_the_user_is_answered_from_this_machine_and_others_are_
     assert_eq!(named("evil.example"), 403);
     assert_eq!(named("greenpin.test.evil.example"), 403);
 }
+
+#[test]
+fn a_fault_with_a_field_it_does_not_have_is_refused_naming_it() {
+    let (_emu, raw) = setup();
+    // method and path belong to the rule, not the fault: nested, they would be ignored and
+    // the fault would hit every request.
+    let message = raw
+        .control(
+            "POST",
+            "/faults",
+            Some(json!({"fault": {"kind": "status", "status": 503, "method": "PUT"}})),
+        )
+        .expect_error(400, 5);
+    assert!(message.contains("method"), "{message}");
+    let message = raw
+        .control(
+            "POST",
+            "/callbacks/faults",
+            Some(json!({"fault": {"kind": "delay", "ms": 5, "path": "/x"}})),
+        )
+        .expect_error(400, 5);
+    assert!(message.contains("path"), "{message}");
+    // A clock advance says what a count is, not what a Rust type is.
+    let message = raw
+        .control("POST", "/clock/advance", Some(json!({"seconds": -1})))
+        .expect_error(400, 5);
+    assert!(
+        message.contains("is not a whole number, 0 or more"),
+        "{message}"
+    );
+    assert!(!message.contains("u64"), "{message}");
+}

@@ -68,6 +68,11 @@ test('a fault fails the next request', async () => {
 
   // The fault hit once (times 1): the next request is served.
   assert.ok((await emu.api('GET', path)).success);
+  // Scoped to updates, a fault leaves reads alone and hits the next update.
+  await emu.fault('status', { status: 503, retryAfter: '1', method: 'PUT', path: '/v1/tenants/*/greenpin/*' });
+  assert.ok((await emu.api('GET', path)).success);
+  const refused = await emu.api('PUT', path, { usage: 'oneway' });
+  assert.equal(refused.status, 503);
 });
 
 test('each test starts clean', async () => {

@@ -66,6 +66,11 @@ def test_fault_fails_the_next_request(greenpin_emulator):
     # The fault hit once (times=1): the next request is served.
     assert emu.api("GET", path)["success"]
 
+    # Scoped to updates, a fault leaves reads alone and hits the next update.
+    emu.fault("status", status=503, method="PUT", path="/v1/tenants/*/greenpin/*")
+    assert emu.api("GET", path)["success"]
+    assert emu.api("PUT", path, {"usage": "oneway"})["status"] == 503
+
 
 def test_each_test_starts_clean(greenpin_emulator):
     emu = greenpin_emulator

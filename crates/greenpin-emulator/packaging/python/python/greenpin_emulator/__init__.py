@@ -368,7 +368,8 @@ class Emulator:
                 return None
 
     def requests(self) -> List[Dict[str, Any]]:
-        """The API requests received (credentials redacted), with what they were answered."""
+        """The API requests received, oldest first: method, path, query, headers (credentials
+        redacted), body, and the fault that answered it, if one did. Not the answers."""
         return self._control("GET", "/requests")
 
     def stats(self) -> Dict[str, Any]:
@@ -379,11 +380,25 @@ class Emulator:
         """What the dashboard shows (optional ``q``, ``state``, ``offset``, ``limit``)."""
         return self._control("GET", "/state", query=query)
 
-    def fault(self, kind: str, times: int = 1, **fields: Any) -> List[Dict[str, Any]]:
+    def fault(
+        self,
+        kind: str,
+        times: int = 1,
+        method: Optional[str] = None,
+        path: Optional[str] = None,
+        **fields: Any,
+    ) -> List[Dict[str, Any]]:
         """Makes the next ``times`` API requests fail: ``fault("status", status=503)``,
-        ``fault("delay", ms=2000)``, ``fault("close")``, ``fault("truncate")``. Answers the
-        queued faults."""
-        return self._control("POST", "/faults", {"fault": {"kind": kind, **fields}, "times": times})
+        ``fault("delay", ms=2000)``, ``fault("close")``, ``fault("truncate")``. ``method``
+        and ``path`` (a glob: ``"/v1/tenants/*/greenpin/*"``) limit it to the requests that
+        match; by default it hits any. The fault's own fields (``status``, ``retry_after``,
+        ``body``, ``content_type``, ``ms``) follow. Answers the queued faults."""
+        rule: Dict[str, Any] = {"fault": {"kind": kind, **fields}, "times": times}
+        if method is not None:
+            rule["method"] = method
+        if path is not None:
+            rule["path"] = path
+        return self._control("POST", "/faults", rule)
 
     def clear_faults(self) -> None:
         """Drops every queued API fault."""

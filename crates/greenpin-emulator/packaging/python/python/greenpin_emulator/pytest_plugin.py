@@ -3,7 +3,8 @@ through the ``pytest11`` entry point, or with ``-p greenpin_emulator.pytest_plug
 
 - ``greenpin_emulator``: the emulator for one test, reset first, so every test starts
   from a fresh emulator (no allocations, settings, journal, callbacks or faults, and the
-  clock at real time) while one process serves the whole session.
+  clock back where it started: real time, or the session's ``clock``) while one process
+  serves the whole session.
 - ``greenpin_emulator_session``: that one process, started on first use and stopped at
   the end of the session, without resets (share state between tests at your own risk).
 - ``greenpin_emulator_options``: the keyword arguments the session's
