@@ -108,10 +108,16 @@ type Modules = BTreeMap<Module, String>;
 type Reexports = BTreeMap<(Module, String), Module>;
 type Edges = BTreeMap<Module, BTreeSet<Module>>;
 
-/// Every file of the crate as its module, with its code.
+/// Every file of the crate's library as its module, with its code. A crate with both
+/// `lib.rs` and `main.rs` has two crates: the binary's root (`main.rs`, and `src/bin/`)
+/// names the library by its name, not `crate::`, so it is not one of the library's modules
+/// (both would be the root, and one would hide the other's imports).
 fn read_modules(src: &Path) -> Result<Modules, String> {
     let mut list = Vec::new();
     files(src, &mut list);
+    if src.join("lib.rs").exists() {
+        list.retain(|f| f != &src.join("main.rs") && !f.starts_with(src.join("bin")));
+    }
     let mut modules = Modules::new();
     for f in &list {
         let text = std::fs::read_to_string(f).map_err(|e| e.to_string())?;
@@ -124,8 +130,10 @@ fn read_modules(src: &Path) -> Result<Modules, String> {
 fn reexports(modules: &Modules) -> Reexports {
     let mut out = Reexports::new();
     for (m, code) in modules {
-        for line in code.lines() {
-            let t = line.trim();
+        // Statement by statement: a re-export's group may run over several lines.
+        for statement in code.split(';') {
+            let t = statement.split_whitespace().collect::<Vec<_>>().join(" ");
+            let t = t.as_str();
             let Some(rest) = t
                 .strip_prefix("pub use ")
                 .or_else(|| t.strip_prefix("pub(crate) use "))
@@ -134,8 +142,8 @@ fn reexports(modules: &Modules) -> Reexports {
             };
             let rest = rest.trim_start_matches("self::");
             let (from, names) = match rest.split_once("::{") {
-                Some((from, names)) => (from, names.trim_end_matches("};").to_owned()),
-                None => match rest.trim_end_matches(';').rsplit_once("::") {
+                Some((from, names)) => (from, names.trim_end_matches('}').to_owned()),
+                None => match rest.rsplit_once("::") {
                     Some((from, name)) => (from, name.to_owned()),
                     None => continue,
                 },
@@ -271,9 +279,14 @@ fn check_crate(dir: &str) -> Result<(usize, usize), String> {
 }
 
 pub(crate) fn circles() -> Result<String, String> {
+    circles_in(Path::new("."))
+}
+
+/// Checks the workspace at `root`.
+fn circles_in(root: &Path) -> Result<String, String> {
     let (mut modules, mut edges) = (0, 0);
     for dir in CRATES {
-        let (m, e) = check_crate(dir)?;
+        let (m, e) = check_crate(&root.join(dir).to_string_lossy())?;
         modules += m;
         edges += e;
     }
@@ -284,4 +297,97 @@ pub(crate) fn circles() -> Result<String, String> {
         "{} crates, {modules} modules, {edges} imports between modules, no circle",
         CRATES.len()
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A crate laid out in a temporary directory: `files` as (path under `src/`, text).
+    fn planted(name: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("xtask-circles-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for (path, text) in files {
+            let file = dir.join("src").join(path);
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            std::fs::write(file, text).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn a_circle_through_the_library_root_is_found_though_the_crate_has_a_main_rs() {
+        // `a` names `crate::Thing`, which lib.rs re-exports from `b`; `b` imports `a`. The
+        // binary's main.rs, also a crate root, must not hide lib.rs's re-exports.
+        let dir = planted(
+            "lib-and-main",
+            &[
+                ("lib.rs", "mod a;\nmod b;\npub use b::Thing;\n"),
+                ("main.rs", "fn main() { planted::run() }\n"),
+                ("a.rs", "use crate::Thing;\npub fn f() {}\n"),
+                ("b.rs", "use crate::a::f;\npub struct Thing;\n"),
+            ],
+        );
+        let err = check_crate(dir.to_str().unwrap()).unwrap_err();
+        assert!(
+            err.contains("a → b → a") || err.contains("b → a → b"),
+            "{err}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn imports_through_super_and_groups_are_edges_and_a_tree_passes() {
+        let dir = planted(
+            "tree",
+            &[
+                ("lib.rs", "mod top;\nmod low;\n"),
+                (
+                    "top/mod.rs",
+                    "mod part;\nuse crate::{low::Base, low::other};\n",
+                ),
+                ("top/part.rs", "use super::super::low::Base;\n"),
+                ("low.rs", "pub struct Base;\npub fn other() {}\n"),
+            ],
+        );
+        let (modules, edges) = check_crate(dir.to_str().unwrap()).unwrap();
+        assert_eq!(modules, 4);
+        // top → low, top::part → low (a module's own children are not edges).
+        assert_eq!(edges, 2);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_re_export_over_several_lines_is_followed() {
+        // `client` re-exports `Config` from `config` in a group over several lines; `port`
+        // names it through `client`, and `config` imports `port`: a circle.
+        let dir = planted(
+            "multiline",
+            &[
+                ("lib.rs", "mod client;\n"),
+                (
+                    "client/mod.rs",
+                    "mod config;\nmod port;\npub use config::{\n    Builder,\n    Config,\n};\n",
+                ),
+                (
+                    "client/config.rs",
+                    "use super::port::Port;\npub struct Config;\npub struct Builder;\n",
+                ),
+                ("client/port.rs", "use super::Config;\npub trait Port {}\n"),
+            ],
+        );
+        let err = check_crate(dir.to_str().unwrap()).unwrap_err();
+        assert!(
+            err.contains("client::config") && err.contains("client::port"),
+            "{err}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn no_library_of_the_workspace_has_a_circle() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let said = circles_in(&root).unwrap();
+        assert!(said.contains("no circle"), "{said}");
+    }
 }

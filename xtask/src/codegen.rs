@@ -98,6 +98,20 @@ mod tests {
     }
 
     #[test]
+    fn the_transports_client_files_are_fresh() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        for f in crate::facade::FLAVOURS {
+            for (path, want) in [
+                (f.path, crate::facade::render(&root, f).unwrap()),
+                (f.sdk_path, crate::facade::render_sdk(&root, f).unwrap()),
+            ] {
+                let have = std::fs::read_to_string(root.join(path)).unwrap();
+                assert!(have == want, "{path} is stale: run `cargo xtask codegen`");
+            }
+        }
+    }
+
+    #[test]
     fn every_copy_is_fresh() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         for (from, to) in COPIES {

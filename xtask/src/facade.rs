@@ -114,7 +114,7 @@ pub(crate) fn render(root: &Path, f: &Flavour) -> Result<String, String> {
     if out.contains("{{") {
         return Err(format!("{}: a hole the template left unfilled", f.path));
     }
-    Ok(out)
+    rustfmt(&out)
 }
 
 /// The names greenpin-core's root re-exports: the last segment of each top-level
@@ -165,7 +165,7 @@ pub(crate) fn render_sdk(root: &Path, f: &Flavour) -> Result<String, String> {
         "pub use greenpin_core::{{{}}};\n",
         f.modules.join(", ")
     ));
-    Ok(out)
+    rustfmt(&out)
 }
 
 fn push_doc(out: &mut String, indent: &str, text: &str) {
@@ -236,6 +236,36 @@ fn example_end(f: &Flavour) -> Vec<String> {
     } else {
         vec!["# Ok::<(), Box<dyn std::error::Error>>(())".into()]
     }
+}
+
+/// `text` as `cargo fmt` leaves it (rustfmt, edition 2024, reading stdin): the files are
+/// checked in formatted, so what is generated is formatted too.
+fn rustfmt(text: &str) -> Result<String, String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("rustfmt")
+        .args(["--edition", "2024", "--emit", "stdout"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("rustfmt: {e}"))?;
+    child
+        .stdin
+        .take()
+        .ok_or("rustfmt: no stdin")?
+        .write_all(text.as_bytes())
+        .map_err(|e| format!("rustfmt: {e}"))?;
+    let out = child
+        .wait_with_output()
+        .map_err(|e| format!("rustfmt: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "rustfmt refused the generated file: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 #[cfg(test)]

@@ -65,11 +65,28 @@ fn patches(unpacked: &Path, version: &str) -> String {
 pub(crate) fn package() -> Result<String, String> {
     let root =
         std::path::absolute(target_dir().join("package-check")).map_err(|e| e.to_string())?;
-    // Fresh packages and copies every run; the build directory is kept (incremental).
+    // Fresh packages and copies every run.
     for stale in ["unpacked", "consumer", "install", "build/package"] {
         let _ = std::fs::remove_dir_all(root.join(stale));
     }
     let version = version()?;
+    let unpacked = pack(&root, &version)?;
+    // The builds share the workspace's target directory: the dependencies the tests
+    // compiled are reused (the packaged greenpin crates are other packages to cargo, and
+    // build apart), so this step compiles little beyond them.
+    let shared = std::path::absolute(target_dir()).map_err(|e| e.to_string())?;
+    consumer(&root, &unpacked, &version, &shared)?;
+    let ran = install(&root, &unpacked, &version, &shared)?;
+    Ok(format!(
+        "{} crates packaged; a fresh crate on greenpin-blocking's defaults reads the everyday numbers; cargo install from the packages runs: {}",
+        PUBLISHED.len(),
+        ran.join(", ")
+    ))
+}
+
+/// `cargo package` of every published crate (without cargo's verification, see the module
+/// doc), unpacked under `root/unpacked`.
+fn pack(root: &Path, version: &str) -> Result<PathBuf, String> {
     let mut cmd = cargo();
     cmd.args(["package", "--no-verify", "--allow-dirty"])
         .env("CARGO_TARGET_DIR", root.join("build"));
@@ -89,28 +106,42 @@ pub(crate) fn package() -> Result<String, String> {
             .arg("-C")
             .arg(&unpacked))?;
     }
-    // A fresh crate, as a user starts one: greenpin-blocking with its default features.
+    Ok(unpacked)
+}
+
+/// A fresh crate, as a user starts one: greenpin-blocking with its default features, run.
+fn consumer(root: &Path, unpacked: &Path, version: &str, shared: &Path) -> Result<(), String> {
     let consumer = root.join("consumer");
     std::fs::create_dir_all(consumer.join("src")).map_err(|e| e.to_string())?;
     let manifest = format!(
         "[package]\nname = \"greenpin-consumer\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
          [dependencies]\ngreenpin-blocking = \"{version}\"\n\n[workspace]\n\n{}",
-        patches(&unpacked, &version)
+        patches(unpacked, version)
     );
     write(&consumer.join("Cargo.toml"), &manifest)?;
     write(&consumer.join("src/main.rs"), CONSUMER_MAIN)?;
-    let shared = root.join("build");
+    // The workspace's lock, so the fresh crate resolves the versions already built.
+    let _ = std::fs::copy("Cargo.lock", consumer.join("Cargo.lock"));
     let said = output(
         cargo()
             .args(["run", "-q", "--manifest-path"])
             .arg(consumer.join("Cargo.toml"))
-            .env("CARGO_TARGET_DIR", &shared),
+            .env("CARGO_TARGET_DIR", shared),
     )?;
     if said.lines().count() != 3 {
         return Err(format!("the fresh crate said: {said}"));
     }
-    // `cargo install` of each binary from its packaged crate (dev profile: the build, not
-    // its speed, is what is checked).
+    Ok(())
+}
+
+/// `cargo install` of each binary from its packaged crate (dev profile: the build, not its
+/// speed, is what is checked); what each says of its version.
+fn install(
+    root: &Path,
+    unpacked: &Path,
+    version: &str,
+    shared: &Path,
+) -> Result<Vec<String>, String> {
     let install = root.join("install");
     let patch_config: Vec<String> = PUBLISHED
         .iter()
@@ -134,7 +165,7 @@ pub(crate) fn package() -> Result<String, String> {
             .arg(unpacked.join(format!("{krate}-{version}")))
             .arg("--root")
             .arg(&install)
-            .env("CARGO_TARGET_DIR", &shared);
+            .env("CARGO_TARGET_DIR", shared);
         for p in &patch_config {
             cmd.args(["--config", p]);
         }
@@ -142,11 +173,7 @@ pub(crate) fn package() -> Result<String, String> {
         let out = output(Command::new(install.join("bin").join(bin)).arg("--version"))?;
         ran.push(out.trim().to_owned());
     }
-    Ok(format!(
-        "{} crates packaged; a fresh crate on greenpin-blocking's defaults reads the everyday numbers; cargo install from the packages runs: {}",
-        PUBLISHED.len(),
-        ran.join(", ")
-    ))
+    Ok(ran)
 }
 
 fn write(path: &PathBuf, text: &str) -> Result<(), String> {

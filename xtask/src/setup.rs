@@ -89,6 +89,20 @@ fn say(what: &str) {
 /// `cargo xtask setup [--all]`.
 pub(crate) fn setup(all: bool) -> Result<String, String> {
     let mut done = Vec::new();
+    toolchains(&mut done)?;
+    rust_tools(all, &mut done)?;
+    python_packages(&mut done)?;
+    done.extend(crate::dist::setup()?);
+    done.push(crate::browser::setup()?);
+    Ok(if done.is_empty() {
+        "everything present".into()
+    } else {
+        done.join("; ")
+    })
+}
+
+/// The toolchains the checks name (the pinned nightly, the MSRV), with rustup.
+fn toolchains(done: &mut Vec<String>) -> Result<(), String> {
     for toolchain in crate::toolchain::needed()? {
         if crate::toolchain::installed(&toolchain) {
             continue;
@@ -105,17 +119,22 @@ pub(crate) fn setup(all: bool) -> Result<String, String> {
         ]))?;
         done.push(toolchain);
     }
+    Ok(())
+}
+
+/// The Rust tools, each at its pinned version, into `.tools/` (never `~/.cargo/bin`).
+fn rust_tools(all: bool, done: &mut Vec<String>) -> Result<(), String> {
     for tool in RUST_TOOLS.iter().filter(|t| all || t.for_ci) {
         let bin = path(&format!("bin/{}", tool.name));
-        let current = Command::new(&bin)
-            .args([tool.name.trim_start_matches("cargo-"), "--version"])
-            .output()
-            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains(tool.version))
-            || Command::new(&bin)
-                .arg("--version")
+        let says_version = |args: &[&str]| {
+            Command::new(&bin)
+                .args(args)
                 .output()
-                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains(tool.version));
-        if current {
+                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains(tool.version))
+        };
+        if says_version(&[tool.name.trim_start_matches("cargo-"), "--version"])
+            || says_version(&["--version"])
+        {
             continue;
         }
         say(&format!(
@@ -133,6 +152,11 @@ pub(crate) fn setup(all: bool) -> Result<String, String> {
         ]))?;
         done.push(format!("{} {}", tool.name, tool.version));
     }
+    Ok(())
+}
+
+/// The Python packages, pinned, into `.tools/venv` (made first if missing).
+fn python_packages(done: &mut Vec<String>) -> Result<(), String> {
     let python = path("venv/bin/python");
     if !python.exists() {
         say(&format!("creating a Python virtualenv in {ROOT}/venv"));
@@ -160,11 +184,5 @@ pub(crate) fn setup(all: bool) -> Result<String, String> {
             .args(&missing))?;
         done.extend(missing.iter().map(|p| (*p).to_owned()));
     }
-    done.extend(crate::dist::setup()?);
-    done.push(crate::browser::setup()?);
-    Ok(if done.is_empty() {
-        "everything present".into()
-    } else {
-        done.join("; ")
-    })
+    Ok(())
 }

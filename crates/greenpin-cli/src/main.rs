@@ -136,54 +136,8 @@ fn run(cli: Cli) -> Result<Exit, CommandError> {
             }
             Ok(Exit::Success)
         }
-        Command::Create(args) => {
-            let words = if args.spec.body.is_some() {
-                Words::Json
-            } else {
-                Words::Flags
-            };
-            let mut spec: CreateSpec = match &args.spec.body {
-                Some(path) => {
-                    args.spec.only_body()?;
-                    parse_body(path)?
-                }
-                None => {
-                    let fields = args.spec.to_spec();
-                    let mut spec = CreateSpec::default();
-                    spec.a = fields.a;
-                    spec.b = fields.b;
-                    spec.usage = fields.usage;
-                    spec.deallocation_policy = fields.deallocation_policy;
-                    spec
-                }
-            };
-            if let Some(tx) = args.transaction_id {
-                spec.transaction_id = Some(tx);
-            }
-            let a = client(g)?.create(&spec).map_err(|e| in_words(e, words))?;
-            output::allocation(&a, g.json);
-            Ok(Exit::Success)
-        }
-        Command::Update(args) => {
-            let id = greenpin_id(&args.id)?;
-            let words = if args.spec.body.is_some() {
-                Words::Json
-            } else {
-                Words::Flags
-            };
-            let spec: UpdateSpec = match &args.spec.body {
-                Some(path) => {
-                    args.spec.only_body()?;
-                    parse_body(path)?
-                }
-                None => args.spec.to_spec(),
-            };
-            let a = client(g)?
-                .update(&id, &spec)
-                .map_err(|e| in_words(e, words))?;
-            output::allocation(&a, g.json);
-            Ok(Exit::Success)
-        }
+        Command::Create(args) => create(g, args),
+        Command::Update(args) => update(g, args),
         Command::BulkUpdate(args) => {
             let client = bulk::client(builder(g)?, g.timeout, usize::from(args.concurrency))?;
             bulk::run(&client, country(g)?, args, g.json)
@@ -214,6 +168,58 @@ fn in_words(e: greenpin_core::Error, words: Words) -> greenpin_core::Error {
         }
         other => other,
     }
+}
+
+/// `greenpin create`: from flags, or a body file.
+fn create(g: &Global, args: crate::args::CreateArgs) -> Result<Exit, CommandError> {
+    let words = if args.spec.body.is_some() {
+        Words::Json
+    } else {
+        Words::Flags
+    };
+    let mut spec: CreateSpec = match &args.spec.body {
+        Some(path) => {
+            args.spec.only_body()?;
+            parse_body(path)?
+        }
+        None => {
+            let fields = args.spec.to_spec();
+            let mut spec = CreateSpec::default();
+            spec.a = fields.a;
+            spec.b = fields.b;
+            spec.usage = fields.usage;
+            spec.deallocation_policy = fields.deallocation_policy;
+            spec
+        }
+    };
+    if let Some(tx) = args.transaction_id {
+        spec.transaction_id = Some(tx);
+    }
+    let a = client(g)?.create(&spec).map_err(|e| in_words(e, words))?;
+    output::allocation(&a, g.json);
+    Ok(Exit::Success)
+}
+
+/// `greenpin update ID`: from flags, or a body file.
+fn update(g: &Global, args: crate::args::UpdateArgs) -> Result<Exit, CommandError> {
+    let id = greenpin_id(&args.id)?;
+    let words = if args.spec.body.is_some() {
+        Words::Json
+    } else {
+        Words::Flags
+    };
+    let spec: UpdateSpec = match &args.spec.body {
+        Some(path) => {
+            args.spec.only_body()?;
+            parse_body(path)?
+        }
+        None => args.spec.to_spec(),
+    };
+    let a = client(g)?
+        .update(&id, &spec)
+        .map_err(|e| in_words(e, words))?;
+    output::allocation(&a, g.json);
+    Ok(Exit::Success)
 }
 
 fn country(g: &Global) -> Result<Country, CommandError> {

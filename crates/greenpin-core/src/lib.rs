@@ -72,6 +72,7 @@ mod error_code;
 pub mod fuzzing;
 mod ids;
 mod lenient;
+mod local_time;
 pub mod ops;
 mod outcome;
 mod party;
@@ -97,8 +98,7 @@ pub mod wire;
 // exactly this list, generated from it by `cargo xtask codegen` (`src/sdk.rs` there), so
 // a program depending on one of them can name everything its client's signatures use.
 pub use allocation::{
-    Allocation, DeallocationPolicy, DeallocationPolicySpec, DeallocationTime,
-    DeallocationTimeError, DurationText, State, Usage,
+    Allocation, DeallocationPolicy, DeallocationPolicySpec, DurationText, State, Usage,
 };
 pub use api::{ApiContext, DEFAULT_SERVICE_ROOT, ServiceRoot};
 pub use body::{
@@ -116,11 +116,12 @@ pub use error::{
 };
 pub use error_code::{ERROR_CODES, ErrorCode, ErrorCodeInfo};
 pub use ids::{AccountSid, GreenPinId, IdError, IdProblem, IntoGreenPinId, TransactionId};
+pub use local_time::{DeallocationTime, DeallocationTimeError, Timezone};
 pub use ops::bulk::{BulkItemResult, BulkUpdateResults};
 pub use party::{MAX_NUMBERS_PER_LIST, Party, PartySpec};
 pub use phone::{Country, PhoneNumber, PhoneNumberError, UnknownCountry};
 pub use pin::{Pin, PinError, PinLength};
-pub use settings::{MaxDeallocationTime, Settings, Timezone};
+pub use settings::{MaxDeallocationTime, Settings};
 pub use validation::{ValidationError, ValidationKind};
 
 /// The `User-Agent` the clients send: `greenpin-rs/VERSION`.

@@ -4,73 +4,9 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::local_time::Timezone;
 use crate::phone::Country;
 use crate::pin::PinLength;
-use crate::string_enum::string_enum;
-
-string_enum!(
-    /// The timezone `deallocation_time` is written in.
-    Timezone {
-        /// India Standard Time, UTC+05:30 (the default).
-        Ist => "IST",
-        /// UTC.
-        Utc => "UTC",
-    }
-);
-
-impl Timezone {
-    /// Offset from UTC in seconds, for the known zones.
-    pub fn utc_offset_secs(&self) -> Option<i32> {
-        match self {
-            Timezone::Ist => Some(5 * 3600 + 1800),
-            Timezone::Utc => Some(0),
-            Timezone::Unknown(_) => None,
-        }
-    }
-
-    /// Offset from UTC, for the known zones.
-    pub(crate) fn utc_offset(&self) -> Option<time::UtcOffset> {
-        self.utc_offset_secs()
-            .and_then(|s| time::UtcOffset::from_whole_seconds(s).ok())
-    }
-
-    /// The wall-clock time in this zone of an instant given as Unix seconds: what the
-    /// service writes in `deallocation_time`. `None` for an unknown zone or an instant
-    /// outside the years 1 to 9999.
-    ///
-    /// ```
-    /// # use greenpin_core::Timezone;
-    /// assert_eq!(Timezone::Ist.deallocation_time(0).unwrap().to_string(), "1970-01-01 05:30:00");
-    /// assert_eq!(Timezone::Utc.deallocation_time(0).unwrap().to_string(), "1970-01-01 00:00:00");
-    /// ```
-    pub fn deallocation_time(&self, unix_secs: i64) -> Option<crate::DeallocationTime> {
-        let local = self.local(unix_secs)?;
-        Some(crate::DeallocationTime::new(time::PrimitiveDateTime::new(
-            local.date(),
-            local.time(),
-        )))
-    }
-
-    /// An instant as ISO 8601 (RFC 3339) with this zone's offset, as callbacks carry
-    /// `start_time` and `current_time`.
-    ///
-    /// ```
-    /// # use greenpin_core::Timezone;
-    /// assert_eq!(Timezone::Ist.iso8601(0).unwrap(), "1970-01-01T05:30:00+05:30");
-    /// ```
-    pub fn iso8601(&self, unix_secs: i64) -> Option<String> {
-        self.local(unix_secs)?
-            .format(&time::format_description::well_known::Rfc3339)
-            .ok()
-    }
-
-    fn local(&self, unix_secs: i64) -> Option<time::OffsetDateTime> {
-        let offset = self.utc_offset()?;
-        time::OffsetDateTime::from_unix_timestamp(unix_secs)
-            .ok()
-            .map(|t| t.to_offset(offset))
-    }
-}
 
 /// The `max_deallocation_time` setting: the longest an allocation may live (a longer
 /// deallocation policy is cut to it), or never expire.

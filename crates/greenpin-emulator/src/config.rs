@@ -101,6 +101,10 @@ impl std::str::FromStr for TransactionIdSpelling {
     }
 }
 
+/// Largest request body the emulator handles (1 MiB, as GreenPin's own limit is not
+/// published); a larger one is answered 413, code 5, after being read and thrown away.
+pub const MAX_BODY: usize = 1 << 20;
+
 /// What the emulator allows a client, so a slow or abusive one cannot take it down.
 ///
 /// ```

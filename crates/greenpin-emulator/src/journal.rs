@@ -201,9 +201,10 @@ impl JournalEntry {
         match k.body_note {
             BodyNote::Whole => {}
             BodyNote::NotAuthenticated => body.push_str("[not authenticated: body not kept]"),
-            BodyNote::TooLarge => {
-                body.push_str(&format!("[body over {} bytes: not kept]", crate::MAX_BODY))
-            }
+            BodyNote::TooLarge => body.push_str(&format!(
+                "[body over {} bytes: not kept]",
+                crate::config::MAX_BODY
+            )),
             BodyNote::Cut(full) => body.push_str(&format!("[… cut: {full} bytes in all]")),
         }
         let mut lines = k.head.split('\n');
@@ -264,18 +265,18 @@ fn redact_query(query: &str) -> String {
         .join("&")
 }
 
-/// The last requests, bounded in count ([`JOURNAL_LIMIT`]) and in bytes ([`crate::Limits`]):
+/// The last requests, bounded in count ([`JOURNAL_LIMIT`]) and in bytes ([`crate::config::Limits`]):
 /// everything an entry holds is counted (headers, path, query and body, cut to
 /// `journal_body_bytes`), and the oldest entries go while the total is over `journal_bytes`.
 #[derive(Debug)]
 pub(crate) struct Journal {
     entries: VecDeque<Kept>,
     bytes: usize,
-    limits: crate::Limits,
+    limits: crate::config::Limits,
 }
 
 impl Journal {
-    pub(crate) fn new(limits: crate::Limits) -> Self {
+    pub(crate) fn new(limits: crate::config::Limits) -> Self {
         Journal {
             entries: VecDeque::new(),
             bytes: 0,

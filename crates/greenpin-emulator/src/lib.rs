@@ -67,14 +67,13 @@ pub use callbacks::{
 };
 pub use config::{
     CallbackEncoding, DEFAULT_ACCOUNT_SID, DEFAULT_API_KEY, DEFAULT_API_TOKEN, DEFAULT_LISTEN,
-    EmulatorConfig, Limits, TransactionIdSpelling,
+    EmulatorConfig, Limits, MAX_BODY, TransactionIdSpelling,
 };
 pub use dashboard::DASHBOARD_PATH;
 pub use failure::Failure;
 pub use faults::{Fault, FaultRule};
 pub use handle::{BlockingEmulator, Emulator};
 pub use journal::{JOURNAL_LIMIT, JournalEntry};
-pub use server::MAX_BODY;
 pub use stats::{OperationStats, Stats};
 pub use store::{CallAnswer, CallOutcome, CallRefusal, CallSpec, Side};
 

@@ -25,7 +25,7 @@ pub(crate) struct Shared {
     pub(crate) credentials: Credentials,
     pub(crate) request_ids: Entropy,
     pub(crate) stats: Mutex<Stats>,
-    pub(crate) limits: crate::Limits,
+    pub(crate) limits: crate::config::Limits,
     /// Host names this machine's clients may use besides loopback's (`allow_host`).
     pub(crate) hosts: Vec<String>,
     /// What a fresh store is made of: its ids and PINs, its capacity, and where its clock

@@ -95,6 +95,7 @@ impl Drop for Hostile {
     }
 }
 
+/// Serves one connection the way `how` misbehaves, request after request.
 fn serve(
     stream: TcpStream,
     how: &Misbehaviour,
@@ -105,87 +106,96 @@ fn serve(
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
     let mut reader = BufReader::new(stream.try_clone().expect("clone"));
     let mut out = stream;
-    loop {
-        // Read one request: the head, then a Content-Length body.
-        let mut head = String::new();
-        let mut length = 0usize;
-        loop {
-            let mut line = String::new();
-            match reader.read_line(&mut line) {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {}
-            }
-            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                length = v.trim().parse().unwrap_or(0);
-            }
-            let end = line == "\r\n";
-            head.push_str(&line);
-            if end {
-                break;
-            }
-        }
-        let mut body = vec![0; length.min(1 << 20)];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
+    while let Some(request) = read_request(&mut reader) {
         requests.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut b) = bodies.lock() {
-            b.push(format!("{head}{}", String::from_utf8_lossy(&body)));
+            b.push(request);
         }
-        let ok = match how {
-            Misbehaviour::EndlessBody { limit } => {
-                let _ = out.write_all(
-                    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n",
-                );
-                let chunk = [b' '; 16 * 1024];
-                let mut sent = 0;
-                while sent < *limit && !stop.load(Ordering::Relaxed) {
-                    if out
-                        .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
-                        .is_err()
-                        || out.write_all(&chunk).is_err()
-                        || out.write_all(b"\r\n").is_err()
-                    {
-                        return;
-                    }
-                    sent += chunk.len();
-                }
-                false
-            }
-            Misbehaviour::HugeContentLength => {
-                let _ = out.write_all(
-                    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1099511627776\r\n\r\n{\"success\":",
-                );
-                thread::sleep(Duration::from_millis(200));
-                false
-            }
-            Misbehaviour::Redirect { status, location } => {
-                let reply = format!(
-                    "HTTP/1.1 {status} Moved\r\nlocation: {location}\r\ncontent-length: 0\r\n\r\n"
-                );
-                out.write_all(reply.as_bytes()).is_ok()
-            }
-            Misbehaviour::Drip { every } => {
-                let body = br#"{"success":true,"status":200,"data":{"country":"IN"}}"#;
-                let _ = out.write_all(
-                    format!(
-                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
-                        body.len()
-                    )
-                    .as_bytes(),
-                );
-                for byte in body {
-                    if stop.load(Ordering::Relaxed) || out.write_all(&[*byte]).is_err() {
-                        return;
-                    }
-                    let _ = out.flush();
-                    thread::sleep(*every);
-                }
-                true
-            }
-        };
-        if !ok {
+        if !answer(&mut out, how, stop) {
             return;
         }
     }
+}
+
+/// One request, head and `Content-Length` body, as text; `None` when the client is gone.
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<String> {
+    let mut head = String::new();
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        match reader.read_line(&mut line) {
+            Ok(0) | Err(_) => return None,
+            Ok(_) => {}
+        }
+        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            length = v.trim().parse().unwrap_or(0);
+        }
+        let end = line == "\r\n";
+        head.push_str(&line);
+        if end {
+            break;
+        }
+    }
+    let mut body = vec![0; length.min(1 << 20)];
+    reader.read_exact(&mut body).ok()?;
+    Some(format!("{head}{}", String::from_utf8_lossy(&body)))
+}
+
+/// Answers as `how` misbehaves; `false` when the connection is done.
+fn answer(out: &mut TcpStream, how: &Misbehaviour, stop: &AtomicBool) -> bool {
+    match how {
+        Misbehaviour::EndlessBody { limit } => {
+            let _ = out.write_all(
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n",
+            );
+            let chunk = [b' '; 16 * 1024];
+            let mut sent = 0;
+            while sent < *limit && !stop.load(Ordering::Relaxed) {
+                if out
+                    .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+                    .is_err()
+                    || out.write_all(&chunk).is_err()
+                    || out.write_all(b"\r\n").is_err()
+                {
+                    return false;
+                }
+                sent += chunk.len();
+            }
+            false
+        }
+        Misbehaviour::HugeContentLength => {
+            let _ = out.write_all(
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1099511627776\r\n\r\n{\"success\":",
+            );
+            thread::sleep(Duration::from_millis(200));
+            false
+        }
+        Misbehaviour::Redirect { status, location } => {
+            let reply = format!(
+                "HTTP/1.1 {status} Moved\r\nlocation: {location}\r\ncontent-length: 0\r\n\r\n"
+            );
+            out.write_all(reply.as_bytes()).is_ok()
+        }
+        Misbehaviour::Drip { every } => drip(out, *every, stop),
+    }
+}
+
+/// A small answer, one byte every `every`.
+fn drip(out: &mut TcpStream, every: Duration, stop: &AtomicBool) -> bool {
+    let body = br#"{"success":true,"status":200,"data":{"country":"IN"}}"#;
+    let _ = out.write_all(
+        format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        )
+        .as_bytes(),
+    );
+    for byte in body {
+        if stop.load(Ordering::Relaxed) || out.write_all(&[*byte]).is_err() {
+            return false;
+        }
+        let _ = out.flush();
+        thread::sleep(every);
+    }
+    true
 }

@@ -36,7 +36,7 @@ mod summary;
 mod worker;
 
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -229,80 +229,129 @@ pub(crate) fn run(
     // Before the results file is written at all: a file size limit must fail a write
     // (SIGXFSZ caught), not kill the command mid-header.
     let stop = signal::stop_on_signal(args.results.is_some());
-    let (journal, mut settled) = match &args.results {
-        Some(path) => {
-            let mode = if args.resume {
-                Mode::Resume
-            } else if args.overwrite {
-                Mode::Overwrite
-            } else {
-                Mode::Fresh
-            };
-            let (journal, settled) = results::open(path, &args.file, &survey, mode)?;
-            (Some(journal), settled)
-        }
-        None => (None, results::Settled::default()),
-    };
+    let (journal, mut settled) = open_results(&args, &survey)?;
     let rows = input::rows(&args.file, format)?;
     let progress = progress_bar(survey.rows);
     let concurrency = usize::from(args.concurrency);
-    let batch = usize::from(args.batch_size).min(MAX_BATCH);
     let pace = pace::Pace::new(concurrency);
+    let run = Run {
+        client,
+        context: ValidationContext::new(country),
+        format,
+        batch: usize::from(args.batch_size).min(MAX_BATCH),
+        retry_unknown: args.retry_unknown,
+        pace: &pace,
+        journal: journal.as_ref(),
+        stop: &stop,
+    };
     let summary = Summary {
         rows: survey.rows,
         lowest_concurrency: concurrency,
         ..Summary::default()
     };
-    let (queues, batches): (Vec<_>, Vec<_>) = (0..concurrency)
-        // Three batches a worker: the next ones are ready to be declared with the one it
-        // sends (worker::DECLARED_AHEAD).
-        .map(|_| mpsc::sync_channel::<Vec<Row>>(3))
-        .unzip();
-    let (tell, messages) = mpsc::sync_channel::<Msg>(4 * concurrency + 16);
-    let record = std::thread::scope(|scope| {
-        let reader_tell = tell.clone();
-        let (stop, settled) = (&stop, &mut settled);
-        let retry_unknown = args.retry_unknown;
-        scope.spawn(move || {
-            reader::read(
-                rows,
-                settled,
-                retry_unknown,
-                batch,
-                &queues,
-                stop,
-                &reader_tell,
-            )
-        });
-        for batches in batches {
-            let work = worker::Work {
-                client,
-                pace: &pace,
-                journal: journal.as_ref(),
-                stop,
-                context: ValidationContext::new(country),
-                words: format.words(),
-                tell: tell.clone(),
-            };
-            scope.spawn(move || work.run(&batches));
-        }
-        drop(tell);
-        recorder::record(
-            messages,
-            journal.as_ref(),
-            progress.as_ref(),
-            &pace,
-            stop,
-            summary,
-        )
-    });
+    let mut record = run.go(rows, &mut settled, concurrency, progress.as_ref(), summary);
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
-    let mut summary = record.summary;
+    let summary = &mut record.summary;
     (summary.lowest_concurrency, summary.slowed_down) = pace.report();
     summary.interrupted = stop.load(Ordering::Relaxed) && !record.halted && record.fatal.is_none();
     summary.settle();
+    finish(record, args.results.is_some(), json)
+}
+
+/// The results file of `--results` (opened as `--resume` or `--overwrite` say) and what
+/// earlier runs settled; nothing without `--results`.
+fn open_results(
+    args: &BulkArgs,
+    survey: &input::Survey,
+) -> Result<(Option<journal::Journal>, results::Settled), CommandError> {
+    let Some(path) = &args.results else {
+        return Ok((None, results::Settled::default()));
+    };
+    let mode = if args.resume {
+        Mode::Resume
+    } else if args.overwrite {
+        Mode::Overwrite
+    } else {
+        Mode::Fresh
+    };
+    let (journal, settled) = results::open(path, &args.file, survey, mode)?;
+    Ok((Some(journal), settled))
+}
+
+/// What the reader, the workers and the recorder of one run share.
+struct Run<'a> {
+    client: &'a BlockingClient<Ureq>,
+    context: ValidationContext,
+    format: Format,
+    batch: usize,
+    retry_unknown: bool,
+    pace: &'a pace::Pace,
+    journal: Option<&'a journal::Journal>,
+    stop: &'a AtomicBool,
+}
+
+impl Run<'_> {
+    /// The reader, one worker for each of `concurrency`, and the recorder, until every row
+    /// has an outcome or the run stops.
+    fn go(
+        &self,
+        rows: impl Iterator<Item = Result<Row, CommandError>> + Send,
+        settled: &mut results::Settled,
+        concurrency: usize,
+        progress: Option<&indicatif::ProgressBar>,
+        summary: Summary,
+    ) -> recorder::Record {
+        let (queues, batches): (Vec<_>, Vec<_>) = (0..concurrency)
+            // Three batches a worker: the next ones are ready to be declared with the one
+            // it sends (worker::DECLARED_AHEAD).
+            .map(|_| mpsc::sync_channel::<Vec<Row>>(3))
+            .unzip();
+        let (tell, messages) = mpsc::sync_channel::<Msg>(4 * concurrency + 16);
+        std::thread::scope(|scope| {
+            let reader_tell = tell.clone();
+            let (batch, retry_unknown, stop) = (self.batch, self.retry_unknown, self.stop);
+            scope.spawn(move || {
+                reader::read(
+                    rows,
+                    settled,
+                    retry_unknown,
+                    batch,
+                    &queues,
+                    stop,
+                    &reader_tell,
+                )
+            });
+            for batches in batches {
+                let work = worker::Work {
+                    client: self.client,
+                    pace: self.pace,
+                    journal: self.journal,
+                    stop: self.stop,
+                    context: self.context,
+                    words: self.format.words(),
+                    tell: tell.clone(),
+                };
+                scope.spawn(move || work.run(&batches));
+            }
+            drop(tell);
+            recorder::record(
+                messages,
+                self.journal,
+                progress,
+                self.pace,
+                self.stop,
+                summary,
+            )
+        })
+    }
+}
+
+/// Prints the summary (a local failure in it), says what an early stop leaves, and answers
+/// the exit code.
+fn finish(record: recorder::Record, recording: bool, json: bool) -> Result<Exit, CommandError> {
+    let summary = &record.summary;
     // What was sent is summed up even when the run broke off: the user needs it most then.
     // A local failure is part of the summary (one JSON document under --json).
     let local = match record.fatal {
@@ -327,7 +376,7 @@ pub(crate) fn run(
         crate::output::say!(
             "greenpin: interrupted: {} rows not sent{}",
             summary.not_sent,
-            if args.results.is_some() {
+            if recording {
                 "; run again with --resume to send them"
             } else {
                 ""

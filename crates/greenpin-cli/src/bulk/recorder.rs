@@ -92,6 +92,16 @@ impl Say<'_> {
     }
 }
 
+/// Where the recorder sends what it learns: the results file, the terminal (above the
+/// progress bar), the run's pace and stop flag.
+struct To<'a> {
+    results: Option<&'a Journal>,
+    progress: Option<&'a indicatif::ProgressBar>,
+    say: Say<'a>,
+    pace: &'a Pace,
+    stop: &'a AtomicBool,
+}
+
 /// Records every message until the workers and the reader are done.
 pub(super) fn record(
     messages: Receiver<Msg>,
@@ -99,54 +109,34 @@ pub(super) fn record(
     progress: Option<&indicatif::ProgressBar>,
     pace: &Pace,
     stop: &AtomicBool,
-    mut summary: Summary,
+    summary: Summary,
 ) -> Record {
-    let say = Say(progress);
-    let mut worst = Exit::Success;
-    let mut fatal: Option<CommandError> = None;
-    let mut halted = false;
-    let mut unrecorded = Unrecorded::default();
+    let to = To {
+        results,
+        progress,
+        say: Say(progress),
+        pace,
+        stop,
+    };
+    let mut r = Record {
+        summary,
+        worst: Exit::Success,
+        fatal: None,
+        halted: false,
+        unrecorded: Unrecorded::default(),
+    };
     for msg in messages {
         match msg {
-            Msg::Outcomes(mut outcomes) => {
-                for o in &outcomes {
-                    summary.count(o.outcome);
-                    worst = worst.max(o.exit.unwrap_or(Exit::Success));
-                    if o.outcome != Outcome::Applied {
-                        say.line(&format!(
-                            "line {}: {}: {}",
-                            o.line,
-                            o.outcome.as_str(),
-                            o.message.as_deref().unwrap_or("")
-                        ));
-                    }
-                }
-                if let Some(bar) = progress {
-                    bar.inc(outcomes.len() as u64);
-                }
-                if let Some(journal) = results
-                    && let Err(e) = journal.outcomes(&mut outcomes)
-                {
-                    // Nothing more may be sent that could not be recorded.
-                    stop.store(true, Ordering::Relaxed);
-                    fatal.get_or_insert(e);
-                    for o in &outcomes {
-                        match o.outcome {
-                            Outcome::Applied => unrecorded.applied.push(o.line),
-                            _ => unrecorded.other.push(o.line),
-                        }
-                    }
-                }
-            }
+            Msg::Outcomes(outcomes) => r.outcomes(outcomes, &to),
             Msg::Earlier {
                 applied,
                 unknown,
                 resent,
             } => {
-                summary.already_done += applied;
-                summary.unknown_earlier += unknown;
-                summary.resent_for_order += resent;
-                if let Some(bar) = progress {
+                r.summary.already_done += applied;
+                r.summary.unknown_earlier += unknown;
+                r.summary.resent_for_order += resent;
+                if let Some(bar) = to.progress {
                     bar.inc(applied + unknown);
                 }
             }
@@ -155,33 +145,62 @@ pub(super) fn record(
                     .map(|c| format!("; concurrency {} → {}", c.from, c.to))
                     .unwrap_or_default();
                 let wait = Duration::from_millis(wait.as_millis() as u64);
-                say.line(&format!(
+                to.say.line(&format!(
                     "{why}: waiting {}{change}",
                     humantime::format_duration(wait)
                 ));
-                if let Some(bar) = progress {
-                    bar.set_message(format!("concurrency {}", pace.limit()));
+                if let Some(bar) = to.progress {
+                    bar.set_message(format!("concurrency {}", to.pace.limit()));
                 }
             }
             Msg::Halt(why) => {
-                if !halted {
-                    say.line(&format!("greenpin: {why}"));
+                if !r.halted {
+                    to.say.line(&format!("greenpin: {why}"));
                 }
-                halted = true;
-                stop.store(true, Ordering::Relaxed);
+                r.halted = true;
+                to.stop.store(true, Ordering::Relaxed);
             }
-            Msg::Unwithdrawn(lines) => unrecorded.not_sent.extend(lines),
+            Msg::Unwithdrawn(lines) => r.unrecorded.not_sent.extend(lines),
             Msg::Fatal(failure) => {
-                stop.store(true, Ordering::Relaxed);
-                fatal.get_or_insert(failure);
+                to.stop.store(true, Ordering::Relaxed);
+                r.fatal.get_or_insert(failure);
             }
         }
     }
-    Record {
-        summary,
-        worst,
-        fatal,
-        halted,
-        unrecorded,
+    r
+}
+
+impl Record {
+    /// Counts rows' outcomes, says those that did not apply, and writes them to the results
+    /// file; once that fails, stops the run and keeps what could not be recorded.
+    fn outcomes(&mut self, mut outcomes: Vec<super::outcome::RowOutcome>, to: &To<'_>) {
+        for o in &outcomes {
+            self.summary.count(o.outcome);
+            self.worst = self.worst.max(o.exit.unwrap_or(Exit::Success));
+            if o.outcome != Outcome::Applied {
+                to.say.line(&format!(
+                    "line {}: {}: {}",
+                    o.line,
+                    o.outcome.as_str(),
+                    o.message.as_deref().unwrap_or("")
+                ));
+            }
+        }
+        if let Some(bar) = to.progress {
+            bar.inc(outcomes.len() as u64);
+        }
+        if let Some(journal) = to.results
+            && let Err(e) = journal.outcomes(&mut outcomes)
+        {
+            // Nothing more may be sent that could not be recorded.
+            to.stop.store(true, Ordering::Relaxed);
+            self.fatal.get_or_insert(e);
+            for o in &outcomes {
+                match o.outcome {
+                    Outcome::Applied => self.unrecorded.applied.push(o.line),
+                    _ => self.unrecorded.other.push(o.line),
+                }
+            }
+        }
     }
 }

@@ -263,57 +263,9 @@ fn read_settled(
             break;
         }
         if line_no == 1 {
-            let header: Header = serde_json::from_slice(&buf).map_err(|_| {
-                usage(path, "is not a results file of greenpin bulk-update (line 1 is not its header); name another file")
-            })?;
-            if !(1..=VERSION).contains(&header.greenpin_bulk_results) {
-                return Err(usage(
-                    path,
-                    format_args!(
-                        "results format {} is not known to this version",
-                        header.greenpin_bulk_results
-                    ),
-                ));
-            }
-            // The same input is the same file, or the same bytes moved elsewhere. An edited
-            // file at the same path is the same input: its changed rows have new keys.
-            if header.input != input && header.fingerprint != survey.fingerprint {
-                return Err(usage(
-                    path,
-                    format_args!(
-                        "was written for another input ({}); resume with that file, or name another results file",
-                        header.input.display()
-                    ),
-                ));
-            }
-        } else if buf.starts_with(INTENT_PREFIX) {
-            let intent: Intent =
-                serde_json::from_slice(&buf).map_err(|e| damaged(path, line_no, &e))?;
-            *runs = (*runs).max(intent.run);
-            for (line, key, id) in &intent.sent {
-                open.sent(row_key(path, line_no, key)?, intent.run, *line, id);
-            }
-        } else if buf.starts_with(WITHDRAWN_PREFIX) {
-            let back: Withdrawn =
-                serde_json::from_slice(&buf).map_err(|e| damaged(path, line_no, &e))?;
-            for (_, key, _) in &back.withdrawn {
-                open.settled(row_key(path, line_no, key)?, back.run);
-            }
-        } else if !buf.iter().all(u8::is_ascii_whitespace) {
-            let o: RowOutcome =
-                serde_json::from_slice(&buf).map_err(|e| damaged(path, line_no, &e))?;
-            let key = row_key(path, line_no, &o.key)?;
-            *runs = (*runs).max(o.run);
-            open.settled(key, o.run);
-            let earlier = match o.outcome {
-                Outcome::Applied => Some(Earlier::Applied),
-                Outcome::Unknown => Some(Earlier::Unknown),
-                Outcome::Invalid | Outcome::Failed => None,
-            };
-            if let Some(earlier) = earlier {
-                let id = super::settled::id_hash(o.greenpin_id.as_deref());
-                settled.record(key, id, o.line, o.run, earlier);
-            }
+            check_header(path, &buf, input, survey)?;
+        } else {
+            read_line(path, &buf, line_no, settled, &mut open, runs)?;
         }
         kept += n as u64;
     }
@@ -325,6 +277,78 @@ fn read_settled(
         ));
     }
     Ok(kept)
+}
+
+/// Refuses a first line that is not the header of a results file for this input.
+fn check_header(
+    path: &Path,
+    line: &[u8],
+    input: &Path,
+    survey: &Survey,
+) -> Result<(), CommandError> {
+    let header: Header = serde_json::from_slice(line).map_err(|_| {
+        usage(path, "is not a results file of greenpin bulk-update (line 1 is not its header); name another file")
+    })?;
+    if !(1..=VERSION).contains(&header.greenpin_bulk_results) {
+        return Err(usage(
+            path,
+            format_args!(
+                "results format {} is not known to this version",
+                header.greenpin_bulk_results
+            ),
+        ));
+    }
+    // The same input is the same file, or the same bytes moved elsewhere. An edited file at
+    // the same path is the same input: its changed rows have new keys.
+    if header.input != input && header.fingerprint != survey.fingerprint {
+        return Err(usage(
+            path,
+            format_args!(
+                "was written for another input ({}); resume with that file, or name another results file",
+                header.input.display()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Reads one line after the header: an intent, a withdrawal, or a row's outcome.
+fn read_line(
+    path: &Path,
+    buf: &[u8],
+    line_no: u64,
+    settled: &mut Settled,
+    open: &mut Open,
+    runs: &mut u32,
+) -> Result<(), CommandError> {
+    if buf.starts_with(INTENT_PREFIX) {
+        let intent: Intent = serde_json::from_slice(buf).map_err(|e| damaged(path, line_no, &e))?;
+        *runs = (*runs).max(intent.run);
+        for (line, key, id) in &intent.sent {
+            open.sent(row_key(path, line_no, key)?, intent.run, *line, id);
+        }
+    } else if buf.starts_with(WITHDRAWN_PREFIX) {
+        let back: Withdrawn =
+            serde_json::from_slice(buf).map_err(|e| damaged(path, line_no, &e))?;
+        for (_, key, _) in &back.withdrawn {
+            open.settled(row_key(path, line_no, key)?, back.run);
+        }
+    } else if !buf.iter().all(u8::is_ascii_whitespace) {
+        let o: RowOutcome = serde_json::from_slice(buf).map_err(|e| damaged(path, line_no, &e))?;
+        let key = row_key(path, line_no, &o.key)?;
+        *runs = (*runs).max(o.run);
+        open.settled(key, o.run);
+        let earlier = match o.outcome {
+            Outcome::Applied => Some(Earlier::Applied),
+            Outcome::Unknown => Some(Earlier::Unknown),
+            Outcome::Invalid | Outcome::Failed => None,
+        };
+        if let Some(earlier) = earlier {
+            let id = super::settled::id_hash(o.greenpin_id.as_deref());
+            settled.record(key, id, o.line, o.run, earlier);
+        }
+    }
+    Ok(())
 }
 
 fn damaged(path: &Path, line_no: u64, e: &serde_json::Error) -> CommandError {
@@ -346,83 +370,4 @@ fn row_key(path: &Path, line_no: u64, key: &str) -> Result<RowKey, CommandError>
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Reads `lines` (after a header for `input`) as a resume does.
-    fn settled(lines: &[String]) -> Settled {
-        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("greenpin-results-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let (input, results) = (dir.join("rows.ndjson"), dir.join("results.ndjson"));
-        std::fs::write(&input, "{}\n").unwrap();
-        let survey = Survey {
-            rows: 1,
-            fingerprint: "fnv1a64:0".into(),
-        };
-        let header = serde_json::to_string(&Header {
-            greenpin_bulk_results: VERSION,
-            input: input.clone(),
-            fingerprint: survey.fingerprint.clone(),
-            rows: 1,
-        })
-        .unwrap();
-        let text: String = std::iter::once(header)
-            .chain(lines.iter().cloned())
-            .map(|l| format!("{l}\n"))
-            .collect();
-        std::fs::write(&results, text).unwrap();
-        let file = File::open(&results).unwrap();
-        let mut settled = Settled::default();
-        let mut runs = 0;
-        read_settled(&results, &file, &input, &survey, &mut settled, &mut runs).unwrap();
-        let _ = std::fs::remove_dir_all(&dir);
-        settled
-    }
-
-    fn outcome(key: u64, outcome: &str) -> String {
-        format!(
-            r#"{{"line":{key},"key":"{}","greenpin_id":"g-{key}","outcome":"{outcome}","run":1}}"#,
-            RowKey(key)
-        )
-    }
-
-    #[test]
-    fn a_row_sent_with_no_outcome_is_unknown_and_a_withdrawn_one_is_not() {
-        let intent = |keys: &[u64]| {
-            String::from_utf8(crate::bulk::journal::intent_line(
-                keys.iter().map(|k| (*k, RowKey(*k), "g-1")),
-                1,
-            ))
-            .unwrap()
-            .trim_end()
-            .to_owned()
-        };
-        let mut s = settled(&[
-            intent(&[2, 3, 4, 5]),
-            outcome(2, "applied"),
-            outcome(3, "failed"),
-            format!(r#"{{"withdrawn":[[5,"{}","g-1"]],"run":1}}"#, RowKey(5)),
-        ]);
-        assert_eq!(s.take(RowKey(2)), Some(Earlier::Applied));
-        assert_eq!(s.take(RowKey(3)), None, "failed: sent again");
-        assert_eq!(
-            s.take(RowKey(4)),
-            Some(Earlier::Unknown),
-            "sent, never settled"
-        );
-        assert_eq!(s.take(RowKey(4)), None, "each recorded row answers once");
-        assert_eq!(s.take(RowKey(5)), None, "withdrawn: never sent");
-    }
-
-    #[test]
-    fn a_row_recorded_unknown_stays_unknown_until_a_later_run_settles_it() {
-        let mut s = settled(&[outcome(7, "unknown")]);
-        assert_eq!(s.take(RowKey(7)), Some(Earlier::Unknown));
-        let later = r#"{"line":7,"key":"KEY","greenpin_id":"g-7","outcome":"applied","run":2}"#
-            .replace("KEY", &RowKey(7).to_string());
-        let mut s = settled(&[outcome(7, "unknown"), later]);
-        assert_eq!(s.take(RowKey(7)), Some(Earlier::Applied));
-    }
-}
+mod tests;

@@ -178,22 +178,7 @@ pub(crate) fn run(
     if let Some(public) = &public {
         say!("registered as {public}");
     }
-    let mut received = 0u64;
-    let mut ended = Ok(Exit::Success);
-    while args.count.is_none_or(|n| received < n) {
-        match running.wait() {
-            Heard::Callback(_) => received += 1,
-            Heard::Stopped(why) => {
-                say!("greenpin: {}", crate::output::printable(&why));
-                ended = Ok(match why.as_str() {
-                    INTERRUPTED => Exit::Interrupted,
-                    CLOSED => Exit::Success,
-                    _ => Exit::Transport,
-                });
-                break;
-            }
-        }
-    }
+    let ended = Ok(serve_until_done(&mut running, args.count));
     if let Some(registration) = registration.as_mut() {
         registration.restore()?;
     }
@@ -204,6 +189,26 @@ pub(crate) fn run(
 /// Against a service that is not on this machine, --register needs the user to say so
 /// (--redirect-live-callbacks) and an address the service can reach (--public-url): a
 /// loopback or private address would send the account's real call records nowhere.
+/// Waits for callbacks until `count` of them (if given) or until serving stops; the exit
+/// that means.
+fn serve_until_done(running: &mut Running, count: Option<u64>) -> Exit {
+    let mut received = 0u64;
+    while count.is_none_or(|n| received < n) {
+        match running.wait() {
+            Heard::Callback(_) => received += 1,
+            Heard::Stopped(why) => {
+                say!("greenpin: {}", crate::output::printable(&why));
+                return match why.as_str() {
+                    INTERRUPTED => Exit::Interrupted,
+                    CLOSED => Exit::Success,
+                    _ => Exit::Transport,
+                };
+            }
+        }
+    }
+    Exit::Success
+}
+
 fn live_registration_allowed(
     client: &greenpin_blocking::Client,
     args: &ListenArgs,

@@ -240,6 +240,39 @@ fn is_transient(e: &std::io::Error) -> bool {
     ) || e.raw_os_error().is_some_and(|c| c == 23 || c == 24)
 }
 
+impl Shared {
+    /// Whether an event with this callback's key was heard already (a repeated delivery).
+    fn seen_before(&self, cb: &Callback) -> bool {
+        let Some(k) = cb.key() else { return false };
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.len() >= SEEN_KEYS {
+            seen.clear();
+        }
+        !seen.insert(k.to_string())
+    }
+
+    /// Prints the event as `--json` or people read it (or not at all).
+    fn print(&self, cb: &Callback, duplicate: bool) {
+        match self.print {
+            // One line per event (NDJSON), so a script can read them as they come.
+            Some(true) => crate::output::out!(
+                "{}",
+                serde_json::to_string(&to_json(cb, duplicate)).unwrap_or_default()
+            ),
+            Some(false) => crate::output::out!(
+                "{}{}",
+                describe(cb),
+                if duplicate {
+                    " (repeated delivery)"
+                } else {
+                    ""
+                }
+            ),
+            None => {}
+        }
+    }
+}
+
 async fn handle(State(shared): State<Arc<Shared>>, request: AxumRequest) -> (StatusCode, String) {
     let (parts, body) = request.into_parts();
     let refuse = |rejection: greenpin_core::callbacks::Rejection| {
@@ -281,33 +314,8 @@ async fn handle(State(shared): State<Arc<Shared>>, request: AxumRequest) -> (Sta
         Err(rejection) => return refuse(rejection),
         Ok(cb) => cb,
     };
-    let duplicate = match cb.key() {
-        Some(k) => {
-            let mut seen = shared.seen.lock().unwrap_or_else(|p| p.into_inner());
-            if seen.len() >= SEEN_KEYS {
-                seen.clear();
-            }
-            !seen.insert(k.to_string())
-        }
-        None => false,
-    };
-    match shared.print {
-        // One line per event (NDJSON), so a script can read them as they come.
-        Some(true) => crate::output::out!(
-            "{}",
-            serde_json::to_string(&to_json(&cb, duplicate)).unwrap_or_default()
-        ),
-        Some(false) => crate::output::out!(
-            "{}{}",
-            describe(&cb),
-            if duplicate {
-                " (repeated delivery)"
-            } else {
-                ""
-            }
-        ),
-        None => {}
-    }
+    let duplicate = shared.seen_before(&cb);
+    shared.print(&cb, duplicate);
     if let Some(queue) = &shared.forward {
         let content_type = parts
             .headers

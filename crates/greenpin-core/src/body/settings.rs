@@ -3,9 +3,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::body::ValidationContext;
+use crate::local_time::Timezone;
 use crate::phone::{Country, UnknownCountry};
 use crate::pin::PinLength;
-use crate::settings::{MaxDeallocationTime, Settings, Timezone};
+use crate::settings::{MaxDeallocationTime, Settings};
 use crate::validation::{ValidationError, ValidationKind};
 
 /// A change of account settings: the [`Settings`] fields it sets. A field left out keeps

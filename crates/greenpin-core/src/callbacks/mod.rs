@@ -53,8 +53,9 @@ pub use secret::{CallbackSecret, SECRET_PARAMETER, SECRET_USER, SecretError, Sec
 
 use serde::{Deserialize, Serialize};
 
-use crate::allocation::{DeallocationTime, State};
+use crate::allocation::State;
 use crate::ids::{GreenPinId, TransactionId};
+use crate::local_time::DeallocationTime;
 use crate::phone::PhoneNumber;
 use crate::string_enum::string_enum;
 

@@ -315,7 +315,7 @@ impl<T> ClientBuilder<T> {
 
     /// [`build_config`](Self::build_config), checking international numbers by
     /// `default_international` unless the builder was told.
-    fn config_with(self, default_international: bool) -> Result<ClientConfig, Error> {
+    pub(super) fn config_with(self, default_international: bool) -> Result<ClientConfig, Error> {
         let international_numbers = self.international_numbers.unwrap_or(default_international);
         let missing = |setting: &str, env: &str| {
             ConfigError::new(setting, format!("is required (set it, or {env})"))
@@ -376,21 +376,6 @@ impl<T> ClientBuilder<T> {
     }
 }
 
-impl<T: Transport> ClientBuilder<T> {
-    /// Builds the client over the transport this configuration asks for.
-    pub fn build(self) -> Result<T::Client, Error> {
-        let config = self.config_with(T::INTERNATIONAL_NUMBERS)?;
-        let transport = T::from_config(&config)?;
-        Ok(transport.into_client(config))
-    }
-
-    /// Builds the client over a transport you made (your own HTTP client, say).
-    pub fn build_with(self, transport: T) -> Result<T::Client, Error> {
-        let config = self.config_with(T::INTERNATIONAL_NUMBERS)?;
-        Ok(transport.into_client(config))
-    }
-}
-
 /// Whether numbers can be checked in `country`: a client without `international` (its
 /// crate's `international-numbers` feature) checks Indian numbers only, and would refuse
 /// every number of another country one call at a time, so the client is refused once, here.
@@ -423,126 +408,5 @@ fn check_timeout(setting: &str, d: Duration) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// A transport a [`ClientBuilder`](ClientBuilder) can make from a configuration,
-/// and the client it makes. Implemented by `greenpin_blocking::Ureq` and
-/// `greenpin_async::Reqwest`; a transport of your own only needs it to be built by
-/// `ClientBuilder::build` (use [`BlockingClient::new`](super::BlockingClient::new) or
-/// [`AsyncClient::new`](super::AsyncClient::new) otherwise).
-pub trait Transport: Sized {
-    /// The client: `BlockingClient<Self>` or `AsyncClient<Self>`, or a type of the
-    /// transport's crate around one.
-    type Client;
-
-    /// Whether clients over this transport check numbers that need libphonenumber's
-    /// metadata unless told otherwise ([`ClientBuilder::international_numbers`]): the
-    /// transport crate's own `international-numbers` feature, not greenpin-core's, which
-    /// any crate in the build can turn on.
-    const INTERNATIONAL_NUMBERS: bool;
-
-    /// The transport this configuration asks for (timeouts, no redirects, proxies).
-    fn from_config(config: &ClientConfig) -> Result<Self, Error>;
-
-    /// The client over this transport.
-    fn into_client(self, config: ClientConfig) -> Self::Client;
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_built_configuration_reads_back_its_settings() {
-        let c = builder()
-            .connect_timeout(Duration::from_millis(1_500))
-            .attempt_timeout(Duration::from_secs(7))
-            .timeout(Duration::from_secs(20))
-            .max_response_bytes(4096)
-            .build_config()
-            .unwrap();
-        assert_eq!(
-            (
-                c.connect_timeout(),
-                c.attempt_timeout(),
-                c.timeout(),
-                c.max_response_bytes()
-            ),
-            (
-                Duration::from_millis(1_500),
-                Duration::from_secs(7),
-                Duration::from_secs(20),
-                4096
-            )
-        );
-        assert!(!c.is_loopback());
-        // The smallest answer cap allowed, a retry policy, an emulator's root.
-        let c = builder()
-            .max_response_bytes(1024)
-            .retry_policy(RetryPolicy::default().with_max_attempts(5))
-            .base_url("http://127.0.0.1:8080")
-            .build_config()
-            .unwrap();
-        assert_eq!(c.max_response_bytes(), 1024);
-        assert_eq!(c.retry_policy().max_attempts, 5);
-        assert!(c.is_loopback());
-        assert!(builder().max_response_bytes(1023).build_config().is_err());
-    }
-
-    #[test]
-    fn another_country_needs_international_numbers() {
-        let ae: Country = "AE".parse().unwrap();
-        assert!(checkable_country(Country::IN, false).is_ok());
-        assert!(checkable_country(Country::IN, true).is_ok());
-        assert!(checkable_country(ae, true).is_ok());
-        let e = checkable_country(ae, false).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "invalid client configuration: country: AE needs the SDK's `international-numbers` feature (on by default), which this client does not use: without it only Indian numbers can be checked"
-        );
-    }
-
-    fn builder() -> ClientBuilder<()> {
-        ClientBuilder::new()
-            .account_sid("acme")
-            .credentials("k", "t")
-    }
-
-    #[test]
-    fn absurd_timeouts_are_refused_naming_the_setting() {
-        let e = builder().timeout(Duration::MAX).build_config().unwrap_err();
-        assert!(
-            matches!(&e, Error::Config(c) if c.setting() == "timeout"),
-            "{e}"
-        );
-        let e = builder()
-            .attempt_timeout(Duration::ZERO)
-            .build_config()
-            .unwrap_err();
-        assert!(
-            matches!(&e, Error::Config(c) if c.setting() == "attempt_timeout"),
-            "{e}"
-        );
-        assert!(builder().timeout(MAX_TIMEOUT).build_config().is_ok());
-    }
-
-    #[test]
-    fn configuration_errors_are_their_own_kind() {
-        let e = builder()
-            .base_url("http://example.com")
-            .build_config()
-            .unwrap_err();
-        assert!(
-            matches!(&e, Error::Config(c) if c.setting() == "base_url"),
-            "{e}"
-        );
-        let e = builder().account_sid("a/b").build_config().unwrap_err();
-        assert!(
-            matches!(&e, Error::Config(c) if c.setting() == "account_sid"),
-            "{e}"
-        );
-        let e = builder().max_response_bytes(10).build_config().unwrap_err();
-        assert!(
-            matches!(&e, Error::Config(c) if c.setting() == "max_response_bytes"),
-            "{e}"
-        );
-    }
-}
+mod tests;

@@ -24,9 +24,9 @@ pub use blocking::BlockingClient;
 pub use config::{
     ClientBuilder, ClientConfig, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ENV_ACCOUNT_SID, ENV_API_KEY, ENV_API_TOKEN,
-    ENV_BASE_URL, MAX_TIMEOUT, Transport,
+    ENV_BASE_URL, MAX_TIMEOUT,
 };
-pub use transport::{AsyncSend, AttemptLimits, BlockingSend};
+pub use transport::{AsyncSend, AttemptLimits, BlockingSend, Transport};
 
 // What users rely on, checked at compile time: clients can be shared across threads and
 // cloned; errors can cross threads and live in `Box<dyn Error + Send + Sync>`.

@@ -13,6 +13,8 @@ use http::{Request, Response};
 
 use crate::error::TransportError;
 
+use super::{ClientBuilder, ClientConfig};
+
 /// The limits of one attempt, which a transport must enforce while it sends and reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -113,4 +115,43 @@ pub trait AsyncSend: Send + Sync {
 
     /// Waits `duration` (between attempts).
     fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send;
+}
+
+/// A transport a [`ClientBuilder`](super::ClientBuilder) can make from a configuration,
+/// and the client it makes. Implemented by `greenpin_blocking::Ureq` and
+/// `greenpin_async::Reqwest`; a transport of your own only needs it to be built by
+/// `ClientBuilder::build` (use [`BlockingClient::new`](super::BlockingClient::new) or
+/// [`AsyncClient::new`](super::AsyncClient::new) otherwise).
+pub trait Transport: Sized {
+    /// The client: `BlockingClient<Self>` or `AsyncClient<Self>`, or a type of the
+    /// transport's crate around one.
+    type Client;
+
+    /// Whether clients over this transport check numbers that need libphonenumber's
+    /// metadata unless told otherwise ([`ClientBuilder::international_numbers`](super::ClientBuilder::international_numbers)): the
+    /// transport crate's own `international-numbers` feature, not greenpin-core's, which
+    /// any crate in the build can turn on.
+    const INTERNATIONAL_NUMBERS: bool;
+
+    /// The transport this configuration asks for (timeouts, no redirects, proxies).
+    fn from_config(config: &ClientConfig) -> Result<Self, crate::Error>;
+
+    /// The client over this transport.
+    fn into_client(self, config: ClientConfig) -> Self::Client;
+}
+
+/// Building a client needs a transport: these live beside the trait that makes one.
+impl<T: Transport> ClientBuilder<T> {
+    /// Builds the client over the transport this configuration asks for.
+    pub fn build(self) -> Result<T::Client, crate::Error> {
+        let config = self.config_with(T::INTERNATIONAL_NUMBERS)?;
+        let transport = T::from_config(&config)?;
+        Ok(transport.into_client(config))
+    }
+
+    /// Builds the client over a transport you made (your own HTTP client, say).
+    pub fn build_with(self, transport: T) -> Result<T::Client, crate::Error> {
+        let config = self.config_with(T::INTERNATIONAL_NUMBERS)?;
+        Ok(transport.into_client(config))
+    }
 }

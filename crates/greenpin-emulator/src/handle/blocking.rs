@@ -4,7 +4,8 @@ use std::io;
 use std::time::Duration;
 
 use super::{Emulator, Running, controls};
-use crate::{CallbackRecord, EmulatorConfig};
+use crate::callbacks::CallbackRecord;
+use crate::config::EmulatorConfig;
 
 /// An emulator on a runtime of its own, for blocking code (tests of a blocking client, a
 /// CLI): the same controls as [`Emulator`], with no runtime of yours needed.

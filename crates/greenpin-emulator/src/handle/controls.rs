@@ -3,8 +3,8 @@
 //! emulator's shared state. A macro rather than `Deref` from one handle to the other, so
 //! each type's documentation lists every method it has.
 //!
-//! [`Emulator`]: crate::Emulator
-//! [`BlockingEmulator`]: crate::BlockingEmulator
+//! [`Emulator`]: crate::handle::Emulator
+//! [`BlockingEmulator`]: crate::handle::BlockingEmulator
 
 /// The controls, as methods of `$handle` (which has `fn running(&self) -> &Running`).
 macro_rules! controls {
@@ -18,7 +18,7 @@ macro_rules! controls {
 
             /// The dashboard's address: open it in a browser to see and drive the emulator.
             pub fn dashboard_url(&self) -> String {
-                format!("{}{}", self.base_url(), $crate::DASHBOARD_PATH)
+                format!("{}{}", self.base_url(), $crate::dashboard::DASHBOARD_PATH)
             }
 
             /// The socket address.
@@ -78,7 +78,10 @@ macro_rules! controls {
             /// assert_eq!(client.get(&a.greenpin_id)?.state, State::Vault);
             /// # Ok::<(), Box<dyn std::error::Error>>(())
             /// ```
-            pub fn advance_clock(&self, by: std::time::Duration) -> Result<(), $crate::Failure> {
+            pub fn advance_clock(
+                &self,
+                by: std::time::Duration,
+            ) -> Result<(), $crate::failure::Failure> {
                 let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
                 self.running().shared.with_store(|s| s.advance_ms(ms))
             }
@@ -96,11 +99,14 @@ macro_rules! controls {
             /// assert_eq!(client.settings().unwrap_err().status().map(|s| s.as_u16()), Some(503));
             /// # Ok::<(), Box<dyn std::error::Error>>(())
             /// ```
-            pub fn add_fault(&self, rule: $crate::FaultRule) -> Result<(), $crate::Failure> {
-                rule.check().map_err($crate::Failure::bad)?;
+            pub fn add_fault(
+                &self,
+                rule: $crate::faults::FaultRule,
+            ) -> Result<(), $crate::failure::Failure> {
+                rule.check().map_err($crate::failure::Failure::bad)?;
                 $crate::state::lock(&self.running().shared.faults)
                     .push(rule)
-                    .map_err($crate::Failure::bad)
+                    .map_err($crate::failure::Failure::bad)
             }
 
             /// Drops every queued fault.
@@ -110,12 +116,12 @@ macro_rules! controls {
 
             /// What the API answered so far, per operation, and what the journal and the store
             /// hold now.
-            pub fn stats(&self) -> $crate::Stats {
+            pub fn stats(&self) -> $crate::stats::Stats {
                 self.running().shared.stats_now()
             }
 
             /// The API requests received, oldest first (credentials reduced to their scheme).
-            pub fn requests(&self) -> Vec<$crate::JournalEntry> {
+            pub fn requests(&self) -> Vec<$crate::journal::JournalEntry> {
                 $crate::state::lock(&self.running().shared.journal).list()
             }
 
@@ -144,8 +150,8 @@ macro_rules! controls {
             /// ```
             pub fn simulate_call(
                 &self,
-                call: &$crate::CallSpec,
-            ) -> Result<$crate::CallOutcome, $crate::Failure> {
+                call: &$crate::store::CallSpec,
+            ) -> Result<$crate::store::CallOutcome, $crate::failure::Failure> {
                 self.running().shared.with_store(|s| s.call(call))
             }
 
@@ -157,7 +163,7 @@ macro_rules! controls {
             }
 
             /// Every callback kept (the newest 1,000), oldest first, with its delivery attempts.
-            pub fn callbacks(&self) -> Vec<$crate::CallbackRecord> {
+            pub fn callbacks(&self) -> Vec<$crate::callbacks::CallbackRecord> {
                 self.running().shared.callbacks.list()
             }
 
@@ -170,14 +176,14 @@ macro_rules! controls {
             /// order or not at all.
             pub fn add_callback_fault(
                 &self,
-                fault: $crate::CallbackFault,
-            ) -> Result<(), $crate::Failure> {
+                fault: $crate::callbacks::CallbackFault,
+            ) -> Result<(), $crate::failure::Failure> {
                 self.running()
                     .shared
                     .callbacks
                     .add_fault(fault)
                     .map(drop)
-                    .map_err($crate::Failure::bad)
+                    .map_err($crate::failure::Failure::bad)
             }
 
             /// Drops every queued callback fault.
@@ -186,7 +192,7 @@ macro_rules! controls {
             }
 
             /// Delivers a kept callback again, to the account's endpoint now.
-            pub fn redeliver_callback(&self, id: u64) -> Result<(), $crate::Failure> {
+            pub fn redeliver_callback(&self, id: u64) -> Result<(), $crate::failure::Failure> {
                 self.running()
                     .shared
                     .callbacks
@@ -204,7 +210,7 @@ macro_rules! controls {
             /// Back to how it started: allocations, vault, settings, the journal, callbacks
             /// (records, faults, deliveries still waiting), API faults, counts and the
             /// clock; ids and PINs start their sequence again, so with a seed and a fixed
-            /// clock ([`EmulatorConfig::clock`]($crate::EmulatorConfig::clock)) a test sees
+            /// clock ([`EmulatorConfig::clock`]($crate::config::EmulatorConfig::clock)) a test sees
             /// the same ids, PINs and times whichever tests ran before it.
             ///
             /// ```
@@ -227,7 +233,7 @@ macro_rules! controls {
             pub fn reset_at(&self, at: std::time::SystemTime) {
                 self.running()
                     .shared
-                    .reset(Some(Some($crate::handle::ms_since_epoch(at))));
+                    .reset(Some(Some($crate::store::ms_since_epoch(at))));
             }
 
             /// Stops serving. Also done on drop.

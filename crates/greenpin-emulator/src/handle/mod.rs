@@ -73,7 +73,7 @@ impl Running {
                 allowed: config.callback_targets.clone(),
             },
         );
-        let start = config.clock.map(ms_since_epoch);
+        let start = config.clock.map(crate::store::ms_since_epoch);
         let shared = Arc::new(Shared {
             store: Mutex::new(store::Store::new(entropy.clone(), capacity, start)),
             journal: Mutex::new(journal::Journal::new(limits)),
@@ -114,22 +114,6 @@ impl Running {
         if let Some(tx) = lock(&self.shutdown).take() {
             let _ = tx.send(());
         }
-    }
-}
-
-/// An RFC 3339 instant with its offset (`2026-01-01T00:00:00Z`, `…T05:30:00+05:30`), as
-/// `--clock` and the reset control take it and the clock control writes it (`iso`).
-pub(crate) fn parse_instant(text: &str) -> Result<std::time::SystemTime, String> {
-    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-        .map(Into::into)
-        .map_err(|e| format!("{text:?} is not an RFC 3339 instant with its offset, such as 2026-01-01T00:00:00Z ({e})"))
-}
-
-/// An instant as ms since the epoch (before 1970: negative).
-pub(crate) fn ms_since_epoch(t: std::time::SystemTime) -> i64 {
-    match t.duration_since(std::time::UNIX_EPOCH) {
-        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
-        Err(e) => -i64::try_from(e.duration().as_millis()).unwrap_or(i64::MAX),
     }
 }
 
@@ -186,9 +170,9 @@ impl Emulator {
     /// ```
     pub async fn wait_for_callback(
         &self,
-        matches: impl Fn(&crate::CallbackRecord) -> bool + Sync,
+        matches: impl Fn(&crate::callbacks::CallbackRecord) -> bool + Sync,
         timeout: std::time::Duration,
-    ) -> Option<crate::CallbackRecord> {
+    ) -> Option<crate::callbacks::CallbackRecord> {
         self.running.shared.callbacks.wait(&matches, timeout).await
     }
 }

@@ -166,8 +166,8 @@ async fn reset(State(sh): S, method: Method, body: Bytes) -> Answer {
         let clock = match r.clock {
             None => None,
             Some(None) => Some(None),
-            Some(Some(text)) => Some(Some(crate::handle::ms_since_epoch(
-                crate::handle::parse_instant(&text)
+            Some(Some(text)) => Some(Some(crate::store::ms_since_epoch(
+                crate::store::parse_instant(&text)
                     .map_err(|e| Failure::bad(format!("clock: {e}")))?,
             ))),
         };

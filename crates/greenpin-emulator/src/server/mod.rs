@@ -27,14 +27,13 @@ use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 use tower::ServiceExt;
 
+use crate::config::MAX_BODY;
 use crate::failure::Failure;
 use crate::faults::Fault;
 use crate::journal::{IgnoredFields, Received};
 use crate::respond::{fault_response, refusal};
 use crate::state::{Shared, lock};
 
-/// Largest request body handled; a larger one is answered 413.
-pub const MAX_BODY: usize = 1 << 20;
 /// Largest body read (and thrown away) before a 413, so the client can read the answer.
 const MAX_DRAIN: usize = 64 << 20;
 
@@ -168,20 +167,7 @@ async fn handle(
     let fault = if is_control {
         None
     } else {
-        let authenticated = parts.headers.get(header::AUTHORIZATION).is_some_and(|v| {
-            greenpin_core::wire::credentials_match(&shared.credentials, v.as_bytes())
-        });
-        let fault = lock(&shared.faults).take(&method, parts.uri.path());
-        lock(&shared.journal).push(Received {
-            parts: &parts,
-            body: body.as_deref(),
-            authenticated,
-            fault: fault
-                .as_ref()
-                .map(|f| serde_json::to_string(f).unwrap_or_default()),
-            ignored,
-        });
-        fault
+        journal_and_fault(&shared, &parts, body.as_deref(), ignored)
     };
     let Some(body) = body else {
         let f = Failure::with_status(
@@ -223,17 +209,47 @@ async fn handle(
         lock(&shared.stats).count(&method, &path, resp.status());
     }
     if matches!(fault, Some(Fault::Truncate)) {
-        let (mut parts, body) = resp.into_parts();
-        let bytes = body
-            .collect()
-            .await
-            .map(|c| c.to_bytes())
-            .unwrap_or_default();
-        let cut = bytes.slice(..bytes.len() / 2);
-        parts
-            .headers
-            .insert(header::CONTENT_LENGTH, HeaderValue::from(cut.len()));
-        return Ok(Response::from_parts(parts, Body::from(cut)));
+        return Ok(truncated(resp).await);
     }
     Ok(resp)
+}
+
+/// Journals an API request, and takes the fault queued for it, if one is.
+fn journal_and_fault(
+    shared: &Shared,
+    parts: &http::request::Parts,
+    body: Option<&[u8]>,
+    ignored: IgnoredFields,
+) -> Option<Fault> {
+    let authenticated = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .is_some_and(|v| greenpin_core::wire::credentials_match(&shared.credentials, v.as_bytes()));
+    let fault = lock(&shared.faults).take(parts.method.as_str(), parts.uri.path());
+    lock(&shared.journal).push(Received {
+        parts,
+        body,
+        authenticated,
+        fault: fault
+            .as_ref()
+            .map(|f| serde_json::to_string(f).unwrap_or_default()),
+        ignored,
+    });
+    fault
+}
+
+/// The answer with only the first half of its body (a `truncate` fault): the request was
+/// handled, the client cannot read what it did.
+async fn truncated(resp: Response<Body>) -> Response<Body> {
+    let (mut parts, body) = resp.into_parts();
+    let bytes = body
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
+    let cut = bytes.slice(..bytes.len() / 2);
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(cut.len()));
+    Response::from_parts(parts, Body::from(cut))
 }

@@ -30,6 +30,31 @@ pub(super) fn real_now_ms() -> i64 {
 }
 
 impl Store {
+    /// When an allocation given `policy` now expires: the policy's duration (raised to the
+    /// five-minute minimum, capped by `max_deallocation_time`), or without one
+    /// `max_deallocation_time` (never, when that is `-1`).
+    pub(super) fn expiry_for(&self, policy: Option<DeallocationPolicy>) -> Option<i64> {
+        let max = self.settings.max_deallocation_time;
+        let now = self.now_ms();
+        match policy {
+            Some(p) => {
+                // Documented: the setting "will override the deallocation_policy if the
+                // duration in the deallocation_policy is greater than this value"; and
+                // allocations "can last from 5 minutes", so a shorter policy is raised.
+                let cap = max.and_then(|m| m.secs()).unwrap_or(u64::MAX);
+                let secs = p
+                    .duration
+                    .as_secs()
+                    .max(DeallocationDuration::MIN_LIFE.as_secs())
+                    .min(cap);
+                Some(now.saturating_add((secs as i64).saturating_mul(1000)))
+            }
+            None => max
+                .and_then(|m| m.secs())
+                .map(|m| now.saturating_add((m as i64).saturating_mul(1000))),
+        }
+    }
+
     // ----- clock -------------------------------------------------------------------
 
     /// The emulator's now, in milliseconds since the epoch: real time (or the fixed start)
@@ -117,5 +142,21 @@ impl Store {
     /// Takes the events produced since the last call.
     pub(crate) fn take_events(&mut self) -> Vec<Event> {
         std::mem::take(&mut self.events)
+    }
+}
+
+/// An RFC 3339 instant with its offset (`2026-01-01T00:00:00Z`, `…T05:30:00+05:30`), as
+/// `--clock` and the reset control take it and the clock control writes it (`iso`).
+pub(crate) fn parse_instant(text: &str) -> Result<std::time::SystemTime, String> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map(Into::into)
+        .map_err(|e| format!("{text:?} is not an RFC 3339 instant with its offset, such as 2026-01-01T00:00:00Z ({e})"))
+}
+
+/// An instant as ms since the epoch (before 1970: negative).
+pub(crate) fn ms_since_epoch(t: std::time::SystemTime) -> i64 {
+    match t.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_millis()).unwrap_or(i64::MAX),
     }
 }

@@ -26,6 +26,7 @@ use serde::Serialize;
 
 mod calls;
 mod clock;
+mod invariants;
 mod record;
 mod routing;
 mod settings;
@@ -33,6 +34,7 @@ mod settings;
 mod tests;
 
 pub use calls::{CallAnswer, CallOutcome, CallRefusal, CallSpec};
+pub(crate) use clock::{ms_since_epoch, parse_instant};
 pub(crate) use record::{Id, Record};
 pub(crate) use routing::{Holder, RouteKey, keys_of};
 pub(crate) use settings::default_settings;
@@ -394,31 +396,6 @@ impl Store {
         }
     }
 
-    /// When an allocation given `policy` now expires: the policy's duration (raised to the
-    /// five-minute minimum, capped by `max_deallocation_time`), or without one
-    /// `max_deallocation_time` (never, when that is `-1`).
-    fn expiry_for(&self, policy: Option<DeallocationPolicy>) -> Option<i64> {
-        let max = self.settings.max_deallocation_time;
-        let now = self.now_ms();
-        match policy {
-            Some(p) => {
-                // Documented: the setting "will override the deallocation_policy if the
-                // duration in the deallocation_policy is greater than this value"; and
-                // allocations "can last from 5 minutes", so a shorter policy is raised.
-                let cap = max.and_then(|m| m.secs()).unwrap_or(u64::MAX);
-                let secs = p
-                    .duration
-                    .as_secs()
-                    .max(DeallocationDuration::MIN_LIFE.as_secs())
-                    .min(cap);
-                Some(now.saturating_add((secs as i64).saturating_mul(1000)))
-            }
-            None => max
-                .and_then(|m| m.secs())
-                .map(|m| now.saturating_add((m as i64).saturating_mul(1000))),
-        }
-    }
-
     /// Every allocation kept, in the dashboard's order: active ones by when they expire,
     /// then those that never expire, then deallocated ones by when they are forgotten. No
     /// sort: each index is already in order.
@@ -434,62 +411,6 @@ impl Store {
     /// How many allocations are active, and how many deallocated ones are kept.
     pub(crate) fn counts(&self) -> (usize, usize) {
         (self.active, self.records.len() - self.active)
-    }
-
-    /// Checks the store's own invariants; `Err` says which one broke.
-    pub(crate) fn check_invariants(&self) -> Result<(), String> {
-        let mut seen = std::collections::HashSet::new();
-        let mut active = 0;
-        for (id, rec) in &self.records {
-            let holds_keys = rec.is_active() || rec.release_at.is_some();
-            if rec.is_active() {
-                active += 1;
-                let listed = match rec.expires_at {
-                    Some(at) => self.expiries.contains(&(at, id.clone())),
-                    None => self.unending.contains(id),
-                };
-                if !listed {
-                    return Err(format!("active allocation {id} is not scheduled"));
-                }
-            } else if self.by_transaction.values().any(|v| v == id) {
-                return Err(format!(
-                    "vault allocation {id} still holds its transaction id"
-                ));
-            }
-            if !holds_keys {
-                continue;
-            }
-            for (key, side, pinned) in keys_of(&rec.allocation(id)) {
-                // Two live allocations needing one key: the table names one holder, so the
-                // other is told below as missing from it.
-                seen.insert(key);
-                let expected = Holder {
-                    id: id.clone(),
-                    side,
-                    pinned,
-                };
-                if self.keys.get(&key) != Some(&expected) {
-                    return Err(format!("key {key:?} of {id} is missing from the table"));
-                }
-            }
-        }
-        if seen.len() != self.keys.len() {
-            return Err(format!(
-                "{} keys in the table, {} held by live allocations",
-                self.keys.len(),
-                seen.len()
-            ));
-        }
-        if active != self.active {
-            return Err(format!(
-                "{active} active allocations, counted {}",
-                self.active
-            ));
-        }
-        if self.expiries.len() + self.unending.len() != active {
-            return Err("the expiry schedule lists allocations that are not active".into());
-        }
-        Ok(())
     }
 }
 
