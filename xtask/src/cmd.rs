@@ -114,3 +114,28 @@ impl Steps {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_target_directory_is_cargo_s_own_with_cargo_target_dir_set() {
+        // What cargo itself reports, with the variable set, is what every step builds into.
+        let out = cargo()
+            .args(["metadata", "--format-version", "1", "--no-deps"])
+            .env("CARGO_TARGET_DIR", "/tmp/xtask-some-target")
+            .output()
+            .unwrap();
+        let metadata = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            target_directory_of(&metadata),
+            Some(std::path::PathBuf::from("/tmp/xtask-some-target"))
+        );
+        assert_eq!(
+            target_directory_of(r#"{"x":1,"target_directory":"C:\\t\\target","y":2}"#),
+            Some(std::path::PathBuf::from("C:\\t\\target"))
+        );
+        assert_eq!(target_directory_of("{}"), None);
+    }
+}

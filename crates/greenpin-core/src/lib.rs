@@ -83,7 +83,7 @@ pub mod retry;
 mod schema;
 mod settings;
 mod string_enum;
-#[cfg(feature = "test-util")]
+#[cfg(any(test, feature = "test-util"))]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod test_util;
 mod text;

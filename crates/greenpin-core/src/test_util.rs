@@ -107,3 +107,26 @@ pub fn block_on<F: Future>(fut: F) -> F::Output {
         }
     }
 }
+
+/// Fails unless the generated file at `path` holds `want`, naming `cargo xtask codegen`;
+/// with `GREENPIN_CODEGEN=write` (what that command sets) it writes `want` there instead.
+/// The one freshness check of the workspace's generated files (the prefix table, the
+/// countries, the OpenAPI documents, the error codes).
+///
+/// ```no_run
+/// greenpin_core::test_util::assert_generated_fresh(std::path::Path::new("docs/x.md"), "# x\n");
+/// ```
+pub fn assert_generated_fresh(path: &std::path::Path, want: &str) {
+    if std::env::var("GREENPIN_CODEGEN").as_deref() == Ok("write") {
+        if let Err(e) = std::fs::write(path, want) {
+            panic!("cannot write {}: {e}", path.display());
+        }
+        return;
+    }
+    let have = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        have == want,
+        "{} is stale: run `cargo xtask codegen` and commit the result",
+        path.display()
+    );
+}

@@ -7,17 +7,9 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// The workspace's one freshness check, on a path from the workspace's root.
 fn check(relative: &str, want: &str) {
-    let path = root().join(relative);
-    if std::env::var("GREENPIN_CODEGEN").as_deref() == Ok("write") {
-        std::fs::write(&path, want).unwrap();
-        return;
-    }
-    let have = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        have == want,
-        "{relative} is stale: run `cargo xtask codegen` and commit the result"
-    );
+    greenpin_core::test_util::assert_generated_fresh(&root().join(relative), want);
 }
 
 #[test]

@@ -96,18 +96,9 @@ fn in_prefix_table_is_fresh() {
     );
 }
 
-/// A generated file at `path` holds `want`; with `GREENPIN_CODEGEN=write` it is rewritten
-/// instead (that is what `cargo xtask codegen` does).
+/// A generated file at `path` holds `want` (the workspace's one freshness check).
 fn fresh(path: &str, want: &str) {
-    if std::env::var("GREENPIN_CODEGEN").as_deref() == Ok("write") {
-        std::fs::write(path, want).unwrap();
-        return;
-    }
-    let have = std::fs::read_to_string(path).unwrap_or_default();
-    assert!(
-        have == want,
-        "{path} is stale: run `cargo xtask codegen` and commit the result"
-    );
+    crate::test_util::assert_generated_fresh(std::path::Path::new(path), want);
 }
 
 /// Renders the table of countries: every ISO 3166-1 alpha-2 code phonenumber knows as a

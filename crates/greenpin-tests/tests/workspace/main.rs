@@ -11,7 +11,7 @@
 //! | `https` | HTTPS through both transports, with a given root and the system store |
 //! | `proxy` | proxy variables never reach a loopback service (in a child process) |
 //! | `stress` | concurrent mixed operations against one emulator keep its invariants |
-//! | `one_dependency_*` | a user of one transport crate names everything through it alone |
+//! | `one_dependency` | a user of one transport crate names everything through it alone (one macro, both crates) |
 //! | `fuzz_replay` | the fuzz corpora replayed on stable |
 //! | `dashboard` | the emulator's dashboard in headless Chromium |
 //!
@@ -23,8 +23,7 @@ mod dashboard;
 mod fuzz_replay;
 mod hostile_server;
 mod https;
-mod one_dependency_async;
-mod one_dependency_blocking;
+mod one_dependency;
 mod parity;
 mod proxy;
 mod retry_budget;

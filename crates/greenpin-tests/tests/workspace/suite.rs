@@ -34,7 +34,7 @@ fn api_error(e: Error, status: u16, code: ErrorCode) -> String {
     api.message.unwrap()
 }
 
-fn lifecycle(make: Make) {
+fn create_read_change_and_delete_an_allocation(make: Make) {
     let emu = greenpin_tests::emulator();
     let sdk = make(&emu, &Opts::default());
     let created = sdk
@@ -94,7 +94,7 @@ fn lifecycle(make: Make) {
     greenpin_tests::assert_journal_clean(&emu);
 }
 
-fn error_paths(make: Make) {
+fn each_refusal_is_the_error_its_code_says(make: Make) {
     let emu = greenpin_tests::emulator();
     let sdk = make(&emu, &Opts::default());
     let missing = GreenPinId::new("missing").unwrap();
@@ -171,7 +171,7 @@ fn count(emu: &BlockingEmulator, method: &str) -> usize {
     emu.requests().iter().filter(|r| r.method == method).count()
 }
 
-fn faults(make: Make) {
+fn transient_answers_are_retried_as_the_service_asks(make: Make) {
     let emu = greenpin_tests::emulator();
     let sdk = make(&emu, &Opts::default());
     let settings_path = "/v1/tenants/*/settings";
@@ -229,6 +229,18 @@ fn faults(make: Make) {
     assert_eq!(count(&emu, "GET"), 3);
     emu.clear_faults();
 
+    // Connection closed without an answer on a GET, then 200: success.
+    emu.clear_requests();
+    emu.add_fault(FaultRule::new(Fault::Close).method("GET"))
+        .unwrap();
+    sdk.settings().unwrap();
+    assert_eq!(count(&emu, "GET"), 2);
+    greenpin_tests::assert_journal_clean(&emu);
+}
+
+fn a_create_that_may_have_landed_is_not_sent_again(make: Make) {
+    let emu = greenpin_tests::emulator();
+    let sdk = make(&emu, &Opts::default());
     // 500 on create: not retried.
     emu.clear_requests();
     emu.add_fault(
@@ -264,14 +276,12 @@ fn faults(make: Make) {
     sdk.create(&simple("t503", "7000000001", "6292134471"))
         .unwrap_err();
     assert_eq!(count(&emu, "POST"), 1);
+    greenpin_tests::assert_journal_clean(&emu);
+}
 
-    // Connection closed without an answer on a GET, then 200: success.
-    emu.clear_requests();
-    emu.add_fault(FaultRule::new(Fault::Close).method("GET"))
-        .unwrap();
-    sdk.settings().unwrap();
-    assert_eq!(count(&emu, "GET"), 2);
-
+fn broken_answers_are_typed_errors_not_panics(make: Make) {
+    let emu = greenpin_tests::emulator();
+    let sdk = make(&emu, &Opts::default());
     // 502 with an HTML body: a typed error with status and snippet.
     emu.add_fault(
         FaultRule::new(Fault::Status {
@@ -307,7 +317,7 @@ fn faults(make: Make) {
     greenpin_tests::assert_journal_clean(&emu);
 }
 
-fn timeouts(make: Make) {
+fn a_service_that_does_not_answer_is_cut_off_at_the_timeout(make: Make) {
     let emu = greenpin_tests::emulator();
     let sdk = make(
         &emu,
@@ -377,7 +387,7 @@ fn timeouts(make: Make) {
     greenpin_tests::assert_journal_clean(&emu);
 }
 
-fn connection_refused(make: Make) {
+fn a_refused_connection_is_a_transport_error_never_sent(make: Make) {
     // An emulator that is gone: connect fails, nothing was sent.
     let emu = greenpin_tests::emulator();
     let sdk = make(
@@ -400,7 +410,7 @@ fn connection_refused(make: Make) {
 
 /// Exotel's vault and settings through the SDK: what the SDK refuses before sending, and
 /// what the service answers for keys in a vault period and numbers already registered.
-fn vault_and_settings(make: Make) {
+fn the_vault_and_the_settings_behave_as_documented(make: Make) {
     let emu = greenpin_tests::emulator();
     let sdk = make(&emu, &Opts::default());
     // Refused before anything is sent, naming the field.
@@ -477,7 +487,7 @@ fn vault_and_settings(make: Make) {
 /// old PIN working — and a PIN picks the allocation, the caller's number only the party — so
 /// the old rider (or anyone who knows the PIN) still reaches the customer, as party A. The
 /// documented recipe, a new number and a new PIN in one update, shuts them out.
-fn reassignment(make: Make) {
+fn an_order_handed_to_another_rider_reaches_only_them(make: Make) {
     let emu = greenpin_tests::emulator();
     let sdk = make(&emu, &Opts::default());
     let (old_rider, customer, vn) = ("7987686144", "9956555625", "6292134471");
@@ -539,18 +549,28 @@ fn reassignment(make: Make) {
     greenpin_tests::assert_journal_clean(&emu);
 }
 
-macro_rules! suite {
-    ($($flavor:ident),+) => {$(
+/// Every scenario above as a test of one flavour, in a module named after it.
+macro_rules! tests {
+    ($flavor:ident; ($($name:ident),+)) => {
         mod $flavor {
-            #[test] fn lifecycle() { super::lifecycle(greenpin_tests::$flavor) }
-            #[test] fn error_paths() { super::error_paths(greenpin_tests::$flavor) }
-            #[test] fn faults() { super::faults(greenpin_tests::$flavor) }
-            #[test] fn timeouts() { super::timeouts(greenpin_tests::$flavor) }
-            #[test] fn connection_refused() { super::connection_refused(greenpin_tests::$flavor) }
-            #[test] fn vault_and_settings() { super::vault_and_settings(greenpin_tests::$flavor) }
-            #[test] fn reassignment() { super::reassignment(greenpin_tests::$flavor) }
+            $(#[test] fn $name() { super::$name(greenpin_tests::$flavor) })+
         }
-    )+};
+    };
 }
 
-suite!(blocking, asynchronous);
+/// The scenarios, through each flavour.
+macro_rules! suite {
+    ([$($flavor:ident),+] $names:tt) => { $(tests!($flavor; $names);)+ };
+}
+
+suite!([blocking, asynchronous](
+    create_read_change_and_delete_an_allocation,
+    each_refusal_is_the_error_its_code_says,
+    transient_answers_are_retried_as_the_service_asks,
+    a_create_that_may_have_landed_is_not_sent_again,
+    broken_answers_are_typed_errors_not_panics,
+    a_service_that_does_not_answer_is_cut_off_at_the_timeout,
+    a_refused_connection_is_a_transport_error_never_sent,
+    the_vault_and_the_settings_behave_as_documented,
+    an_order_handed_to_another_rider_reaches_only_them
+));
