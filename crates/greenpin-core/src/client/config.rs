@@ -246,7 +246,7 @@ impl<T> ClientBuilder<T> {
     /// [`Error::Unchecked`], never sent unchecked.
     ///
     /// Unless set, [`build`](Self::build) takes it from the transport's crate
-    /// ([`Transport::INTERNATIONAL_NUMBERS`]: greenpin-blocking's and greenpin-async's own
+    /// ([`Transport::INTERNATIONAL_NUMBERS`](crate::client::Transport::INTERNATIONAL_NUMBERS): greenpin-blocking's and greenpin-async's own
     /// `international-numbers` feature, on by default), so a test build in which another
     /// crate (an emulator) turns greenpin-core's feature on accepts exactly the numbers
     /// your release build does; [`build_config`](Self::build_config) takes greenpin-core's.
