@@ -96,7 +96,24 @@ the service asks for between them."
     Listen(crate::listen::ListenArgs),
     /// Play one scenario against the account and an emulator (or --candidate), and report
     /// every field in which their answers differ.
+    ///
+    /// The reference is the account the global options name (--base-url, --account-sid,
+    /// EXOTEL_API_KEY, EXOTEL_API_TOKEN), as for every other command. On a real account
+    /// the run needs --allow-writes and the account's own numbers; it says how many
+    /// allocations it creates before the first request (each with the shortest
+    /// deallocation policy), deletes them at the end, also after Ctrl-C, and only reads
+    /// the settings, unless --allow-settings. The allocations
+    /// are ordinary ones: whatever your plan charges for an allocation applies. The report
+    /// (Markdown) and a journal of every request go to --report.
     #[cfg(feature = "demo")]
+    #[command(
+        after_help = "Exit: 0 every step answered alike on both services, as greenpin-rs expects · \
+2 refused before anything was sent (flags, numbers, an existing report) · 3 a service refused \
+the credentials · 4 a service stopped answering · 5 the report could not be written, or the \
+local emulator failed · 6 drift: the services answered differently, or not as greenpin-rs \
+expects · 130 interrupted (Ctrl-C, SIGTERM, SIGHUP). Whatever the exit, the run deletes what \
+it created, and names on stderr any allocation it could not delete."
+    )]
     Drift(crate::drift::DriftArgs),
     /// Walk the whole lifecycle against an emulator started in-process.
     #[cfg(feature = "demo")]

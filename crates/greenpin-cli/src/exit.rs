@@ -1,7 +1,7 @@
 //! What went wrong, and the exit code a script reads from it: 0 success · 2 usage or
 //! validation error (nothing was sent) · 3 the API answered with an error · 4 transport
-//! failure or timeout · 5 a local failure during a run (its results could not be written:
-//! sending stopped) · 6 `greenpin drift` found differences · 130 interrupted.
+//! failure or timeout · 5 a local failure during a run (its results or report could not be written:
+//! sending stopped) · 6 `greenpin drift` found drift · 130 interrupted.
 
 use greenpin_core::{Error, ValidationError};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -18,7 +18,7 @@ pub(crate) enum Exit {
     Api,
     /// No answer: a transport failure or a timeout.
     Transport,
-    /// Interrupted (Ctrl-C or SIGTERM).
+    /// Interrupted (Ctrl-C, SIGTERM or SIGHUP).
     Interrupted,
     /// `greenpin drift` found the two services answering differently (6).
     Drift,
@@ -86,6 +86,9 @@ pub(crate) enum CommandError {
     Sdk(Error),
     /// A local failure once sending had begun (5): the results file could not be written.
     Local(String),
+    /// A service refused what the whole command needs (3): `greenpin drift` stops at a
+    /// refusal of the credentials rather than reporting every later refusal as drift.
+    Refused(String),
 }
 
 impl From<Error> for CommandError {

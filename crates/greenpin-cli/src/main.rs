@@ -76,6 +76,15 @@ fn main() -> ExitCode {
             }
             ExitCode::from(Exit::Local.code())
         }
+        Err(CommandError::Refused(message)) => {
+            crate::output::say!("greenpin: {}", output::printable(&message));
+            if json {
+                output::print_json(
+                    &serde_json::json!({"error": {"kind": "refused", "message": message}}),
+                );
+            }
+            ExitCode::from(Exit::Api.code())
+        }
         Err(CommandError::Sdk(e)) => {
             crate::output::say!("greenpin: {}", output::printable(&e.to_string()));
             // The cause (a refused connection, a TLS error), once, below the summary.

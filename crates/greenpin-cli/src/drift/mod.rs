@@ -23,7 +23,7 @@ mod side;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
 use clap::Args;
@@ -59,8 +59,9 @@ pub(crate) struct DriftArgs {
     /// Also play the steps that write settings; the settings are put back at the end.
     #[arg(long)]
     allow_settings: bool,
-    /// Most requests the scenario sends each service (cleaning up is not counted).
-    #[arg(long, default_value_t = 60)]
+    /// Most requests the scenario may send each service (cleaning up is not counted); a
+    /// scenario that needs more is refused before anything is sent.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
     max_requests: u32,
     /// Least time between two requests to a service that is not on this machine.
     #[arg(long, default_value = "500ms", value_name = "DURATION", value_parser = humantime::parse_duration)]
@@ -69,6 +70,10 @@ pub(crate) struct DriftArgs {
     /// (REPORT.journal.ndjson).
     #[arg(long, default_value = "greenpin-drift.md")]
     report: PathBuf,
+    /// Replace a report (and journal) an earlier run left; without it, drift refuses to
+    /// start, since that report may list allocations to delete by hand.
+    #[arg(long)]
+    overwrite: bool,
     /// Play this scenario file instead of the built-in one.
     #[arg(long, value_name = "FILE")]
     scenario: Option<PathBuf>,
@@ -98,13 +103,29 @@ pub(crate) fn run(
     } else {
         args.pace
     };
+    // Everything that can be refused is refused before the first request.
+    let requests = scenario.requests();
+    if u64::from(args.max_requests) < requests {
+        return Err(CommandError::Usage(format!(
+            "--max-requests {}: the scenario sends up to {requests} requests to each service",
+            args.max_requests
+        )));
+    }
     let mut reference = Side::new("reference", config, args.max_requests, pace)?;
     let numbers = numbers(&args, &scenario, &reference)?;
+    let mut files = Files::open(&args.report, args.overwrite)?;
     announce(&scenario, &reference, args.allow_settings);
-    let journal_path = journal_path(&args.report);
-    let mut journal = open_journal(&journal_path)?;
     let stop = stop_on_signals();
-    let original = reference.send("settings", "GET", "/settings", None, &mut journal)?;
+    let original = reference.send(
+        "before the run: settings to copy",
+        "GET",
+        "/settings",
+        None,
+        &mut files.journal,
+    )?;
+    if let Some(refused) = side::refusal(&reference, &original) {
+        return Err(refused);
+    }
     let (emulator, mut candidate) = candidate(&args, &original.body)?;
     let run_id = format!(
         "greenpin-drift-{:x}",
@@ -121,31 +142,43 @@ pub(crate) fn run(
         scenario: &scenario,
         reference: &mut reference,
         candidate: &mut candidate,
-        journal: &mut journal,
+        journal: &mut files.journal,
         allow_settings: args.allow_settings,
         stop: &stop,
+        settings_written: Vec::new(),
     };
-    let (steps, differences, stopped) = play.steps();
+    let outcome = play.steps();
     let cleaned_up = play.clean_up(&original.body);
-    let _ = std::io::Write::flush(&mut journal);
     let report = Report {
         reference: reference.tenant.clone(),
         candidate: candidate.tenant.clone(),
         scenario: label(&args, &scenario),
-        steps,
-        differences,
+        steps: outcome.steps,
+        differences: outcome.differences,
+        unexpected: outcome.unexpected,
         requests: report::Requests {
             reference: reference.sent,
             candidate: candidate.sent,
         },
         cleaned_up,
-        stopped: stopped.as_ref().map(|(why, _)| why.clone()),
+        stopped: outcome.stopped.as_ref().map(|(why, _)| why.clone()),
     };
     drop(emulator);
-    finish(&args, &journal_path, &report, json)?;
-    Ok(match stopped {
+    // What needs the user's attention reaches the terminal, not only the report.
+    if let Some(why) = &report.stopped {
+        crate::output::say!("greenpin: drift stopped early: {why}");
+    }
+    if !report.cleaned_up.left.is_empty() {
+        crate::output::say!(
+            "greenpin: not deleted on the reference, delete them yourself: {}",
+            report.cleaned_up.left.join(", ")
+        );
+    }
+    files.finish(&report)?;
+    say_where(&files, &report, json);
+    Ok(match outcome.stopped {
         Some((_, exit)) => exit,
-        None if report.differences.is_empty() => Exit::Success,
+        None if report.agrees() => Exit::Success,
         None => Exit::Drift,
     })
 }
@@ -158,25 +191,88 @@ fn announce(scenario: &Scenario, reference: &Side, allow_settings: bool) {
         reference.tenant,
         scenario.creates(),
         if allow_settings {
-            "; settings are written and put back"
+            "; the settings the scenario changes are written and put back"
         } else {
             "; settings are only read"
         }
     );
 }
 
-/// The journal of every request, beside the report.
-fn open_journal(path: &std::path::Path) -> Result<std::io::BufWriter<std::fs::File>, CommandError> {
-    std::fs::File::create(path)
-        .map(std::io::BufWriter::new)
-        .map_err(|e| CommandError::Usage(format!("cannot write {}: {e}", path.display())))
+/// The report and the journal beside it, both opened before the first request: a path that
+/// cannot be written is found before anything is sent, and a report left from an earlier
+/// run (which may list allocations to delete by hand) is not overwritten unless asked.
+struct Files {
+    report_path: PathBuf,
+    report: std::fs::File,
+    journal_path: PathBuf,
+    journal: std::io::BufWriter<std::fs::File>,
 }
 
-/// Set by Ctrl-C or SIGTERM: the run stops between steps and cleans up.
-fn stop_on_signals() -> Arc<AtomicBool> {
-    let stop = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        let _ = signal_hook::flag::register(signal, stop.clone());
+impl Files {
+    fn open(report: &std::path::Path, overwrite: bool) -> Result<Files, CommandError> {
+        let journal_path = journal_path(report);
+        for path in [report, journal_path.as_path()] {
+            if !overwrite && path.exists() {
+                return Err(CommandError::Usage(format!(
+                    "{} exists (an earlier run's?): add --overwrite, or choose another --report",
+                    path.display()
+                )));
+            }
+        }
+        let create = |path: &std::path::Path| {
+            std::fs::File::create(path)
+                .map_err(|e| CommandError::Usage(format!("cannot write {}: {e}", path.display())))
+        };
+        let mut file = create(report)?;
+        // What a run that never finishes (killed) leaves in the report.
+        std::io::Write::write_all(
+            &mut file,
+            b"# greenpin drift\n\nThe run did not finish: its requests so far are in the journal beside this file.\n",
+        )
+        .map_err(|e| CommandError::Usage(format!("cannot write {}: {e}", report.display())))?;
+        Ok(Files {
+            report_path: report.to_path_buf(),
+            report: file,
+            journal: std::io::BufWriter::new(create(&journal_path)?),
+            journal_path,
+        })
+    }
+
+    /// Writes the report over the placeholder; a failure here comes after requests were
+    /// sent, so it is a local failure (5), not a usage error.
+    fn finish(&mut self, report: &Report) -> Result<(), CommandError> {
+        use std::io::{Seek, Write};
+        let local = |path: &std::path::Path, e: std::io::Error| {
+            CommandError::Local(format!("cannot write {}: {e}", path.display()))
+        };
+        self.journal
+            .flush()
+            .map_err(|e| local(&self.journal_path, e))?;
+        let text = report.markdown();
+        self.report
+            .set_len(0)
+            .and_then(|()| self.report.rewind())
+            .and_then(|()| self.report.write_all(text.as_bytes()))
+            .and_then(|()| self.report.flush())
+            .map_err(|e| local(&self.report_path, e))
+    }
+}
+
+/// Set by Ctrl-C, SIGTERM or SIGHUP (a closed terminal): the run stops between steps and
+/// cleans up. Holds the signal's number.
+fn stop_on_signals() -> Arc<AtomicUsize> {
+    let stop = Arc::new(AtomicUsize::new(0));
+    #[cfg(unix)]
+    let signals = [
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+    ];
+    #[cfg(not(unix))]
+    let signals = [signal_hook::consts::SIGINT];
+    for signal in signals {
+        let number = usize::try_from(signal).unwrap_or(usize::MAX);
+        let _ = signal_hook::flag::register_usize(signal, stop.clone(), number);
     }
     stop
 }
@@ -192,41 +288,36 @@ fn label(args: &DriftArgs, scenario: &Scenario) -> String {
     }
 }
 
-/// Writes the report and says where, or prints it as JSON.
-fn finish(
-    args: &DriftArgs,
-    journal: &std::path::Path,
-    report: &Report,
-    json: bool,
-) -> Result<(), CommandError> {
-    std::fs::write(&args.report, report.markdown())
-        .map_err(|e| CommandError::Usage(format!("cannot write {}: {e}", args.report.display())))?;
+/// Says where the report went, or prints it as JSON.
+fn say_where(files: &Files, report: &Report, json: bool) {
     if json {
         crate::output::print_json(&report.json());
-    } else {
-        crate::output::out!(
-            "{} difference{} in {} steps; report: {}; journal: {}",
-            report.differences.len(),
-            if report.differences.len() == 1 {
-                ""
-            } else {
-                "s"
-            },
-            report.steps.len(),
-            args.report.display(),
-            journal.display()
-        );
-        for d in &report.differences {
-            crate::output::out!(
-                "  {}: {}: reference {}, candidate {}",
-                d.step,
-                d.field,
-                d.reference,
-                d.candidate
-            );
-        }
+        return;
     }
-    Ok(())
+    crate::output::out!(
+        "{}; report: {}; journal: {}",
+        report.headline(),
+        crate::output::printable(&files.report_path.display().to_string()),
+        crate::output::printable(&files.journal_path.display().to_string()),
+    );
+    for d in &report.differences {
+        crate::output::out!(
+            "  {}: {}: reference {}, candidate {}",
+            crate::output::printable(&d.step),
+            crate::output::printable(&d.field),
+            crate::output::printable(&d.reference),
+            crate::output::printable(&d.candidate)
+        );
+    }
+    for u in &report.unexpected {
+        crate::output::out!(
+            "  {}: the {} answered {}, greenpin-rs expects {}",
+            crate::output::printable(&u.step),
+            u.side,
+            crate::output::printable(&u.answered),
+            u.expected
+        );
+    }
 }
 
 fn load(args: &DriftArgs) -> Result<Scenario, CommandError> {
@@ -290,10 +381,32 @@ fn numbers(
                 .ok_or_else(|| {
                     CommandError::Usage(format!("the scenario needs more {prefix} numbers"))
                 })?;
-            values.insert(format!("{prefix}{}", i + 1), n.to_owned());
+            let flag = given.iter().find(|g| g.0 == *prefix).map_or("", |g| g.3);
+            let number =
+                greenpin_core::PhoneNumber::parse(n, reference.country()).map_err(|e| {
+                    CommandError::Usage(format!("{flag} {}: {e}", crate::output::printable(n)))
+                })?;
+            values.insert(format!("{prefix}{}", i + 1), number.as_str().to_owned());
         }
     }
+    distinct(&values)?;
     Ok(values)
+}
+
+/// Refuses numbers the scenario cannot tell apart: the same VN twice, the same A-party
+/// number twice, or one number in two roles (a B-party number that is also an A-party
+/// number or a VN) — GreenPin would refuse the creates, and the steps after them would
+/// compare nothing.
+fn distinct(values: &BTreeMap<String, String>) -> Result<(), CommandError> {
+    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+    for (name, number) in values {
+        if let Some(earlier) = seen.insert(number, name) {
+            return Err(CommandError::Usage(format!(
+                "{number} is given as both {{{earlier}}} and {{{name}}}: the scenario needs distinct numbers (--vn, --a-number, --b-number)"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The candidate: the service `--candidate` names, or an emulator started here with the
@@ -325,16 +438,19 @@ fn candidate(
     }
     let emulator =
         greenpin_emulator::BlockingEmulator::try_start(greenpin_emulator::EmulatorConfig::new())
-            .map_err(|e| CommandError::Usage(format!("cannot start the emulator: {e}")))?;
+            .map_err(|e| CommandError::Local(format!("cannot start the emulator: {e}")))?;
     let config = emulator
         .configure(greenpin_blocking::Client::builder())
         .build_config()?;
     let mut side = Side::new("candidate", config, args.max_requests, Duration::ZERO)?;
     let copied = settings_to_copy(reference_settings);
+    if copied.as_object().is_none_or(serde_json::Map::is_empty) {
+        return Ok((Some(emulator), side));
+    }
     let mut sink = std::io::sink();
     let answer = side.request("configure", "PUT", "/settings", Some(&copied), &mut sink)?;
     if answer.status != 200 {
-        return Err(CommandError::Usage(format!(
+        return Err(CommandError::Local(format!(
             "the emulator refused the reference's settings ({}): {}",
             answer.status,
             greenpin_core::cut_message(&answer.body.to_string())

@@ -1,13 +1,13 @@
 //! A run in progress: the scenario's steps played on both services in turn, then the
 //! clean-up of what the run created.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
 
-use super::report::{self, StepReport};
+use super::report::{self, StepReport, Unexpected};
 use super::scenario::{self, Scenario};
-use super::side::Side;
+use super::side::{self, Answer, Side};
 use super::{compare, settings_to_copy};
 use crate::exit::{CommandError, Exit};
 
@@ -18,27 +18,45 @@ pub(super) struct Play<'a> {
     pub(super) candidate: &'a mut Side,
     pub(super) journal: &'a mut dyn std::io::Write,
     pub(super) allow_settings: bool,
-    pub(super) stop: &'a AtomicBool,
+    /// The signal that asked the run to stop (0: none yet).
+    pub(super) stop: &'a AtomicUsize,
+    /// Settings the run wrote on the reference: only these are put back.
+    pub(super) settings_written: Vec<String>,
+}
+
+/// What the steps came to.
+pub(super) struct Outcome {
+    pub(super) steps: Vec<StepReport>,
+    pub(super) differences: Vec<compare::Difference>,
+    pub(super) unexpected: Vec<Unexpected>,
+    /// Why the run stopped early, and its exit, when it did.
+    pub(super) stopped: Option<(String, Exit)>,
+}
+
+/// One step played on both services.
+struct Played {
+    summaries: [String; 2],
+    differences: Vec<compare::Difference>,
+    unexpected: Vec<Unexpected>,
 }
 
 impl Play<'_> {
-    /// Plays every step; answers what each came to, the differences, and why the run
-    /// stopped early (with its exit) when it did.
-    pub(super) fn steps(
-        &mut self,
-    ) -> (
-        Vec<StepReport>,
-        Vec<compare::Difference>,
-        Option<(String, Exit)>,
-    ) {
-        let (mut reports, mut all) = (Vec::new(), Vec::new());
+    /// Plays every step, until the end, a signal, or an error that ends the run.
+    pub(super) fn steps(&mut self) -> Outcome {
+        let mut outcome = Outcome {
+            steps: Vec::new(),
+            differences: Vec::new(),
+            unexpected: Vec::new(),
+            stopped: None,
+        };
         for step in &self.scenario.steps {
-            if self.stop.load(Ordering::Relaxed) {
-                return (
-                    reports,
-                    all,
-                    Some(("interrupted (Ctrl-C)".into(), Exit::Interrupted)),
-                );
+            let signal = self.stop.load(Ordering::Relaxed);
+            if signal != 0 {
+                outcome.stopped = Some((
+                    format!("interrupted ({})", signal_name(signal)),
+                    Exit::Interrupted,
+                ));
+                return outcome;
             }
             let mut report = StepReport {
                 step: step.step.clone(),
@@ -52,44 +70,40 @@ impl Play<'_> {
             };
             if step.settings_write && !self.allow_settings {
                 report.skipped = Some("writes settings: needs --allow-settings".into());
-                reports.push(report);
+                outcome.steps.push(report);
                 continue;
             }
             match self.play(step) {
-                Ok(Some((r, c, differences))) => {
+                Ok(Some(played)) => {
+                    let [r, c] = played.summaries;
                     report.reference = Some(r);
                     report.candidate = Some(c);
-                    report.differences = differences.len();
-                    all.extend(differences);
+                    report.differences = played.differences.len();
+                    outcome.differences.extend(played.differences);
+                    outcome.unexpected.extend(played.unexpected);
                 }
-                Ok(None) => {
-                    report.skipped = Some("an earlier step did not give what it needs".into())
-                }
-                Err(e) => {
-                    let exit = match &e {
-                        CommandError::Sdk(e) => Exit::of(e),
-                        _ => Exit::Usage,
-                    };
-                    let why = match e {
-                        CommandError::Sdk(e) => e.to_string(),
-                        CommandError::Usage(m) | CommandError::Local(m) => m,
-                    };
-                    reports.push(report);
-                    return (reports, all, Some((why, exit)));
+                Ok(None) => report.skipped = Some(report::SKIPPED_FOR_WANT.into()),
+                Err((side, e)) => {
+                    outcome.steps.push(report);
+                    outcome.stopped = Some(stopped_by(side, e));
+                    return outcome;
                 }
             }
-            reports.push(report);
+            outcome.steps.push(report);
         }
-        (reports, all, None)
+        outcome
     }
 
     /// One step on both services: `None` when a placeholder has no value on a side.
+    /// An error names the side it came from.
     fn play(
         &mut self,
         step: &scenario::Step,
-    ) -> Result<Option<(String, String, Vec<compare::Difference>)>, CommandError> {
+    ) -> Result<Option<Played>, (&'static str, CommandError)> {
         let mut fields = Vec::new();
         let mut summaries = Vec::new();
+        let mut unexpected = Vec::new();
+        let expected = Scenario::expected(step);
         for side in [&mut *self.reference, &mut *self.candidate] {
             let (Ok(path), Ok(body)) = (
                 scenario::fill_text(&step.request.path, &side.values),
@@ -101,54 +115,109 @@ impl Play<'_> {
             ) else {
                 return Ok(None);
             };
-            let answer = side.send(
-                &step.step,
-                &step.request.method,
-                &path,
-                body.as_ref(),
-                self.journal,
-            )?;
-            let ok = (200..300).contains(&answer.status);
-            if ok
-                && step.request.method == "POST"
-                && step.request.path == "/greenpin"
-                && let Some(id) = scenario::at_path(&answer.body, "data.greenpin_id")
-            {
-                side.created.push(id);
-                side.created_total += 1;
+            let answer = side
+                .send(
+                    &step.step,
+                    &step.request.method,
+                    &path,
+                    body.as_ref(),
+                    self.journal,
+                )
+                .map_err(|e| (side.name, e))?;
+            if let Some(refused) = side::refusal(side, &answer) {
+                return Err((side.name, refused));
             }
-            if ok
-                && let Some(name) = &step.deletes
-                && let Some(id) = side.values.get(name).cloned()
-            {
-                side.created.retain(|c| *c != id);
-            }
-            for (name, path) in &step.save {
-                if let Some(v) = scenario::at_path(&answer.body, path) {
-                    side.values.insert(name.clone(), v);
-                }
-            }
-            summaries.push(match answer.body["code"].as_i64() {
+            let summary = match answer.body["code"].as_i64() {
                 Some(code) => format!("{}/{code}", answer.status),
                 None => answer.status.to_string(),
-            });
+            };
+            if let Some(expected) = &expected
+                && !matches_expected(&answer, &step.expect)
+            {
+                unexpected.push(Unexpected {
+                    step: step.step.clone(),
+                    side: side.name,
+                    answered: summary.clone(),
+                    expected: expected.clone(),
+                    decision: step.decision.clone(),
+                });
+            }
+            let ok = (200..300).contains(&answer.status);
+            if ok && step.settings_write && side.name == "reference" {
+                for key in body
+                    .as_ref()
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                {
+                    if !self.settings_written.contains(key.0) {
+                        self.settings_written.push(key.0.clone());
+                    }
+                }
+            }
+            if ok && step.request.method == "POST" && step.request.path == "/greenpin" {
+                side.created_total += 1;
+                // An id that cannot be sent back cannot be deleted by the run either.
+                match saved(&answer, "data.greenpin_id") {
+                    Ok(Some(id)) => side.created.push(id),
+                    Ok(None) => side
+                        .undeletable
+                        .push("(an allocation answered without an id)".into()),
+                    Err(_) => side.undeletable.push(
+                        scenario::at_path(&answer.body, "data.greenpin_id").unwrap_or_default(),
+                    ),
+                }
+            }
+            if ok && let Some(name) = &step.deletes {
+                let id = side.values.get(name).cloned();
+                side.created.retain(|c| Some(c) != id.as_ref());
+            }
+            for (name, at) in &step.save {
+                match saved(&answer, at) {
+                    Ok(Some(v)) => {
+                        side.values.insert(name.clone(), v);
+                    }
+                    // Missing from an answer that was not meant to carry it: the steps
+                    // that need it are skipped, and the unexpected answer says why.
+                    Ok(None) if !ok => {}
+                    Ok(None) => unexpected.push(Unexpected {
+                        step: step.step.clone(),
+                        side: side.name,
+                        answered: format!("{summary} without {at}"),
+                        expected: format!("{at} in the answer"),
+                        decision: step.decision.clone(),
+                    }),
+                    Err(why) => unexpected.push(Unexpected {
+                        step: step.step.clone(),
+                        side: side.name,
+                        answered: format!("{at} {why}"),
+                        expected: "an allocation id".into(),
+                        decision: step.decision.clone(),
+                    }),
+                }
+            }
+            summaries.push(summary);
             fields.push(compare::fields(&answer, &side.values));
         }
         let differences = compare::differences(&step.step, &step.decision, &fields[0], &fields[1]);
-        Ok(Some((
-            summaries.remove(0),
-            summaries.remove(0),
+        let candidate = summaries.pop().unwrap_or_default();
+        let reference = summaries.pop().unwrap_or_default();
+        Ok(Some(Played {
+            summaries: [reference, candidate],
             differences,
-        )))
+            unexpected,
+        }))
     }
 
     /// Deletes every allocation the run created and did not delete, on both services, and
-    /// puts the reference's settings back when the run wrote them.
+    /// puts back the reference's settings the run wrote (those only: a setting someone
+    /// else changed meanwhile is left as they set it).
     pub(super) fn clean_up(&mut self, original_settings: &Value) -> report::Cleanup {
         let mut cleanup = report::Cleanup {
             created: self.reference.created_total,
             ..report::Cleanup::default()
         };
+        cleanup.left.append(&mut self.reference.undeletable);
         for side in [&mut *self.reference, &mut *self.candidate] {
             for id in std::mem::take(&mut side.created) {
                 let answer = side.request(
@@ -165,9 +234,12 @@ impl Play<'_> {
             }
         }
         // Deleted by the scenario itself or just now.
-        cleanup.deleted = cleanup.created - cleanup.left.len();
-        if self.allow_settings {
-            let back = settings_to_copy(original_settings);
+        cleanup.deleted = cleanup.created.saturating_sub(cleanup.left.len());
+        if !self.settings_written.is_empty() {
+            let mut back = settings_to_copy(original_settings);
+            if let Value::Object(map) = &mut back {
+                map.retain(|k, _| self.settings_written.contains(k));
+            }
             for side in [&mut *self.reference, &mut *self.candidate] {
                 let _ = side.request(
                     "settings-put-back",
@@ -180,4 +252,63 @@ impl Play<'_> {
         }
         cleanup
     }
+}
+
+/// Whether an answer is what the step's `expect` says: its status, and its envelope's
+/// `code` when the step names one.
+fn matches_expected(answer: &Answer, expect: &Value) -> bool {
+    let status = expect["status"].as_u64() == Some(u64::from(answer.status));
+    let code = match expect["code"].as_i64() {
+        Some(code) => answer.body["code"].as_i64() == Some(code),
+        None => true,
+    };
+    status && code
+}
+
+/// A value a step saves: `Ok(None)` when the answer has none, `Err` for an allocation id
+/// that cannot name one in a request path (a service answering `../settings`, or an
+/// HTML page's worth of text).
+fn saved(answer: &Answer, at: &str) -> Result<Option<String>, String> {
+    let Some(value) = scenario::at_path(&answer.body, at) else {
+        return Ok(None);
+    };
+    if at.ends_with("greenpin_id") {
+        greenpin_core::GreenPinId::new(value.as_str()).map_err(|e| {
+            format!(
+                "is not an id greenpin-rs can send back ({e}): {}",
+                greenpin_core::cut_message(&value)
+            )
+        })?;
+    }
+    Ok(Some(value))
+}
+
+/// Why an error on `side` ended the run, and the exit it means.
+fn stopped_by(side: &str, e: CommandError) -> (String, Exit) {
+    match e {
+        CommandError::Sdk(e) => {
+            let exit = Exit::of(&e);
+            let why = match std::error::Error::source(&e) {
+                Some(cause) => format!("{e} ({cause})"),
+                None => e.to_string(),
+            };
+            (format!("the {side}: {why}"), exit)
+        }
+        CommandError::Usage(m) | CommandError::Local(m) => (m, Exit::Local),
+        // Names its side already.
+        CommandError::Refused(m) => (m, Exit::Api),
+    }
+}
+
+/// A signal's name, as a user would type it.
+fn signal_name(signal: usize) -> &'static str {
+    let signal = i32::try_from(signal).unwrap_or(0);
+    #[cfg(unix)]
+    match signal {
+        signal_hook::consts::SIGTERM => return "SIGTERM",
+        signal_hook::consts::SIGHUP => return "SIGHUP: the terminal closed",
+        _ => {}
+    }
+    let _ = signal;
+    "Ctrl-C"
 }

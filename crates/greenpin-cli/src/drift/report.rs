@@ -6,6 +6,10 @@ use serde_json::Value;
 
 use super::compare::Difference;
 
+/// Why a step was not played when an earlier step's answer lacked what it needs: the run
+/// then checked less than the scenario says, and its verdict says so.
+pub(crate) const SKIPPED_FOR_WANT: &str = "an earlier step did not give what it needs";
+
 /// What one step came to on both services.
 #[derive(Debug, Serialize)]
 pub(crate) struct StepReport {
@@ -23,6 +27,22 @@ pub(crate) struct StepReport {
     pub(crate) skipped: Option<String>,
 }
 
+/// An answer other than the one greenpin-rs decided on: drift from the SDK's decisions
+/// even when both services agree (the emulator follows the same decisions, so it shows
+/// there only when the emulator is wrong).
+#[derive(Debug, Serialize)]
+pub(crate) struct Unexpected {
+    pub(crate) step: String,
+    /// `reference` or `candidate`.
+    pub(crate) side: &'static str,
+    /// What it answered (`400/16`).
+    pub(crate) answered: String,
+    /// What greenpin-rs expects (`200`).
+    pub(crate) expected: String,
+    /// The docs/DECISIONS.md entry it contradicts.
+    pub(crate) decision: String,
+}
+
 /// A whole run.
 #[derive(Debug, Serialize)]
 pub(crate) struct Report {
@@ -31,6 +51,7 @@ pub(crate) struct Report {
     pub(crate) scenario: String,
     pub(crate) steps: Vec<StepReport>,
     pub(crate) differences: Vec<Difference>,
+    pub(crate) unexpected: Vec<Unexpected>,
     /// Requests sent to each service, cleaning up included.
     pub(crate) requests: Requests,
     /// Allocations created and deleted again, on each service.
@@ -59,13 +80,51 @@ impl Report {
         serde_json::to_value(self).unwrap_or(Value::Null)
     }
 
-    /// The report as Markdown.
+    /// Whether every step played answered alike on both services and as greenpin-rs
+    /// expects, and none was skipped for want of an earlier answer.
+    pub(crate) fn agrees(&self) -> bool {
+        self.differences.is_empty()
+            && self.unexpected.is_empty()
+            && self
+                .steps
+                .iter()
+                .all(|s| s.skipped.as_deref() != Some(SKIPPED_FOR_WANT))
+    }
+
+    /// The outcome in one line (the terminal's, and the report's headline).
+    pub(crate) fn headline(&self) -> String {
+        let played = self.steps.iter().filter(|s| s.skipped.is_none()).count();
+        let skipped = self.steps.len() - played;
+        let of =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let mut line = format!(
+            "{} and {} in {} played on both services",
+            of(self.differences.len(), "difference", "differences"),
+            of(
+                self.unexpected.len(),
+                "unexpected answer",
+                "unexpected answers"
+            ),
+            of(played, "step", "steps"),
+        );
+        if skipped > 0 {
+            line.push_str(&format!(" ({skipped} skipped)"));
+        }
+        if self.stopped.is_some() {
+            line.push_str("; stopped early");
+        }
+        line
+    }
+
+    /// The report as Markdown. Every text a service sent (ids, field names, values,
+    /// messages) is shown escaped, in code spans: a report is attached to issues, and a
+    /// service must not be able to write Markdown or HTML into it.
     pub(crate) fn markdown(&self) -> String {
         let mut out = String::new();
         out.push_str("# greenpin drift\n\n");
         out.push_str(&format!(
-            "- reference: `{}`\n- candidate: `{}`\n- scenario: {}\n- requests: {} to the reference, {} to the candidate (cleaning up included)\n",
-            self.reference, self.candidate, self.scenario, self.requests.reference, self.requests.candidate
+            "- reference: {}\n- candidate: {}\n- scenario: {}\n- requests: {} to the reference, {} to the candidate (cleaning up included)\n",
+            code(&self.reference), code(&self.candidate), cell(&self.scenario), self.requests.reference, self.requests.candidate
         ));
         out.push_str(&format!(
             "- allocations: {} created on the reference, {} deleted again{}\n",
@@ -75,43 +134,50 @@ impl Report {
                 String::new()
             } else {
                 format!(
-                    "; **not deleted, delete them yourself: {}**",
-                    self.cleaned_up.left.join(", ")
+                    "; **not deleted, delete them yourself:** {}",
+                    self.cleaned_up
+                        .left
+                        .iter()
+                        .map(|id| code(id))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
             }
         ));
         if let Some(why) = &self.stopped {
-            out.push_str(&format!("- **stopped early**: {why}\n"));
+            out.push_str(&format!("- **stopped early**: {}\n", code(why)));
         }
-        let played = self.steps.iter().filter(|s| s.skipped.is_none()).count();
-        let skipped = self.steps.len() - played;
-        let differing = self.steps.iter().filter(|s| s.differences > 0).count();
-        let skipped = if skipped == 0 {
-            String::new()
+        let verdict = if self.agrees() && self.stopped.is_none() {
+            "No difference"
+        } else if self.differences.is_empty() && self.unexpected.is_empty() {
+            "No difference in what was played"
         } else {
-            format!(" ({skipped} skipped)")
+            "Drift"
         };
-        if self.differences.is_empty() {
-            out.push_str(&format!(
-                "\n**No difference** in the {played} steps played on both services{skipped}.\n"
-            ));
-        } else {
-            out.push_str(&format!(
-                "\n**{} difference{}** in {differing} of the {played} steps played on both services{skipped}.\n",
-                self.differences.len(),
-                if self.differences.len() == 1 { "" } else { "s" },
-            ));
-        }
+        out.push_str(&format!("\n**{verdict}**: {}.\n", self.headline()));
         if !self.differences.is_empty() {
-            out.push_str("\n| step | field | reference | candidate | decision it contradicts |\n|---|---|---|---|---|\n");
+            out.push_str("\n## Differences between the services\n\n| step | field | reference | candidate | decision it contradicts |\n|---|---|---|---|---|\n");
             for d in &self.differences {
                 out.push_str(&format!(
-                    "| {} | `{}` | {} | {} | {} |\n",
+                    "| {} | {} | {} | {} | {} |\n",
                     cell(&d.step),
-                    cell(&d.field),
+                    code(&d.field),
                     code(&d.reference),
                     code(&d.candidate),
                     cell(&d.decision)
+                ));
+            }
+        }
+        if !self.unexpected.is_empty() {
+            out.push_str("\n## Answers other than greenpin-rs expects\n\n| step | service | answered | greenpin-rs expects | decision |\n|---|---|---|---|---|\n");
+            for u in &self.unexpected {
+                out.push_str(&format!(
+                    "| {} | {} | {} | {} | {} |\n",
+                    cell(&u.step),
+                    u.side,
+                    code(&u.answered),
+                    code(&u.expected),
+                    cell(&u.decision)
                 ));
             }
         }
@@ -126,8 +192,8 @@ impl Report {
                 "| {} | {} | {} | {} | {} | {} |\n",
                 cell(&s.step),
                 cell(&s.checks),
-                s.reference.as_deref().unwrap_or("—"),
-                s.candidate.as_deref().unwrap_or("—"),
+                s.reference.as_deref().map_or_else(|| "—".to_owned(), cell),
+                s.candidate.as_deref().map_or_else(|| "—".to_owned(), cell),
                 expect,
                 match &s.skipped {
                     Some(why) => format!("skipped: {}", cell(why)),
@@ -135,7 +201,7 @@ impl Report {
                 }
             ));
         }
-        out.push_str("\nMessages are compared by class (text or null), not wording; ids, PINs, request ids and times by form. The journal beside this report holds every request and answer (never the credentials).\n");
+        out.push_str("\nMessages are compared by class (text or null), not wording; ids, PINs, request ids and times by form. The journal beside this report holds every request and answer, the PINs of the run's allocations among them (the allocations are deleted at the end), and never the credentials: an answer that echoes them has them removed.\n");
         out
     }
 }

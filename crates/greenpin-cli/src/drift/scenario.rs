@@ -57,7 +57,8 @@ pub(crate) struct Step {
     /// A settings change: played only with `--allow-settings`.
     #[serde(default)]
     pub(crate) settings_write: bool,
-    /// What greenpin-rs decided, shown in the report (not compared).
+    /// What greenpin-rs decided (`{"status": 409, "code": 18}`): an answer of either
+    /// service that is not this is reported beside the differences.
     #[serde(default)]
     pub(crate) expect: Value,
 }
@@ -102,6 +103,22 @@ impl Scenario {
             }
         }
         Ok(s)
+    }
+
+    /// Most requests the scenario sends one service, cleaning up aside: one a step, and
+    /// the reading of the reference's settings before the run.
+    pub(crate) fn requests(&self) -> u64 {
+        u64::try_from(self.steps.len()).map_or(u64::MAX, |n| n.saturating_add(1))
+    }
+
+    /// What a step's answer should be, as greenpin-rs decided (`200`, `409/18`): `None`
+    /// when the step does not say.
+    pub(crate) fn expected(step: &Step) -> Option<String> {
+        match (&step.expect["status"], &step.expect["code"]) {
+            (Value::Number(status), Value::Number(code)) => Some(format!("{status}/{code}")),
+            (Value::Number(status), _) => Some(status.to_string()),
+            _ => None,
+        }
     }
 
     /// Allocations the scenario may create on one service: one per create request.

@@ -38,6 +38,8 @@ pub(crate) struct Side {
     pub(crate) created: Vec<String>,
     /// Allocations it created in all.
     pub(crate) created_total: usize,
+    /// Allocations it created whose id the run cannot send back: left to the user.
+    pub(crate) undeletable: Vec<String>,
     /// Requests left to send before the budget is spent (cleaning up is not counted).
     budget: u32,
     /// Least time between two requests.
@@ -45,6 +47,33 @@ pub(crate) struct Side {
     last: Option<Instant>,
     /// Requests sent, cleaning up included.
     pub(crate) sent: u32,
+    /// The credentials as they could come back in an answer (the key, the token, the
+    /// `Authorization` header): scrubbed from every answer before it is read or journaled.
+    secrets: Vec<String>,
+}
+
+/// What replaces a credential an answer echoed.
+const SCRUBBED: &str = "[credentials removed]";
+
+/// Shorter credentials are not scrubbed: replacing every occurrence of a two-letter key
+/// would garble answers, and such a key is no secret.
+const SHORTEST_SCRUBBED: usize = 6;
+
+/// The run stops at a refusal of the credentials (401, 403), naming the side: every later
+/// step would be refused too, and a report of those refusals would read as drift.
+pub(crate) fn refusal(side: &Side, answer: &Answer) -> Option<CommandError> {
+    matches!(answer.status, 401 | 403).then(|| {
+        CommandError::Refused(format!(
+            "the {} refused the credentials ({}): check {}",
+            side.name,
+            answer.status,
+            if side.name == "reference" {
+                "EXOTEL_ACCOUNT_SID, EXOTEL_API_KEY and EXOTEL_API_TOKEN (or --account-sid, --api-key, --api-token-file)"
+            } else {
+                "GREENPIN_CANDIDATE_ACCOUNT_SID, GREENPIN_CANDIDATE_API_KEY and GREENPIN_CANDIDATE_API_TOKEN"
+            }
+        ))
+    })
 }
 
 impl Side {
@@ -61,6 +90,19 @@ impl Side {
             context.root().as_str(),
             context.account_sid()
         );
+        let credentials = context.credentials();
+        let authorization = credentials.authorization();
+        let authorization = authorization.to_str().unwrap_or_default();
+        let secrets = [
+            credentials.key().expose(),
+            credentials.token().expose(),
+            authorization,
+            authorization.trim_start_matches("Basic "),
+        ]
+        .into_iter()
+        .filter(|s| s.len() >= SHORTEST_SCRUBBED)
+        .map(str::to_owned)
+        .collect();
         Ok(Side {
             name,
             tenant,
@@ -69,11 +111,18 @@ impl Side {
             values: BTreeMap::new(),
             created: Vec::new(),
             created_total: 0,
+            undeletable: Vec::new(),
             budget,
             pace,
             last: None,
             sent: 0,
+            secrets,
         })
+    }
+
+    /// The country its local numbers are read in.
+    pub(crate) fn country(&self) -> greenpin_core::Country {
+        self.config.context().country()
     }
 
     /// Whether the service is on this machine.
@@ -91,7 +140,7 @@ impl Side {
         journal: &mut dyn Write,
     ) -> Result<Answer, CommandError> {
         if self.budget == 0 {
-            return Err(CommandError::Usage(format!(
+            return Err(CommandError::Local(format!(
                 "the {} request budget is spent (--max-requests): the run stops here",
                 self.name
             )));
@@ -156,19 +205,29 @@ impl Side {
                     .trim()
                     .to_ascii_lowercase()
             });
-        let answer_body = serde_json::from_slice(answer.body())
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(answer.body()).into_owned()));
+        let text = self.scrub(String::from_utf8_lossy(answer.body()).into_owned());
+        let answer_body = serde_json::from_str(&text).unwrap_or(Value::String(text));
         // What was sent and answered, never the credentials.
         let line = json!({
             "side": self.name, "step": step, "method": method, "path": path,
             "body": body.cloned().unwrap_or(Value::Null), "status": status,
             "answer": answer_body,
         });
-        let _ = writeln!(journal, "{line}");
+        let _ = writeln!(journal, "{}", self.scrub(line.to_string()));
         Ok(Answer {
             status,
             content_type,
             body: answer_body,
         })
+    }
+
+    /// `text` with every credential of this side replaced.
+    fn scrub(&self, mut text: String) -> String {
+        for secret in &self.secrets {
+            if text.contains(secret.as_str()) {
+                text = text.replace(secret.as_str(), SCRUBBED);
+            }
+        }
+        text
     }
 }

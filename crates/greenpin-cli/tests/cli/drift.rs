@@ -91,7 +91,7 @@ fn differences(report: &Value) -> Vec<(String, String)> {
 fn two_identical_emulators_give_no_difference() {
     let d = drift();
     let candidate = BlockingEmulator::try_start(EmulatorConfig::new()).unwrap();
-    for args in [&["--candidate", candidate.base_url()][..], &[]] {
+    for args in [&["--candidate", candidate.base_url()][..], &["--overwrite"]] {
         let (code, report) = d.run(args);
         assert_eq!(code, 0, "{report:#}");
         assert_eq!(differences(&report), []);
@@ -109,8 +109,24 @@ fn two_identical_emulators_give_no_difference() {
     // The report and the journal are written.
     let report = std::fs::read_to_string(d.dir.join("greenpin-drift.md")).unwrap();
     assert!(
-        report.contains("**No difference** in the 25 steps played on both services (1 skipped)."),
+        report.contains("**No difference**: 0 differences and 0 unexpected answers in 25 steps played on both services (1 skipped)."),
         "{report}"
+    );
+    // A third run would overwrite them: refused, before anything is sent.
+    d.reference.clear_requests();
+    let (code, answer) = d.run(&[]);
+    assert_eq!(code, 2, "{answer:#}");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--overwrite"),
+        "{answer:#}"
+    );
+    assert!(d.received().is_empty(), "{:?}", d.received());
+    assert_eq!(
+        std::fs::read_to_string(d.dir.join("greenpin-drift.md")).unwrap(),
+        report
     );
     let journal = std::fs::read_to_string(d.dir.join("greenpin-drift.md.journal.ndjson")).unwrap();
     assert!(journal.lines().count() >= 50);
@@ -300,30 +316,114 @@ fn on_a_remote_reference_every_allocation_is_deleted_settings_are_untouched_and_
 }
 
 #[test]
-fn the_request_budget_holds_and_what_was_created_is_still_deleted() {
+fn what_can_be_refused_is_refused_before_anything_is_sent() {
     let d = drift();
     let r = d.remote();
-    let out = d
-        .remote_command(
-            &r,
-            &[&["--allow-writes", "--max-requests", "6"][..], OWN_NUMBERS].concat(),
-        )
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 2, "{}", stderr(&out));
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(
-        report["stopped"].as_str().unwrap().contains("budget"),
-        "{report:#}"
-    );
-    // Six requests of the scenario, and the deletes of what it created.
-    let created = report["cleaned_up"]["created"].as_u64().unwrap();
-    assert_eq!(d.received().len() as u64, 6 + created, "{:?}", d.received());
-    assert_eq!(d.active(), 0);
+    fn with(extra: &[&'static str]) -> Vec<&'static str> {
+        [&["--allow-writes"][..], OWN_NUMBERS, extra].concat()
+    }
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        // A budget smaller than the scenario.
+        (with(&["--max-requests", "6"]), "--max-requests 6"),
+        (with(&["--max-requests", "0"]), "--max-requests"),
+        // Numbers GreenPin would refuse, or could not tell apart.
+        (
+            [&["--allow-writes", "--vn", "80"][..], &OWN_NUMBERS[2..]].concat(),
+            "--vn 80",
+        ),
+        (
+            [
+                &[
+                    "--allow-writes",
+                    "--vn",
+                    "6292134471",
+                    "--vn",
+                    "+916292134471",
+                ][..],
+                &OWN_NUMBERS[4..],
+            ]
+            .concat(),
+            "+916292134471 is given as both {vn1} and {vn2}",
+        ),
+        (
+            [
+                &OWN_NUMBERS[..8],
+                &["--allow-writes", "--b-number", "7987686144"],
+            ]
+            .concat(),
+            "is given as both {a1} and {b1}",
+        ),
+        // A report that cannot be written (a directory).
+        (with(&["--report", ".", "--overwrite"]), "cannot write"),
+    ];
+    for (args, says) in cases {
+        let out = d.remote_command(&r, &args).output().unwrap();
+        assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+    }
+    assert_eq!(r.proxy.tunnels(), 0, "a refused run reached the service");
+    assert!(d.received().is_empty(), "{:?}", d.received());
 }
 
 #[test]
-fn ctrl_c_mid_run_still_deletes_every_allocation_created() {
+fn refused_credentials_stop_the_run_at_once_with_exit_3() {
+    let d = drift();
+    let out = d
+        .command(d.reference.base_url())
+        .env("EXOTEL_API_TOKEN", "not-the-token")
+        .args(["--json", "drift"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 3, "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stderr(&out).contains("the reference refused the credentials (401)"),
+        "{}",
+        stderr(&out)
+    );
+    // One request: the settings read that found out.
+    assert_eq!(d.received(), ["GET /v1/tenants/demo/settings"]);
+    assert!(!stdout(&out).contains("not-the-token") && !stderr(&out).contains("not-the-token"));
+}
+
+#[test]
+fn a_hostile_reference_can_neither_keep_the_credentials_nor_write_the_report() {
+    let d = drift();
+    // Every answer echoes the credentials (raw and as the header), and offers an id
+    // that is Markdown, HTML and terminal escapes.
+    let evil = r"x` | ![t](http://evil.test/p.png) \u001b[31m<script>";
+    let url = answering(
+        200,
+        format!(
+            r#"{{"success":true,"status":200,"data":{{"greenpin_id":"{evil}","echo":"Basic ZGVtby1rZXk6ZGVtby10b2tlbg== demo-key demo-token"}}}}"#
+        ),
+    );
+    let out = d.command(&url).args(["drift"]).output().unwrap();
+    assert_eq!(code(&out), 6, "{}{}", stdout(&out), stderr(&out));
+    let journal = std::fs::read_to_string(d.dir.join("greenpin-drift.md.journal.ndjson")).unwrap();
+    for secret in ["demo-token", "demo-key", "ZGVtby1rZXk6ZGVtby10b2tlbg=="] {
+        assert!(!journal.contains(secret), "{secret} in the journal");
+    }
+    assert!(journal.contains("[credentials removed]"));
+    let report = std::fs::read_to_string(d.dir.join("greenpin-drift.md")).unwrap();
+    assert!(!report.contains("` | ![t]"), "{report}");
+    assert!(!report.contains('\u{1b}'), "{report}");
+    // The allocation it claims to have made cannot be deleted by id: the user is told.
+    assert!(
+        stderr(&out).contains("not deleted on the reference, delete them yourself"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains('\u{1b}') && !stdout(&out).contains('\u{1b}'));
+}
+
+#[test]
+fn ctrl_c_sigterm_or_a_closed_terminal_mid_run_still_deletes_every_allocation_created() {
+    for (signal_flag, named) in [("-INT", "Ctrl-C"), ("-TERM", "SIGTERM"), ("-HUP", "SIGHUP")] {
+        interrupted_run_cleans_up(signal_flag, named);
+    }
+}
+
+fn interrupted_run_cleans_up(signal_flag: &str, named: &str) {
     let d = drift();
     let r = d.remote();
     // Every request takes 150 ms: the run is interrupted part-way.
@@ -339,11 +439,18 @@ fn ctrl_c_mid_run_still_deletes_every_allocation_created() {
     wait_until("no allocation was created", Duration::from_secs(30), || {
         d.active() > 0
     });
-    signal(&child, "-INT");
+    signal(&child, signal_flag);
     let out = child.wait_with_output().unwrap();
-    assert_eq!(code(&out), 130, "{}", stderr(&out));
+    assert_eq!(code(&out), 130, "{signal_flag}: {}", stderr(&out));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(report["stopped"].as_str().unwrap().contains("interrupted"));
+    assert!(
+        report["stopped"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("interrupted ({named}")),
+        "{report:#}"
+    );
+    assert!(stderr(&out).contains("drift stopped early: interrupted"));
     assert!(
         report["steps"].as_array().unwrap().len() < 26,
         "the run was not interrupted"
