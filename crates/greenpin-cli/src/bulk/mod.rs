@@ -81,10 +81,25 @@ pub(crate) struct BulkArgs {
     #[arg(long, requires = "results", conflicts_with = "resume")]
     overwrite: bool,
     /// With --resume, send again the rows an earlier run may have applied: recorded
-    /// unknown, or sent with no outcome recorded. Only for updates that are safe to apply
-    /// twice (a pin_length without a pin generates a new PIN each time).
+    /// unknown, or sent with no outcome recorded. Rows that ask for a new PIN (pin_length
+    /// without pin) are still held back: each that had landed would change the PIN again.
     #[arg(long, requires = "resume")]
     retry_unknown: bool,
+    /// With --retry-unknown, send again the unknown rows that ask for a new PIN as well
+    /// (check them first: `greenpin get ID` shows whether the earlier run's change landed).
+    #[arg(long, requires = "retry_unknown")]
+    also_new_pins: bool,
+}
+
+/// Which rows an earlier run may have applied are sent again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RetryUnknown {
+    /// None (without `--retry-unknown`).
+    No,
+    /// Those safe to apply twice (`--retry-unknown`).
+    Safe,
+    /// All of them, new PINs too (`--retry-unknown --also-new-pins`).
+    All,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -125,6 +140,8 @@ enum Msg {
         applied: u64,
         unknown: u64,
         resent: u64,
+        /// The unknown rows, the first [`summary::LISTED`] of them.
+        unknown_rows: Vec<summary::UnknownRow>,
     },
     /// The service asked to slow down.
     Slowdown {
@@ -239,7 +256,11 @@ pub(crate) fn run(
         context: ValidationContext::new(country),
         format,
         batch: usize::from(args.batch_size).min(MAX_BATCH),
-        retry_unknown: args.retry_unknown,
+        retry_unknown: match (args.retry_unknown, args.also_new_pins) {
+            (false, _) => RetryUnknown::No,
+            (true, false) => RetryUnknown::Safe,
+            (true, true) => RetryUnknown::All,
+        },
         pace: &pace,
         journal: journal.as_ref(),
         stop: &stop,
@@ -286,7 +307,7 @@ struct Run<'a> {
     context: ValidationContext,
     format: Format,
     batch: usize,
-    retry_unknown: bool,
+    retry_unknown: RetryUnknown,
     pace: &'a pace::Pace,
     journal: Option<&'a journal::Journal>,
     stop: &'a AtomicBool,

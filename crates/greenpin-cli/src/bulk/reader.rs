@@ -9,9 +9,13 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::SyncSender;
 
-use super::Msg;
+use greenpin_core::ops::{BulkUpdate, Operation};
+use greenpin_core::retry::Idempotency;
+
 use super::input::{Fnv, Row};
 use super::results::{Earlier, Settled};
+use super::summary::{LISTED, UnknownRow};
+use super::{Msg, RetryUnknown};
 use crate::exit::CommandError;
 
 /// A row's allocation id, hashed (FNV-1a): it picks the row's worker, and tells apart the
@@ -66,15 +70,24 @@ impl Filling {
     }
 }
 
+/// Whether a second application of the row would change more than the first: it asks the
+/// service for a new PIN. The core decides, as it does for its own retries.
+fn asks_new_pin(row: &Row) -> bool {
+    row.item.as_ref().is_ok_and(|item| {
+        let op = BulkUpdate::new(greenpin_core::BulkSpec::new().item(item.clone()));
+        op.idempotency() == Idempotency::NotIdempotent
+    })
+}
+
 /// Reads `rows` into batches of `batch` for the workers' queues, skipping those an earlier
-/// run applied, and those it may have applied unless `retry_unknown`; stops early when
+/// run applied, and those it may have applied unless `retry_unknown` says to send them; stops early when
 /// `stop` is set or the input breaks (told as `Msg::Fatal`). Says how many rows it skipped,
 /// and how many applied rows it sends again: once a row of an allocation an earlier run
 /// touched is sent, that allocation's later rows follow it again, in the file's order.
 pub(super) fn read(
     rows: impl Iterator<Item = Result<Row, CommandError>>,
     settled: &mut Settled,
-    retry_unknown: bool,
+    retry_unknown: RetryUnknown,
     batch: usize,
     queues: &[SyncSender<Vec<Row>>],
     stop: &AtomicBool,
@@ -82,6 +95,7 @@ pub(super) fn read(
 ) {
     let mut filling: Vec<Filling> = queues.iter().map(|_| Filling::new(batch)).collect();
     let (mut applied, mut unknown, mut resent) = (0u64, 0u64, 0u64);
+    let mut unknown_rows = Vec::new();
     // Allocations an earlier run touched with a row sent again now: their later rows are
     // sent after it too, so that the file's order holds (the later row wins).
     let mut reopened: HashSet<u64> = HashSet::new();
@@ -104,8 +118,18 @@ pub(super) fn read(
                 applied += 1;
                 continue;
             }
-            Some(Earlier::Unknown) if !retry_unknown => {
+            Some(Earlier::Unknown)
+                if retry_unknown == RetryUnknown::No
+                    || (retry_unknown == RetryUnknown::Safe && asks_new_pin(&row)) =>
+            {
                 unknown += 1;
+                if unknown_rows.len() < LISTED {
+                    unknown_rows.push(UnknownRow {
+                        line: row.line,
+                        greenpin_id: row.greenpin_id().map(str::to_owned),
+                        new_pin: asks_new_pin(&row),
+                    });
+                }
                 continue;
             }
             Some(Earlier::Unknown) | None => {}
@@ -135,5 +159,6 @@ pub(super) fn read(
         applied,
         unknown,
         resent,
+        unknown_rows,
     });
 }

@@ -40,37 +40,52 @@ pub(super) struct Unrecorded {
     not_sent: Vec<u64>,
 }
 
-/// Lines listed at most, for each kind.
-const LISTED: usize = 20;
-
 impl Unrecorded {
+    /// Every line, consecutive ones as ranges (`12-40, 55`): these lines are recorded
+    /// nowhere else, so none is left out.
     fn lines(lines: &[u64]) -> String {
-        let mut text: Vec<String> = lines.iter().take(LISTED).map(u64::to_string).collect();
-        if lines.len() > LISTED {
-            text.push(format!("and {} more", lines.len() - LISTED));
+        let mut sorted = lines.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let mut ranges: Vec<(u64, u64)> = Vec::new();
+        for line in sorted {
+            match ranges.last_mut() {
+                Some((_, end)) if *end + 1 == line => *end = line,
+                _ => ranges.push((line, line)),
+            }
         }
-        text.join(", ")
+        ranges
+            .iter()
+            .map(|&(start, end)| {
+                if start == end {
+                    start.to_string()
+                } else {
+                    format!("{start}-{end}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// Tells the user, on stderr, which rows a resume will call unknown and what they are.
     pub(super) fn say(&self) {
         if !self.applied.is_empty() {
             crate::output::say!(
-                "greenpin: {} rows were applied but their outcome is not in the results file (a resume reports them unknown; do not send them again): lines {}",
+                "greenpin: {} rows were applied but their outcome is not in the results file (a resume reports them unknown and does not send them; do not send them again): lines {}",
                 self.applied.len(),
                 Self::lines(&self.applied)
             );
         }
         if !self.other.is_empty() {
             crate::output::say!(
-                "greenpin: {} rows were sent and not applied, or may have been, and their outcome is not in the results file: lines {}",
+                "greenpin: {} rows were sent and not applied, or may have been, and their outcome is not in the results file (a resume reports them unknown): lines {}",
                 self.other.len(),
                 Self::lines(&self.other)
             );
         }
         if !self.not_sent.is_empty() {
             crate::output::say!(
-                "greenpin: {} rows were declared about to be sent but were not sent (a resume reports them unknown; they are safe to send): lines {}",
+                "greenpin: {} rows were declared about to be sent but were not sent, and the results file could not record that: a resume reports them unknown too. To send them, and only them, put these lines in a file of their own and run bulk-update on it (--retry-unknown would also send the rows above): lines {}",
                 self.not_sent.len(),
                 Self::lines(&self.not_sent)
             );
@@ -132,9 +147,11 @@ pub(super) fn record(
                 applied,
                 unknown,
                 resent,
+                unknown_rows,
             } => {
                 r.summary.already_done += applied;
                 r.summary.unknown_earlier += unknown;
+                r.summary.unknown_earlier_rows = unknown_rows;
                 r.summary.resent_for_order += resent;
                 if let Some(bar) = to.progress {
                     bar.inc(applied + unknown);

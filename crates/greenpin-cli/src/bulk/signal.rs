@@ -1,4 +1,4 @@
-//! Ctrl-C and SIGTERM during a run: the first sets the stop flag and says what happens next
+//! Ctrl-C, SIGTERM and SIGHUP (the terminal or SSH session closed) during a run: the first sets the stop flag and says what happens next
 //! (no more requests; those in flight are waited for and recorded); a second exits at once
 //! with 130, saying what that leaves. A thread reads the signals, so nothing runs in a
 //! signal handler but signal-hook's own.
@@ -20,6 +20,7 @@ pub(super) fn stop_on_signal(recording: bool) -> Arc<AtomicBool> {
     let signals = [
         signal_hook::consts::SIGINT,
         signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
         signal_hook::consts::SIGXFSZ,
     ];
     #[cfg(not(unix))]

@@ -5,6 +5,22 @@ use serde::Serialize;
 use super::outcome::Outcome;
 use crate::exit::Exit;
 
+/// Most unknown rows of earlier runs a summary lists (by line and id); the count covers
+/// them all.
+pub(super) const LISTED: usize = 10_000;
+
+/// A row an earlier run may have applied, not sent again: where it is, so that it can be
+/// checked (`greenpin get ID`).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct UnknownRow {
+    /// The line of the input the row starts on.
+    pub(crate) line: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) greenpin_id: Option<String>,
+    /// It asks for a new PIN: `--retry-unknown` alone holds it back.
+    pub(crate) new_pin: bool,
+}
+
 /// What a run came to.
 #[derive(Default, Serialize)]
 pub(super) struct Summary {
@@ -19,6 +35,9 @@ pub(super) struct Summary {
     /// Rows an earlier run may have applied (recorded unknown, or sent with no outcome):
     /// not sent again without `--retry-unknown`.
     pub(super) unknown_earlier: u64,
+    /// Those rows, the first [`LISTED`], by line and id.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) unknown_earlier_rows: Vec<UnknownRow>,
     /// Of the rows sent, those an earlier run applied, sent again after an earlier row of
     /// their allocation so that the file's order holds.
     pub(super) resent_for_order: u64,
@@ -86,6 +105,7 @@ impl Summary {
                 String::new()
             }
         );
+        self.print_unknown_earlier();
         if self.resent_for_order > 0 {
             crate::output::out!(
                 "{} applied rows were sent again after an earlier row of their allocation, so that the later row wins",
@@ -97,6 +117,44 @@ impl Summary {
                 "the service asked to slow down or could not be reached {} times; concurrency went down to {}",
                 self.slowed_down,
                 self.lowest_concurrency
+            );
+        }
+    }
+
+    /// Which rows an earlier run may have applied, so they can be checked before a
+    /// `--retry-unknown`; the first ten here, all (up to [`LISTED`]) in `--json`.
+    fn print_unknown_earlier(&self) {
+        const SHOWN: usize = 10;
+        if self.unknown_earlier_rows.is_empty() {
+            return;
+        }
+        let shown: Vec<String> = self
+            .unknown_earlier_rows
+            .iter()
+            .take(SHOWN)
+            .map(|r| match &r.greenpin_id {
+                Some(id) => format!("{} ({})", r.line, crate::output::printable(id)),
+                None => r.line.to_string(),
+            })
+            .collect();
+        let more = self.unknown_earlier.saturating_sub(shown.len() as u64);
+        crate::output::out!(
+            "unknown from an earlier run, by line: {}{}; check them with `greenpin get ID`",
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more (--json lists them)")
+            } else {
+                String::new()
+            }
+        );
+        let new_pins = self
+            .unknown_earlier_rows
+            .iter()
+            .filter(|r| r.new_pin)
+            .count();
+        if new_pins > 0 {
+            crate::output::out!(
+                "{new_pins} of them ask for a new PIN: --retry-unknown holds those back (a second would change the PIN again); --also-new-pins sends them too"
             );
         }
     }

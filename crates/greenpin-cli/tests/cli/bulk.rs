@@ -692,3 +692,94 @@ fn odd_inputs_get_plain_answers() {
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("is a directory"), "{}", stderr(&out));
 }
+
+#[test]
+fn retry_unknown_holds_back_rows_asking_for_a_new_pin_until_also_new_pins() {
+    let e = env();
+    let ids = e.allocations("np", 4);
+    // Two rows are safe to apply twice, two ask the service for a new PIN.
+    let rows: Vec<String> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            if i % 2 == 0 {
+                format!(r#"{{"greenpin_id":"{id}","usage":"oneway"}}"#)
+            } else {
+                format!(r#"{{"greenpin_id":"{id}","a":{{"pin_length":4}}}}"#)
+            }
+        })
+        .collect();
+    let input = e.rows("new-pins.ndjson", &rows);
+    let results = e.dir.join("new-pins-results.ndjson");
+    // Every answer is cut short after the change is made: each row ends unknown.
+    e.emu
+        .add_fault(FaultRule::new(Fault::Truncate).method("PUT").times(1000))
+        .unwrap();
+    let out = e.bulk(&input).pace(1, 1).results(&results).run();
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(outcomes(&results).values().all(|o| o == "unknown"));
+    e.emu.clear_faults();
+
+    // A plain resume lists every unknown row by line and id, and sends none.
+    e.emu.clear_requests();
+    let out = e.bulk(&input).resume(&results).json().run();
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(e.bulk_items_sent().is_empty());
+    let summary = stdout_json(&out);
+    let listed: Vec<(u64, String, bool)> = summary["unknown_earlier_rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["line"].as_u64().unwrap(),
+                r["greenpin_id"].as_str().unwrap().to_owned(),
+                r["new_pin"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    let want: Vec<(u64, String, bool)> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (i as u64 + 1, id.to_string(), i % 2 == 1))
+        .collect();
+    assert_eq!(listed, want);
+
+    // --retry-unknown sends the rows safe to send twice, and names the others.
+    let out = e
+        .bulk(&input)
+        .resume(&results)
+        .args(["--retry-unknown"])
+        .run();
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let mut sent = e.bulk_items_sent();
+    sent.sort();
+    let mut safe = vec![ids[0].to_string(), ids[2].to_string()];
+    safe.sort();
+    assert_eq!(sent, safe);
+    assert!(
+        stdout(&out).contains("2 of them ask for a new PIN"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains(&format!("2 ({})", ids[1])),
+        "{}",
+        stdout(&out)
+    );
+
+    // With --also-new-pins, the rest go too, and every row ends applied.
+    e.emu.clear_requests();
+    let out = e
+        .bulk(&input)
+        .resume(&results)
+        .args(["--retry-unknown", "--also-new-pins"])
+        .run();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let mut sent = e.bulk_items_sent();
+    sent.sort();
+    let mut rest = vec![ids[1].to_string(), ids[3].to_string()];
+    rest.sort();
+    assert_eq!(sent, rest);
+    assert!(outcomes(&results).values().all(|o| o == "applied"));
+}
