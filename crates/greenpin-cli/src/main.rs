@@ -58,58 +58,49 @@ fn main() -> ExitCode {
     let (json, verbose) = (cli.global.json, cli.global.verbose > 0);
     match run(cli) {
         Ok(exit) => ExitCode::from(exit.code()),
-        Err(CommandError::Usage(message)) => {
-            crate::output::say!("greenpin: {}", output::printable(&message));
-            if json {
-                output::print_json(
-                    &serde_json::json!({"error": {"kind": "usage", "message": message}}),
-                );
-            }
-            ExitCode::from(Exit::Usage.code())
-        }
-        Err(CommandError::Local(message)) => {
-            crate::output::say!("greenpin: {}", output::printable(&message));
-            if json {
-                output::print_json(
-                    &serde_json::json!({"error": {"kind": "local", "message": message}}),
-                );
-            }
-            ExitCode::from(Exit::Local.code())
-        }
-        Err(CommandError::Refused(message)) => {
-            crate::output::say!("greenpin: {}", output::printable(&message));
-            if json {
-                output::print_json(
-                    &serde_json::json!({"error": {"kind": "refused", "message": message}}),
-                );
-            }
-            ExitCode::from(Exit::Api.code())
-        }
-        Err(CommandError::Sdk(e)) => {
-            crate::output::say!("greenpin: {}", output::printable(&e.to_string()));
-            // The cause (a refused connection, a TLS error), once, below the summary.
-            let mut cause = std::error::Error::source(&e);
-            while let Some(c) = cause {
-                crate::output::say!("  caused by: {}", output::printable(&c.to_string()));
-                cause = c.source();
-            }
-            // The line above quotes the service's message cut short; -v adds it whole
-            // (bounded), on a line of its own.
-            if verbose
-                && let Some(full) = output::full_message(&e)
-                && full.len() > greenpin_core::cut_message(full).len()
-            {
-                crate::output::say!(
-                    "  the service's message in full: {}",
-                    output::printable(&output::bounded(full))
-                );
-            }
-            if json {
-                output::print_json(&output::error_json(&e));
-            }
-            ExitCode::from(Exit::of(&e).code())
-        }
+        Err(e) => failed(e, json, verbose),
     }
+}
+
+/// Says what stopped the command, on stderr (and as JSON on stdout with `--json`), and
+/// answers its exit code.
+fn failed(e: CommandError, json: bool, verbose: bool) -> ExitCode {
+    let (kind, message, exit) = match e {
+        CommandError::Usage(m) => ("usage", m, Exit::Usage),
+        CommandError::Local(m) => ("local", m, Exit::Local),
+        CommandError::Refused(m) => ("refused", m, Exit::Api),
+        CommandError::Sdk(e) => return failed_sdk(&e, json, verbose),
+    };
+    crate::output::say!("greenpin: {}", output::printable(&message));
+    if json {
+        output::print_json(&serde_json::json!({"error": {"kind": kind, "message": message}}));
+    }
+    ExitCode::from(exit.code())
+}
+
+fn failed_sdk(e: &greenpin_core::Error, json: bool, verbose: bool) -> ExitCode {
+    crate::output::say!("greenpin: {}", output::printable(&e.to_string()));
+    // The cause (a refused connection, a TLS error), once, below the summary.
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        crate::output::say!("  caused by: {}", output::printable(&c.to_string()));
+        cause = c.source();
+    }
+    // The line above quotes the service's message cut short; -v adds it whole
+    // (bounded), on a line of its own.
+    if verbose
+        && let Some(full) = output::full_message(e)
+        && full.len() > greenpin_core::cut_message(full).len()
+    {
+        crate::output::say!(
+            "  the service's message in full: {}",
+            output::printable(&output::bounded(full))
+        );
+    }
+    if json {
+        output::print_json(&output::error_json(e));
+    }
+    ExitCode::from(Exit::of(e).code())
 }
 
 fn run(cli: Cli) -> Result<Exit, CommandError> {

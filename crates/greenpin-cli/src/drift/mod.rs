@@ -15,6 +15,8 @@
 //! (Markdown and JSON).
 
 mod compare;
+mod files;
+mod numbers;
 mod play;
 mod report;
 mod scenario;
@@ -30,6 +32,8 @@ use clap::Args;
 use serde_json::Value;
 
 use crate::exit::{CommandError, Exit};
+use files::Files;
+use numbers::numbers;
 use play::Play;
 use report::Report;
 use scenario::Scenario;
@@ -79,13 +83,6 @@ pub(crate) struct DriftArgs {
     scenario: Option<PathBuf>,
 }
 
-/// Numbers an emulator takes, for a reference on this machine given none.
-const LOOPBACK_NUMBERS: [(&str, &[&str]); 3] = [
-    ("vn", &["6292134471", "6292134464"]),
-    ("a", &["7987686144", "7000000001"]),
-    ("b", &["9956555625"]),
-];
-
 /// The shortest deallocation policy GreenPin documents.
 const SHORTEST: &str = "5m";
 
@@ -95,25 +92,12 @@ pub(crate) fn run(
     args: DriftArgs,
     json: bool,
 ) -> Result<Exit, CommandError> {
-    let scenario = load(&args)?;
-    let config = reference.build_config()?;
-    // Requests to a service on this machine need no pace.
-    let pace = if config.context().root().is_loopback() {
-        Duration::ZERO
-    } else {
-        args.pace
-    };
-    // Everything that can be refused is refused before the first request.
-    let requests = scenario.requests();
-    if u64::from(args.max_requests) < requests {
-        return Err(CommandError::Usage(format!(
-            "--max-requests {}: the scenario sends up to {requests} requests to each service",
-            args.max_requests
-        )));
-    }
-    let mut reference = Side::new("reference", config, args.max_requests, pace)?;
-    let numbers = numbers(&args, &scenario, &reference)?;
-    let mut files = Files::open(&args.report, args.overwrite)?;
+    let Ready {
+        scenario,
+        mut reference,
+        numbers,
+        mut files,
+    } = ready(reference, &args)?;
     announce(&scenario, &reference, args.allow_settings);
     let stop = stop_on_signals();
     let original = reference.send(
@@ -149,6 +133,7 @@ pub(crate) fn run(
     };
     let outcome = play.steps();
     let cleaned_up = play.clean_up(&original.body);
+    drop(emulator);
     let report = Report {
         reference: reference.tenant.clone(),
         candidate: candidate.tenant.clone(),
@@ -163,24 +148,72 @@ pub(crate) fn run(
         cleaned_up,
         stopped: outcome.stopped.as_ref().map(|(why, _)| why.clone()),
     };
-    drop(emulator);
-    // What needs the user's attention reaches the terminal, not only the report.
-    if let Some(why) = &report.stopped {
-        crate::output::say!("greenpin: drift stopped early: {why}");
-    }
-    if !report.cleaned_up.left.is_empty() {
-        crate::output::say!(
-            "greenpin: not deleted on the reference, delete them yourself: {}",
-            report.cleaned_up.left.join(", ")
-        );
-    }
-    files.finish(&report)?;
-    say_where(&files, &report, json);
+    conclude(&report, &mut files, json)?;
     Ok(match outcome.stopped {
         Some((_, exit)) => exit,
         None if report.agrees() => Exit::Success,
         None => Exit::Drift,
     })
+}
+
+/// What a run needs before its first request, every refusal made.
+struct Ready {
+    scenario: Scenario,
+    reference: Side,
+    numbers: BTreeMap<String, String>,
+    files: Files,
+}
+
+/// Everything that can be refused is refused here, before the first request: the
+/// scenario, the configuration, a budget smaller than the scenario, the numbers, the report.
+fn ready(
+    reference: greenpin_core::client::ClientBuilder<greenpin_blocking::Ureq>,
+    args: &DriftArgs,
+) -> Result<Ready, CommandError> {
+    let scenario = load(args)?;
+    let config = reference.build_config()?;
+    // Requests to a service on this machine need no pace.
+    let pace = if config.context().root().is_loopback() {
+        Duration::ZERO
+    } else {
+        args.pace
+    };
+    let requests = scenario.requests();
+    if u64::from(args.max_requests) < requests {
+        return Err(CommandError::Usage(format!(
+            "--max-requests {}: the scenario sends up to {requests} requests to each service",
+            args.max_requests
+        )));
+    }
+    let reference = Side::new("reference", config, args.max_requests, pace)?;
+    let numbers = numbers(args, &scenario, &reference)?;
+    let files = Files::open(&args.report, args.overwrite)?;
+    Ok(Ready {
+        scenario,
+        reference,
+        numbers,
+        files,
+    })
+}
+
+/// What needs the user's attention reaches the terminal, not only the report; then the
+/// report is written, and where it went is said (or the report printed as JSON).
+fn conclude(report: &Report, files: &mut Files, json: bool) -> Result<(), CommandError> {
+    if let Some(why) = &report.stopped {
+        crate::output::say!(
+            "greenpin: drift stopped early: {}",
+            crate::output::printable(why)
+        );
+    }
+    if !report.cleaned_up.left.is_empty() {
+        crate::output::say!(
+            "greenpin: not deleted on the reference, delete them yourself: {}",
+            crate::output::printable(&report.cleaned_up.left.join(", "))
+        );
+    }
+    files.finish(report)?;
+    say_where(files, report, json);
+    Ok(())
 }
 
 /// Says what the run will do to the reference before it does anything.
@@ -196,66 +229,6 @@ fn announce(scenario: &Scenario, reference: &Side, allow_settings: bool) {
             "; settings are only read"
         }
     );
-}
-
-/// The report and the journal beside it, both opened before the first request: a path that
-/// cannot be written is found before anything is sent, and a report left from an earlier
-/// run (which may list allocations to delete by hand) is not overwritten unless asked.
-struct Files {
-    report_path: PathBuf,
-    report: std::fs::File,
-    journal_path: PathBuf,
-    journal: std::io::BufWriter<std::fs::File>,
-}
-
-impl Files {
-    fn open(report: &std::path::Path, overwrite: bool) -> Result<Files, CommandError> {
-        let journal_path = journal_path(report);
-        for path in [report, journal_path.as_path()] {
-            if !overwrite && path.exists() {
-                return Err(CommandError::Usage(format!(
-                    "{} exists (an earlier run's?): add --overwrite, or choose another --report",
-                    path.display()
-                )));
-            }
-        }
-        let create = |path: &std::path::Path| {
-            std::fs::File::create(path)
-                .map_err(|e| CommandError::Usage(format!("cannot write {}: {e}", path.display())))
-        };
-        let mut file = create(report)?;
-        // What a run that never finishes (killed) leaves in the report.
-        std::io::Write::write_all(
-            &mut file,
-            b"# greenpin drift\n\nThe run did not finish: its requests so far are in the journal beside this file.\n",
-        )
-        .map_err(|e| CommandError::Usage(format!("cannot write {}: {e}", report.display())))?;
-        Ok(Files {
-            report_path: report.to_path_buf(),
-            report: file,
-            journal: std::io::BufWriter::new(create(&journal_path)?),
-            journal_path,
-        })
-    }
-
-    /// Writes the report over the placeholder; a failure here comes after requests were
-    /// sent, so it is a local failure (5), not a usage error.
-    fn finish(&mut self, report: &Report) -> Result<(), CommandError> {
-        use std::io::{Seek, Write};
-        let local = |path: &std::path::Path, e: std::io::Error| {
-            CommandError::Local(format!("cannot write {}: {e}", path.display()))
-        };
-        self.journal
-            .flush()
-            .map_err(|e| local(&self.journal_path, e))?;
-        let text = report.markdown();
-        self.report
-            .set_len(0)
-            .and_then(|()| self.report.rewind())
-            .and_then(|()| self.report.write_all(text.as_bytes()))
-            .and_then(|()| self.report.flush())
-            .map_err(|e| local(&self.report_path, e))
-    }
 }
 
 /// Set by Ctrl-C, SIGTERM or SIGHUP (a closed terminal): the run stops between steps and
@@ -329,84 +302,6 @@ fn load(args: &DriftArgs) -> Result<Scenario, CommandError> {
             Scenario::parse(&text, &format!("--scenario {}", path.display()))
         }
     }
-}
-
-fn journal_path(report: &std::path::Path) -> PathBuf {
-    let mut name = report.as_os_str().to_owned();
-    name.push(".journal.ndjson");
-    PathBuf::from(name)
-}
-
-/// The numbers the scenario may use, by placeholder (`vn1`, `a2`, `b1`): the user's own on
-/// a reference that is not on this machine (required, with `--allow-writes`), an
-/// emulator's otherwise.
-fn numbers(
-    args: &DriftArgs,
-    scenario: &Scenario,
-    reference: &Side,
-) -> Result<BTreeMap<String, String>, CommandError> {
-    let needs = scenario.needs;
-    let given = [
-        ("vn", &args.vns, needs.vn, "--vn"),
-        ("a", &args.a_numbers, needs.a_number, "--a-number"),
-        ("b", &args.b_numbers, needs.b_number, "--b-number"),
-    ];
-    if !reference.is_loopback() {
-        if !args.allow_writes {
-            return Err(CommandError::Usage(format!(
-                "{} is not on this machine: drift writes to it (it creates up to {} allocations and deletes them). Add --allow-writes, and the account's own numbers: --vn (×{}), --a-number (×{}), --b-number (×{})",
-                reference.tenant,
-                scenario.creates(),
-                needs.vn,
-                needs.a_number,
-                needs.b_number
-            )));
-        }
-        for (_, list, need, flag) in &given {
-            if list.len() < *need {
-                return Err(CommandError::Usage(format!(
-                    "{flag}: the scenario needs {need} of the account's own numbers, {} given",
-                    list.len()
-                )));
-            }
-        }
-    }
-    let mut values = BTreeMap::new();
-    for ((prefix, list, need, _), (_, defaults)) in given.iter().zip(LOOPBACK_NUMBERS) {
-        for i in 0..*need {
-            let n = list
-                .get(i)
-                .map(String::as_str)
-                .or_else(|| defaults.get(i).copied())
-                .ok_or_else(|| {
-                    CommandError::Usage(format!("the scenario needs more {prefix} numbers"))
-                })?;
-            let flag = given.iter().find(|g| g.0 == *prefix).map_or("", |g| g.3);
-            let number =
-                greenpin_core::PhoneNumber::parse(n, reference.country()).map_err(|e| {
-                    CommandError::Usage(format!("{flag} {}: {e}", crate::output::printable(n)))
-                })?;
-            values.insert(format!("{prefix}{}", i + 1), number.as_str().to_owned());
-        }
-    }
-    distinct(&values)?;
-    Ok(values)
-}
-
-/// Refuses numbers the scenario cannot tell apart: the same VN twice, the same A-party
-/// number twice, or one number in two roles (a B-party number that is also an A-party
-/// number or a VN) — GreenPin would refuse the creates, and the steps after them would
-/// compare nothing.
-fn distinct(values: &BTreeMap<String, String>) -> Result<(), CommandError> {
-    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
-    for (name, number) in values {
-        if let Some(earlier) = seen.insert(number, name) {
-            return Err(CommandError::Usage(format!(
-                "{number} is given as both {{{earlier}}} and {{{name}}}: the scenario needs distinct numbers (--vn, --a-number, --b-number)"
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// The candidate: the service `--candidate` names, or an emulator started here with the

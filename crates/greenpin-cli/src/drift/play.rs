@@ -1,6 +1,7 @@
 //! A run in progress: the scenario's steps played on both services in turn, then the
 //! clean-up of what the run created.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
@@ -100,111 +101,30 @@ impl Play<'_> {
         &mut self,
         step: &scenario::Step,
     ) -> Result<Option<Played>, (&'static str, CommandError)> {
-        let mut fields = Vec::new();
-        let mut summaries = Vec::new();
         let mut unexpected = Vec::new();
-        let expected = Scenario::expected(step);
+        let mut answered = Vec::new();
         for side in [&mut *self.reference, &mut *self.candidate] {
-            let (Ok(path), Ok(body)) = (
-                scenario::fill_text(&step.request.path, &side.values),
-                step.request
-                    .body
-                    .as_ref()
-                    .map(|b| scenario::fill(b, &side.values))
-                    .transpose(),
-            ) else {
-                return Ok(None);
+            let mut on = OneSide {
+                side,
+                journal: &mut *self.journal,
+                settings_written: &mut self.settings_written,
+                unexpected: &mut unexpected,
             };
-            let answer = side
-                .send(
-                    &step.step,
-                    &step.request.method,
-                    &path,
-                    body.as_ref(),
-                    self.journal,
-                )
-                .map_err(|e| (side.name, e))?;
-            if let Some(refused) = side::refusal(side, &answer) {
-                return Err((side.name, refused));
+            match on.play(step)? {
+                Some(a) => answered.push(a),
+                None => return Ok(None),
             }
-            let summary = match answer.body["code"].as_i64() {
-                Some(code) => format!("{}/{code}", answer.status),
-                None => answer.status.to_string(),
-            };
-            if let Some(expected) = &expected
-                && !matches_expected(&answer, &step.expect)
-            {
-                unexpected.push(Unexpected {
-                    step: step.step.clone(),
-                    side: side.name,
-                    answered: summary.clone(),
-                    expected: expected.clone(),
-                    decision: step.decision.clone(),
-                });
-            }
-            let ok = (200..300).contains(&answer.status);
-            if ok && step.settings_write && side.name == "reference" {
-                for key in body
-                    .as_ref()
-                    .and_then(Value::as_object)
-                    .into_iter()
-                    .flatten()
-                {
-                    if !self.settings_written.contains(key.0) {
-                        self.settings_written.push(key.0.clone());
-                    }
-                }
-            }
-            if ok && step.request.method == "POST" && step.request.path == "/greenpin" {
-                side.created_total += 1;
-                // An id that cannot be sent back cannot be deleted by the run either.
-                match saved(&answer, "data.greenpin_id") {
-                    Ok(Some(id)) => side.created.push(id),
-                    Ok(None) => side
-                        .undeletable
-                        .push("(an allocation answered without an id)".into()),
-                    Err(_) => side.undeletable.push(
-                        scenario::at_path(&answer.body, "data.greenpin_id").unwrap_or_default(),
-                    ),
-                }
-            }
-            if ok && let Some(name) = &step.deletes {
-                let id = side.values.get(name).cloned();
-                side.created.retain(|c| Some(c) != id.as_ref());
-            }
-            for (name, at) in &step.save {
-                match saved(&answer, at) {
-                    Ok(Some(v)) => {
-                        side.values.insert(name.clone(), v);
-                    }
-                    // Missing from an answer that was not meant to carry it: the steps
-                    // that need it are skipped, and the unexpected answer says why.
-                    Ok(None) if !ok => {}
-                    Ok(None) => unexpected.push(Unexpected {
-                        step: step.step.clone(),
-                        side: side.name,
-                        answered: format!("{summary} without {at}"),
-                        expected: format!("{at} in the answer"),
-                        decision: step.decision.clone(),
-                    }),
-                    Err(why) => unexpected.push(Unexpected {
-                        step: step.step.clone(),
-                        side: side.name,
-                        answered: format!("{at} {why}"),
-                        expected: "an allocation id".into(),
-                        decision: step.decision.clone(),
-                    }),
-                }
-            }
-            summaries.push(summary);
-            fields.push(compare::fields(&answer, &side.values));
         }
-        let differences = compare::differences(&step.step, &step.decision, &fields[0], &fields[1]);
-        let candidate = summaries.pop().unwrap_or_default();
-        let reference = summaries.pop().unwrap_or_default();
+        let (candidate, candidate_fields) = answered.pop().unwrap_or_default();
+        let (reference, reference_fields) = answered.pop().unwrap_or_default();
         Ok(Some(Played {
             summaries: [reference, candidate],
-            differences,
+            differences: compare::differences(
+                &step.step,
+                &step.decision,
+                &reference_fields,
+                &candidate_fields,
+            ),
             unexpected,
         }))
     }
@@ -251,6 +171,128 @@ impl Play<'_> {
             }
         }
         cleanup
+    }
+}
+
+/// A step played on one side, and what it leaves for the run: the allocation it created,
+/// the values it saved, the settings it wrote, its answers other than expected.
+struct OneSide<'a> {
+    side: &'a mut Side,
+    journal: &'a mut dyn std::io::Write,
+    settings_written: &'a mut Vec<String>,
+    unexpected: &'a mut Vec<Unexpected>,
+}
+
+impl OneSide<'_> {
+    /// The answer's summary (`409/18`) and its fields, normalised; `None` when a
+    /// placeholder has no value on this side.
+    #[expect(clippy::type_complexity, reason = "a summary and its fields, once")]
+    fn play(
+        &mut self,
+        step: &scenario::Step,
+    ) -> Result<Option<(String, BTreeMap<String, String>)>, (&'static str, CommandError)> {
+        let side = &mut *self.side;
+        let (Ok(path), Ok(body)) = (
+            scenario::fill_text(&step.request.path, &side.values),
+            step.request
+                .body
+                .as_ref()
+                .map(|b| scenario::fill(b, &side.values))
+                .transpose(),
+        ) else {
+            return Ok(None);
+        };
+        let answer = side
+            .send(
+                &step.step,
+                &step.request.method,
+                &path,
+                body.as_ref(),
+                self.journal,
+            )
+            .map_err(|e| (side.name, e))?;
+        if let Some(refused) = side::refusal(side, &answer) {
+            return Err((side.name, refused));
+        }
+        let summary = match answer.body["code"].as_i64() {
+            Some(code) => format!("{}/{code}", answer.status),
+            None => answer.status.to_string(),
+        };
+        if let Some(expected) = Scenario::expected(step)
+            && !matches_expected(&answer, &step.expect)
+        {
+            self.unexpect(step, summary.clone(), expected);
+        }
+        let ok = (200..300).contains(&answer.status);
+        if ok {
+            self.took_effect(step, &answer, body.as_ref());
+        }
+        self.save(step, &answer, ok, &summary);
+        Ok(Some((summary, compare::fields(&answer, &self.side.values))))
+    }
+
+    fn unexpect(&mut self, step: &scenario::Step, answered: String, expected: String) {
+        self.unexpected.push(Unexpected {
+            step: step.step.clone(),
+            side: self.side.name,
+            answered,
+            expected,
+            decision: step.decision.clone(),
+        });
+    }
+
+    /// What a step that succeeded changed: settings written, an allocation created or
+    /// deleted.
+    fn took_effect(&mut self, step: &scenario::Step, answer: &Answer, body: Option<&Value>) {
+        let side = &mut *self.side;
+        if step.settings_write && side.name == "reference" {
+            for key in body
+                .and_then(Value::as_object)
+                .into_iter()
+                .flat_map(|m| m.keys())
+            {
+                if !self.settings_written.contains(key) {
+                    self.settings_written.push(key.clone());
+                }
+            }
+        }
+        if step.request.method == "POST" && step.request.path == "/greenpin" {
+            side.created_total += 1;
+            // An id that cannot be sent back cannot be deleted by the run either.
+            match saved(answer, "data.greenpin_id") {
+                Ok(Some(id)) => side.created.push(id),
+                Ok(None) => side
+                    .undeletable
+                    .push("(an allocation answered without an id)".into()),
+                Err(_) => side
+                    .undeletable
+                    .push(scenario::at_path(&answer.body, "data.greenpin_id").unwrap_or_default()),
+            }
+        }
+        if let Some(name) = &step.deletes {
+            let id = side.values.get(name).cloned();
+            side.created.retain(|c| Some(c) != id.as_ref());
+        }
+    }
+
+    /// The values the step saves from the answer, for the steps after it.
+    fn save(&mut self, step: &scenario::Step, answer: &Answer, ok: bool, summary: &str) {
+        for (name, at) in &step.save {
+            match saved(answer, at) {
+                Ok(Some(v)) => {
+                    self.side.values.insert(name.clone(), v);
+                }
+                // Missing from an answer that was not meant to carry it: the steps that
+                // need it are skipped, and the unexpected answer says why.
+                Ok(None) if !ok => {}
+                Ok(None) => self.unexpect(
+                    step,
+                    format!("{summary} without {at}"),
+                    format!("{at} in the answer"),
+                ),
+                Err(why) => self.unexpect(step, format!("{at} {why}"), "an allocation id".into()),
+            }
+        }
     }
 }
 

@@ -155,6 +155,14 @@ impl Report {
             "Drift"
         };
         out.push_str(&format!("\n**{verdict}**: {}.\n", self.headline()));
+        self.tables(&mut out);
+        out.push_str("\nMessages are compared by class (text or null), not wording; ids, PINs, request ids and times by form. The journal beside this report holds every request and answer, the PINs of the run's allocations among them (the allocations are deleted at the end), and never the credentials: an answer that echoes them has them removed.\n");
+        out
+    }
+
+    /// The differences, the unexpected answers (each table only when it has rows), and
+    /// every step.
+    fn tables(&self, out: &mut String) {
         if !self.differences.is_empty() {
             out.push_str("\n## Differences between the services\n\n| step | field | reference | candidate | decision it contradicts |\n|---|---|---|---|---|\n");
             for d in &self.differences {
@@ -201,8 +209,6 @@ impl Report {
                 }
             ));
         }
-        out.push_str("\nMessages are compared by class (text or null), not wording; ids, PINs, request ids and times by form. The journal beside this report holds every request and answer, the PINs of the run's allocations among them (the allocations are deleted at the end), and never the credentials: an answer that echoes them has them removed.\n");
-        out
     }
 }
 
