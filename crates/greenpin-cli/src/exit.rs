@@ -88,6 +88,13 @@ pub(crate) enum CommandError {
     Local(String),
     /// A service refused what the whole command needs (3): `greenpin drift` stops at a
     /// refusal of the credentials rather than reporting every later refusal as drift.
+    #[cfg_attr(
+        not(feature = "demo"),
+        expect(
+            dead_code,
+            reason = "only `greenpin drift` (the demo feature) refuses a whole run"
+        )
+    )]
     Refused(String),
 }
 
