@@ -85,7 +85,7 @@ impl Unrecorded {
         }
         if !self.not_sent.is_empty() {
             crate::output::say!(
-                "greenpin: {} rows were declared about to be sent but were not sent, and the results file could not record that: a resume reports them unknown too. To send them, and only them, put these lines in a file of their own and run bulk-update on it (--retry-unknown would also send the rows above): lines {}",
+                "greenpin: {} rows were declared about to be sent but were not sent, and the results file could not record that: a resume reports them unknown too. To send them, and only them, do it before any --resume: put these lines in a file of their own and run bulk-update on it (a resume sends the later rows of their allocations, which must come after them; --retry-unknown would also send the rows above): lines {}",
                 self.not_sent.len(),
                 Self::lines(&self.not_sent)
             );

@@ -93,7 +93,7 @@ impl Summary {
             self.already_done,
             if self.unknown_earlier > 0 {
                 format!(
-                    ", {} unknown from an earlier run (not sent again; --retry-unknown sends them)",
+                    ", {} unknown from an earlier run (not sent again: --retry-unknown sends them, with --also-new-pins those asking for a new PIN)",
                     self.unknown_earlier
                 )
             } else {

@@ -19,6 +19,12 @@ impl Files {
     pub(super) fn open(report: &Path, overwrite: bool) -> Result<Files, CommandError> {
         let journal_path = journal_path(report);
         for path in [report, journal_path.as_path()] {
+            if path.exists() && !path.is_file() {
+                return Err(CommandError::Usage(format!(
+                    "{} is not a regular file: choose another --report",
+                    path.display()
+                )));
+            }
             if !overwrite && path.exists() {
                 return Err(CommandError::Usage(format!(
                     "{} exists (an earlier run's?): add --overwrite, or choose another --report",

@@ -207,7 +207,7 @@ fn conclude(report: &Report, files: &mut Files, json: bool) -> Result<(), Comman
     }
     if !report.cleaned_up.left.is_empty() {
         crate::output::say!(
-            "greenpin: not deleted on the reference, delete them yourself: {}",
+            "greenpin: not deleted on the reference, delete them yourself (one stopped mid-run may hold a policy of up to 170 days): {}",
             crate::output::printable(&report.cleaned_up.left.join(", "))
         );
     }
@@ -219,7 +219,7 @@ fn conclude(report: &Report, files: &mut Files, json: bool) -> Result<(), Comman
 /// Says what the run will do to the reference before it does anything.
 fn announce(scenario: &Scenario, reference: &Side, allow_settings: bool) {
     crate::output::say!(
-        "drift: {} steps against {}; up to {} allocations are created there (transaction ids greenpin-drift-…, deallocated after {SHORTEST} at most) and deleted at the end{}",
+        "drift: {} steps against {}; up to {} allocations are created there (transaction ids greenpin-drift-…, each with the shortest policy, {SHORTEST}, but for the steps that test the longest ones and set it back at once) and deleted at the end{}",
         scenario.steps.len(),
         reference.tenant,
         scenario.creates(),

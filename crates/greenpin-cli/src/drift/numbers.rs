@@ -81,9 +81,28 @@ fn distinct(values: &BTreeMap<String, String>) -> Result<(), CommandError> {
     for (name, number) in values {
         if let Some(earlier) = seen.insert(number, name) {
             return Err(CommandError::Usage(format!(
-                "{number} is given as both {{{earlier}}} and {{{name}}}: the scenario needs distinct numbers (--vn, --a-number, --b-number)"
+                "{number} is given twice, as {} and as {}: the scenario needs distinct numbers",
+                flag_of(earlier),
+                flag_of(name)
             )));
         }
     }
     Ok(())
+}
+
+/// A placeholder as the user gave it: `vn2` is the 2nd --vn.
+fn flag_of(placeholder: &str) -> String {
+    let (flag, nth) = match placeholder.split_at(placeholder.len().min(1)) {
+        ("v", rest) => ("--vn", rest.trim_start_matches('n')),
+        ("a", rest) => ("--a-number", rest),
+        ("b", rest) => ("--b-number", rest),
+        _ => return placeholder.to_owned(),
+    };
+    let ordinal = match nth {
+        "1" => "1st",
+        "2" => "2nd",
+        "3" => "3rd",
+        other => return format!("{flag} #{other}"),
+    };
+    format!("the {ordinal} {flag}")
 }

@@ -153,6 +153,9 @@ impl Play<'_> {
                 }
             }
         }
+        // Once each: a service can answer one id to every create.
+        let mut seen = std::collections::HashSet::new();
+        cleanup.left.retain(|id| seen.insert(id.clone()));
         // Deleted by the scenario itself or just now.
         cleanup.deleted = cleanup.created.saturating_sub(cleanup.left.len());
         if !self.settings_written.is_empty() {

@@ -134,7 +134,7 @@ impl Report {
                 String::new()
             } else {
                 format!(
-                    "; **not deleted, delete them yourself:** {}",
+                    "; **not deleted, delete them yourself** (one stopped mid-run may hold a policy of up to 170 days): {}",
                     self.cleaned_up
                         .left
                         .iter()

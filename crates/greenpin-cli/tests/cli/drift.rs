@@ -343,7 +343,7 @@ fn what_can_be_refused_is_refused_before_anything_is_sent() {
                 &OWN_NUMBERS[4..],
             ]
             .concat(),
-            "+916292134471 is given as both {vn1} and {vn2}",
+            "+916292134471 is given twice, as the 1st --vn and as the 2nd --vn",
         ),
         (
             [
@@ -351,10 +351,17 @@ fn what_can_be_refused_is_refused_before_anything_is_sent() {
                 &["--allow-writes", "--b-number", "7987686144"],
             ]
             .concat(),
-            "is given as both {a1} and {b1}",
+            "is given twice, as the 1st --a-number and as the 1st --b-number",
         ),
-        // A report that cannot be written (a directory).
-        (with(&["--report", ".", "--overwrite"]), "cannot write"),
+        // A report that cannot be written (a directory, a device).
+        (
+            with(&["--report", ".", "--overwrite"]),
+            "is not a regular file",
+        ),
+        (
+            with(&["--report", "/dev/null", "--overwrite"]),
+            "/dev/null is not a regular file",
+        ),
     ];
     for (args, says) in cases {
         let out = d.remote_command(&r, &args).output().unwrap();
