@@ -116,13 +116,15 @@ fn a_results_file_that_cannot_grow_stops_the_run_and_a_resume_sends_no_row_twice
     assert_each_row_once(&e, 3000, &last);
     // The rows whose outcome the full disk lost are unknown, not resent; every sent row is
     // one of them or was recorded. A worker declares up to two more batches with the one
-    // it sends, and with the disk full it cannot take them back: at most two batches a
-    // worker (4 × 2 × 50) are unknown without having been sent.
+    // it sends, and with the disk full it cannot take them back. A worker that finds the
+    // run stopped just after its intent reached the disk does not send the batch it
+    // declared either: at most three batches a worker (4 × 3 × 50) are unknown without
+    // having been sent.
     assert!(last["unknown_earlier"].as_u64().unwrap() > 0, "{last}");
     let settled =
         last["already_done"].as_u64().unwrap() + last["unknown_earlier"].as_u64().unwrap();
     assert!(
-        (sent_first..=sent_first + 400).contains(&settled),
+        (sent_first..=sent_first + 600).contains(&settled),
         "{settled} rows settled, {sent_first} sent: {last}"
     );
 }
