@@ -179,7 +179,7 @@ impl PartySpec {
         let numbers = validate_list(path, "numbers", self.numbers.as_deref(), ctx)?;
         let pin = match &self.pin {
             None => None,
-            Some(p) => Some(Pin::new(p.clone()).map_err(|e| {
+            Some(p) => Some(Pin::from_text(p).map_err(|e| {
                 ValidationError::new(
                     format!("{path}.pin"),
                     ValidationKind::Invalid,

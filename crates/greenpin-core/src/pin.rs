@@ -51,6 +51,12 @@ impl Pin {
         Pin::checked(Text::from(value.into()))
     }
 
+    /// [`Pin::new`] over borrowed text: the digits are copied inline, with no `String` made
+    /// on the way (validation runs on every request).
+    pub(crate) fn from_text(value: &str) -> Result<Self, PinError> {
+        Pin::checked(Text::new(value))
+    }
+
     fn checked(value: Text<10>) -> Result<Self, PinError> {
         let text = value.as_str();
         if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {

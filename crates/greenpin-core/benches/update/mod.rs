@@ -96,7 +96,29 @@ impl Update {
 
     /// The floor: serde_json both ways, no checks.
     pub(crate) fn plain(&self) {
+        self.plain_encode();
+        self.plain_decode();
+    }
+
+    /// The SDK's first half: validate and build the request.
+    pub(crate) fn sdk_build(&self) {
+        let op = UpdateAllocation::new(self.id.clone(), black_box(&self.spec));
+        black_box(op.build_request(black_box(&self.ctx)).unwrap());
+    }
+
+    /// The SDK's second half: parse the answer.
+    pub(crate) fn sdk_parse(&self) {
+        let op = UpdateAllocation::new(self.id.clone(), black_box(&self.spec));
+        black_box(op.parse_response(black_box(&self.answer)).unwrap());
+    }
+
+    /// The floor's first half: encode the body.
+    pub(crate) fn plain_encode(&self) {
         black_box(serde_json::to_vec(black_box(&self.plain)).unwrap());
+    }
+
+    /// The floor's second half: decode the answer.
+    pub(crate) fn plain_decode(&self) {
         let e: PlainEnvelope = serde_json::from_slice(black_box(self.answer.body())).unwrap();
         black_box(e);
     }
