@@ -259,7 +259,8 @@ pub(crate) fn fast_path(c: &Compact, country: Country) -> Option<Result<PhoneNum
     // ASCII digits are always UTF-8, and `+91` and ten digits always fit inline.
     let mut e164 = arrayvec::ArrayString::<16>::new();
     e164.push_str("+91");
-    e164.try_push_str(std::str::from_utf8(national).ok()?).ok()?;
+    e164.try_push_str(std::str::from_utf8(national).ok()?)
+        .ok()?;
     Some(Ok(PhoneNumber(Text::Inline(e164))))
 }
 
