@@ -11,14 +11,8 @@ use crate::cmd::{Steps, cargo, run};
 /// code of their own. greenpin-emulator has no default feature to turn off.
 const FEATURE_SETS: &[(&str, &[&str])] = &[
     ("greenpin-core", &["--no-default-features"]),
-    (
-        "greenpin-blocking",
-        &["--no-default-features", "--test", "numbers"],
-    ),
-    (
-        "greenpin-async",
-        &["--no-default-features", "--test", "numbers"],
-    ),
+    ("greenpin-blocking", &["--no-default-features"]),
+    ("greenpin-async", &["--no-default-features"]),
     (
         "greenpin-async",
         &["--features", "axum", "--test", "callbacks"],
