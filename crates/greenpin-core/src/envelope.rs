@@ -88,10 +88,11 @@ impl<T> Envelope<T> {
     }
 }
 
-/// The envelope as a successful answer is read: the data boxed (an allocation is about 300
-/// bytes, and serde moves a value through each layer it is built in, which cost an update
-/// more time than the box does), and no `method`, which nothing reads (left unread, it
-/// costs no `String`). docs/BENCHMARKS.md has the figures.
+/// The envelope as every answer is read: the data boxed (an allocation is about 300 bytes,
+/// and serde moves a value through each layer it is built in, which cost an update more
+/// time than the box does; docs/BENCHMARKS.md), and without the echoed `method`, which
+/// nothing reads: whatever it holds, a success gives its data and a refusal its code,
+/// message and request id (docs/DECISIONS.md).
 #[derive(Deserialize)]
 #[serde(bound(deserialize = "T: serde::Deserialize<'de>"))]
 struct Answer<T> {
@@ -159,7 +160,7 @@ pub(crate) fn read<T: DeserializeOwned>(
         let mut err = ApiError::new(status);
         err.retry_after = retry_after;
         err.request_id = header_request_id;
-        match serde_json::from_slice::<Envelope<serde_json::Value>>(body) {
+        match serde_json::from_slice::<Answer<serde::de::IgnoredAny>>(body) {
             Ok(env) => {
                 err.code = env.code;
                 err.request_id = env.request_id.or(err.request_id);
@@ -172,7 +173,7 @@ pub(crate) fn read<T: DeserializeOwned>(
 
     let env: Answer<T> = serde_json::from_slice(body).map_err(|e| {
         // Try to keep the request id even when the data did not parse.
-        let request_id = serde_json::from_slice::<Envelope<serde_json::Value>>(body)
+        let request_id = serde_json::from_slice::<Answer<serde::de::IgnoredAny>>(body)
             .ok()
             .and_then(|e| e.request_id)
             .or_else(|| header_request_id.clone());

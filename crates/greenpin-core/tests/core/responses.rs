@@ -190,3 +190,26 @@ fn bulk_results_parse_per_item() {
         (Some(404), Some(ErrorCode::NotFound))
     );
 }
+
+#[test]
+fn the_echoed_method_is_not_read_whatever_it_holds() {
+    // A success gives its data with any `method`, even a number or a second one.
+    for method in [r#""PUT""#, "5", r#""put","method":"GET""#] {
+        let body = format!(
+            r#"{{"request_id":"r-1","method":{method},"success":true,"status":200,"data":{{"greenpin_id":"g-1","a":{{}},"b":{{}},"usage":"oneway","state":"active"}}}}"#
+        );
+        let reply = get().parse_response(&respond(200, &[], &body)).unwrap();
+        assert_eq!(reply.data.greenpin_id.as_str(), "g-1", "{method}");
+        assert_eq!(reply.request_id.as_deref(), Some("r-1"));
+    }
+    // A refusal keeps its code, message and request id, on a 409 and on a 200 alike.
+    for status in [409, 200] {
+        let body = r#"{"request_id":"r-2","method":5,"success":false,"status":409,"code":18,"message":"exists","data":null}"#;
+        let err = get()
+            .parse_response(&respond(status, &[], body))
+            .unwrap_err();
+        assert_eq!(err.code(), Some(ErrorCode::AllocationExists), "{status}");
+        assert_eq!(err.request_id(), Some("r-2"), "{status}");
+        assert!(err.to_string().contains(": exists"), "{status}: {err}");
+    }
+}
