@@ -59,6 +59,8 @@ use http::{Request, Response};
 #[cfg(feature = "axum")]
 mod axum_extractor;
 mod client;
+#[cfg(feature = "rustls")]
+mod tls;
 
 // What a user of this crate names, once each, at the root: the client and its builder,
 // and every type its methods take and answer, declared once in greenpin-core (its root's list). The
@@ -111,15 +113,15 @@ pub struct Reqwest {
 impl Reqwest {
     /// The transport over your own client. It must not follow redirects
     /// (`redirect(Policy::none())`) for the SDK's no-redirect promise to hold; the SDK sets
-    /// each request's timeout itself.
+    /// each request's timeout itself. Start from [`Reqwest::client_builder`], which sets
+    /// both that and the TLS this crate's own clients use.
     ///
     /// ```
     /// use greenpin_async::{Client, Reqwest};
-    /// let http = reqwest::Client::builder()
-    ///     .redirect(reqwest::redirect::Policy::none())
+    /// let http = Reqwest::client_builder()?
     ///     .pool_max_idle_per_host(16)
     ///     .build()
-    ///     .expect("a TLS backend");
+    ///     .expect("a client");
     /// let client = Client::builder()
     ///     .account_sid("acme")
     ///     .credentials("key", "token")
@@ -129,6 +131,53 @@ impl Reqwest {
     pub fn with_client(http: reqwest::Client) -> Self {
         Reqwest { http }
     }
+
+    /// A reqwest client builder set as this crate's own clients are: redirects not followed,
+    /// and, with the `rustls` feature (the default), TLS on ring trusting the operating
+    /// system's certificate store. Add your own settings, build, and pass the client to
+    /// [`Reqwest::with_client`].
+    ///
+    /// With the `rustls` feature, greenpin-async turns on reqwest's TLS without a
+    /// cryptography provider (its `rustls-no-provider`), so that no build compiles
+    /// aws-lc-rs. A `reqwest::Client::builder()` of your own then needs a provider: this
+    /// builder, reqwest's `rustls` feature in your own `Cargo.toml`, or one your program
+    /// installs with `rustls::crypto::CryptoProvider::install_default`. Without any,
+    /// reqwest panics when the client is built.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] (`tls`) if the operating system's certificate verifier cannot be
+    /// set up.
+    pub fn client_builder() -> Result<reqwest::ClientBuilder, Error> {
+        Ok(Reqwest::client_builder_with(&[])?)
+    }
+
+    /// [`Reqwest::client_builder`], trusting `roots` beside the operating system's store.
+    fn client_builder_with(
+        roots: &[RootCertificate],
+    ) -> Result<reqwest::ClientBuilder, ConfigError> {
+        Ok(tls_builder(roots)?.redirect(reqwest::redirect::Policy::none()))
+    }
+}
+
+/// A reqwest builder with the crate's TLS: the operating system's store and `roots`.
+fn tls_builder(roots: &[RootCertificate]) -> Result<reqwest::ClientBuilder, ConfigError> {
+    let builder = reqwest::Client::builder();
+    #[cfg(feature = "rustls")]
+    let builder = builder.tls_backend_preconfigured(tls::config(roots)?);
+    #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
+    let builder = {
+        let mut extra = Vec::with_capacity(roots.len());
+        for c in roots {
+            extra.push(reqwest::Certificate::from_der(c.der()).map_err(|e| {
+                ConfigError::new("root_certificate", format!("not a certificate: {e}"))
+            })?);
+        }
+        builder.tls_certs_merge(extra)
+    };
+    #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+    let _ = roots;
+    Ok(builder)
 }
 
 impl Transport for Reqwest {
@@ -147,24 +196,11 @@ impl Transport for Reqwest {
             )
             .into());
         }
-        let mut builder = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
+        let mut builder = Reqwest::client_builder_with(config.root_certificates())?
             .connect_timeout(config.connect_timeout())
             .timeout(config.attempt_timeout());
         if config.is_loopback() {
             builder = builder.no_proxy();
-        }
-        // The operating system's certificate store (reqwest's default), and the client's
-        // own roots beside it.
-        #[cfg(any(feature = "rustls", feature = "native-tls"))]
-        {
-            let mut extra = Vec::with_capacity(config.root_certificates().len());
-            for c in config.root_certificates() {
-                extra.push(reqwest::Certificate::from_der(c.der()).map_err(|e| {
-                    ConfigError::new("root_certificate", format!("not a certificate: {e}"))
-                })?);
-            }
-            builder = builder.tls_certs_merge(extra);
         }
         let http = builder.build().map_err(|e| {
             ConfigError::new(

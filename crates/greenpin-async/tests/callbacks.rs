@@ -116,7 +116,10 @@ async fn round_trip(encoding: CallbackEncoding, placement: SecretPlacement) {
     );
 
     // Forgeries: no secret, a wrong one. Refused with 403; the handler never runs.
-    let http = reqwest::Client::new();
+    let http = greenpin_async::Reqwest::client_builder()
+        .unwrap()
+        .build()
+        .unwrap();
     let wrong = CallbackSecret::generate().url(&url, placement).unwrap();
     for target in [url.clone(), wrong.clone()] {
         let (target, auth) = match target.split_once("greenpin:") {

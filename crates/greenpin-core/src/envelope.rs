@@ -4,8 +4,8 @@
 use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, StatusCode};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, DecodeError, Error, snippet};
 use crate::error_code::ErrorCode;
@@ -25,18 +25,12 @@ const X_REQUEST_ID: http::HeaderName = http::HeaderName::from_static("x-request-
 /// assert_eq!(e.code.unwrap().code(), 18);
 /// assert!(e.request_id.is_none());
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(bound(deserialize = "T: serde::Deserialize<'de>"))]
 #[cfg_attr(feature = "schema", schemars(rename = "{T}Envelope"))]
 #[non_exhaustive]
-#[cfg_attr(
-    not(feature = "unstable-wire"),
-    expect(
-        unreachable_pub,
-        reason = "public only through `wire`, with its feature"
-    )
-)]
+#[cfg(feature = "unstable-wire")]
 pub struct Envelope<T> {
     /// The call's id, for support.
     #[serde(default, skip_serializing_if = "Option::is_none")]

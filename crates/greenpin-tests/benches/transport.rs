@@ -89,7 +89,11 @@ fn bench(c: &mut Criterion) {
                 .unwrap()
         })
     });
-    let client = reqwest::Client::new();
+    // reqwest as greenpin-async configures it (its rustls without a provider of its own).
+    let client = greenpin_async::Reqwest::client_builder()
+        .unwrap()
+        .build()
+        .unwrap();
     g.bench_function("async hand-written reqwest", |b| {
         b.iter(|| {
             rt.block_on(async {

@@ -144,8 +144,9 @@ fn both_transports_trust_an_authority_in_the_system_store() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(text.contains("1 passed"), "the child ran no test: {text}");
-    // Both flavours' seven calls reached the emulator through the front.
-    assert_eq!(emu.requests().len(), 2 * 7);
+    // Both flavours' seven calls, and the settings read by a client on the user's own
+    // reqwest, reached the emulator through the front.
+    assert_eq!(emu.requests().len(), 2 * 7 + 1);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -172,6 +173,27 @@ fn in_a_child_both_transports_trust_the_system_store() {
         );
         every_operation(sdk.as_ref(), &format!("https-system-{i}"));
     }
+    // A reqwest client of the user's own, from `Reqwest::client_builder`: the same TLS (ring,
+    // the system store), where `reqwest::Client::builder()` alone would have no provider.
+    let http = greenpin_async::Reqwest::client_builder()
+        .unwrap()
+        .build()
+        .unwrap();
+    let client = greenpin_async::Client::builder()
+        .base_url(&url)
+        .account_sid(emu.account_sid())
+        .credentials(
+            emu.credentials().key().clone(),
+            emu.credentials().token().expose(),
+        )
+        .build_with(greenpin_async::Reqwest::with_client(http))
+        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let settings = runtime.block_on(client.settings()).unwrap();
+    assert_eq!(settings.country, Some(greenpin_core::Country::IN));
 }
 
 #[test]
