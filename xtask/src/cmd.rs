@@ -2,11 +2,33 @@
 //! time and what it reached.
 
 use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
+
+/// Whether cargo keeps incremental state (set off by [`without_incremental`]).
+static NO_INCREMENTAL: AtomicBool = AtomicBool::new(false);
+
+/// From now on, every cargo this process runs builds without incremental state.
+/// `cargo xtask ci` compiles each workspace crate once per step and feature set: the state
+/// incremental compilation writes would not be read, and writing it costs time.
+pub(crate) fn without_incremental() {
+    NO_INCREMENTAL.store(true, Ordering::Relaxed);
+}
+
+/// `cmd`, with `CARGO_INCREMENTAL=0` after [`without_incremental`]: for cargo run by
+/// another name (`rustup run VERSION cargo`).
+pub(crate) fn incremental_as_set(cmd: &mut Command) -> &mut Command {
+    if NO_INCREMENTAL.load(Ordering::Relaxed) {
+        cmd.env("CARGO_INCREMENTAL", "0");
+    }
+    cmd
+}
 
 /// `cargo`, as the one that runs xtask.
 pub(crate) fn cargo() -> Command {
-    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    incremental_as_set(&mut cmd);
+    cmd
 }
 
 /// The target directory cargo builds into: `CARGO_TARGET_DIR` (or `build.target-dir`) as
