@@ -66,6 +66,10 @@ pub(crate) fn ci() -> Result<(), String> {
     s.step("fmt", || {
         run(cargo().args(["fmt", "--all", "--", "--check"])).map(|_| String::new())
     });
+    // The last three steps' builds, at idle priority in the meantime (see `warm`).
+    let dist = crate::warm::xtask("dist", &["dist"]);
+    let public_api = crate::warm::xtask("public-api", &["public-api"]);
+    let msrv = crate::warm::xtask("msrv", &["msrv"]);
     s.step("clippy", || {
         run(cargo().args([
             "clippy",
@@ -114,16 +118,21 @@ pub(crate) fn ci() -> Result<(), String> {
         }
         Ok(format!("{} run", EXAMPLES.len()))
     });
-    s.step("public API snapshot", || {
-        crate::public_api::public_api(false)
-    });
     s.step("package", crate::package::package);
-    s.step("the emulator for other languages, installed fresh", || {
-        crate::dist::dist(true)
-    });
     s.step("conformance (schemathesis)", || {
         crate::conformance::conformance(true)
     });
-    s.step("msrv", crate::toolchain::msrv);
+    s.step("the emulator for other languages, installed fresh", || {
+        let warmed = dist.wait();
+        crate::dist::dist(true).map(|note| format!("{note}; {warmed}"))
+    });
+    s.step("public API snapshot", || {
+        let warmed = public_api.wait();
+        crate::public_api::public_api(false).map(|note| format!("{note}; {warmed}"))
+    });
+    s.step("msrv", || {
+        let warmed = msrv.wait();
+        crate::toolchain::msrv().map(|note| format!("{note}; {warmed}"))
+    });
     s.finish()
 }

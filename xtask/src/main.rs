@@ -33,6 +33,7 @@ mod public_api;
 mod reach;
 mod setup;
 mod toolchain;
+mod warm;
 
 use std::process::ExitCode;
 

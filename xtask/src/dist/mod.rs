@@ -125,6 +125,9 @@ pub(crate) fn build() -> Result<Dist, String> {
         .current_dir(format!("{PACKAGING}/python"))
         // Fixed times in the wheel's zip: the same sources make the same wheel.
         .env("SOURCE_DATE_EPOCH", "315532800")
+        // The binary is stripped: the release profile's line tables would be compiled only
+        // to be thrown away.
+        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
         .args(["build", "--quiet", "--release", "--target", MUSL])
         .args(["--compatibility", "manylinux2014", "musllinux_1_2", "--out"])
         .arg(&dir))?;
