@@ -66,10 +66,6 @@ pub(crate) fn ci() -> Result<(), String> {
     s.step("fmt", || {
         run(cargo().args(["fmt", "--all", "--", "--check"])).map(|_| String::new())
     });
-    // The last three steps' builds, at idle priority in the meantime (see `warm`).
-    let dist = crate::warm::xtask("dist", &["dist"]);
-    let public_api = crate::warm::xtask("public-api", &["public-api"]);
-    let msrv = crate::warm::xtask("msrv", &["msrv"]);
     s.step("clippy", || {
         run(cargo().args([
             "clippy",
@@ -82,6 +78,12 @@ pub(crate) fn ci() -> Result<(), String> {
         ]))
         .map(|_| String::new())
     });
+    // The public-API and MSRV builds (other toolchains, target directories of their own)
+    // at idle priority from here on, in the CPU the steps below leave unused (see `warm`).
+    // Not during clippy, which leaves almost none, nor the dist build, which alone would
+    // fill every gap and slow the steps in front through the caches they share.
+    let public_api = crate::warm::xtask("public-api", &["public-api"]);
+    let msrv = crate::warm::xtask("msrv", &["msrv"]);
     s.step("browser for the dashboard test", crate::browser::for_ci);
     // The workspace's tests include xtask's: the dependency rules over every feature, the
     // import circles, the public-API reachability walk, and the generated files' freshness
@@ -122,10 +124,6 @@ pub(crate) fn ci() -> Result<(), String> {
     s.step("conformance (schemathesis)", || {
         crate::conformance::conformance(true)
     });
-    s.step("the emulator for other languages, installed fresh", || {
-        let warmed = dist.wait();
-        crate::dist::dist(true).map(|note| format!("{note}; {warmed}"))
-    });
     s.step("public API snapshot", || {
         let warmed = public_api.wait();
         crate::public_api::public_api(false).map(|note| format!("{note}; {warmed}"))
@@ -133,6 +131,9 @@ pub(crate) fn ci() -> Result<(), String> {
     s.step("msrv", || {
         let warmed = msrv.wait();
         crate::toolchain::msrv().map(|note| format!("{note}; {warmed}"))
+    });
+    s.step("the emulator for other languages, installed fresh", || {
+        crate::dist::dist(true)
     });
     s.finish()
 }
