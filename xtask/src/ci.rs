@@ -78,12 +78,6 @@ pub(crate) fn ci() -> Result<(), String> {
         ]))
         .map(|_| String::new())
     });
-    // The public-API and MSRV builds (other toolchains, target directories of their own)
-    // at idle priority from here on, in the CPU the steps below leave unused (see `warm`).
-    // Not during clippy, which leaves almost none, nor the dist build, which alone would
-    // fill every gap and slow the steps in front through the caches they share.
-    let public_api = crate::warm::xtask("public-api", &["public-api"]);
-    let msrv = crate::warm::xtask("msrv", &["msrv"]);
     s.step("browser for the dashboard test", crate::browser::for_ci);
     // The workspace's tests include xtask's: the dependency rules over every feature, the
     // import circles, the public-API reachability walk, and the generated files' freshness
@@ -120,20 +114,16 @@ pub(crate) fn ci() -> Result<(), String> {
         }
         Ok(format!("{} run", EXAMPLES.len()))
     });
-    s.step("package", crate::package::package);
-    s.step("conformance (schemathesis)", || {
-        crate::conformance::conformance(true)
-    });
     s.step("public API snapshot", || {
-        let warmed = public_api.wait();
-        crate::public_api::public_api(false).map(|note| format!("{note}; {warmed}"))
+        crate::public_api::public_api(false)
     });
-    s.step("msrv", || {
-        let warmed = msrv.wait();
-        crate::toolchain::msrv().map(|note| format!("{note}; {warmed}"))
-    });
+    s.step("package", crate::package::package);
     s.step("the emulator for other languages, installed fresh", || {
         crate::dist::dist(true)
     });
+    s.step("conformance (schemathesis)", || {
+        crate::conformance::conformance(true)
+    });
+    s.step("msrv", crate::toolchain::msrv);
     s.finish()
 }

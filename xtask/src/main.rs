@@ -33,7 +33,6 @@ mod public_api;
 mod reach;
 mod setup;
 mod toolchain;
-mod warm;
 
 use std::process::ExitCode;
 
