@@ -31,7 +31,9 @@
 //!
 //! Requests never follow redirects (a 3xx is answered as an error) and never go through a
 //! proxy to a loopback service root; to other roots, reqwest's proxy environment variables
-//! apply. To configure reqwest yourself, build a [`reqwest::Client`] and pass
+//! apply. To configure reqwest yourself, start from [`Reqwest::client_builder`] (a
+//! `reqwest::Client::builder()` of your own has no cryptography provider with this crate's
+//! TLS, and reqwest panics when it builds: see there), build, and pass
 //! [`Reqwest::with_client`] to [`ClientBuilder::build_with`].
 //!
 //! Every number is checked before it is sent, Indian or not: the `international-numbers`
@@ -113,8 +115,15 @@ pub struct Reqwest {
 impl Reqwest {
     /// The transport over your own client. It must not follow redirects
     /// (`redirect(Policy::none())`) for the SDK's no-redirect promise to hold; the SDK sets
-    /// each request's timeout itself. Start from [`Reqwest::client_builder`], which sets
-    /// both that and the TLS this crate's own clients use.
+    /// each request's timeout itself. Your client's TLS, connect timeout and proxies are
+    /// used as you set them: [`ClientBuilder::build_with`] refuses root certificates given
+    /// to the SDK's builder, which could not reach it.
+    ///
+    /// Start from [`Reqwest::client_builder`] (or [`Reqwest::client_builder_with_roots`] for
+    /// a private authority), which sets both the redirects and the TLS this crate's own
+    /// clients use. A bare `reqwest::Client::builder()` has no cryptography provider in
+    /// this crate's default build, and reqwest panics when it is built (why, and the other
+    /// ways out, under [`Reqwest::client_builder`]).
     ///
     /// ```
     /// use greenpin_async::{Client, Reqwest};
@@ -142,18 +151,51 @@ impl Reqwest {
     /// aws-lc-rs. A `reqwest::Client::builder()` of your own then needs a provider: this
     /// builder, reqwest's `rustls` feature in your own `Cargo.toml`, or one your program
     /// installs with `rustls::crypto::CryptoProvider::install_default`. Without any,
-    /// reqwest panics when the client is built.
+    /// reqwest panics when the client is built ("No rustls crypto provider is configured").
+    /// The ring provider greenpin-async uses is one line at the start of `main`, with
+    /// `rustls = { version = "0.23", default-features = false, features = ["ring"] }`:
+    ///
+    /// ```text
+    /// let _ = rustls::crypto::ring::default_provider().install_default();
+    /// ```
+    ///
+    /// Its settings for TLS (reqwest's `add_root_certificate`, `tls_*`) are not read: the
+    /// TLS is already set. For a private authority, use
+    /// [`Reqwest::client_builder_with_roots`].
     ///
     /// # Errors
     ///
     /// A [`ConfigError`] (`tls`) if the operating system's certificate verifier cannot be
     /// set up.
     pub fn client_builder() -> Result<reqwest::ClientBuilder, Error> {
-        Ok(Reqwest::client_builder_with(&[])?)
+        Ok(Reqwest::client_builder_roots(&[])?)
     }
 
-    /// [`Reqwest::client_builder`], trusting `roots` beside the operating system's store.
-    fn client_builder_with(
+    /// [`Reqwest::client_builder`], trusting `roots` beside the operating system's store:
+    /// what [`add_root_certificate`](ClientBuilder::add_root_certificate) gives the clients
+    /// this crate builds, for one you build yourself.
+    ///
+    /// ```no_run
+    /// use greenpin_async::{Client, Reqwest, RootCertificate};
+    /// let roots = RootCertificate::from_pem(&std::fs::read("gateway-ca.pem")?)?;
+    /// let http = Reqwest::client_builder_with_roots(&roots)?
+    ///     .pool_max_idle_per_host(16)
+    ///     .build()?;
+    /// let client = Client::from_env().build_with(Reqwest::with_client(http))?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] naming `root_certificate` for a root the TLS library refuses, or
+    /// `tls` if the operating system's certificate verifier cannot be set up.
+    pub fn client_builder_with_roots(
+        roots: &[RootCertificate],
+    ) -> Result<reqwest::ClientBuilder, Error> {
+        Ok(Reqwest::client_builder_roots(roots)?)
+    }
+
+    fn client_builder_roots(
         roots: &[RootCertificate],
     ) -> Result<reqwest::ClientBuilder, ConfigError> {
         Ok(tls_builder(roots)?.redirect(reqwest::redirect::Policy::none()))
@@ -196,7 +238,7 @@ impl Transport for Reqwest {
             )
             .into());
         }
-        let mut builder = Reqwest::client_builder_with(config.root_certificates())?
+        let mut builder = Reqwest::client_builder_roots(config.root_certificates())?
             .connect_timeout(config.connect_timeout())
             .timeout(config.attempt_timeout());
         if config.is_loopback() {

@@ -101,7 +101,11 @@ pub struct Ureq {
 impl Ureq {
     /// The transport over your own agent. It must not follow redirects
     /// (`max_redirects(0)`) for the SDK's no-redirect promise to hold; the SDK sets the
-    /// timeout and status handling of each request itself.
+    /// timeout and status handling of each request itself. Your agent's TLS, connect
+    /// timeout and proxy are used as you set them: for a private authority, give its roots
+    /// to the agent (ureq's `TlsConfig::builder().root_certs(…)`);
+    /// [`ClientBuilder::build_with`] refuses root certificates given to the SDK's builder,
+    /// which could not reach it.
     ///
     /// ```
     /// use greenpin_blocking::{Client, Ureq};

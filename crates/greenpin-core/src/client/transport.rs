@@ -150,8 +150,75 @@ impl<T: Transport> ClientBuilder<T> {
     }
 
     /// Builds the client over a transport you made (your own HTTP client, say).
+    ///
+    /// The transport is used as you built it: its TLS, connect timeout and proxies are its
+    /// own, and the SDK still sets each attempt's timeout and reads no redirect. Root
+    /// certificates cannot reach a client already built, so a builder holding any
+    /// ([`add_root_certificate`](ClientBuilder::add_root_certificate)) is refused here
+    /// rather than left to fail at the first handshake: give them to your HTTP client.
+    ///
+    /// # Errors
+    ///
+    /// What [`build`](Self::build) refuses in the configuration, and a
+    /// [`ConfigError`](crate::ConfigError) naming `root_certificate` when root certificates
+    /// were given to this builder.
     pub fn build_with(self, transport: T) -> Result<T::Client, crate::Error> {
         let config = self.config_with(T::INTERNATIONAL_NUMBERS)?;
+        if !config.root_certificates().is_empty() {
+            return Err(crate::ConfigError::new(
+                "root_certificate",
+                "a transport you built keeps its own TLS: give these roots to your HTTP client when you build it",
+            )
+            .into());
+        }
         Ok(transport.into_client(config))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RootCertificate;
+
+    /// A transport whose client is the configuration it was given.
+    struct Made;
+
+    impl Transport for Made {
+        type Client = ClientConfig;
+        const INTERNATIONAL_NUMBERS: bool = false;
+
+        fn from_config(_: &ClientConfig) -> Result<Self, crate::Error> {
+            Ok(Made)
+        }
+
+        fn into_client(self, config: ClientConfig) -> ClientConfig {
+            config
+        }
+    }
+
+    fn builder() -> ClientBuilder<Made> {
+        ClientBuilder::new()
+            .account_sid("acme")
+            .credentials("key", "token")
+    }
+
+    #[test]
+    fn roots_go_to_the_transport_the_sdk_makes_and_are_refused_for_one_you_made() {
+        let root = RootCertificate::from_der(b"a root".to_vec());
+        let made = builder()
+            .add_root_certificate(root.clone())
+            .build()
+            .unwrap();
+        assert_eq!(made.root_certificates().len(), 1);
+        let e = builder()
+            .add_root_certificate(root)
+            .build_with(Made)
+            .unwrap_err();
+        assert!(
+            matches!(&e, crate::Error::Config(c) if c.setting() == "root_certificate"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("your HTTP client"), "{e}");
+        assert!(builder().build_with(Made).is_ok());
     }
 }
