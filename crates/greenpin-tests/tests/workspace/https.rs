@@ -179,8 +179,17 @@ fn in_a_child_both_transports_trust_the_system_store() {
         .unwrap()
         .build()
         .unwrap();
+    settings_through_own_client(&emu, &url, http);
+}
+
+/// The settings, read through an async client over the user's own reqwest client `http`.
+fn settings_through_own_client(
+    emu: &greenpin_emulator::BlockingEmulator,
+    url: &str,
+    http: greenpin_async::reqwest::Client,
+) {
     let client = greenpin_async::Client::builder()
-        .base_url(&url)
+        .base_url(url)
         .account_sid(emu.account_sid())
         .credentials(
             emu.credentials().key().clone(),
@@ -202,37 +211,26 @@ fn a_client_you_build_takes_the_roots_and_the_sdk_builder_refuses_them_for_it() 
     let ca = TestCa::new();
     let front = TlsFront::start(&ca, emu.addr());
     let roots = greenpin_core::RootCertificate::from_pem(ca.ca_pem.as_bytes()).unwrap();
-    let key = emu.credentials().key().clone();
-    let token = emu.credentials().token().expose().to_owned();
-    let builder = || {
-        greenpin_async::Client::builder()
-            .base_url(&front.base_url)
-            .account_sid(emu.account_sid())
-            .credentials(key.clone(), token.as_str())
-    };
     // The user's own reqwest client, trusting the test's authority (not in this process's
     // system store): it reaches the service through the front.
     let http = greenpin_async::Reqwest::client_builder_with_roots(&roots)
         .unwrap()
         .build()
         .unwrap();
-    let client = builder()
-        .build_with(greenpin_async::Reqwest::with_client(http))
-        .unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let settings = runtime.block_on(client.settings()).unwrap();
-    assert_eq!(settings.country, Some(greenpin_core::Country::IN));
+    settings_through_own_client(&emu, &front.base_url, http);
     assert_eq!(emu.requests().len(), 1);
+    let key = emu.credentials().key().clone();
+    let token = emu.credentials().token().expose().to_owned();
     // Roots given to the SDK's builder could not reach a client already built: refused
     // when the client is built, in both transports, rather than at the first handshake.
     let http = greenpin_async::Reqwest::client_builder()
         .unwrap()
         .build()
         .unwrap();
-    let asynchronous = builder()
+    let asynchronous = greenpin_async::Client::builder()
+        .base_url(&front.base_url)
+        .account_sid(emu.account_sid())
+        .credentials(key.clone(), token.as_str())
         .add_root_certificate(roots[0].clone())
         .build_with(greenpin_async::Reqwest::with_client(http))
         .unwrap_err();
