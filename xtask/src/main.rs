@@ -55,6 +55,9 @@ const USAGE: &str = "usage: cargo xtask <command>
                          --all adds cargo-mutants";
 
 fn main() -> ExitCode {
+    if std::env::var_os(public_api::AS_RUSTDOC).is_some() {
+        return public_api::as_rustdoc();
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let flag = |name: &str| args.iter().skip(1).any(|a| a == name);
     let result = match args.first().map(String::as_str) {

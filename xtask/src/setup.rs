@@ -1,8 +1,8 @@
 //! `cargo xtask setup`: installs what the checks need, saying each thing before it does it,
 //! and nothing anywhere else:
 //!
-//! - Rust toolchains, by name, with rustup (the pinned nightly whose rustdoc JSON the
-//!   public-API snapshot reads, and the declared MSRV);
+//! - Rust toolchains, by name, with rustup (the pinned release whose rustdoc writes the
+//!   JSON the public-API snapshot reads, and the declared MSRV);
 //! - Rust tools with `cargo install --root .tools` (never the user's `~/.cargo/bin`);
 //! - Python tools in a virtualenv, `.tools/venv` (never the user's site-packages);
 //! - Debian's Chromium and its driver for the dashboard's browser test, with apt-get, only
@@ -28,6 +28,8 @@ pub(crate) struct RustTool {
 }
 
 pub(crate) const RUST_TOOLS: &[RustTool] = &[
+    // Reads rustdoc JSON format 57, which Rust 1.95's rustdoc writes: it moves with
+    // `public_api::API_TOOLCHAIN`.
     RustTool {
         name: "cargo-public-api",
         version: "0.52.0",
@@ -101,7 +103,7 @@ pub(crate) fn setup(all: bool) -> Result<String, String> {
     })
 }
 
-/// The toolchains the checks name (the pinned nightly, the MSRV), with rustup.
+/// The toolchains the checks name (rustdoc JSON's release, the MSRV), with rustup.
 fn toolchains(done: &mut Vec<String>) -> Result<(), String> {
     for toolchain in crate::toolchain::needed()? {
         if crate::toolchain::installed(&toolchain) {

@@ -1,14 +1,11 @@
-//! Toolchains the checks need besides the machine's own: the declared MSRV, and a pinned
-//! nightly for rustdoc's JSON (the public-API snapshot). `cargo xtask setup` installs them
+//! Toolchains the checks need besides the machine's own: the declared MSRV, and the pinned
+//! release whose rustdoc writes the JSON of the public-API snapshot
+//! ([`crate::public_api::API_TOOLCHAIN`]). `cargo xtask setup` installs them
 //! by name with rustup; a check that misses one fails, naming that command.
 
 use std::process::Command;
 
 use crate::cmd::run;
-
-/// The nightly whose rustdoc JSON `cargo-public-api` reads; pinned so the snapshot does
-/// not change with the day.
-pub(crate) const NIGHTLY: &str = "nightly-2026-05-19";
 
 /// Whether rustup has `toolchain`.
 pub(crate) fn installed(toolchain: &str) -> bool {
@@ -31,7 +28,10 @@ pub(crate) fn require(toolchain: &str) -> Result<(), String> {
 
 /// The toolchains `cargo xtask setup` installs.
 pub(crate) fn needed() -> Result<Vec<String>, String> {
-    Ok(vec![NIGHTLY.to_owned(), msrv_version()?])
+    Ok(vec![
+        crate::public_api::API_TOOLCHAIN.to_owned(),
+        msrv_version()?,
+    ])
 }
 
 /// The workspace's `rust-version`: one for every member.
