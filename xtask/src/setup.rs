@@ -160,6 +160,14 @@ fn rust_tools(all: bool, done: &mut Vec<String>) -> Result<(), String> {
 /// The Python packages, pinned, into `.tools/venv` (made first if missing).
 fn python_packages(done: &mut Vec<String>) -> Result<(), String> {
     let python = path("venv/bin/python");
+    if let Some(elsewhere) = made_elsewhere(&path("venv")) {
+        // A virtualenv does not move: its scripts name the interpreter by the path it was
+        // made at, and fail once that is gone (a moved or copied checkout).
+        say(&format!(
+            "the virtualenv in {ROOT}/venv was made at {elsewhere}: making it again"
+        ));
+        std::fs::remove_dir_all(path("venv")).map_err(|e| format!("{ROOT}/venv: {e}"))?;
+    }
     if !python.exists() {
         say(&format!("creating a Python virtualenv in {ROOT}/venv"));
         run(Command::new("python3")
@@ -187,4 +195,46 @@ fn python_packages(done: &mut Vec<String>) -> Result<(), String> {
         done.extend(missing.iter().map(|p| (*p).to_owned()));
     }
     Ok(())
+}
+
+/// Where the virtualenv at `venv` was made, when that is not where it is: its `pip`
+/// script names an interpreter outside it (symbolic links followed).
+fn made_elsewhere(venv: &Path) -> Option<String> {
+    let script = std::fs::read_to_string(venv.join("bin/pip")).ok()?;
+    let named = Path::new(script.lines().next()?.strip_prefix("#!")?.trim());
+    let its_bin = named.parent()?;
+    let same = matches!(
+        (its_bin.canonicalize(), venv.join("bin").canonicalize()),
+        (Ok(a), Ok(b)) if a == b
+    );
+    (!same).then(|| {
+        its_bin
+            .parent()
+            .map_or_else(|| named.display().to_string(), |p| p.display().to_string())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_virtualenv_made_at_another_path_is_noticed() {
+        let dir = std::env::temp_dir().join(format!("xtask-venv-{}", std::process::id()));
+        let venv = dir.join("venv");
+        std::fs::create_dir_all(venv.join("bin")).unwrap();
+        let pip = |interpreter: &Path| {
+            let text = format!("#!{}\nimport sys\n", interpreter.display());
+            std::fs::write(venv.join("bin/pip"), text).unwrap();
+        };
+        assert_eq!(made_elsewhere(&venv), None, "no pip script: nothing to say");
+        pip(&venv.join("bin/python3"));
+        assert_eq!(made_elsewhere(&venv), None);
+        pip(Path::new("/elsewhere/.tools/venv/bin/python3"));
+        assert_eq!(
+            made_elsewhere(&venv).as_deref(),
+            Some("/elsewhere/.tools/venv")
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }
