@@ -1,0 +1,1 @@
+//! Nothing to use: a CI device that aligns third-party features (see its `Cargo.toml`).
