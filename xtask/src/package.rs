@@ -88,7 +88,9 @@ pub(crate) fn package() -> Result<String, String> {
 /// doc), unpacked under `root/unpacked`.
 fn pack(root: &Path, version: &str) -> Result<PathBuf, String> {
     let mut cmd = cargo();
-    cmd.args(["package", "--no-verify", "--allow-dirty"])
+    // Offline: online, cargo would ask the registry only whether a dependency's version is
+    // yanked (which `cargo publish` asks at release), for 5 s of every run.
+    cmd.args(["package", "--no-verify", "--allow-dirty", "--offline"])
         .env("CARGO_TARGET_DIR", root.join("build"));
     for krate in PUBLISHED {
         cmd.args(["-p", krate]);
@@ -161,7 +163,9 @@ fn install(
         ("greenpin-cli", "greenpin"),
     ] {
         let mut cmd = cargo();
-        cmd.args(["install", "-q", "--debug", "--path"])
+        // Offline: the versions the earlier steps fetched, not whatever the index says
+        // today, so a run's result does not change with the day.
+        cmd.args(["install", "-q", "--debug", "--offline", "--path"])
             .arg(unpacked.join(format!("{krate}-{version}")))
             .arg("--root")
             .arg(&install)
