@@ -12,45 +12,87 @@ use crate::cmd::{Steps, cargo, run};
 /// names the feature of `feature-align` selected beside the set (see its manifest), so that
 /// third-party crates the set's crate does not name are not compiled again with other
 /// features.
-const FEATURE_SETS: &[(&str, &[&str], &str)] = &[
-    ("greenpin-core", &["--no-default-features"], "core"),
-    ("greenpin-blocking", &["--no-default-features"], "blocking"),
+const FEATURE_SETS: &[FeatureSet] = &[
+    FeatureSet {
+        krate: "greenpin-core",
+        args: &["--no-default-features"],
+        align: "core",
+        must_run: "other_forms_are_refused_naming_the_feature",
+    },
+    FeatureSet {
+        krate: "greenpin-blocking",
+        args: &["--no-default-features"],
+        align: "blocking",
+        must_run: "the_slim_build_refuses_what_it_cannot_check_whatever_the_emulator_turns_on",
+    },
     // The axum extractor's code and tests need neither TLS nor the phone metadata: tested in
     // the slim build, one build fewer than a set of its own.
-    (
-        "greenpin-async",
-        &["--no-default-features", "--features", "greenpin-async/axum"],
-        "async",
-    ),
-    ("greenpin-cli", &["--no-default-features"], "cli"),
+    FeatureSet {
+        krate: "greenpin-async",
+        args: &["--no-default-features", "--features", "greenpin-async/axum"],
+        align: "async",
+        must_run: "json_callbacks_with_the_secret_in_the_path",
+    },
+    FeatureSet {
+        krate: "greenpin-cli",
+        args: &["--no-default-features"],
+        align: "cli",
+        must_run: "without_its_server_the_command_has_no_demo_and_no_listen",
+    },
 ];
+
+/// A crate's tests in one feature set.
+struct FeatureSet {
+    krate: &'static str,
+    args: &'static [&'static str],
+    /// The feature of `feature-align` selected beside it.
+    align: &'static str,
+    /// A test that runs only in this set's build (its name as libtest prints it): a feature
+    /// cargo dropped, or one a dependency turned back on, would otherwise pass unnoticed on
+    /// the tests left.
+    must_run: &'static str,
+}
 
 /// Runs every [`FEATURE_SETS`] entry; a set in which no test ran fails. Says, for each, how
 /// many third-party crates it compiled (those the workspace's build could not lend it).
 fn feature_sets() -> Result<String, String> {
     let mut said = Vec::new();
-    for (krate, args, align) in FEATURE_SETS {
+    for set in FEATURE_SETS {
         let mut cmd = cargo();
-        cmd.args(["test", "-p", krate])
-            .args(*args)
+        cmd.args(["test", "-p", set.krate])
+            .args(set.args)
             .args(["-p", "feature-align", "--features"])
-            .arg(format!("feature-align/{align}"));
-        let (passed, compiled) = passed_tests(&mut cmd)?;
-        if passed == 0 {
-            return Err(format!("no test of {krate} {} ran", args.join(" ")));
+            .arg(format!("feature-align/{}", set.align));
+        let ran = passed_tests(&mut cmd)?;
+        let what = format!("{} {}", set.krate, set.args.join(" "));
+        if ran.passed == 0 {
+            return Err(format!("no test of {what} ran"));
+        }
+        if !ran.names.iter().any(|n| n.ends_with(set.must_run)) {
+            return Err(format!("{what}: {} did not run", set.must_run));
         }
         said.push(format!(
-            "{krate} {}: {passed} tests, {compiled} third-party crates compiled",
-            args.join(" ")
+            "{what}: {} tests, {} third-party crates compiled",
+            ran.passed, ran.compiled
         ));
     }
     Ok(said.join("; "))
 }
 
-/// Runs `cmd` (a `cargo test`), its output shown, and counts the tests that passed and the
-/// third-party crates cargo compiled for it.
-fn passed_tests(cmd: &mut Command) -> Result<(u32, usize), String> {
+/// What a `cargo test` did.
+struct Ran {
+    passed: u32,
+    /// The tests that passed, by name.
+    names: Vec<String>,
+    /// The third-party crates cargo compiled for it.
+    compiled: usize,
+}
+
+/// Runs `cmd` (a `cargo test`), its output shown, and says what it did.
+fn passed_tests(cmd: &mut Command) -> Result<Ran, String> {
     let mut child = cmd
+        // Plain `Compiling` lines to count, whatever the terminal or CI asks for.
+        .env("CARGO_TERM_COLOR", "never")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -58,30 +100,41 @@ fn passed_tests(cmd: &mut Command) -> Result<(u32, usize), String> {
     let stderr = child.stderr.take().map(|err| {
         std::thread::spawn(move || {
             let mut compiled = std::collections::BTreeSet::new();
-            for line in std::io::BufRead::lines(std::io::BufReader::new(err)).map_while(Result::ok)
-            {
-                eprintln!("{line}");
-                compiled.extend(third_party_compiled(&line));
+            let mut err = std::io::BufReader::new(err);
+            let mut line = Vec::new();
+            while std::io::BufRead::read_until(&mut err, b'\n', &mut line).is_ok_and(|n| n > 0) {
+                let text = String::from_utf8_lossy(&line);
+                eprint!("{text}");
+                compiled.extend(third_party_compiled(text.trim_end()));
+                line.clear();
             }
             compiled.len()
         })
     });
-    let mut text = String::new();
-    if let Some(mut out) = child.stdout.take() {
-        std::io::Read::read_to_string(&mut out, &mut text).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    if let Some(mut stdout) = child.stdout.take() {
+        std::io::Read::read_to_end(&mut stdout, &mut out).map_err(|e| e.to_string())?;
     }
+    let text = String::from_utf8_lossy(&out);
     print!("{text}");
     let status = child.wait().map_err(|e| e.to_string())?;
     let compiled = stderr.and_then(|t| t.join().ok()).unwrap_or(0);
     if !status.success() {
         return Err(format!("{cmd:?} failed ({status})"));
     }
-    let passed = text
-        .lines()
-        .filter_map(|l| l.strip_prefix("test result: ok. "))
-        .filter_map(|l| l.split(' ').next()?.parse::<u32>().ok())
-        .sum();
-    Ok((passed, compiled))
+    Ok(Ran {
+        passed: text
+            .lines()
+            .filter_map(|l| l.strip_prefix("test result: ok. "))
+            .filter_map(|l| l.split(' ').next()?.parse::<u32>().ok())
+            .sum(),
+        names: text
+            .lines()
+            .filter_map(|l| l.strip_prefix("test ")?.strip_suffix(" ... ok"))
+            .map(str::to_owned)
+            .collect(),
+        compiled,
+    })
 }
 
 /// The `name vVERSION` of a cargo `Compiling` line for a crate from a registry (a path
@@ -124,7 +177,7 @@ pub(crate) fn ci() -> Result<(), String> {
     // import circles, the public-API reachability walk, and the generated files' freshness
     // (each generator is a test that compares its file) are ordinary tests there.
     s.step("tests (default features, as users get them)", || {
-        let (passed, _) = passed_tests(cargo().args(["test", "--workspace"]))?;
+        let passed = passed_tests(cargo().args(["test", "--workspace"]))?.passed;
         Ok(format!(
             "{passed} tests, the structural checks and {} generators' freshness among them",
             crate::codegen::GENERATORS.len()

@@ -163,8 +163,10 @@ fn install(
         ("greenpin-cli", "greenpin"),
     ] {
         let mut cmd = cargo();
-        // Offline: the versions the earlier steps fetched, not whatever the index says
-        // today, so a run's result does not change with the day.
+        // Offline: without `--locked`, as most users run it, cargo resolves afresh; offline
+        // it takes the newest compatible versions already downloaded (the lock's, which the
+        // earlier steps fetched) rather than whatever the index holds that day. A new
+        // release of a dependency that breaks `cargo install` is not caught here.
         cmd.args(["install", "-q", "--debug", "--offline", "--path"])
             .arg(unpacked.join(format!("{krate}-{version}")))
             .arg("--root")

@@ -24,13 +24,16 @@ use crate::cmd::{incremental_as_set, output, run};
 /// the two move together.
 pub(crate) const API_TOOLCHAIN: &str = "1.95.0";
 
-/// Set (to anything) when cargo runs this program as its `RUSTDOC`.
+/// Set, to the path of [`API_TOOLCHAIN`]'s rustdoc, when cargo runs this program as its
+/// `RUSTDOC`.
 pub(crate) const AS_RUSTDOC: &str = "GREENPIN_XTASK_AS_RUSTDOC";
 
-/// This program as cargo's `RUSTDOC`: the toolchain's rustdoc, with its arguments, its
-/// exit status and `RUSTC_BOOTSTRAP=1` (unstable options, for `--output-format json`).
+/// This program as cargo's `RUSTDOC`: the rustdoc [`AS_RUSTDOC`] names, with its
+/// arguments, its exit status and `RUSTC_BOOTSTRAP=1` (unstable options, for
+/// `--output-format json`).
 pub(crate) fn as_rustdoc() -> ExitCode {
-    let status = Command::new("rustdoc")
+    let rustdoc = std::env::var_os(AS_RUSTDOC).unwrap_or_else(|| "rustdoc".into());
+    let status = Command::new(rustdoc)
         .args(std::env::args_os().skip(1))
         .env("RUSTC_BOOTSTRAP", "1")
         .env_remove(AS_RUSTDOC)
@@ -63,6 +66,13 @@ fn snapshot_path(krate: &str) -> String {
 /// are then those clippy has already checked, so they are not checked again.
 fn rustdoc_json(krate: &str) -> Result<PathBuf, String> {
     let this = std::env::current_exe().map_err(|e| format!("this program's path: {e}"))?;
+    let rustdoc =
+        output(Command::new("rustup").args(["which", "--toolchain", API_TOOLCHAIN, "rustdoc"]))?;
+    let json = crate::cmd::target_dir()
+        .join("doc")
+        .join(format!("{}.json", krate.replace('-', "_")));
+    // Only this run's JSON is read: an earlier run's must not stand in for it.
+    let _ = std::fs::remove_file(&json);
     let mut cmd = Command::new("rustup");
     incremental_as_set(&mut cmd)
         .args([
@@ -77,13 +87,32 @@ fn rustdoc_json(krate: &str) -> Result<PathBuf, String> {
         .args(["-p", krate])
         .args(promised_features(krate))
         .args(["-p", "feature-align", "--features", ALIGN_ALL])
+        // The encoded form, when set, would win over this one.
+        .env_remove("CARGO_ENCODED_RUSTDOCFLAGS")
         .env("RUSTDOCFLAGS", "-Z unstable-options --output-format json")
         .env("RUSTDOC", this)
-        .env(AS_RUSTDOC, "1");
+        .env(AS_RUSTDOC, rustdoc.trim());
     run(&mut cmd)?;
-    Ok(crate::cmd::target_dir()
-        .join("doc")
-        .join(format!("{}.json", krate.replace('-', "_"))))
+    if !json.exists() {
+        return Err(format!("rustdoc wrote no {}", json.display()));
+    }
+    Ok(json)
+}
+
+/// A note when the default toolchain is not [`API_TOOLCHAIN`]: the check is as good, but
+/// the dependencies clippy checked with the default one are checked again for it.
+fn note_other_default() {
+    let default = output(Command::new("rustc").arg("--version")).unwrap_or_default();
+    let ours = API_TOOLCHAIN.trim_end_matches(".0");
+    if !default.starts_with(&format!("rustc {API_TOOLCHAIN}"))
+        && !default.starts_with(&format!("rustc {ours} "))
+    {
+        eprintln!(
+            "xtask public-api: the default toolchain is {}; rustdoc JSON comes from {API_TOOLCHAIN}, \
+             so the dependencies are checked again for it",
+            default.trim()
+        );
+    }
 }
 
 /// Every feature of `feature-align`.
@@ -108,8 +137,9 @@ fn current(krate: &str) -> Result<String, String> {
 /// optional features, never `unstable-wire`, `fuzzing` or the spec's `schema`.
 fn promised_features(krate: &str) -> &'static [&'static str] {
     match krate {
-        // Unqualified: cargo read `greenpin-core/test-util` here as a dependency's feature,
-        // and dropped it without a word (the snapshot caught it).
+        // Unqualified: greenpin-core's dev-dependency on itself is named `greenpin-core`, so
+        // cargo reads `greenpin-core/test-util` as that dependency's feature, which `cargo
+        // doc` (no dev-dependencies) drops without a word (the snapshot caught it).
         "greenpin-core" => &["--features", "test-util"],
         "greenpin-async" => &["--features", "axum"],
         _ => &[],
@@ -118,6 +148,7 @@ fn promised_features(krate: &str) -> &'static [&'static str] {
 
 pub(crate) fn public_api(write: bool) -> Result<String, String> {
     crate::toolchain::require(API_TOOLCHAIN)?;
+    note_other_default();
     std::fs::create_dir_all("docs/public-api").map_err(|e| e.to_string())?;
     let mut items = 0;
     let mut stale = Vec::new();

@@ -160,11 +160,11 @@ fn rust_tools(all: bool, done: &mut Vec<String>) -> Result<(), String> {
 /// The Python packages, pinned, into `.tools/venv` (made first if missing).
 fn python_packages(done: &mut Vec<String>) -> Result<(), String> {
     let python = path("venv/bin/python");
-    if let Some(elsewhere) = made_elsewhere(&path("venv")) {
+    if does_not_run(&path("venv")) {
         // A virtualenv does not move: its scripts name the interpreter by the path it was
         // made at, and fail once that is gone (a moved or copied checkout).
         say(&format!(
-            "the virtualenv in {ROOT}/venv was made at {elsewhere}: making it again"
+            "the virtualenv in {ROOT}/venv does not run (made at another path?): making it again"
         ));
         std::fs::remove_dir_all(path("venv")).map_err(|e| format!("{ROOT}/venv: {e}"))?;
     }
@@ -197,44 +197,44 @@ fn python_packages(done: &mut Vec<String>) -> Result<(), String> {
     Ok(())
 }
 
-/// Where the virtualenv at `venv` was made, when that is not where it is: its `pip`
-/// script names an interpreter outside it (symbolic links followed).
-fn made_elsewhere(venv: &Path) -> Option<String> {
-    let script = std::fs::read_to_string(venv.join("bin/pip")).ok()?;
-    let named = Path::new(script.lines().next()?.strip_prefix("#!")?.trim());
-    let its_bin = named.parent()?;
-    let same = matches!(
-        (its_bin.canonicalize(), venv.join("bin").canonicalize()),
-        (Ok(a), Ok(b)) if a == b
-    );
-    (!same).then(|| {
-        its_bin
-            .parent()
-            .map_or_else(|| named.display().to_string(), |p| p.display().to_string())
-    })
+/// Whether the virtualenv at `venv` has a `pip` script that does not start: its
+/// interpreter, named by the path the virtualenv was made at (directly, or through a shell
+/// wrapper when that path is long), is not there.
+fn does_not_run(venv: &Path) -> bool {
+    let pip = venv.join("bin/pip");
+    pip.exists()
+        && !Command::new(&pip)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    #[cfg(unix)]
     #[test]
     fn a_virtualenv_made_at_another_path_is_noticed() {
+        use std::os::unix::fs::PermissionsExt;
         let dir = std::env::temp_dir().join(format!("xtask-venv-{}", std::process::id()));
         let venv = dir.join("venv");
         std::fs::create_dir_all(venv.join("bin")).unwrap();
-        let pip = |interpreter: &Path| {
-            let text = format!("#!{}\nimport sys\n", interpreter.display());
-            std::fs::write(venv.join("bin/pip"), text).unwrap();
+        let pip = |script: &str| {
+            let at = venv.join("bin/pip");
+            std::fs::write(&at, script).unwrap();
+            std::fs::set_permissions(&at, std::fs::Permissions::from_mode(0o755)).unwrap();
         };
-        assert_eq!(made_elsewhere(&venv), None, "no pip script: nothing to say");
-        pip(&venv.join("bin/python3"));
-        assert_eq!(made_elsewhere(&venv), None);
-        pip(Path::new("/elsewhere/.tools/venv/bin/python3"));
-        assert_eq!(
-            made_elsewhere(&venv).as_deref(),
-            Some("/elsewhere/.tools/venv")
+        assert!(!does_not_run(&venv), "no pip script: nothing to say");
+        pip("#!/bin/sh\nexit 0\n");
+        assert!(!does_not_run(&venv));
+        // The interpreter it was made with is gone: directly, and through pip's shell wrapper.
+        pip("#!/elsewhere/.tools/venv/bin/python3\nimport sys\n");
+        assert!(does_not_run(&venv));
+        pip(
+            "#!/bin/sh\n'''exec' \"/elsewhere/a long path/venv/bin/python3\" \"$0\" \"$@\"\n' '''\n",
         );
+        assert!(does_not_run(&venv));
         let _ = std::fs::remove_dir_all(dir);
     }
 }

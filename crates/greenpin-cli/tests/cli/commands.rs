@@ -294,6 +294,23 @@ fn settings_get_and_set() {
     assert_eq!(code(&e.run(&["settings", "set", "timezone=PST"])), 2);
 }
 
+/// The command built without its server (`--no-default-features`) has neither `demo` nor
+/// `listen`, and says so as a usage error rather than failing later.
+#[cfg(not(any(feature = "demo", feature = "listen")))]
+#[test]
+fn without_its_server_the_command_has_no_demo_and_no_listen() {
+    let e = env();
+    for command in ["demo", "listen"] {
+        let out = e.run(&[command]);
+        assert_eq!(code(&out), 2, "{command}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!("unrecognized subcommand '{command}'")),
+            "{command}: {}",
+            stderr(&out)
+        );
+    }
+}
+
 #[cfg(feature = "demo")]
 #[test]
 fn completions_and_demo() {
