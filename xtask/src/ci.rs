@@ -91,7 +91,7 @@ struct Ran {
 /// Threads for each test binary: twice the cores, unless `RUST_TEST_THREADS` says. The
 /// suite's tests wait on sockets, timeouts and child processes more than they compute
 /// (45 % of two cores busy at two threads); at four on two cores the whole run took 46-48 s
-/// against 58 s, and five runs in a row passed.
+/// against 58 s, and four runs in a row passed.
 fn test_threads() -> String {
     std::env::var("RUST_TEST_THREADS").unwrap_or_else(|_| {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
